@@ -1,0 +1,1 @@
+//! The IO behind ketenpost's domain.

@@ -1,0 +1,3 @@
+//! The `ketenpost` command.
+
+fn main() {}
