@@ -1,1 +1,3 @@
 //! The IO behind ketenpost's domain.
+
+pub mod pdf;

@@ -138,18 +138,35 @@ mod tests {
     fn plain_text_holds_every_part_in_reading_order() {
         let doc = Document {
             title: "Brief".into(),
-            header: vec![Field { label: "Afzender".into(), value: "Lab Noord".into() }],
+            header: vec![Field {
+                label: "Afzender".into(),
+                value: "Lab Noord".into(),
+            }],
             blocks: vec![
-                Block::Paragraph { lines: vec!["Beste collega".into(), String::new(), "Groet".into()] },
+                Block::Paragraph {
+                    lines: vec!["Beste collega".into(), String::new(), "Groet".into()],
+                },
                 Block::Table(Table {
                     columns: vec![
-                        Column { title: "Bepaling".into(), width: 3 },
-                        Column { title: "Uitslag".into(), width: 1 },
+                        Column {
+                            title: "Bepaling".into(),
+                            width: 3,
+                        },
+                        Column {
+                            title: "Uitslag".into(),
+                            width: 1,
+                        },
                     ],
                     rows: vec![
-                        Row::Heading { text: "HEMATOLOGIE".into() },
-                        Row::Cells { cells: vec!["Hb".into(), "8.6".into()] },
-                        Row::Note { text: "gehemolyseerd".into() },
+                        Row::Heading {
+                            text: "HEMATOLOGIE".into(),
+                        },
+                        Row::Cells {
+                            cells: vec!["Hb".into(), "8.6".into()],
+                        },
+                        Row::Note {
+                            text: "gehemolyseerd".into(),
+                        },
                     ],
                 }),
             ],

@@ -1,0 +1,180 @@
+//! Turns laid-out pages into PDF bytes with printpdf, deterministically.
+//!
+//! printpdf puts three things into a file that are not a function of its input: random
+//! resource ids from `PdfDocument::add_font` (avoided in [`super::fonts`] by inserting
+//! fonts under fixed ids), an XMP packet with a random instance id (only written when the
+//! conformance level asks for XMP, which the default custom level does not), and a random
+//! trailer `/ID`. The writer therefore stops at `PdfDocument::to_lopdf_document`, replaces
+//! `/ID` with a hash of the document's content, drops the 1970 placeholder dates from the
+//! info dictionary, and compresses and saves the lopdf document itself.
+
+use std::collections::BTreeSet;
+
+use ketenpost_domain::document::Document;
+use lopdf::{Object, StringFormat};
+use printpdf::{
+    Line, LinePoint, Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Point,
+    Pt, TextItem, TextMatrix,
+};
+
+use super::fonts::FontSet;
+use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
+use super::RenderError;
+
+/// Written as `/Producer` and `/Creator`.
+const PRODUCER: &str = "ketenpost";
+/// Thickness of rules, in points.
+const RULE_WIDTH: f32 = 0.5;
+
+/// Writes `pages` (laid out for `fonts`) as a PDF.
+pub(crate) fn write(
+    document: &Document,
+    pages: &[Page],
+    fonts: &FontSet,
+) -> Result<Vec<u8>, RenderError> {
+    let mut pdf = PdfDocument::new(&document.title);
+    pdf.metadata.info.producer = PRODUCER.to_owned();
+    pdf.metadata.info.creator = PRODUCER.to_owned();
+
+    let (regular_chars, bold_chars) = used_chars(pages);
+    fonts.embed(&mut pdf, &regular_chars, &bold_chars)?;
+    pdf.pages = pages.iter().map(|page| pdf_page(page, fonts)).collect();
+
+    let options = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: false,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let mut lo = pdf.to_lopdf_document(&options, &mut warnings);
+    let errors: Vec<String> = warnings
+        .into_iter()
+        .filter(|w| w.severity == PdfParseErrorSeverity::Error)
+        .map(|w| w.msg)
+        .collect();
+    if !errors.is_empty() {
+        return Err(RenderError::Pdf(errors.join("; ")));
+    }
+
+    let id = content_id(document);
+    lo.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(id.clone(), StringFormat::Hexadecimal),
+            Object::String(id, StringFormat::Hexadecimal),
+        ]),
+    );
+    if let Ok(info_id) = lo.trailer.get(b"Info").and_then(Object::as_reference) {
+        if let Ok(info) = lo.get_object_mut(info_id).and_then(Object::as_dict_mut) {
+            for key in [
+                "CreationDate",
+                "ModDate",
+                "GTS_PDFXVersion",
+                "Identifier",
+                "Trapped",
+            ] {
+                info.remove(key.as_bytes());
+            }
+        }
+    }
+    lo.compress();
+    let mut bytes = Vec::new();
+    lo.save_to(&mut bytes)
+        .map_err(|e| RenderError::Write(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// The characters shown in the regular and in the bold face.
+fn used_chars(pages: &[Page]) -> (BTreeSet<char>, BTreeSet<char>) {
+    let mut regular = BTreeSet::new();
+    let mut bold = BTreeSet::new();
+    for item in pages.iter().flatten() {
+        if let Item::Text {
+            bold: is_bold,
+            text,
+            ..
+        } = item
+        {
+            let set = if *is_bold { &mut bold } else { &mut regular };
+            set.extend(text.chars());
+        }
+    }
+    (regular, bold)
+}
+
+fn pdf_page(page: &Page, fonts: &FontSet) -> PdfPage {
+    let mut ops = Vec::with_capacity(page.len() * 2 + 8);
+    let mut rules = page.iter().filter_map(|item| match item {
+        Item::Rule { x1, x2, y } => Some((*x1, *x2, *y)),
+        Item::Text { .. } => None,
+    });
+    if let Some(first) = rules.next() {
+        ops.push(Op::SetOutlineThickness { pt: Pt(RULE_WIDTH) });
+        for (x1, x2, y) in std::iter::once(first).chain(rules) {
+            let y = Pt(PAGE_HEIGHT - y);
+            ops.push(Op::DrawLine {
+                line: Line {
+                    points: vec![
+                        LinePoint {
+                            p: Point { x: Pt(x1), y },
+                            bezier: false,
+                        },
+                        LinePoint {
+                            p: Point { x: Pt(x2), y },
+                            bezier: false,
+                        },
+                    ],
+                    is_closed: false,
+                },
+            });
+        }
+    }
+
+    ops.push(Op::StartTextSection);
+    let mut current: Option<(bool, f32)> = None;
+    for item in page {
+        let Item::Text {
+            x,
+            baseline,
+            size,
+            bold,
+            text,
+        } = item
+        else {
+            continue;
+        };
+        if current != Some((*bold, *size)) {
+            ops.push(Op::SetFont {
+                font: fonts.handle(*bold),
+                size: Pt(*size),
+            });
+            current = Some((*bold, *size));
+        }
+        ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(*x), Pt(PAGE_HEIGHT - baseline)),
+        });
+        ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text.clone())],
+        });
+    }
+    ops.push(Op::EndTextSection);
+
+    PdfPage::new(Mm::from(Pt(PAGE_WIDTH)), Mm::from(Pt(PAGE_HEIGHT)), ops)
+}
+
+/// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
+/// document always gets the same `/ID` and different documents practically never share one.
+fn content_id(document: &Document) -> Vec<u8> {
+    let text = document.plain_text();
+    let mut id = Vec::with_capacity(16);
+    for basis in [0xcbf2_9ce4_8422_2325_u64, 0x6c62_272e_07bb_0142] {
+        let mut hash = basis;
+        for byte in text.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        id.extend_from_slice(&hash.to_be_bytes());
+    }
+    id
+}

@@ -1,0 +1,24 @@
+//! One module per subcommand.
+
+pub mod parse;
+pub mod render;
+
+use std::path::Path;
+
+/// How a command over files ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every file was understood (also when unsupported).
+    Understood,
+    /// At least one file was malformed or empty; each was named on stderr.
+    Malformed,
+}
+
+/// Reads a whole payload file.
+///
+/// # Errors
+/// The file cannot be read; the error names it.
+pub fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    std::fs::read(path).with_context(|| format!("Failed to read {}", path.display()))
+}

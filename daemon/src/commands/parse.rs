@@ -1,0 +1,72 @@
+//! `ketenpost parse`: shows what is in payload files and where each message would go.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use ketenpost_domain::message::Message;
+use ketenpost_domain::payload::{read_payload, Payload};
+use serde_json::json;
+
+use super::{read_file, Outcome};
+use crate::report;
+
+/// Parses every file; prints JSON lines or a summary per message on stdout, and one line per
+/// malformed file on stderr.
+///
+/// # Errors
+/// A file cannot be read, or stdout is closed.
+pub fn run(files: &[PathBuf], as_json: bool) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::Understood;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in files {
+        let bytes = read_file(path)?;
+        let entries = match read_payload(&bytes) {
+            Err(error) => {
+                eprintln!("{}: {error}", path.display());
+                outcome = Outcome::Malformed;
+                continue;
+            }
+            Ok(Payload::Other(format)) => vec![report::other_format(format)],
+            Ok(Payload::Edifact(interchange)) => Message::read_all(&interchange)
+                .iter()
+                .map(report::edifact_message)
+                .collect(),
+        };
+        if as_json {
+            writeln!(
+                out,
+                "{}",
+                json!({ "file": path.display().to_string(), "messages": entries })
+            )?;
+        } else {
+            for entry in &entries {
+                writeln!(out, "{}", summary(&path.display().to_string(), entry))?;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// One line for people: file, message, type, references, BSN state, category.
+fn summary(file: &str, entry: &serde_json::Value) -> String {
+    let text = |key: &str| entry[key].as_str().unwrap_or("-").to_owned();
+    let bsn = match (entry["bsn"].as_str(), entry["bsn_problem"].as_str()) {
+        (Some(digits), _) => format!("BSN ******{}", &digits[digits.len().saturating_sub(3)..]),
+        (None, Some(problem)) => format!("BSN {problem}"),
+        (None, None) => "BSN -".to_owned(),
+    };
+    let category = match entry["category_hint"].as_str() {
+        Some(category) => format!("{category} ({})", text("reason")),
+        None => "awaits the record system".to_owned(),
+    };
+    let warnings = entry["warnings"].as_array().map_or(0, Vec::len);
+    format!(
+        "{file}: message {} {} {} ref {} from {}: {bsn}; {category}; {warnings} warning(s)",
+        entry["number"],
+        text("format"),
+        text("identifier"),
+        text("message_ref"),
+        text("sender_id"),
+    )
+}

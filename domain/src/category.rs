@@ -1,0 +1,109 @@
+//! The six categories every message ends in, and the reasons that put it there.
+
+use serde::Serialize;
+
+use crate::bsn::BsnError;
+use crate::labels;
+use crate::payload::Format;
+
+/// Where a message waits: placed, or for a person to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Placed in the record system (Verwerkt).
+    Processed,
+    /// A format, type or sender ketenpost does not route (Niet ondersteund).
+    Unsupported,
+    /// No usable BSN in the message (Ontbrekende BSN).
+    MissingBsn,
+    /// A valid BSN the record system does not know (Onbekende BSN).
+    UnknownBsn,
+    /// The record system could not be reached or failed, after the retry budget (Technische fout).
+    TechnicalError,
+    /// Anything else that could not be processed (Uitval).
+    Fallout,
+}
+
+impl Category {
+    /// All six, in the order people see them.
+    pub const ALL: [Self; 6] = [
+        Self::Processed,
+        Self::Unsupported,
+        Self::MissingBsn,
+        Self::UnknownBsn,
+        Self::TechnicalError,
+        Self::Fallout,
+    ];
+
+    /// The machine name: `processed`, `unsupported`, `missing_bsn`, `unknown_bsn`,
+    /// `technical_error`, `fallout`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Processed => "processed",
+            Self::Unsupported => "unsupported",
+            Self::MissingBsn => "missing_bsn",
+            Self::UnknownBsn => "unknown_bsn",
+            Self::TechnicalError => "technical_error",
+            Self::Fallout => "fallout",
+        }
+    }
+
+    /// The category named `name` (the machine name).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The Dutch label people see.
+    pub fn label(self) -> &'static str {
+        labels::category(self)
+    }
+}
+
+/// Why a message is in its category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Reason {
+    /// Placed in the record system.
+    Placed,
+    /// A payload format that is not EDIFACT.
+    UnsupportedFormat {
+        /// The format found.
+        format: Format,
+    },
+    /// An EDIFACT message type that is not read (MEDRAD, MEDSPE, MEDRPT, unknown).
+    UnsupportedType {
+        /// The UNH identifier, e.g. `MEDRPT:D:93A:UN:MRPN32`.
+        identifier: String,
+    },
+    /// No BSN in PID.
+    NoBsn,
+    /// `BSN000000000`.
+    PlaceholderBsn,
+    /// A value that is not a BSN.
+    InvalidBsn {
+        /// Which rule it failed.
+        problem: BsnError,
+    },
+    /// The payload cannot be read.
+    Malformed {
+        /// The reader's error, with its position.
+        detail: String,
+    },
+}
+
+impl Reason {
+    /// The reason in Dutch, for people.
+    pub fn describe(&self) -> String {
+        labels::reason(self)
+    }
+}
+
+/// A category with the reason for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Classification {
+    /// The category.
+    pub category: Category,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: Reason,
+}

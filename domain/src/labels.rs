@@ -1,0 +1,146 @@
+//! Every Dutch text people see, in one place: category labels, reasons, document labels.
+
+use crate::bsn::BsnError;
+use crate::category::{Category, Reason};
+
+/// The Dutch label of a category.
+pub fn category(category: Category) -> &'static str {
+    match category {
+        Category::Processed => "Verwerkt",
+        Category::Unsupported => "Niet ondersteund",
+        Category::MissingBsn => "Ontbrekende BSN",
+        Category::UnknownBsn => "Onbekende BSN",
+        Category::TechnicalError => "Technische fout",
+        Category::Fallout => "Uitval",
+    }
+}
+
+/// A reason in Dutch.
+pub fn reason(reason: &Reason) -> String {
+    match reason {
+        Reason::Placed => "Geplaatst in het dossier".into(),
+        Reason::UnsupportedFormat { format } => {
+            format!(
+                "Berichtformaat {} wordt niet verwerkt",
+                format.as_str().to_uppercase()
+            )
+        }
+        Reason::UnsupportedType { identifier } => {
+            format!("Berichttype {identifier} wordt niet verwerkt")
+        }
+        Reason::NoBsn => "Het bericht bevat geen BSN".into(),
+        Reason::PlaceholderBsn => {
+            "Het bericht bevat een nul-BSN (000000000) in plaats van een BSN".into()
+        }
+        Reason::InvalidBsn { problem } => format!(
+            "Het BSN in het bericht is ongeldig: {}",
+            bsn_problem(*problem)
+        ),
+        Reason::Malformed { detail } => format!("Het bericht is niet leesbaar: {detail}"),
+    }
+}
+
+fn bsn_problem(problem: BsnError) -> String {
+    match problem {
+        BsnError::Placeholder => "nul-BSN".into(),
+        BsnError::WrongLength(n) => format!("{n} tekens in plaats van 9 cijfers"),
+        BsnError::NotDigits => "bevat andere tekens dan cijfers".into(),
+        BsnError::FailedElfproef => "voldoet niet aan de elfproef".into(),
+    }
+}
+
+/// Document titles and header labels.
+pub mod document {
+    /// Title of a letter.
+    pub const LETTER_TITLE: &str = "Brief";
+    /// Title of a lab report.
+    pub const LAB_REPORT_TITLE: &str = "Laboratoriumuitslag";
+    /// Sender.
+    pub const SENDER: &str = "Afzender";
+    /// Sender's address.
+    pub const SENDER_ADDRESS: &str = "Adres afzender";
+    /// Sender's phone.
+    pub const SENDER_PHONE: &str = "Telefoon afzender";
+    /// Date.
+    pub const DATE: &str = "Datum";
+    /// Patient.
+    pub const PATIENT: &str = "Patiënt";
+    /// Birth date.
+    pub const BIRTH_DATE: &str = "Geboortedatum";
+    /// Sex.
+    pub const SEX: &str = "Geslacht";
+    /// BSN.
+    pub const BSN: &str = "BSN";
+    /// The sender's patient number.
+    pub const PATIENT_NUMBER: &str = "Patiëntnummer afzender";
+    /// Patient's address.
+    pub const PATIENT_ADDRESS: &str = "Adres patiënt";
+    /// Patient's phone.
+    pub const PATIENT_PHONE: &str = "Telefoon patiënt";
+    /// Recipient.
+    pub const RECIPIENT: &str = "Geadresseerde";
+    /// Recipient's address.
+    pub const RECIPIENT_ADDRESS: &str = "Adres geadresseerde";
+    /// Recipient's phone.
+    pub const RECIPIENT_PHONE: &str = "Telefoon geadresseerde";
+    /// The lab.
+    pub const LAB: &str = "Laboratorium";
+    /// The requester.
+    pub const REQUESTER: &str = "Aanvrager";
+    /// Department.
+    pub const DEPARTMENT: &str = "Afdeling";
+    /// Department doctor.
+    pub const DEPARTMENT_DOCTOR: &str = "Afdelingsarts";
+    /// Copy to.
+    pub const COPY: &str = "Kopie aan";
+    /// Attachment note (BLG).
+    pub const ATTACHMENT: &str = "Bijlage";
+    /// Specimen heading.
+    pub const SPECIMEN: &str = "Monster";
+    /// Material remarks.
+    pub const MATERIAL_REMARK: &str = "Opmerking materiaal";
+    /// Pending determinations.
+    pub const PENDING: &str = "Nog niet bekend";
+    /// General remark.
+    pub const REMARK: &str = "Opmerking";
+    /// Table column: determination.
+    pub const COLUMN_NAME: &str = "Bepaling";
+    /// Table column: result.
+    pub const COLUMN_RESULT: &str = "Uitslag";
+    /// Table column: unit.
+    pub const COLUMN_UNIT: &str = "Eenheid";
+    /// Table column: flag.
+    pub const COLUMN_FLAG: &str = "Vlag";
+    /// Table column: reference range.
+    pub const COLUMN_RANGE: &str = "Referentie";
+    /// Sex: male.
+    pub const MALE: &str = "man";
+    /// Sex: female.
+    pub const FEMALE: &str = "vrouw";
+
+    /// The footer of page `page` of `pages`.
+    pub fn page_footer(page: usize, pages: usize) -> String {
+        format!("pagina {page} van {pages}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_category_has_its_dutch_label() {
+        let labels: Vec<&str> = Category::ALL.iter().map(|c| c.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Verwerkt",
+                "Niet ondersteund",
+                "Ontbrekende BSN",
+                "Onbekende BSN",
+                "Technische fout",
+                "Uitval"
+            ]
+        );
+    }
+}

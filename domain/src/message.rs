@@ -1,0 +1,136 @@
+//! One message of a payload as the rest of ketenpost sees it: its envelope, what kind it is,
+//! and the typed view of its content.
+
+use crate::document::Document;
+use crate::edifact::{Interchange, MessageIdentifier, MessageSpan, Warning};
+use crate::lab_report::lab_report_document;
+use crate::letter::letter_document;
+use crate::medlab::Medlab;
+use crate::medvri::Medvri;
+use crate::people::Patient;
+
+/// The message types ketenpost knows by their UNH identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// `MEDVRI:1`, a free-text letter: read.
+    Medvri,
+    /// `MEDLAB:1`, laboratory results: read.
+    Medlab,
+    /// `MEDRAD:1`, radiology: recognised, not read.
+    Medrad,
+    /// `MEDSPE:1`, specialist letter: recognised, not read.
+    Medspe,
+    /// `MEDRPT:D:93A:UN:MRPN32`, Edifact 3.2 lab report: recognised, not read.
+    Medrpt,
+    /// Anything else.
+    Unknown,
+}
+
+impl MessageKind {
+    /// The kind an UNH identifier names.
+    pub fn of(identifier: &MessageIdentifier) -> Self {
+        match identifier.message_type.as_str() {
+            "MEDVRI" => Self::Medvri,
+            "MEDLAB" => Self::Medlab,
+            "MEDRAD" => Self::Medrad,
+            "MEDSPE" => Self::Medspe,
+            "MEDRPT" => Self::Medrpt,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// The typed content of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content<'a> {
+    /// A letter.
+    Medvri(Medvri<'a>),
+    /// A lab report.
+    Medlab(Medlab<'a>),
+    /// A type that is recognised (or not) but not read.
+    NotRead,
+}
+
+/// One message (`UNH..UNT`) of an interchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// Counted from 1 in file order.
+    pub number: usize,
+    /// UNB element 5, when there is a UNB.
+    pub interchange_ref: Option<String>,
+    /// UNH element 1.
+    pub message_ref: String,
+    /// UNB element 2, when there is a UNB.
+    pub sender_id: Option<String>,
+    /// UNB element 3, when there is a UNB.
+    pub recipient_id: Option<String>,
+    /// UNH element 2.
+    pub identifier: MessageIdentifier,
+    /// The kind the identifier names.
+    pub kind: MessageKind,
+    /// The typed view.
+    pub content: Content<'a>,
+    /// What the reader noticed in this message, and in the interchange around it.
+    pub warnings: Vec<Warning>,
+}
+
+impl<'a> Message<'a> {
+    /// Reads every message of an interchange into its typed view.
+    pub fn read_all(interchange: &Interchange<'a>) -> Vec<Self> {
+        interchange
+            .messages
+            .iter()
+            .map(|span| Self::read(interchange, span))
+            .collect()
+    }
+
+    /// Reads one message.
+    pub fn read(interchange: &Interchange<'a>, span: &MessageSpan) -> Self {
+        let header = interchange.header.as_ref();
+        let mut warnings: Vec<Warning> = interchange
+            .warnings
+            .iter()
+            .filter(|w| w.position.message.is_none_or(|n| n == span.number))
+            .cloned()
+            .collect();
+        let kind = MessageKind::of(&span.identifier);
+        let content = match kind {
+            MessageKind::Medvri => {
+                Content::Medvri(Medvri::read(interchange.body(span), &mut warnings))
+            }
+            MessageKind::Medlab => {
+                Content::Medlab(Medlab::read(interchange.body(span), &mut warnings))
+            }
+            _ => Content::NotRead,
+        };
+        Self {
+            number: span.number,
+            interchange_ref: header.map(|h| h.control_ref.clone()),
+            message_ref: span.reference.clone(),
+            sender_id: header.map(|h| h.sender_id.clone()),
+            recipient_id: header.map(|h| h.recipient_id.clone()),
+            identifier: span.identifier.clone(),
+            kind,
+            content,
+            warnings,
+        }
+    }
+
+    /// The patient, for the kinds that are read.
+    pub fn patient(&self) -> Option<&Patient<'a>> {
+        match &self.content {
+            Content::Medvri(letter) => Some(&letter.patient),
+            Content::Medlab(report) => Some(&report.patient),
+            Content::NotRead => None,
+        }
+    }
+
+    /// The printable document, for the kinds that are read.
+    pub fn document(&self) -> Option<Document> {
+        match &self.content {
+            Content::Medvri(letter) => Some(letter_document(letter)),
+            Content::Medlab(report) => Some(lab_report_document(report)),
+            Content::NotRead => None,
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! People and places as the Medeur formats write them: name and address composites, parties
+//! (GGA/GGO), and the patient (PID/PAD) with the BSN.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::bsn::{Bsn, BsnError};
+use crate::date::CalendarDate;
+use crate::edifact::{Segment, Warning};
+
+/// A text value as read from a payload: borrowed where it could be.
+pub type Text<'a> = Cow<'a, str>;
+
+/// The name composite: married name : its prefix : birth name : its prefix : first name : initials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PersonName<'a> {
+    /// Position 1: the partner's surname as used (e.g. `Berg`).
+    pub married_name: Text<'a>,
+    /// Position 2: its prefix (e.g. `van de`).
+    pub married_prefix: Text<'a>,
+    /// Position 3: the birth name (e.g. `Jansen`).
+    pub birth_name: Text<'a>,
+    /// Position 4: its prefix.
+    pub birth_prefix: Text<'a>,
+    /// Position 5: the first name.
+    pub first_name: Text<'a>,
+    /// Position 6: initials (e.g. `P.`).
+    pub initials: Text<'a>,
+}
+
+impl<'a> PersonName<'a> {
+    /// Reads the name composite of `element` of `segment`.
+    pub fn read(segment: &Segment<'_, 'a>, element: usize) -> Self {
+        Self {
+            married_name: segment.field(element, 1),
+            married_prefix: segment.field(element, 2),
+            birth_name: segment.field(element, 3),
+            birth_prefix: segment.field(element, 4),
+            first_name: segment.field(element, 5),
+            initials: segment.field(element, 6),
+        }
+    }
+
+    /// The name as shown to people: given name or initials, then the birth name with its
+    /// prefix, then the married name (`P. van Jansen - van de Berg`). Writers disagree on
+    /// which position holds a man's own name, so every part that is there is shown.
+    pub fn display(&self) -> String {
+        let joined = |parts: &[&str]| {
+            parts
+                .iter()
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| p.trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let given = if self.first_name.trim().is_empty() {
+            &self.initials
+        } else {
+            &self.first_name
+        };
+        let birth = joined(&[&self.birth_prefix, &self.birth_name]);
+        let married = joined(&[&self.married_prefix, &self.married_name]);
+        let surname = match (birth.is_empty(), married.is_empty()) {
+            (false, false) => format!("{birth} - {married}"),
+            (false, true) => birth,
+            (true, _) => married,
+        };
+        let mut shown = joined(&[given, &surname]);
+        if !self.first_name.trim().is_empty() && !self.initials.trim().is_empty() {
+            shown = format!("{shown} ({})", self.initials.trim());
+        }
+        shown
+    }
+
+    /// Whether no part holds text.
+    pub fn is_empty(&self) -> bool {
+        self.display().is_empty()
+    }
+}
+
+/// The address composite: street : house number : PO box : city : postcode : province : country.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Address<'a> {
+    /// Position 1.
+    pub street: Text<'a>,
+    /// Position 2.
+    pub house_number: Text<'a>,
+    /// Position 3.
+    pub po_box: Text<'a>,
+    /// Position 4.
+    pub city: Text<'a>,
+    /// Position 5.
+    pub postcode: Text<'a>,
+    /// Position 6.
+    pub province: Text<'a>,
+    /// Position 7.
+    pub country: Text<'a>,
+}
+
+impl<'a> Address<'a> {
+    /// Reads the address composite of `element` of `segment`.
+    pub fn read(segment: &Segment<'_, 'a>, element: usize) -> Self {
+        Self {
+            street: segment.field(element, 1),
+            house_number: segment.field(element, 2),
+            po_box: segment.field(element, 3),
+            city: segment.field(element, 4),
+            postcode: segment.field(element, 5),
+            province: segment.field(element, 6),
+            country: segment.field(element, 7),
+        }
+    }
+
+    /// One line: `Blue street 43b, Postbus 12, 1040BB Amsterdam, Noord-Holland, NL`.
+    pub fn display(&self) -> String {
+        let words = |parts: &[&str]| {
+            parts
+                .iter()
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let po_box = if self.po_box.trim().is_empty() {
+            String::new()
+        } else {
+            format!("Postbus {}", self.po_box.trim())
+        };
+        [
+            words(&[&self.street, &self.house_number]),
+            po_box,
+            words(&[&self.postcode, &self.city]),
+            self.province.trim().to_owned(),
+            self.country.trim().to_owned(),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+/// A sender or recipient (GGA, GGO): element 1 person; 2 department; 3 institution; 4 address; 5 phone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Party<'a> {
+    /// The person.
+    pub name: Text<'a>,
+    /// The department.
+    pub department: Text<'a>,
+    /// The institution.
+    pub institution: Text<'a>,
+    /// The postal address.
+    pub address: Address<'a>,
+    /// The phone number.
+    pub phone: Text<'a>,
+}
+
+impl<'a> Party<'a> {
+    /// Reads a GGA or GGO segment.
+    pub fn read(segment: &Segment<'_, 'a>) -> Self {
+        Self {
+            name: segment.text(1),
+            department: segment.text(2),
+            institution: segment.text(3),
+            address: Address::read(segment, 4),
+            phone: segment.text(5),
+        }
+    }
+
+    /// Name, department and institution on one line, without repeats.
+    pub fn display(&self) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        for part in [&self.name, &self.department, &self.institution] {
+            let part = part.trim();
+            if !part.is_empty() && !parts.contains(&part) {
+                parts.push(part);
+            }
+        }
+        parts.join(", ")
+    }
+}
+
+/// The patient's sex as PID element 2 gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// `M`.
+    Male,
+    /// `V` (vrouw), also `F`.
+    Female,
+    /// Any other value, kept as written.
+    Other(String),
+}
+
+/// What was found where the BSN should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BsnReading {
+    /// A BSN that passed the elfproef.
+    Valid(Bsn),
+    /// No usable BSN, and why.
+    Problem(BsnProblem),
+}
+
+/// Why a message has no usable BSN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BsnProblem {
+    /// No `BSN...` value in PID element 5 or 4.
+    Missing,
+    /// `BSN000000000`.
+    Placeholder,
+    /// A value that is not a BSN: wrong length, non-digits or a failed elfproef.
+    Invalid(BsnError),
+}
+
+impl BsnProblem {
+    /// The short name used in JSON: `missing`, `placeholder` or `invalid`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Placeholder => "placeholder",
+            Self::Invalid(_) => "invalid",
+        }
+    }
+}
+
+/// The patient: PID and PAD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patient<'a> {
+    /// PID element 3.
+    pub name: PersonName<'a>,
+    /// PID element 1, when it is a real date.
+    pub birth_date: Option<CalendarDate>,
+    /// PID element 2.
+    pub sex: Option<Sex>,
+    /// The BSN from PID element 5, else 4.
+    pub bsn: BsnReading,
+    /// PID element 4 when it is not the BSN: the sender's own patient number.
+    pub sender_reference: Text<'a>,
+    /// PAD element 1.
+    pub address: Option<Address<'a>>,
+    /// PAD element 2.
+    pub phone: Text<'a>,
+}
+
+impl Default for Patient<'_> {
+    fn default() -> Self {
+        Self {
+            name: PersonName::default(),
+            birth_date: None,
+            sex: None,
+            bsn: BsnReading::Problem(BsnProblem::Missing),
+            sender_reference: Text::Borrowed(""),
+            address: None,
+            phone: Text::Borrowed(""),
+        }
+    }
+}
+
+impl<'a> Patient<'a> {
+    /// Reads a PID segment; what cannot be read becomes a warning.
+    pub fn read_pid(&mut self, pid: &Segment<'_, 'a>, warnings: &mut Vec<Warning>) {
+        let [year, month, day] = [1, 2, 3].map(|c| pid.field(1, c));
+        self.birth_date = CalendarDate::from_parts(&year, &month, &day);
+        if self.birth_date.is_none() && !(year.is_empty() && month.is_empty() && day.is_empty()) {
+            warnings.push(Warning {
+                position: pid.position(),
+                text: format!("PID birth date {year}:{month}:{day} is not a date"),
+            });
+        }
+        let sex = pid.text(2);
+        self.sex = match sex.trim().to_ascii_uppercase().as_str() {
+            "" => None,
+            "M" => Some(Sex::Male),
+            "V" | "F" => Some(Sex::Female),
+            _ => Some(Sex::Other(sex.trim().to_owned())),
+        };
+        self.name = PersonName::read(pid, 3);
+        let element_5 = pid.text(5);
+        let element_4 = pid.text(4);
+        self.bsn = match bsn_value(&element_5).or_else(|| bsn_value(&element_4)) {
+            None => BsnReading::Problem(BsnProblem::Missing),
+            Some(digits) => match Bsn::parse(digits) {
+                Ok(bsn) => BsnReading::Valid(bsn),
+                Err(BsnError::Placeholder) => BsnReading::Problem(BsnProblem::Placeholder),
+                Err(other) => BsnReading::Problem(BsnProblem::Invalid(other)),
+            },
+        };
+        if bsn_value(&element_4).is_none() {
+            self.sender_reference = element_4;
+        }
+    }
+
+    /// Reads a PAD segment.
+    pub fn read_pad(&mut self, pad: &Segment<'_, 'a>) {
+        self.address = Some(Address::read(pad, 1));
+        self.phone = pad.text(2);
+    }
+}
+
+/// The digits after a `BSN` prefix, if the value has one.
+fn bsn_value(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let prefix = value.get(..3)?;
+    prefix.eq_ignore_ascii_case("BSN").then(|| &value[3..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(parts: [&'static str; 6]) -> PersonName<'static> {
+        let [a, b, c, d, e, f] = parts.map(Cow::Borrowed);
+        PersonName {
+            married_name: a,
+            married_prefix: b,
+            birth_name: c,
+            birth_prefix: d,
+            first_name: e,
+            initials: f,
+        }
+    }
+
+    #[test]
+    fn a_name_shows_birth_name_first_then_married_name() {
+        assert_eq!(
+            name(["Berg", "van de", "Jansen", "van", "", "P."]).display(),
+            "P. van Jansen - van de Berg"
+        );
+    }
+
+    #[test]
+    fn a_name_with_only_the_first_position_is_shown_as_is() {
+        assert_eq!(name(["TEST", "", "", "", "", ""]).display(), "TEST");
+    }
+
+    #[test]
+    fn first_name_and_initials_both_show() {
+        assert_eq!(
+            name(["", "", "Groot", "de", "Karin", "KM"]).display(),
+            "Karin de Groot (KM)"
+        );
+    }
+
+    #[test]
+    fn the_bsn_prefix_is_read_case_insensitively() {
+        assert_eq!(bsn_value("BSN999990019"), Some("999990019"));
+        assert_eq!(bsn_value("bsn999990019"), Some("999990019"));
+        assert_eq!(bsn_value("12345"), None);
+        assert_eq!(bsn_value("é"), None);
+    }
+}
