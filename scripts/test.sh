@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of ketenpost: formatting, lints, unit, integration, property and conformance
+# tests. On a fresh Debian machine it first installs what the tests need (poppler-utils for
+# pdftotext and pdfinfo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is needed: install Rust $(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml) or newer with rustup (https://rustup.rs)" >&2
+  exit 1
+fi
+
+echo "== rustfmt"
+cargo fmt --all -- --check
+echo "== clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== tests"
+cargo test --workspace --locked
+if [ -f domain/fuzz/Cargo.toml ]; then
+  echo "== fuzz target builds"
+  cargo check --manifest-path domain/fuzz/Cargo.toml --quiet
+fi
+echo "== all tests passed"
