@@ -1,22 +1,34 @@
 //! The `ketenpost parse` and `render` commands as a person runs them: the real binary, real
 //! files, and the PDFs checked with poppler's `pdftotext` and `pdfinfo`.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/messages").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/messages")
+        .join(name)
 }
 
 fn ketenpost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ketenpost")).args(args).output().expect("run ketenpost")
+    Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+        .args(args)
+        .output()
+        .expect("run ketenpost")
 }
 
 fn parse_json(file: &Path) -> Value {
     let output = ketenpost(&["parse", "--json", file.to_str().unwrap()]);
-    assert!(output.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 1, "one line per file: {stdout}");
     serde_json::from_str(&stdout).unwrap()
@@ -24,21 +36,30 @@ fn parse_json(file: &Path) -> Value {
 
 /// Runs a poppler tool; fails with a clear message when poppler-utils is not installed.
 fn poppler(tool: &str, args: &[&str]) -> String {
-    let output = Command::new(tool)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} is needed for the PDF tests (Debian: apt-get install poppler-utils): {e}"));
-    assert!(output.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!("{tool} is needed for the PDF tests (Debian: apt-get install poppler-utils): {e}")
+    });
+    assert!(
+        output.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
 fn pdf_text(pdf: &Path) -> String {
-    poppler("pdftotext", &["-layout", "-enc", "UTF-8", pdf.to_str().unwrap(), "-"])
+    poppler(
+        "pdftotext",
+        &["-layout", "-enc", "UTF-8", pdf.to_str().unwrap(), "-"],
+    )
 }
 
 fn pdf_pages(pdf: &Path) -> usize {
     let info = poppler("pdfinfo", &[pdf.to_str().unwrap()]);
-    let line = info.lines().find(|l| l.starts_with("Pages:")).expect("a Pages line");
+    let line = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .expect("a Pages line");
     line["Pages:".len()..].trim().parse().unwrap()
 }
 
@@ -57,7 +78,11 @@ fn assert_pdf_holds(pdf: &Path, plain_text: &str) {
             _ => line.split(" | ").collect(),
         };
         for piece in pieces.into_iter().filter(|p| !p.trim().is_empty()) {
-            assert!(text.contains(&squash(piece)), "{piece:?} of {line:?} missing from {}:\n{text}", pdf.display());
+            assert!(
+                text.contains(&squash(piece)),
+                "{piece:?} of {line:?} missing from {}:\n{text}",
+                pdf.display()
+            );
         }
     }
 }
@@ -84,7 +109,9 @@ fn parse_json_gives_the_fields_of_a_letter() {
     assert_eq!(message["patient"]["name"]["married_prefix"], "van 't");
     assert_eq!(message["category_hint"], Value::Null);
     let text = message["text"].as_str().unwrap();
-    assert!(text.contains("Mevrouw werd op 12 februari gezien op het spreekuur.\nBeleid: controle over 3 maanden."));
+    assert!(text.contains(
+        "Mevrouw werd op 12 februari gezien op het spreekuur.\nBeleid: controle over 3 maanden."
+    ));
     assert!(text.contains("BSN: 999990019"));
     assert_eq!(message["warnings"], serde_json::json!([]));
 }
@@ -110,23 +137,39 @@ fn parse_json_gives_one_entry_per_message_and_the_hints() {
 
 #[test]
 fn other_formats_are_understood_as_unsupported() {
-    for (name, format) in [("letter.xml", "xml"), ("letter.pdf", "pdf"), ("lab_result.hl7", "hl7v2"), ("note.txt", "text")] {
+    for (name, format) in [
+        ("letter.xml", "xml"),
+        ("letter.pdf", "pdf"),
+        ("lab_result.hl7", "hl7v2"),
+        ("note.txt", "text"),
+    ] {
         let json = parse_json(&fixture(name));
         assert_eq!(json["messages"][0]["format"], format, "{name}");
         assert_eq!(json["messages"][0]["kind"], Value::Null, "{name}");
-        assert_eq!(json["messages"][0]["category_hint"], "unsupported", "{name}");
+        assert_eq!(
+            json["messages"][0]["category_hint"], "unsupported",
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn malformed_and_empty_files_exit_2_with_one_line_naming_file_and_position() {
-    for name in ["malformed_truncated.edi", "malformed_bad_tag.edi", "malformed_empty.edi", "malformed_binary.bin"] {
+    for name in [
+        "malformed_truncated.edi",
+        "malformed_bad_tag.edi",
+        "malformed_empty.edi",
+        "malformed_binary.bin",
+    ] {
         let path = fixture(name);
         let output = ketenpost(&["parse", "--json", path.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
-        assert!(stderr.starts_with(path.to_str().unwrap()), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with(path.to_str().unwrap()),
+            "{name}: {stderr}"
+        );
         assert!(stderr.contains("byte "), "{name}: {stderr}");
         assert!(output.stdout.is_empty(), "{name}");
     }
@@ -136,7 +179,12 @@ fn malformed_and_empty_files_exit_2_with_one_line_naming_file_and_position() {
 fn good_files_are_still_reported_when_another_is_malformed() {
     let good = fixture("medvri_lf.edi");
     let bad = fixture("malformed_truncated.edi");
-    let output = ketenpost(&["parse", "--json", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    let output = ketenpost(&[
+        "parse",
+        "--json",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 1);
 }
@@ -149,7 +197,12 @@ fn every_fixture_that_is_not_malformed_parses_with_exit_0() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let output = ketenpost(&["parse", path.to_str().unwrap()]);
         let expected = if name.starts_with("malformed_") { 2 } else { 0 };
-        assert_eq!(output.status.code(), Some(expected), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(expected),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 
@@ -164,11 +217,30 @@ fn the_human_summary_masks_the_bsn() {
 #[test]
 fn render_writes_one_pdf_per_message_whose_text_is_the_letter() {
     let out = temp_dir("two");
-    let output = ketenpost(&["render", fixture("medvri_two_messages.edi").to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let printed: Vec<String> = String::from_utf8(output.stdout).unwrap().lines().map(str::to_owned).collect();
+    let output = ketenpost(&[
+        "render",
+        fixture("medvri_two_messages.edi").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
     let expected = [out.join("IC2000-2001.pdf"), out.join("IC2000-2002.pdf")];
-    assert_eq!(printed, expected.iter().map(|p| p.display().to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        printed,
+        expected
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+    );
     let json = parse_json(&fixture("medvri_two_messages.edi"));
     for (pdf, message) in expected.iter().zip(json["messages"].as_array().unwrap()) {
         assert_eq!(pdf_pages(pdf), 1);
@@ -180,42 +252,90 @@ fn render_writes_one_pdf_per_message_whose_text_is_the_letter() {
 #[test]
 fn render_keeps_characters_outside_latin1_in_the_text_layer() {
     let out = temp_dir("utf8");
-    let output = ketenpost(&["render", fixture("medvri_unoy_utf8.edi").to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = ketenpost(&[
+        "render",
+        fixture("medvri_unoy_utf8.edi").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let pdf = out.join("IC1012-1012.pdf");
     let text = pdf_text(&pdf);
-    for needle in ["Zażółć gęślą jaźń uit Łódź", "Ελληνικά", "Привет", "12 € per consult, 3 µg, ≥ 5 mmol/l", "Patiënt"] {
+    for needle in [
+        "Zażółć gęślą jaźń uit Łódź",
+        "Ελληνικά",
+        "Привет",
+        "12 € per consult, 3 µg, ≥ 5 mmol/l",
+        "Patiënt",
+    ] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
     let size = std::fs::metadata(&pdf).unwrap().len();
-    assert!(size <= 60_000, "a letter with an embedded font is {size} bytes");
+    assert!(
+        size <= 60_000,
+        "a letter with an embedded font is {size} bytes"
+    );
 }
 
 #[test]
 fn a_long_letter_is_paginated_with_page_n_of_m() {
     let out = temp_dir("long");
-    let output = ketenpost(&["render", fixture("medvri_long_letter.edi").to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = ketenpost(&[
+        "render",
+        fixture("medvri_long_letter.edi").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let pdf = out.join("IC6001-6001.pdf");
     let pages = pdf_pages(&pdf);
     assert!(pages >= 3, "150 lines fit on {pages} pages");
     for page in 1..=pages {
         let n = page.to_string();
-        let text = poppler("pdftotext", &["-f", &n, "-l", &n, pdf.to_str().unwrap(), "-"]);
-        assert!(text.contains(&format!("pagina {page} van {pages}")), "page {page}:\n{text}");
+        let text = poppler(
+            "pdftotext",
+            &["-f", &n, "-l", &n, pdf.to_str().unwrap(), "-"],
+        );
+        assert!(
+            text.contains(&format!("pagina {page} van {pages}")),
+            "page {page}:\n{text}"
+        );
     }
     let json = parse_json(&fixture("medvri_long_letter.edi"));
     let all = squash(&pdf_text(&pdf));
-    for line in json["messages"][0]["content"]["medvri"]["lines"].as_array().unwrap() {
-        assert!(all.contains(&squash(line.as_str().unwrap())), "{line} missing");
+    for line in json["messages"][0]["content"]["medvri"]["lines"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(
+            all.contains(&squash(line.as_str().unwrap())),
+            "{line} missing"
+        );
     }
 }
 
 #[test]
 fn a_lab_report_renders_its_table() {
     let out = temp_dir("lab");
-    let output = ketenpost(&["render", fixture("medlab_full.edi").to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = ketenpost(&[
+        "render",
+        fixture("medlab_full.edi").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = squash(&pdf_text(&out.join("IC7001-7001.pdf")));
     for needle in [
         "Laboratoriumuitslag",
@@ -242,21 +362,42 @@ fn a_lab_report_renders_its_table() {
 fn rendering_twice_gives_the_same_bytes() {
     let (a, b) = (temp_dir("same-a"), temp_dir("same-b"));
     for out in [&a, &b] {
-        let output = ketenpost(&["render", fixture("medlab_full.edi").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let output = ketenpost(&[
+            "render",
+            fixture("medlab_full.edi").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(output.status.success());
     }
-    assert_eq!(std::fs::read(a.join("IC7001-7001.pdf")).unwrap(), std::fs::read(b.join("IC7001-7001.pdf")).unwrap());
+    assert_eq!(
+        std::fs::read(a.join("IC7001-7001.pdf")).unwrap(),
+        std::fs::read(b.join("IC7001-7001.pdf")).unwrap()
+    );
 }
 
 #[test]
 fn unsupported_messages_are_skipped_with_a_note_and_malformed_files_exit_2() {
     let out = temp_dir("skip");
-    let output =
-        ketenpost(&["render", fixture("interchange_medvri_and_medrpt.edi").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = ketenpost(&[
+        "render",
+        fixture("interchange_medvri_and_medrpt.edi")
+            .to_str()
+            .unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(output.status.success());
     assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 1);
-    assert!(String::from_utf8(output.stderr).unwrap().contains("MEDRPT:D:93A:UN:MRPN32"));
-    let output = ketenpost(&["render", fixture("malformed_truncated.edi").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .contains("MEDRPT:D:93A:UN:MRPN32"));
+    let output = ketenpost(&[
+        "render",
+        fixture("malformed_truncated.edi").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -264,8 +405,15 @@ fn unsupported_messages_are_skipped_with_a_note_and_malformed_files_exit_2() {
 fn every_shared_sample_renders_with_its_text() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples");
     if !dir.is_dir() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "the conformance corpus {} is absent", dir.display());
-        eprintln!("skipping: the conformance corpus {} is absent", dir.display());
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the conformance corpus {} is absent",
+            dir.display()
+        );
+        eprintln!(
+            "skipping: the conformance corpus {} is absent",
+            dir.display()
+        );
         return;
     }
     let out = temp_dir("samples");
@@ -274,8 +422,18 @@ fn every_shared_sample_renders_with_its_text() {
         if path.extension().and_then(|e| e.to_str()) != Some("edi") {
             continue;
         }
-        let output = ketenpost(&["render", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        assert!(output.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&output.stderr));
+        let output = ketenpost(&[
+            "render",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
         let pdf = PathBuf::from(String::from_utf8(output.stdout).unwrap().trim());
         let json = parse_json(&path);
         assert_pdf_holds(&pdf, json["messages"][0]["text"].as_str().unwrap());

@@ -105,7 +105,7 @@ pub enum ResultLine<'a> {
         text: Text<'a>,
     },
     /// A BEP with a result.
-    Determination(Determination<'a>),
+    Determination(Box<Determination<'a>>),
 }
 
 /// BEP: 1 type; 2 name; 3 result; 4 changed flag; 5 unit; 6 normality flag; 7 lower; 8 upper; 9 code.
@@ -274,7 +274,7 @@ fn read_bep<'a>(bep: &Segment<'_, 'a>) -> ResultLine<'a> {
     if (3..=9).all(|element| bep.text(element).trim().is_empty()) {
         return ResultLine::Heading { text: bep.text(2) };
     }
-    ResultLine::Determination(Determination {
+    ResultLine::Determination(Box::new(Determination {
         kind: bep.text(1),
         name: bep.text(2),
         result: bep.text(3),
@@ -285,5 +285,5 @@ fn read_bep<'a>(bep: &Segment<'_, 'a>) -> ResultLine<'a> {
         upper: bep.text(8),
         code: bep.text(9),
         remarks: Vec::new(),
-    })
+    }))
 }

@@ -38,7 +38,7 @@ impl Format {
 #[derive(Debug)]
 pub enum Payload<'a> {
     /// A read EDIFACT interchange.
-    Edifact(Interchange<'a>),
+    Edifact(Box<Interchange<'a>>),
     /// Another format: recognised, not read.
     Other(Format),
 }
@@ -50,7 +50,9 @@ pub enum Payload<'a> {
 /// content); the error says where.
 pub fn read_payload(bytes: &[u8]) -> Result<Payload<'_>, ParseError> {
     match detect_format(bytes)? {
-        Format::Edifact => edifact::read(bytes).map(Payload::Edifact),
+        Format::Edifact => {
+            edifact::read(bytes).map(|interchange| Payload::Edifact(Box::new(interchange)))
+        }
         other => Ok(Payload::Other(other)),
     }
 }

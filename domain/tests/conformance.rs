@@ -1,6 +1,8 @@
 //! The public sample corpus in `../shared/samples`: each sample shows the facts its README
 //! lists. Without the folder the tests skip with a message, except under `CI=true`.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 use ketenpost_domain::category::{Category, Reason};
@@ -21,15 +23,21 @@ fn samples_dir() -> Option<PathBuf> {
         "the conformance corpus {} is absent, and CI=true requires it",
         dir.display()
     );
-    eprintln!("skipping: the conformance corpus {} is absent", dir.display());
+    eprintln!(
+        "skipping: the conformance corpus {} is absent",
+        dir.display()
+    );
     None
 }
 
 /// The messages of a sample, or `None` when the corpus is absent.
 fn sample(name: &str) -> Option<Vec<Message<'static>>> {
     let path = samples_dir()?.join(name);
-    let bytes: &'static [u8] =
-        Box::leak(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).into_boxed_slice());
+    let bytes: &'static [u8] = Box::leak(
+        std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .into_boxed_slice(),
+    );
     let interchange = edifact::read(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
     Some(Message::read_all(&interchange))
 }
@@ -63,61 +71,112 @@ fn valid_bsn(message: &Message<'_>) -> String {
 
 #[test]
 fn sample_01_repeated_counter_and_unz_reference_mismatch() {
-    let Some(messages) = sample("01_mmerlijn_medvri_lf.edi") else { return };
+    let Some(messages) = sample("01_mmerlijn_medvri_lf.edi") else {
+        return;
+    };
     let letter = medvri(&messages);
-    assert_eq!(letter.lines, ["Hello World", "This is a message", "", "Greetings"]);
-    assert_eq!(letter.date.map(|d| d.to_string()).as_deref(), Some("2021-06-08"));
+    assert_eq!(
+        letter.lines,
+        ["Hello World", "This is a message", "", "Greetings"]
+    );
+    assert_eq!(
+        letter.date.map(|d| d.to_string()).as_deref(),
+        Some("2021-06-08")
+    );
     assert_eq!(valid_bsn(&messages[0]), "123456782");
     assert_eq!(messages[0].interchange_ref.as_deref(), Some("SNM1020"));
-    assert!(has_warning(&messages[0], "UNZ reference \"1020\" differs from UNB reference \"SNM1020\""));
+    assert!(has_warning(
+        &messages[0],
+        "UNZ reference \"1020\" differs from UNB reference \"SNM1020\""
+    ));
     assert_eq!(classify_message(&messages[0]), None);
 }
 
 #[test]
 fn sample_02_cr_terminators_release_in_name_no_det_and_an_empty_line() {
-    let Some(messages) = sample("02_mmerlijn_medvri_release_cr.edi") else { return };
+    let Some(messages) = sample("02_mmerlijn_medvri_release_cr.edi") else {
+        return;
+    };
     let letter = medvri(&messages);
     assert_eq!(letter.patient.name.married_prefix, "van 't");
     assert_eq!(letter.date, None);
-    assert_eq!(letter.lines, ["Hello World", "this is a message", "", "greetings"]);
+    assert_eq!(
+        letter.lines,
+        ["Hello World", "this is a message", "", "greetings"]
+    );
     assert_eq!(letter.sender.phone, "+31612341234");
 }
 
 #[test]
 fn sample_03_txt_without_counters() {
-    let Some(messages) = sample("03_mmerlijn_medvri_nocounters_cr.edi") else { return };
-    assert_eq!(medvri(&messages).lines, ["Hello World", "this is a message", "", "greetings"]);
+    let Some(messages) = sample("03_mmerlijn_medvri_nocounters_cr.edi") else {
+        return;
+    };
+    assert_eq!(
+        medvri(&messages).lines,
+        ["Hello World", "this is a message", "", "greetings"]
+    );
 }
 
 #[test]
 fn sample_04_no_pad_and_a_birth_name_without_prefix() {
-    let Some(messages) = sample("04_mmerlijn_medvri_nopad.edi") else { return };
+    let Some(messages) = sample("04_mmerlijn_medvri_nopad.edi") else {
+        return;
+    };
     let letter = medvri(&messages);
     assert_eq!(letter.patient.address, None);
-    assert_eq!((letter.patient.name.birth_name.as_ref(), letter.patient.name.birth_prefix.as_ref()), ("Jansen", ""));
+    assert_eq!(
+        (
+            letter.patient.name.birth_name.as_ref(),
+            letter.patient.name.birth_prefix.as_ref()
+        ),
+        ("Jansen", "")
+    );
     assert_eq!(letter.lines, ["Hello World"]);
 }
 
 #[test]
 fn sample_05_tdm_report_with_counters_codes_remarks_and_stray_release() {
-    let Some(messages) = sample("05_mmerlijn_medlab_tdm.edi") else { return };
+    let Some(messages) = sample("05_mmerlijn_medlab_tdm.edi") else {
+        return;
+    };
     let report = medlab(&messages);
     assert_eq!(report.requester.as_ref().unwrap().address.city, "Amsterdam");
     let results = &report.specimens[0].results;
     let headings: Vec<&str> = results
         .iter()
-        .filter_map(|r| if let ResultLine::Heading { text } = r { Some(text.as_ref()) } else { None })
+        .filter_map(|r| {
+            if let ResultLine::Heading { text } = r {
+                Some(text.as_ref())
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(headings, ["MEDICIJNEN", "DIVERSEN"]);
-    let Some(ResultLine::Determination(valproate)) = results.get(1) else { panic!("{results:?}") };
-    assert_eq!((valproate.name.as_ref(), valproate.result.as_ref(), valproate.unit.as_ref()), ("Valproinezuur", "75", "mg/l"));
+    let Some(ResultLine::Determination(valproate)) = results.get(1) else {
+        panic!("{results:?}")
+    };
+    assert_eq!(
+        (
+            valproate.name.as_ref(),
+            valproate.result.as_ref(),
+            valproate.unit.as_ref()
+        ),
+        ("Valproinezuur", "75", "mg/l")
+    );
     assert_eq!(valproate.range(), "60 - 80");
     assert_eq!(valproate.code, "VALPB SI");
     assert_eq!(valproate.remarks.len(), 5);
     assert_eq!(valproate.remarks[4], "120 mg/l");
-    let Some(ResultLine::Determination(intake)) = results.get(3) else { panic!("{results:?}") };
+    let Some(ResultLine::Determination(intake)) = results.get(3) else {
+        panic!("{results:?}")
+    };
     assert_eq!(intake.code, "DINN10");
-    assert!(has_warning(&messages[0], "UNT reference \"66001298496\" differs from UNH reference \"1020\""));
+    assert!(has_warning(
+        &messages[0],
+        "UNT reference \"66001298496\" differs from UNH reference \"1020\""
+    ));
 }
 
 #[test]
@@ -130,46 +189,88 @@ fn sample_06_una_with_space_decimal_unoc_and_placeholder_bsn_in_element_4() {
     assert_eq!(interchange.header.as_ref().unwrap().sender_id, "500000000");
     let messages = Message::read_all(&interchange);
     let letter = medvri(&messages);
-    assert_eq!(letter.patient.bsn, BsnReading::Problem(BsnProblem::Placeholder));
+    assert_eq!(
+        letter.patient.bsn,
+        BsnReading::Problem(BsnProblem::Placeholder)
+    );
     assert_eq!(letter.patient.name.display(), "TEST");
     assert_eq!(letter.lines.len(), 12);
     assert_eq!(letter.lines[1], "");
     let classification = classify_message(&messages[0]).unwrap();
-    assert_eq!((classification.category, classification.reason), (Category::MissingBsn, Reason::PlaceholderBsn));
+    assert_eq!(
+        (classification.category, classification.reason),
+        (Category::MissingBsn, Reason::PlaceholderBsn)
+    );
 }
 
 #[test]
 fn sample_07_minimal_medlab_with_section_and_flags() {
-    let Some(messages) = sample("07_zato_medlab_selective.edi") else { return };
+    let Some(messages) = sample("07_zato_medlab_selective.edi") else {
+        return;
+    };
     let report = medlab(&messages);
     let results = &report.specimens[0].results;
-    assert_eq!(results[0], ResultLine::Heading { text: "HEMATOLOGIE".into() });
+    assert_eq!(
+        results[0],
+        ResultLine::Heading {
+            text: "HEMATOLOGIE".into()
+        }
+    );
     let flags: Vec<&str> = results
         .iter()
-        .filter_map(|r| if let ResultLine::Determination(d) = r { Some(d.flag.as_ref()) } else { None })
+        .filter_map(|r| {
+            if let ResultLine::Determination(d) = r {
+                Some(d.flag.as_ref())
+            } else {
+                None
+            }
+        })
         .collect();
-    assert_eq!(flags, ["N", "N", "H"], "element 1 = 1 marks ordinary results here, not headings");
+    assert_eq!(
+        flags,
+        ["N", "N", "H"],
+        "element 1 = 1 marks ordinary results here, not headings"
+    );
     assert_eq!(valid_bsn(&messages[0]), "999990019");
     assert_eq!(report.lab.phone, "+31107033800");
 }
 
 #[test]
 fn sample_08_release_in_name_and_matching_envelope_references() {
-    let Some(messages) = sample("08_zato_live_medvri_release.edi") else { return };
+    let Some(messages) = sample("08_zato_live_medvri_release.edi") else {
+        return;
+    };
     let letter = medvri(&messages);
     assert_eq!(letter.patient.name.married_prefix, "van 't");
-    assert_eq!(letter.lines, ["Beste collega", "hierbij de afgesproken terugkoppeling", "", "met vriendelijke groet"]);
+    assert_eq!(
+        letter.lines,
+        [
+            "Beste collega",
+            "hierbij de afgesproken terugkoppeling",
+            "",
+            "met vriendelijke groet"
+        ]
+    );
     assert_eq!(messages[0].interchange_ref.as_deref(), Some("SNM7431"));
     assert_eq!(messages[0].message_ref, "7431");
-    assert!(messages[0].warnings.is_empty(), "{:?}", messages[0].warnings);
+    assert!(
+        messages[0].warnings.is_empty(),
+        "{:?}",
+        messages[0].warnings
+    );
 }
 
 #[test]
 fn sample_09_medlab_with_unt_mismatch_and_stray_release() {
-    let Some(messages) = sample("09_zato_live_medlab.edi") else { return };
+    let Some(messages) = sample("09_zato_live_medlab.edi") else {
+        return;
+    };
     let report = medlab(&messages);
     assert_eq!(report.requester.as_ref().unwrap().address.city, "Zwolle");
-    assert!(has_warning(&messages[0], "UNT reference \"55002187364\" differs from UNH reference \"7431\""));
+    assert!(has_warning(
+        &messages[0],
+        "UNT reference \"55002187364\" differs from UNH reference \"7431\""
+    ));
     assert_eq!(messages[0].kind, MessageKind::Medlab);
 }
 
@@ -195,5 +296,8 @@ fn sample_10_medrpt_segments_are_read_and_the_fragment_is_not_a_message() {
     assert_eq!(ftx.components(4).len(), 2);
     let messages = Message::read_all(&interchange);
     assert_eq!(messages[0].kind, MessageKind::Medrpt);
-    assert_eq!(classify_message(&messages[0]).unwrap().category, Category::Unsupported);
+    assert_eq!(
+        classify_message(&messages[0]).unwrap().category,
+        Category::Unsupported
+    );
 }

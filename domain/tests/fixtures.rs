@@ -1,5 +1,7 @@
 //! Every quirk the format allows, read from the project's own fixtures in `fixtures/messages`.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use ketenpost_domain::category::{Category, Reason};
 use ketenpost_domain::classify::{classify_format, classify_message, classify_unreadable};
 use ketenpost_domain::edifact::{self, Charset, ParseErrorKind};
@@ -54,13 +56,36 @@ fn every_whitespace_form_between_segments_reads_the_same_letter() {
         assert_eq!(messages.len(), 1, "{name}");
         let letter = letter(&messages[0]);
         assert_eq!(letter.lines, LINES, "{name}");
-        assert_eq!(letter.patient.name.display(), "JH de Bruin - van 't Wolf", "{name}");
-        assert_eq!(letter.patient.birth_date.map(|d| d.to_string()).as_deref(), Some("1988-06-21"), "{name}");
-        assert_eq!(letter.date.map(|d| d.to_string()).as_deref(), Some("2024-02-12"), "{name}");
+        assert_eq!(
+            letter.patient.name.display(),
+            "JH de Bruin - van 't Wolf",
+            "{name}"
+        );
+        assert_eq!(
+            letter.patient.birth_date.map(|d| d.to_string()).as_deref(),
+            Some("1988-06-21"),
+            "{name}"
+        );
+        assert_eq!(
+            letter.date.map(|d| d.to_string()).as_deref(),
+            Some("2024-02-12"),
+            "{name}"
+        );
         assert_eq!(letter.sender.address.city, "Utrecht", "{name}");
-        assert_eq!(letter.recipient.as_ref().map(|r| r.institution.as_ref()), Some("Zorggroep Midden"), "{name}");
-        assert!(matches!(&letter.patient.bsn, BsnReading::Valid(b) if b.expose() == "999990019"), "{name}");
-        assert_eq!(classify_message(&messages[0]), None, "{name}: awaits the record system");
+        assert_eq!(
+            letter.recipient.as_ref().map(|r| r.institution.as_ref()),
+            Some("Zorggroep Midden"),
+            "{name}"
+        );
+        assert!(
+            matches!(&letter.patient.bsn, BsnReading::Valid(b) if b.expose() == "999990019"),
+            "{name}"
+        );
+        assert_eq!(
+            classify_message(&messages[0]),
+            None,
+            "{name}: awaits the record system"
+        );
     }
 }
 
@@ -73,7 +98,10 @@ fn service_characters_come_from_una() {
     let interchange = edifact::read(&bytes).unwrap();
     assert_eq!(interchange.service_chars.terminator, b'~');
     let messages = Message::read_all(&interchange);
-    assert_eq!(letter(&messages[0]).lines, ["Uitslag| Hb 8.6 (normaal) * ferritine volgt", "Vraag'"]);
+    assert_eq!(
+        letter(&messages[0]).lines,
+        ["Uitslag| Hb 8.6 (normaal) * ferritine volgt", "Vraag'"]
+    );
     assert_eq!(letter(&messages[0]).patient.name.married_prefix, "van 't");
 }
 
@@ -96,7 +124,10 @@ fn unoc_is_read_as_latin1() {
     let interchange = edifact::read(&bytes).unwrap();
     assert_eq!(interchange.declared_charset, Some(Charset::Latin1));
     let messages = Message::read_all(&interchange);
-    assert_eq!(letter(&messages[0]).lines[0], "Cliënte heeft geen klachten meer; coördinatie met de diëtist.");
+    assert_eq!(
+        letter(&messages[0]).lines[0],
+        "Cliënte heeft geen klachten meer; coördinatie met de diëtist."
+    );
     assert_eq!(letter(&messages[0]).lines[2], "Naam: Müller, François");
 }
 
@@ -107,25 +138,47 @@ fn unoy_is_read_as_utf8_with_characters_outside_latin1() {
     assert_eq!(lines[0], "Bericht van collega Zażółć gęślą jaźń uit Łódź.");
     assert_eq!(lines[1], "Griekse letters: Ελληνικά, Russisch: Привет.");
     assert_eq!(lines[2], "Kosten: 12 € per consult, 3 µg, ≥ 5 mmol/l");
-    assert!(messages[0].warnings.is_empty(), "{:?}", messages[0].warnings);
+    assert!(
+        messages[0].warnings.is_empty(),
+        "{:?}",
+        messages[0].warnings
+    );
 }
 
 #[test]
 fn lower_case_under_unoa_is_accepted_without_warning() {
     let messages = messages("medvri_unoa_lower_case.edi");
     assert_eq!(letter(&messages[0]).lines[0], "geachte collega,");
-    assert!(messages[0].warnings.is_empty(), "{:?}", messages[0].warnings);
+    assert!(
+        messages[0].warnings.is_empty(),
+        "{:?}",
+        messages[0].warnings
+    );
 }
 
 #[test]
 fn an_interchange_with_two_messages_gives_two_messages_with_their_own_patients() {
     let messages = messages("medvri_two_messages.edi");
     assert_eq!(messages.len(), 2);
-    assert_eq!((messages[0].message_ref.as_str(), messages[1].message_ref.as_str()), ("2001", "2002"));
+    assert_eq!(
+        (
+            messages[0].message_ref.as_str(),
+            messages[1].message_ref.as_str()
+        ),
+        ("2001", "2002")
+    );
     assert_eq!(messages[1].interchange_ref.as_deref(), Some("IC2000"));
-    assert_eq!(letter(&messages[1]).patient.name.display(), "Jan de Jong (J.)");
-    assert!(matches!(&letter(&messages[1]).patient.bsn, BsnReading::Valid(b) if b.expose() == "123456782"));
-    assert_eq!(letter(&messages[1]).lines, ["Tweede brief, andere patiënt."]);
+    assert_eq!(
+        letter(&messages[1]).patient.name.display(),
+        "Jan de Jong (J.)"
+    );
+    assert!(
+        matches!(&letter(&messages[1]).patient.bsn, BsnReading::Valid(b) if b.expose() == "123456782")
+    );
+    assert_eq!(
+        letter(&messages[1]).lines,
+        ["Tweede brief, andere patiënt."]
+    );
 }
 
 #[test]
@@ -139,32 +192,66 @@ fn a_bare_message_has_no_envelope() {
 #[test]
 fn mismatched_references_and_counts_are_warnings() {
     let messages = messages("medvri_mismatched_references.edi");
-    let warnings: Vec<String> = messages[0].warnings.iter().map(ToString::to_string).collect();
+    let warnings: Vec<String> = messages[0]
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(warnings.len(), 4, "{warnings:#?}");
-    assert!(warnings.iter().any(|w| w.contains("UNT counts \"99\" segments, the message has 14")));
-    assert!(warnings.iter().any(|w| w.contains("UNT reference \"4999\" differs from UNH reference \"4001\"")));
-    assert!(warnings.iter().any(|w| w.contains("UNZ counts \"3\" messages, the interchange has 1")));
-    assert!(warnings.iter().any(|w| w.contains("UNZ reference \"4001\" differs from UNB reference \"SNM4001\"")));
-    assert!(warnings[0].starts_with("message 1, segment 15, byte "), "{}", warnings[0]);
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("UNT counts \"99\" segments, the message has 14")));
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("UNT reference \"4999\" differs from UNH reference \"4001\"")));
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("UNZ counts \"3\" messages, the interchange has 1")));
+    assert!(warnings
+        .iter()
+        .any(|w| w.contains("UNZ reference \"4001\" differs from UNB reference \"SNM4001\"")));
+    assert!(
+        warnings[0].starts_with("message 1, segment 15, byte "),
+        "{}",
+        warnings[0]
+    );
 }
 
 #[test]
 fn the_bsn_is_found_in_element_4_when_element_5_is_absent() {
     let messages = messages("medvri_bsn_in_element_4.edi");
-    assert!(matches!(&letter(&messages[0]).patient.bsn, BsnReading::Valid(b) if b.expose() == "999990019"));
+    assert!(
+        matches!(&letter(&messages[0]).patient.bsn, BsnReading::Valid(b) if b.expose() == "999990019")
+    );
 }
 
 #[test]
 fn bsn_problems_are_missing_bsn_with_distinct_reasons() {
     let cases = [
-        ("medvri_bsn_placeholder.edi", BsnProblem::Placeholder, "placeholder"),
+        (
+            "medvri_bsn_placeholder.edi",
+            BsnProblem::Placeholder,
+            "placeholder",
+        ),
         ("medvri_bsn_missing.edi", BsnProblem::Missing, "missing"),
-        ("medvri_bsn_elfproef_fails.edi", BsnProblem::Invalid(ketenpost_domain::bsn::BsnError::FailedElfproef), "invalid"),
-        ("medvri_bsn_wrong_length.edi", BsnProblem::Invalid(ketenpost_domain::bsn::BsnError::WrongLength(7)), "invalid"),
+        (
+            "medvri_bsn_elfproef_fails.edi",
+            BsnProblem::Invalid(ketenpost_domain::bsn::BsnError::FailedElfproef),
+            "invalid",
+        ),
+        (
+            "medvri_bsn_wrong_length.edi",
+            BsnProblem::Invalid(ketenpost_domain::bsn::BsnError::WrongLength(7)),
+            "invalid",
+        ),
     ];
     for (name, problem, short) in cases {
         let messages = messages(name);
-        assert_eq!(letter(&messages[0]).patient.bsn, BsnReading::Problem(problem), "{name}");
+        assert_eq!(
+            letter(&messages[0]).patient.bsn,
+            BsnReading::Problem(problem),
+            "{name}"
+        );
         assert_eq!(problem.as_str(), short);
         let classification = classify_message(&messages[0]).unwrap();
         assert_eq!(classification.category, Category::MissingBsn, "{name}");
@@ -176,13 +263,22 @@ fn bsn_problems_are_missing_bsn_with_distinct_reasons() {
 #[test]
 fn a_lab_report_has_specimens_headings_flags_ranges_remarks_and_pending_tests() {
     let messages = messages("medlab_full.edi");
-    let Content::Medlab(report) = &messages[0].content else { panic!("not a MEDLAB") };
+    let Content::Medlab(report) = &messages[0].content else {
+        panic!("not a MEDLAB")
+    };
     assert_eq!(report.lab.name, "Streeklab Noordwest");
     assert_eq!(report.requester.as_ref().unwrap().code, "01012345");
     assert_eq!(report.department_doctors[0].name, "Dr. E. Verhoeven");
     assert_eq!(report.specimens.len(), 2);
     let first = &report.specimens[0];
-    assert_eq!((first.id.as_ref(), first.material.as_ref(), first.volume.as_ref()), ("445566", "bloed", "5 ml"));
+    assert_eq!(
+        (
+            first.id.as_ref(),
+            first.material.as_ref(),
+            first.volume.as_ref()
+        ),
+        ("445566", "bloed", "5 ml")
+    );
     assert_eq!(first.material_remarks, ["Licht gehemolyseerd"]);
     let headings: Vec<&str> = first
         .results
@@ -203,16 +299,31 @@ fn a_lab_report_has_specimens_headings_flags_ranges_remarks_and_pending_tests() 
         .collect();
     assert_eq!(determinations.len(), 4);
     let leuko = determinations[1];
-    assert_eq!((leuko.result.as_ref(), leuko.unit.as_ref(), leuko.flag.as_ref()), ("12.4", "10*9/l", "H"));
+    assert_eq!(
+        (
+            leuko.result.as_ref(),
+            leuko.unit.as_ref(),
+            leuko.flag.as_ref()
+        ),
+        ("12.4", "10*9/l", "H")
+    );
     assert_eq!(leuko.range(), "4.0 - 10.0");
     assert_eq!(leuko.remarks, ["Controle over 2 weken geadviseerd"]);
     assert_eq!(determinations[3].flag, "L");
     assert_eq!(first.pending[0].name, "Vitamine D");
-    assert_eq!(first.pending[0].remarks, ["Uitslag volgt binnen 5 werkdagen"]);
+    assert_eq!(
+        first.pending[0].remarks,
+        ["Uitslag volgt binnen 5 werkdagen"]
+    );
     assert_eq!(first.remarks, ["Monster ontvangen om 10:15"]);
     assert_eq!(report.specimens[1].material, "urine");
     let text = messages[0].document().unwrap().plain_text();
-    for needle in ["Hemoglobine (HB) | 8.6 | mmol/l | N | 8.5 - 11.0", "MEDICIJNEN", "Controle over 2 weken", "Vitamine D"] {
+    for needle in [
+        "Hemoglobine (HB) | 8.6 | mmol/l | N | 8.5 - 11.0",
+        "MEDICIJNEN",
+        "Controle over 2 weken",
+        "Vitamine D",
+    ] {
         assert!(text.contains(needle), "{needle:?} missing from\n{text}");
     }
 }
@@ -222,7 +333,11 @@ fn types_that_are_not_read_are_recognised_and_unsupported() {
     let cases = [
         ("medrad.edi", MessageKind::Medrad, "MEDRAD:1"),
         ("medspe.edi", MessageKind::Medspe, "MEDSPE:1"),
-        ("medrpt32.edi", MessageKind::Medrpt, "MEDRPT:D:93A:UN:MRPN32"),
+        (
+            "medrpt32.edi",
+            MessageKind::Medrpt,
+            "MEDRPT:D:93A:UN:MRPN32",
+        ),
         ("unknown_type.edi", MessageKind::Unknown, "ORDERS:D:96A:UN"),
     ];
     for (name, kind, identifier) in cases {
@@ -230,7 +345,12 @@ fn types_that_are_not_read_are_recognised_and_unsupported() {
         assert_eq!(messages[0].kind, kind, "{name}");
         let classification = classify_message(&messages[0]).unwrap();
         assert_eq!(classification.category, Category::Unsupported, "{name}");
-        assert_eq!(classification.reason, Reason::UnsupportedType { identifier: identifier.into() });
+        assert_eq!(
+            classification.reason,
+            Reason::UnsupportedType {
+                identifier: identifier.into()
+            }
+        );
     }
 }
 
@@ -238,7 +358,10 @@ fn types_that_are_not_read_are_recognised_and_unsupported() {
 fn an_interchange_can_mix_a_letter_and_an_unsupported_type() {
     let messages = messages("interchange_medvri_and_medrpt.edi");
     assert_eq!(classify_message(&messages[0]), None);
-    assert_eq!(classify_message(&messages[1]).unwrap().category, Category::Unsupported);
+    assert_eq!(
+        classify_message(&messages[1]).unwrap().category,
+        Category::Unsupported
+    );
 }
 
 #[test]
@@ -254,18 +377,33 @@ fn other_formats_are_unsupported_not_malformed() {
             Ok(Payload::Other(found)) => assert_eq!(found, format, "{name}"),
             other => panic!("{name}: {other:?}"),
         }
-        assert_eq!(classify_format(format).unwrap().category, Category::Unsupported);
+        assert_eq!(
+            classify_format(format).unwrap().category,
+            Category::Unsupported
+        );
     }
 }
 
 #[test]
 fn malformed_payloads_are_errors_that_say_where_and_what() {
     let cases = [
-        ("malformed_truncated.edi", "UNT (end of the message)", Some(1)),
+        (
+            "malformed_truncated.edi",
+            "UNT (end of the message)",
+            Some(1),
+        ),
         ("malformed_bad_tag.edi", "segment tag of 3 letters", Some(4)),
-        ("malformed_segment_outside_message.edi", "expected UNH (start of a message) or UNZ, found TXT", Some(2)),
+        (
+            "malformed_segment_outside_message.edi",
+            "expected UNH (start of a message) or UNZ, found TXT",
+            Some(2),
+        ),
         ("malformed_empty.edi", "the payload is empty", None),
-        ("malformed_whitespace_only.edi", "the payload is empty", None),
+        (
+            "malformed_whitespace_only.edi",
+            "the payload is empty",
+            None,
+        ),
         ("malformed_binary.bin", "binary content", None),
     ];
     for (name, expected, segment) in cases {
@@ -288,6 +426,14 @@ fn a_truncated_message_names_the_message_it_is_in() {
     let bytes = fixture("malformed_truncated.edi");
     let error = edifact::read(&bytes).unwrap_err();
     assert_eq!(error.position.message, Some(1));
-    assert!(error.to_string().starts_with("message 1, segment "), "{error}");
-    assert!(error.to_string().ends_with("expected UNT (end of the message), found the end of the payload"), "{error}");
+    assert!(
+        error.to_string().starts_with("message 1, segment "),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .ends_with("expected UNT (end of the message), found the end of the payload"),
+        "{error}"
+    );
 }

@@ -1,6 +1,8 @@
 //! Properties over generated input: no input makes reading panic, and any letter text written
 //! with correct release characters reads back exactly, whatever the whitespace between segments.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use ketenpost_domain::edifact;
 use ketenpost_domain::message::{Content, Message};
 use ketenpost_domain::payload::{read_payload, Payload};
