@@ -1,13 +1,13 @@
 //! The six categories every message ends in, and the reasons that put it there.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bsn::BsnError;
 use crate::labels;
 use crate::payload::Format;
 
 /// Where a message waits: placed, or for a person to act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Placed in the record system (Verwerkt).
@@ -60,7 +60,7 @@ impl Category {
 }
 
 /// Why a message is in its category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Reason {
     /// Placed in the record system.

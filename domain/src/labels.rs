@@ -15,6 +15,11 @@ pub fn category(category: Category) -> &'static str {
     }
 }
 
+/// The label of a message not yet decided.
+pub const IN_FLIGHT: &str = "In behandeling";
+/// The label of a message waiting for the record system.
+pub const AWAITING_DELIVERY: &str = "Wacht op aflevering";
+
 /// A reason in Dutch.
 pub fn reason(reason: &Reason) -> String {
     match reason {

@@ -1,12 +1,12 @@
 //! What a payload is before it is read: EDIFACT, or one of the formats ketenpost recognises
 //! but does not process (XML, PDF, HL7 v2, plain text).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::edifact::{self, Interchange, ParseError, ParseErrorKind, Position};
 
 /// The format of a payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// An EDIFACT interchange or bare message.

@@ -1,0 +1,15 @@
+//! The events of a message's life and the envelope they are recorded in.
+//!
+//! Every state transition of every message is an event in the append log; everything people
+//! look at is a projection of it. Events carry no BSN, name or letter text: those stay in the
+//! encrypted payload, found by its digest.
+
+mod envelope;
+mod message_events;
+mod upcast;
+
+pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
+pub use message_events::{
+    Event, MessageClassified, MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
+};
+pub use upcast::{decode_event, encode_event, EventDecodeError, SCHEMA_VERSIONS};
