@@ -14,6 +14,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where the event log lives.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// The data folder (event log, payloads, projections and, unless --key-file, the key file).
+    #[arg(long, default_value = "./ketenpost-data")]
+    pub data: PathBuf,
+    /// The key file that encrypts payloads at rest (created with mode 0600 when absent).
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -33,5 +44,61 @@ pub enum Command {
         /// The folder to write `<interchange_ref>-<message_ref>.pdf` files into (created if absent).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Record files as received from the mailbox `manual` and process them; prints
+    /// `imported <message-id> <file>` per message once its events are on disk.
+    Import {
+        /// The payload files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the event log as JSON lines.
+    Events {
+        /// Only this stream (a message or receipt id).
+        #[arg(long)]
+        stream: Option<String>,
+        /// Start at this global position.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the number of messages per category (and in flight).
+    Status {
+        /// As one JSON object.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print one message with its whole timeline.
+    Show {
+        /// The message id (`message-...`).
+        id: String,
+        /// As one JSON object.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the messages in one category (or `in_flight`, `awaiting_delivery`), newest first.
+    List {
+        /// The category name, e.g. `missing_bsn`.
+        category: String,
+        /// Continue after this cursor (printed at the end of the previous page).
+        #[arg(long)]
+        cursor: Option<String>,
+        /// Messages per page.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Rebuild every projection from position 0.
+    Replay {
+        #[command(flatten)]
+        data: DataArgs,
     },
 }

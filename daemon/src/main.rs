@@ -2,7 +2,9 @@
 
 mod cli;
 mod commands;
+mod intake;
 mod report;
+mod store;
 
 use std::process::ExitCode;
 
@@ -16,13 +18,36 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Parse { files, json } => commands::parse::run(files, *json),
         Command::Render { file, out } => commands::render::run(file, out),
+        Command::Import { files, data } => commands::import::run(files, data),
+        Command::Events { stream, from, data } => {
+            commands::events::run(stream.as_deref(), *from, data)
+        }
+        Command::Status { json, data } => commands::status::run(*json, data),
+        Command::Show { id, json, data } => commands::show::run(id, *json, data),
+        Command::List {
+            category,
+            cursor,
+            limit,
+            data,
+        } => commands::list::run(category, cursor.as_deref(), *limit, data),
+        Command::Replay { data } => commands::replay::run(data),
     };
     match result {
         Ok(Outcome::Understood) => ExitCode::SUCCESS,
         Ok(Outcome::Malformed) => ExitCode::from(2),
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ketenpost: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the reader of stdout went away (e.g. `| head`): not an error of ketenpost's.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -11,7 +11,9 @@ use std::fmt;
 pub struct Bsn(String);
 
 /// Why a text is not a BSN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BsnError {
     /// `000000000`: a placeholder senders use when they have no BSN.

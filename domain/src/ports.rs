@@ -101,7 +101,10 @@ pub trait EventLog: Send + Sync {
     where
         Self: Sized,
     {
-        Subscription { log: self, next: from }
+        Subscription {
+            log: self,
+            next: from,
+        }
     }
 }
 
@@ -116,7 +119,11 @@ impl<L: EventLog> Subscription<'_, L> {
     ///
     /// # Errors
     /// A damaged entry or a storage failure.
-    pub fn next_batch(&mut self, max: usize, timeout: Duration) -> Result<Vec<RecordedEvent>, ReadError> {
+    pub fn next_batch(
+        &mut self,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<RecordedEvent>, ReadError> {
         if self.log.next_position() <= self.next && !self.log.wait_for(self.next, timeout) {
             return Ok(Vec::new());
         }

@@ -23,15 +23,23 @@ pub fn process_payload(receipt: &StreamId, digest: &str, bytes: &[u8]) -> Vec<Pa
         error: None,
     };
     let decided = |classification: Option<crate::category::Classification>| {
-        classification.map_or(Event::AwaitingDelivery, |c| Event::MessageClassified(MessageClassified::from(c)))
+        classification.map_or(Event::AwaitingDelivery, |c| {
+            Event::MessageClassified(MessageClassified::from(c))
+        })
     };
     match read_payload(bytes) {
         Err(error) => vec![ParsedOutcome {
-            parsed: MessageParsed { error: Some(error.to_string()), ..parsed(1, Format::Edifact) },
+            parsed: MessageParsed {
+                error: Some(error.to_string()),
+                ..parsed(1, Format::Edifact)
+            },
             next: decided(Some(classify_unreadable(&error))),
         }],
         Ok(Payload::Other(format)) => {
-            vec![ParsedOutcome { parsed: parsed(1, format), next: decided(classify_format(format)) }]
+            vec![ParsedOutcome {
+                parsed: parsed(1, format),
+                next: decided(classify_format(format)),
+            }]
         }
         Ok(Payload::Edifact(interchange)) => Message::read_all(&interchange)
             .iter()
@@ -42,7 +50,10 @@ pub fn process_payload(receipt: &StreamId, digest: &str, bytes: &[u8]) -> Vec<Pa
                     message_ref: Some(message.message_ref.clone()),
                     sender_id: message.sender_id.clone(),
                     warnings: u32::try_from(message.warnings.len()).unwrap_or(u32::MAX),
-                    ..parsed(u32::try_from(message.number).unwrap_or(u32::MAX), Format::Edifact)
+                    ..parsed(
+                        u32::try_from(message.number).unwrap_or(u32::MAX),
+                        Format::Edifact,
+                    )
                 },
                 next: decided(classify_message(message)),
             })
@@ -67,7 +78,9 @@ mod tests {
         let outcomes = process_payload(&receipt(), "d", payload.as_bytes());
         assert_eq!(outcomes.len(), 2);
         assert_eq!(outcomes[0].next, Event::AwaitingDelivery);
-        assert!(matches!(&outcomes[1].next, Event::MessageClassified(c) if c.category == Category::Unsupported));
+        assert!(
+            matches!(&outcomes[1].next, Event::MessageClassified(c) if c.category == Category::Unsupported)
+        );
         assert_eq!(outcomes[1].parsed.message_ref.as_deref(), Some("2"));
     }
 
@@ -75,14 +88,23 @@ mod tests {
     fn an_unreadable_payload_is_one_fallout_with_the_position() {
         let outcomes = process_payload(&receipt(), "d", b"UNH+1+MEDVRI:1'TXT+x'");
         assert_eq!(outcomes.len(), 1);
-        assert!(outcomes[0].parsed.error.as_deref().unwrap().contains("segment 3"));
-        assert!(matches!(&outcomes[0].next, Event::MessageClassified(c) if c.category == Category::Fallout));
+        assert!(outcomes[0]
+            .parsed
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("segment 3"));
+        assert!(
+            matches!(&outcomes[0].next, Event::MessageClassified(c) if c.category == Category::Fallout)
+        );
     }
 
     #[test]
     fn another_format_is_one_unsupported() {
         let outcomes = process_payload(&receipt(), "d", b"<xml/>");
         assert_eq!(outcomes[0].parsed.format, Format::Xml);
-        assert!(matches!(&outcomes[0].next, Event::MessageClassified(c) if c.category == Category::Unsupported));
+        assert!(
+            matches!(&outcomes[0].next, Event::MessageClassified(c) if c.category == Category::Unsupported)
+        );
     }
 }

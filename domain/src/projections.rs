@@ -60,7 +60,11 @@ impl State {
 
     /// A one-byte code for keys that sort by state.
     pub fn code(self) -> u8 {
-        Self::ALL.iter().position(|s| *s == self).and_then(|p| u8::try_from(p).ok()).unwrap_or(u8::MAX)
+        Self::ALL
+            .iter()
+            .position(|s| *s == self)
+            .and_then(|p| u8::try_from(p).ok())
+            .unwrap_or(u8::MAX)
     }
 }
 
@@ -123,7 +127,10 @@ pub struct MessageSummary {
 }
 
 /// The receipt after `event`, if the event is about a receipt.
-pub fn apply_to_receipt(current: Option<ReceiptSummary>, event: &RecordedEvent) -> Option<ReceiptSummary> {
+pub fn apply_to_receipt(
+    current: Option<ReceiptSummary>,
+    event: &RecordedEvent,
+) -> Option<ReceiptSummary> {
     match &event.event {
         Event::MessageReceived(e) => Some(ReceiptSummary {
             stream: event.stream.clone(),
@@ -135,7 +142,10 @@ pub fn apply_to_receipt(current: Option<ReceiptSummary>, event: &RecordedEvent) 
             received_at_ms: event.recorded_at_ms,
             messages: 0,
         }),
-        Event::MessageParsed(_) => current.map(|r| ReceiptSummary { messages: r.messages + 1, ..r }),
+        Event::MessageParsed(_) => current.map(|r| ReceiptSummary {
+            messages: r.messages + 1,
+            ..r
+        }),
         _ => current,
     }
 }
@@ -172,13 +182,20 @@ pub fn apply_to_message(
             created_at_ms: event.recorded_at_ms,
             resends: 0,
         }),
-        (Event::AwaitingDelivery, Some(summary)) => Some(enter(summary, State::AwaitingDelivery, None)),
-        (Event::MessageClassified(e), Some(summary)) => {
-            Some(enter(summary, State::Category(e.category), Some(e.reason.describe())))
+        (Event::AwaitingDelivery, Some(summary)) => {
+            Some(enter(summary, State::AwaitingDelivery, None))
         }
+        (Event::MessageClassified(e), Some(summary)) => Some(enter(
+            summary,
+            State::Category(e.category),
+            Some(e.reason.describe()),
+        )),
         (Event::ResendRequested(_), Some(summary)) => {
             let resends = summary.resends + 1;
-            Some(MessageSummary { resends, ..enter(summary, State::InFlight, None) })
+            Some(MessageSummary {
+                resends,
+                ..enter(summary, State::InFlight, None)
+            })
         }
         (_, current) => current,
     }
@@ -189,7 +206,11 @@ pub fn count_changes(before: Option<State>, after: Option<State>) -> Vec<(State,
     if before == after {
         return Vec::new();
     }
-    before.map(|s| (s, -1)).into_iter().chain(after.map(|s| (s, 1))).collect()
+    before
+        .map(|s| (s, -1))
+        .into_iter()
+        .chain(after.map(|s| (s, 1)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -232,11 +253,19 @@ mod tests {
         assert_eq!(s.state, State::InFlight);
         let s = apply_to_message(Some(s), &recorded(1, Event::AwaitingDelivery), None).unwrap();
         assert_eq!(s.state, State::AwaitingDelivery);
-        let classified = Event::MessageClassified(MessageClassified { category: Category::MissingBsn, reason: Reason::NoBsn });
+        let classified = Event::MessageClassified(MessageClassified {
+            category: Category::MissingBsn,
+            reason: Reason::NoBsn,
+        });
         let s = apply_to_message(Some(s), &recorded(2, classified), None).unwrap();
-        assert_eq!((s.state, s.state_position), (State::Category(Category::MissingBsn), 2));
+        assert_eq!(
+            (s.state, s.state_position),
+            (State::Category(Category::MissingBsn), 2)
+        );
         assert_eq!(s.reason.as_deref(), Some("Het bericht bevat geen BSN"));
-        let resend = Event::ResendRequested(ResendRequested { requested_by: "cli".into() });
+        let resend = Event::ResendRequested(ResendRequested {
+            requested_by: "cli".into(),
+        });
         let s = apply_to_message(Some(s), &recorded(3, resend), None).unwrap();
         assert_eq!((s.state, s.resends, s.reason), (State::InFlight, 1, None));
         assert_eq!(s.created_at_ms, 1_000);
@@ -244,7 +273,10 @@ mod tests {
 
     #[test]
     fn counts_move_with_the_state() {
-        assert_eq!(count_changes(None, Some(State::InFlight)), [(State::InFlight, 1)]);
+        assert_eq!(
+            count_changes(None, Some(State::InFlight)),
+            [(State::InFlight, 1)]
+        );
         assert_eq!(
             count_changes(Some(State::InFlight), Some(State::AwaitingDelivery)),
             [(State::InFlight, -1), (State::AwaitingDelivery, 1)]
@@ -257,7 +289,13 @@ mod tests {
         for state in State::ALL {
             assert_eq!(State::from_name(state.as_str()), Some(state));
         }
-        assert_eq!(serde_json::to_string(&State::Category(Category::Fallout)).unwrap(), "\"fallout\"");
-        assert_eq!(serde_json::to_string(&State::AwaitingDelivery).unwrap(), "\"awaiting_delivery\"");
+        assert_eq!(
+            serde_json::to_string(&State::Category(Category::Fallout)).unwrap(),
+            "\"fallout\""
+        );
+        assert_eq!(
+            serde_json::to_string(&State::AwaitingDelivery).unwrap(),
+            "\"awaiting_delivery\""
+        );
     }
 }

@@ -1,7 +1,13 @@
 //! One module per subcommand.
 
+pub mod events;
+pub mod import;
+pub mod list;
 pub mod parse;
 pub mod render;
+pub mod replay;
+pub mod show;
+pub mod status;
 
 use std::path::Path;
 

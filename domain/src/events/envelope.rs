@@ -14,7 +14,15 @@ pub struct EventId(pub u128);
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hex = format!("{:032x}", self.0);
-        write!(f, "{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+        write!(
+            f,
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
     }
 }
 
@@ -44,7 +52,8 @@ impl StreamId {
     /// Reads a stream id as written; `None` when it is empty or too long to be one.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
-        (!text.is_empty() && text.len() <= 200 && !text.contains(char::is_whitespace)).then(|| Self(text.to_owned()))
+        (!text.is_empty() && text.len() <= 200 && !text.contains(char::is_whitespace))
+            .then(|| Self(text.to_owned()))
     }
 
     /// The kind, from the prefix.

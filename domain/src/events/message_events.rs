@@ -53,10 +53,17 @@ impl Event {
                     e.message_ref.as_deref().unwrap_or("-"),
                     e.receipt
                 ),
-                (None, None) => format!("message {} format {} of {}", e.number, e.format.as_str(), e.receipt),
+                (None, None) => format!(
+                    "message {} format {} of {}",
+                    e.number,
+                    e.format.as_str(),
+                    e.receipt
+                ),
             },
             Self::AwaitingDelivery => "awaits the record system".to_owned(),
-            Self::MessageClassified(e) => format!("{} ({})", e.category.as_str(), e.reason.describe()),
+            Self::MessageClassified(e) => {
+                format!("{} ({})", e.category.as_str(), e.reason.describe())
+            }
             Self::ResendRequested(e) => format!("resend requested by {}", e.requested_by),
         }
     }
@@ -117,7 +124,10 @@ pub struct MessageClassified {
 
 impl From<Classification> for MessageClassified {
     fn from(c: Classification) -> Self {
-        Self { category: c.category, reason: c.reason }
+        Self {
+            category: c.category,
+            reason: c.reason,
+        }
     }
 }
 

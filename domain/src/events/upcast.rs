@@ -41,14 +41,20 @@ pub enum EventDecodeError {
 }
 
 fn current_schema(event_type: &str) -> Option<u32> {
-    SCHEMA_VERSIONS.iter().find(|(name, _)| *name == event_type).map(|(_, v)| *v)
+    SCHEMA_VERSIONS
+        .iter()
+        .find(|(name, _)| *name == event_type)
+        .map(|(_, v)| *v)
 }
 
 /// The stored form of an event: its type name, current schema version and data.
 pub fn encode_event(event: &Event) -> (&'static str, u32, Value) {
     let name = event.type_name();
     let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
-    let data = value.get_mut("data").map(Value::take).unwrap_or(Value::Null);
+    let data = value
+        .get_mut("data")
+        .map(Value::take)
+        .unwrap_or(Value::Null);
     (name, current_schema(name).unwrap_or(1), data)
 }
 
@@ -56,15 +62,25 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, Value) {
 ///
 /// # Errors
 /// An unknown type, a newer schema, or data that does not fit.
-pub fn decode_event(event_type: &str, schema: u32, mut data: Value) -> Result<Event, EventDecodeError> {
-    let known = current_schema(event_type).ok_or_else(|| EventDecodeError::UnknownType(event_type.to_owned()))?;
+pub fn decode_event(
+    event_type: &str,
+    schema: u32,
+    mut data: Value,
+) -> Result<Event, EventDecodeError> {
+    let known = current_schema(event_type)
+        .ok_or_else(|| EventDecodeError::UnknownType(event_type.to_owned()))?;
     if schema > known {
-        return Err(EventDecodeError::NewerSchema { event_type: event_type.to_owned(), found: schema, known });
+        return Err(EventDecodeError::NewerSchema {
+            event_type: event_type.to_owned(),
+            found: schema,
+            known,
+        });
     }
     if event_type == "MessageReceived" && schema < 2 {
         // Schema 1 had no format: every payload then was EDIFACT.
         if let Value::Object(map) = &mut data {
-            map.entry("format").or_insert_with(|| Value::String("edifact".into()));
+            map.entry("format")
+                .or_insert_with(|| Value::String("edifact".into()));
         }
     }
     let mut envelope = serde_json::Map::new();
@@ -72,8 +88,10 @@ pub fn decode_event(event_type: &str, schema: u32, mut data: Value) -> Result<Ev
     if !data.is_null() {
         envelope.insert("data".into(), data);
     }
-    serde_json::from_value(Value::Object(envelope))
-        .map_err(|source| EventDecodeError::Data { event_type: event_type.to_owned(), source })
+    serde_json::from_value(Value::Object(envelope)).map_err(|source| EventDecodeError::Data {
+        event_type: event_type.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -93,7 +111,9 @@ mod tests {
                 format: Format::Xml,
             }),
             Event::AwaitingDelivery,
-            Event::ResendRequested(ResendRequested { requested_by: "cli".into() }),
+            Event::ResendRequested(ResendRequested {
+                requested_by: "cli".into(),
+            }),
         ];
         for event in events {
             let (name, schema, data) = encode_event(&event);
@@ -115,7 +135,10 @@ mod tests {
 
     #[test]
     fn unknown_types_and_newer_schemas_are_clear_errors() {
-        assert!(decode_event("Teleported", 1, Value::Null).unwrap_err().to_string().contains("Teleported"));
+        assert!(decode_event("Teleported", 1, Value::Null)
+            .unwrap_err()
+            .to_string()
+            .contains("Teleported"));
         let err = decode_event("MessageParsed", 9, Value::Null).unwrap_err();
         assert!(err.to_string().contains("schema 9"), "{err}");
     }

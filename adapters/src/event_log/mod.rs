@@ -1,0 +1,18 @@
+//! The event log on sled 0.34.7: gapless positions from a single writer with group commit and
+//! fsync, duplicate suppression by event id, checksummed envelopes, encrypted payloads stored
+//! once by digest, and projections that keep their checkpoint with their state.
+
+mod codec;
+mod durability;
+mod key_file;
+mod payloads;
+mod projector;
+mod sled_log;
+mod trees;
+mod writer;
+
+pub use key_file::{load_or_create as load_or_create_key, KeyFileError};
+pub use payloads::{digest_of, SledPayloadStore};
+pub use projector::Page;
+pub use sled_log::{LogOptions, OpenError, SledEventLog};
+pub use writer::GroupCommit;

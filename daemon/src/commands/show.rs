@@ -1,0 +1,73 @@
+//! `ketenpost show`: one message with its whole timeline, from receipt to its category.
+
+use anyhow::Context;
+use ketenpost_domain::events::StreamId;
+use ketenpost_domain::ports::EventLog;
+use serde_json::json;
+
+use super::events::line;
+use super::Outcome;
+use crate::cli::DataArgs;
+use crate::store;
+
+/// Prints one message.
+///
+/// # Errors
+/// The data folder cannot be used, or there is no such message.
+pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> {
+    let log = store::open(data)?;
+    let stream = StreamId::parse(id).with_context(|| format!("{id:?} is not a message id"))?;
+    let summary = log
+        .message(&stream)?
+        .with_context(|| format!("No message {id}"))?;
+    let mut timeline = log.read_stream(&summary.receipt)?;
+    timeline.extend(log.read_stream(&stream)?);
+    let timeline: Vec<_> = timeline.iter().map(line).collect();
+    if as_json {
+        println!(
+            "{}",
+            json!({ "message": summary, "label": summary.state.label(), "timeline": timeline })
+        );
+        return Ok(Outcome::Understood);
+    }
+    println!("message     {}", summary.stream);
+    println!(
+        "state       {} ({})",
+        summary.state.label(),
+        summary.state.as_str()
+    );
+    if let Some(reason) = &summary.reason {
+        println!("reason      {reason}");
+    }
+    println!(
+        "mailbox     {} (remote id {})",
+        summary.mailbox, summary.remote_id
+    );
+    println!(
+        "type        {}",
+        summary
+            .identifier
+            .as_deref()
+            .unwrap_or(summary.format.as_str())
+    );
+    println!(
+        "references  interchange {} message {}",
+        summary.interchange_ref.as_deref().unwrap_or("-"),
+        summary.message_ref.as_deref().unwrap_or("-")
+    );
+    println!(
+        "sender      {}",
+        summary.sender_id.as_deref().unwrap_or("-")
+    );
+    println!("timeline");
+    for event in timeline {
+        println!(
+            "  {:>8}  {}  {:<18} {}",
+            event["position"],
+            event["recorded_at"].as_str().unwrap_or(""),
+            event["type"].as_str().unwrap_or(""),
+            event["summary"].as_str().unwrap_or("")
+        );
+    }
+    Ok(Outcome::Understood)
+}

@@ -1,0 +1,108 @@
+//! Taking a payload in: store it, record it as received (durably), then process it into one
+//! message stream per message. Receipts that were recorded but not processed (the process
+//! stopped in between) are processed on the next start.
+
+use anyhow::Context;
+use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_domain::events::{Event, EventId, MessageReceived, NewEvent, StreamId, StreamKind};
+use ketenpost_domain::payload::detect_format;
+use ketenpost_domain::payload::Format;
+use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore, StreamAppend};
+use ketenpost_domain::processing::process_payload;
+
+/// A new id, time-ordered (UUID v7).
+pub fn new_id() -> EventId {
+    EventId(uuid::Uuid::now_v7().as_u128())
+}
+
+/// Stores a payload and records it as received; returns the receipt stream once durable.
+///
+/// # Errors
+/// The payload or the event could not be written.
+pub fn receive(
+    log: &SledEventLog,
+    mailbox: &str,
+    remote_id: &str,
+    bytes: &[u8],
+) -> anyhow::Result<StreamId> {
+    let digest = log
+        .payloads()
+        .put(bytes)
+        .context("Failed to store the payload")?;
+    let receipt = StreamId::new(StreamKind::Receipt, new_id());
+    let event = Event::MessageReceived(MessageReceived {
+        mailbox: mailbox.to_owned(),
+        remote_id: remote_id.to_owned(),
+        payload_digest: digest,
+        size: bytes.len() as u64,
+        format: detect_format(bytes).unwrap_or(Format::Edifact),
+    });
+    log.append(vec![StreamAppend {
+        stream: receipt.clone(),
+        expected: ExpectedVersion::NoStream,
+        events: vec![NewEvent {
+            id: new_id(),
+            event,
+        }],
+    }])
+    .context("Failed to record the payload as received")?;
+    Ok(receipt)
+}
+
+/// Processes a received payload: one message stream per message, all appended at once.
+/// Returns the message streams once durable.
+///
+/// # Errors
+/// The payload is missing or the events could not be written.
+pub fn process(
+    log: &SledEventLog,
+    receipt: &StreamId,
+    digest: &str,
+) -> anyhow::Result<Vec<StreamId>> {
+    let bytes = log
+        .payloads()
+        .get(digest)
+        .context("Failed to read the payload")?
+        .with_context(|| format!("The payload {digest} of {receipt} is not stored"))?;
+    let mut streams = Vec::new();
+    let appends = process_payload(receipt, digest, &bytes)
+        .into_iter()
+        .map(|outcome| {
+            let stream = StreamId::new(StreamKind::Message, new_id());
+            streams.push(stream.clone());
+            StreamAppend {
+                stream,
+                expected: ExpectedVersion::NoStream,
+                events: vec![
+                    NewEvent {
+                        id: new_id(),
+                        event: Event::MessageParsed(outcome.parsed),
+                    },
+                    NewEvent {
+                        id: new_id(),
+                        event: outcome.next,
+                    },
+                ],
+            }
+        })
+        .collect();
+    log.append(appends)
+        .with_context(|| format!("Failed to record the messages of {receipt}"))?;
+    Ok(streams)
+}
+
+/// Processes every receipt that was recorded but not processed; returns how many.
+///
+/// # Errors
+/// The projections or a payload cannot be read, or events cannot be written.
+pub fn resume(log: &SledEventLog) -> anyhow::Result<usize> {
+    log.catch_up()
+        .context("Failed to bring the projections up to date")?;
+    let open = log
+        .unprocessed_receipts()
+        .context("Failed to find unprocessed receipts")?;
+    for receipt in &open {
+        process(log, &receipt.stream, &receipt.payload_digest)?;
+    }
+    Ok(open.len())
+}
