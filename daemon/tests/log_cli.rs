@@ -1,0 +1,170 @@
+//! `import`, `events`, `status`, `show`, `list` and `replay` as an operator uses them on a
+//! data folder.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/messages")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn data_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ketenpost-logcli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn json(data: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&stdout(&run(data, args))).unwrap()
+}
+
+#[test]
+fn import_prints_one_line_per_message_and_status_counts_them() {
+    let data = data_dir("import");
+    let files = [
+        fixture("medvri_two_messages.edi"),
+        fixture("medvri_bsn_placeholder.edi"),
+        fixture("medrpt32.edi"),
+        fixture("malformed_truncated.edi"),
+        fixture("letter.xml"),
+    ];
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let printed = stdout(&run(&data, &args));
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 6, "{printed}");
+    assert!(
+        lines[0].starts_with("imported message-") && lines[0].ends_with("medvri_two_messages.edi")
+    );
+    assert!(lines[5].ends_with("letter.xml"));
+    let status = json(&data, &["status", "--json"]);
+    assert_eq!(status["awaiting_delivery"], 2);
+    assert_eq!(status["missing_bsn"], 1);
+    assert_eq!(status["unsupported"], 2);
+    assert_eq!(status["fallout"], 1);
+    assert_eq!(status["processed"], 0);
+    let human = stdout(&run(&data, &["status"]));
+    assert!(
+        human.contains("Ontbrekende BSN") && human.contains("Uitval"),
+        "{human}"
+    );
+
+    let key = data.join("data.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn show_gives_the_whole_timeline_and_events_the_log() {
+    let data = data_dir("show");
+    let printed = stdout(&run(
+        &data,
+        &["import", &fixture("medvri_bsn_elfproef_fails.edi")],
+    ));
+    let id = printed.split_whitespace().nth(1).unwrap().to_owned();
+    let detail = json(&data, &["show", &id, "--json"]);
+    assert_eq!(detail["message"]["state"], "missing_bsn");
+    assert_eq!(detail["label"], "Ontbrekende BSN");
+    assert_eq!(detail["message"]["mailbox"], "manual");
+    assert!(detail["message"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("elfproef"));
+    let types: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["MessageReceived", "MessageParsed", "MessageClassified"]
+    );
+
+    let events = stdout(&run(&data, &["events"]));
+    let lines: Vec<Value> = events
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["position"], i);
+        assert!(line["event_id"].as_str().unwrap().len() == 36);
+        assert!(line["recorded_at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(line["code_version"], env!("CARGO_PKG_VERSION"));
+    }
+    assert!(
+        !events.contains("999990018"),
+        "the BSN must not appear in the log summary"
+    );
+    let one = stdout(&run(&data, &["events", "--stream", &id]));
+    assert_eq!(one.lines().count(), 2);
+    let from = stdout(&run(&data, &["events", "--from", "2"]));
+    assert_eq!(from.lines().count(), 1);
+}
+
+#[test]
+fn list_pages_newest_first_and_replay_keeps_the_counts() {
+    let data = data_dir("list");
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let printed = stdout(&run(&data, &["import", &fixture("medvri_bsn_missing.edi")]));
+        ids.push(printed.split_whitespace().nth(1).unwrap().to_owned());
+    }
+    let page = run(&data, &["list", "missing_bsn", "--limit", "2"]);
+    let listed: Vec<String> = stdout(&page)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["stream"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(listed, [ids[2].clone(), ids[1].clone()]);
+    let stderr = String::from_utf8(page.stderr).unwrap();
+    let cursor = stderr.trim().strip_prefix("next page: --cursor ").unwrap();
+    let rest = stdout(&run(
+        &data,
+        &["list", "missing_bsn", "--limit", "2", "--cursor", cursor],
+    ));
+    assert!(rest.contains(&ids[0]));
+
+    let before = json(&data, &["status", "--json"]);
+    let replayed = stdout(&run(&data, &["replay"]));
+    assert!(
+        replayed.starts_with("rebuilt the projections from 9 events"),
+        "{replayed}"
+    );
+    assert_eq!(json(&data, &["status", "--json"]), before);
+}
