@@ -10,7 +10,8 @@ use std::time::Duration;
 use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
 use ketenpost_domain::category::{Category, Reason};
 use ketenpost_domain::events::{
-    Event, EventId, MessageClassified, MessageParsed, MessageReceived, NewEvent, ResendRequested, StreamId, StreamKind,
+    Event, EventId, MessageClassified, MessageParsed, MessageReceived, NewEvent, ResendRequested,
+    StreamId, StreamKind,
 };
 use ketenpost_domain::payload::Format;
 use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, PayloadStore, StreamAppend};
@@ -29,15 +30,27 @@ fn open(dir: &PathBuf) -> SledEventLog {
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn id() -> EventId {
-    EventId(u128::from(NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) + (u128::from(std::process::id()) << 64))
+    EventId(
+        u128::from(NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+            + (u128::from(std::process::id()) << 64),
+    )
 }
 
 fn resend() -> NewEvent {
-    NewEvent { id: id(), event: Event::ResendRequested(ResendRequested { requested_by: "test".into() }) }
+    NewEvent {
+        id: id(),
+        event: Event::ResendRequested(ResendRequested {
+            requested_by: "test".into(),
+        }),
+    }
 }
 
 fn append(stream: &StreamId, expected: ExpectedVersion, events: Vec<NewEvent>) -> StreamAppend {
-    StreamAppend { stream: stream.clone(), expected, events }
+    StreamAppend {
+        stream: stream.clone(),
+        expected,
+        events,
+    }
 }
 
 fn message_stream() -> StreamId {
@@ -50,15 +63,40 @@ fn positions_are_gapless_and_survive_a_reopen() {
     let stream = message_stream();
     {
         let log = open(&dir);
-        log.append(vec![append(&stream, ExpectedVersion::NoStream, vec![resend(), resend()])]).unwrap();
-        log.append(vec![append(&stream, ExpectedVersion::Exactly(1), vec![resend()])]).unwrap();
+        log.append(vec![append(
+            &stream,
+            ExpectedVersion::NoStream,
+            vec![resend(), resend()],
+        )])
+        .unwrap();
+        log.append(vec![append(
+            &stream,
+            ExpectedVersion::Exactly(1),
+            vec![resend()],
+        )])
+        .unwrap();
     }
     let log = open(&dir);
     assert_eq!(log.next_position(), 3);
-    log.append(vec![append(&message_stream(), ExpectedVersion::Any, vec![resend()])]).unwrap();
-    let positions: Vec<u64> = log.read_all(0, 100).unwrap().iter().map(|e| e.position).collect();
+    log.append(vec![append(
+        &message_stream(),
+        ExpectedVersion::Any,
+        vec![resend()],
+    )])
+    .unwrap();
+    let positions: Vec<u64> = log
+        .read_all(0, 100)
+        .unwrap()
+        .iter()
+        .map(|e| e.position)
+        .collect();
     assert_eq!(positions, [0, 1, 2, 3]);
-    let versions: Vec<u64> = log.read_stream(&stream).unwrap().iter().map(|e| e.version).collect();
+    let versions: Vec<u64> = log
+        .read_stream(&stream)
+        .unwrap()
+        .iter()
+        .map(|e| e.version)
+        .collect();
     assert_eq!(versions, [0, 1, 2]);
 }
 
@@ -67,10 +105,36 @@ fn a_wrong_expected_version_writes_nothing() {
     let dir = folder("version");
     let log = open(&dir);
     let stream = message_stream();
-    log.append(vec![append(&stream, ExpectedVersion::NoStream, vec![resend()])]).unwrap();
-    let error = log.append(vec![append(&stream, ExpectedVersion::NoStream, vec![resend()])]).unwrap_err();
-    assert!(matches!(error, AppendError::WrongExpectedVersion { actual: Some(0), .. }), "{error}");
-    let error = log.append(vec![append(&stream, ExpectedVersion::Exactly(5), vec![resend()])]).unwrap_err();
+    log.append(vec![append(
+        &stream,
+        ExpectedVersion::NoStream,
+        vec![resend()],
+    )])
+    .unwrap();
+    let error = log
+        .append(vec![append(
+            &stream,
+            ExpectedVersion::NoStream,
+            vec![resend()],
+        )])
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            AppendError::WrongExpectedVersion {
+                actual: Some(0),
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let error = log
+        .append(vec![append(
+            &stream,
+            ExpectedVersion::Exactly(5),
+            vec![resend()],
+        )])
+        .unwrap_err();
     assert!(error.to_string().contains("at version Some(0)"), "{error}");
     assert_eq!(log.next_position(), 1);
 }
@@ -80,7 +144,8 @@ fn a_multi_stream_append_is_all_or_nothing() {
     let dir = folder("atomic");
     let log = open(&dir);
     let (a, b) = (message_stream(), message_stream());
-    log.append(vec![append(&b, ExpectedVersion::NoStream, vec![resend()])]).unwrap();
+    log.append(vec![append(&b, ExpectedVersion::NoStream, vec![resend()])])
+        .unwrap();
     let result = log.append(vec![
         append(&a, ExpectedVersion::NoStream, vec![resend()]),
         append(&b, ExpectedVersion::NoStream, vec![resend()]),
@@ -96,8 +161,16 @@ fn a_retried_append_with_the_same_ids_is_written_once() {
     let log = open(&dir);
     let stream = message_stream();
     let events = vec![resend(), resend()];
-    let first = log.append(vec![append(&stream, ExpectedVersion::NoStream, events.clone())]).unwrap();
-    let again = log.append(vec![append(&stream, ExpectedVersion::NoStream, events)]).unwrap();
+    let first = log
+        .append(vec![append(
+            &stream,
+            ExpectedVersion::NoStream,
+            events.clone(),
+        )])
+        .unwrap();
+    let again = log
+        .append(vec![append(&stream, ExpectedVersion::NoStream, events)])
+        .unwrap();
     assert_eq!((first.written, again.written), (2, 0));
     assert_eq!(log.read_all(0, 10).unwrap().len(), 2);
 }
@@ -112,8 +185,13 @@ fn concurrent_writers_get_distinct_gapless_positions() {
             std::thread::spawn(move || {
                 let stream = message_stream();
                 for version in 0..25u64 {
-                    let expected = if version == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exactly(version - 1) };
-                    log.append(vec![append(&stream, expected, vec![resend()])]).unwrap();
+                    let expected = if version == 0 {
+                        ExpectedVersion::NoStream
+                    } else {
+                        ExpectedVersion::Exactly(version - 1)
+                    };
+                    log.append(vec![append(&stream, expected, vec![resend()])])
+                        .unwrap();
                 }
             })
         })
@@ -121,7 +199,12 @@ fn concurrent_writers_get_distinct_gapless_positions() {
     for thread in threads {
         thread.join().unwrap();
     }
-    let positions: Vec<u64> = log.read_all(0, 1000).unwrap().iter().map(|e| e.position).collect();
+    let positions: Vec<u64> = log
+        .read_all(0, 1000)
+        .unwrap()
+        .iter()
+        .map(|e| e.position)
+        .collect();
     assert_eq!(positions, (0..200).collect::<Vec<_>>());
 }
 
@@ -130,18 +213,35 @@ fn a_subscription_catches_up_then_follows_live() {
     let dir = folder("subscribe");
     let log = std::sync::Arc::new(open(&dir));
     let stream = message_stream();
-    log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend(), resend()])]).unwrap();
+    log.append(vec![append(
+        &stream,
+        ExpectedVersion::Any,
+        vec![resend(), resend()],
+    )])
+    .unwrap();
     let mut subscription = log.subscribe(0);
-    assert_eq!(subscription.next_batch(100, Duration::from_millis(10)).unwrap().len(), 2);
-    assert!(subscription.next_batch(100, Duration::from_millis(10)).unwrap().is_empty());
+    assert_eq!(
+        subscription
+            .next_batch(100, Duration::from_millis(10))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(subscription
+        .next_batch(100, Duration::from_millis(10))
+        .unwrap()
+        .is_empty());
     let writer = {
         let log = std::sync::Arc::clone(&log);
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
-            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])]).unwrap();
+            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
+                .unwrap();
         })
     };
-    let live = subscription.next_batch(100, Duration::from_secs(10)).unwrap();
+    let live = subscription
+        .next_batch(100, Duration::from_secs(10))
+        .unwrap();
     writer.join().unwrap();
     assert_eq!(live.iter().map(|e| e.position).collect::<Vec<_>>(), [2]);
 }
@@ -154,8 +254,16 @@ fn payloads_are_stored_once_encrypted_and_need_their_key() {
         let log = open(&dir);
         let digest = log.payloads().put(secret).unwrap();
         assert_eq!(log.payloads().put(secret).unwrap(), digest);
-        assert_eq!(log.payloads().get(&digest).unwrap().as_deref(), Some(&secret[..]));
-        log.append(vec![append(&message_stream(), ExpectedVersion::Any, vec![resend()])]).unwrap();
+        assert_eq!(
+            log.payloads().get(&digest).unwrap().as_deref(),
+            Some(&secret[..])
+        );
+        log.append(vec![append(
+            &message_stream(),
+            ExpectedVersion::Any,
+            vec![resend()],
+        )])
+        .unwrap();
         digest
     };
     let mut on_disk = Vec::new();
@@ -163,12 +271,23 @@ fn payloads_are_stored_once_encrypted_and_need_their_key() {
         on_disk.extend(std::fs::read(entry).unwrap());
     }
     for needle in [&b"Geheimenaam"[..], b"999990019", b"vertrouwelijke"] {
-        assert!(!on_disk.windows(needle.len()).any(|w| w == needle), "{} is readable at rest", String::from_utf8_lossy(needle));
+        assert!(
+            !on_disk.windows(needle.len()).any(|w| w == needle),
+            "{} is readable at rest",
+            String::from_utf8_lossy(needle)
+        );
     }
     let other_key = dir.join("other.key");
-    let log = SledEventLog::open(&LogOptions { key_file: other_key, ..LogOptions::new(&dir) }).unwrap();
+    let log = SledEventLog::open(&LogOptions {
+        key_file: other_key,
+        ..LogOptions::new(&dir)
+    })
+    .unwrap();
     let error = log.payloads().get(&digest).unwrap_err();
-    assert!(error.to_string().contains("does not decrypt with this key"), "{error}");
+    assert!(
+        error.to_string().contains("does not decrypt with this key"),
+        "{error}"
+    );
 }
 
 fn walk(dir: &PathBuf) -> Vec<PathBuf> {
@@ -192,7 +311,11 @@ fn received(receipt: &StreamId) -> StreamAppend {
         size: 10,
         format: Format::Edifact,
     });
-    append(receipt, ExpectedVersion::NoStream, vec![NewEvent { id: id(), event }])
+    append(
+        receipt,
+        ExpectedVersion::NoStream,
+        vec![NewEvent { id: id(), event }],
+    )
 }
 
 fn parsed(receipt: &StreamId, stream: &StreamId, next: Event) -> StreamAppend {
@@ -208,7 +331,17 @@ fn parsed(receipt: &StreamId, stream: &StreamId, next: Event) -> StreamAppend {
         warnings: 0,
         error: None,
     });
-    append(stream, ExpectedVersion::NoStream, vec![NewEvent { id: id(), event }, NewEvent { id: id(), event: next }])
+    append(
+        stream,
+        ExpectedVersion::NoStream,
+        vec![
+            NewEvent { id: id(), event },
+            NewEvent {
+                id: id(),
+                event: next,
+            },
+        ],
+    )
 }
 
 fn classified(category: Category, reason: Reason) -> Event {
@@ -236,7 +369,12 @@ fn projections_count_list_newest_first_page_and_rebuild_to_the_same_state() {
         log.catch_up().unwrap();
     }
     let resent = missing[0].clone();
-    log.append(vec![append(&resent, ExpectedVersion::Exactly(1), vec![resend()])]).unwrap();
+    log.append(vec![append(
+        &resent,
+        ExpectedVersion::Exactly(1),
+        vec![resend()],
+    )])
+    .unwrap();
     log.catch_up().unwrap();
 
     let counts: std::collections::HashMap<State, i64> = log.counts().unwrap().into_iter().collect();
@@ -245,13 +383,24 @@ fn projections_count_list_newest_first_page_and_rebuild_to_the_same_state() {
     assert_eq!(counts[&State::AwaitingDelivery], 2);
     assert_eq!(counts[&State::Category(Category::Fallout)], 2);
 
-    let first = log.list(State::Category(Category::MissingBsn), None, 1).unwrap();
+    let first = log
+        .list(State::Category(Category::MissingBsn), None, 1)
+        .unwrap();
     assert_eq!(first.messages[0].stream, missing[2], "newest first");
-    let second = log.list(State::Category(Category::MissingBsn), first.next_cursor.as_deref(), 1).unwrap();
+    let second = log
+        .list(
+            State::Category(Category::MissingBsn),
+            first.next_cursor.as_deref(),
+            1,
+        )
+        .unwrap();
     assert_eq!(second.messages[0].stream, missing[1]);
     assert_eq!(second.next_cursor, None);
     let summary = log.message(&resent).unwrap().unwrap();
-    assert_eq!((summary.state, summary.resends, summary.mailbox.as_str()), (State::InFlight, 1, "manual"));
+    assert_eq!(
+        (summary.state, summary.resends, summary.mailbox.as_str()),
+        (State::InFlight, 1, "manual")
+    );
 
     let incremental = log.projection_dump().unwrap();
     assert_eq!(log.replay().unwrap(), 22);
