@@ -23,7 +23,7 @@ fn folder(name: &str) -> PathBuf {
     dir
 }
 
-fn open(dir: &PathBuf) -> SledEventLog {
+fn open(dir: &std::path::Path) -> SledEventLog {
     SledEventLog::open(&LogOptions::new(dir)).unwrap()
 }
 
@@ -290,7 +290,7 @@ fn payloads_are_stored_once_encrypted_and_need_their_key() {
     );
 }
 
-fn walk(dir: &PathBuf) -> Vec<PathBuf> {
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

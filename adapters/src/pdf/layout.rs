@@ -386,22 +386,18 @@ impl Layouter<'_> {
     }
 }
 
-/// Left edge and width of each column: `width / sum(widths)` of the text width (equal
-/// shares when every width is 0).
+/// Left edge and width of each column: `width / sum(widths)` of the text width. A column
+/// of width 0 counts as width 1: a column too narrow for a single character would stack
+/// its text one character per line.
 fn column_bounds(table: &Table) -> Vec<(f32, f32)> {
-    let total: u32 = table.columns.iter().map(|c| u32::from(c.width)).sum();
-    let count = table.columns.len();
+    let weight = |width: u16| f32::from(width.max(1));
+    let total: f32 = table.columns.iter().map(|c| weight(c.width)).sum();
     let mut x = LEFT;
     table
         .columns
         .iter()
         .map(|c| {
-            let share = if total == 0 {
-                1.0 / count as f32
-            } else {
-                f32::from(c.width) / total as f32
-            };
-            let width = TEXT_WIDTH * share;
+            let width = TEXT_WIDTH * weight(c.width) / total;
             let column = (x, width);
             x += width;
             column
