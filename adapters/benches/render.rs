@@ -8,17 +8,38 @@ use ketenpost_domain::document::{Block, Document, Field};
 
 /// A letter of `lines` lines of about 70 characters; `extra` adds characters outside Latin-1.
 fn letter(lines: usize, extra: bool) -> Document {
-    let words = ["patiënte", "is", "gezien", "op", "het", "spreekuur", "en", "het", "beleid", "werd", "besproken", "met", "de", "familie"];
+    let words = [
+        "patiënte",
+        "is",
+        "gezien",
+        "op",
+        "het",
+        "spreekuur",
+        "en",
+        "het",
+        "beleid",
+        "werd",
+        "besproken",
+        "met",
+        "de",
+        "familie",
+    ];
     let body = (0..lines)
         .map(|i| {
-            let mut line = (0..11).map(|k| words[(i + k) % words.len()]).collect::<Vec<_>>().join(" ");
+            let mut line = (0..11)
+                .map(|k| words[(i + k) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ");
             if extra && i % 5 == 0 {
                 line.push_str(" Łódź Ελληνικά");
             }
             line
         })
         .collect();
-    let field = |label: &str, value: &str| Field { label: label.into(), value: value.into() };
+    let field = |label: &str, value: &str| Field {
+        label: label.into(),
+        value: value.into(),
+    };
     Document {
         title: "Brief".into(),
         header: vec![
@@ -51,7 +72,9 @@ fn render(c: &mut Criterion) {
             std::fs::write(format!("{dir}/{name}.pdf"), &bytes).unwrap();
         }
         eprintln!("{name}: {} bytes", bytes.len());
-        group.bench_function(*name, |b| b.iter(|| ketenpost_adapters::pdf::render(std::hint::black_box(document)).unwrap()));
+        group.bench_function(*name, |b| {
+            b.iter(|| ketenpost_adapters::pdf::render(std::hint::black_box(document)).unwrap())
+        });
     }
     group.finish();
 }
