@@ -1,5 +1,5 @@
-//! The public sample corpus in `../shared/samples`: each sample shows the facts its README
-//! lists. Without the folder the tests skip with a message, except under `CI=true`.
+//! The public sample corpus in `../shared/samples` (or `$KETENPOST_SAMPLES`): each sample shows
+//! the facts its README lists. Without the folder the tests skip with a message, except under `CI=true`.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,7 +14,10 @@ use ketenpost_domain::message::{Content, Message, MessageKind};
 use ketenpost_domain::people::{BsnProblem, BsnReading};
 
 fn samples_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples");
+    let dir = std::env::var_os("KETENPOST_SAMPLES").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples"),
+        PathBuf::from,
+    );
     if dir.is_dir() {
         return Some(dir);
     }
