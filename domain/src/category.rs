@@ -75,6 +75,20 @@ pub enum Reason {
         /// The UNH identifier, e.g. `MEDRPT:D:93A:UN:MRPN32`.
         identifier: String,
     },
+    /// A message type the route does not configure.
+    TypeNotRouted {
+        /// The UNH identifier.
+        identifier: String,
+        /// The route.
+        route: String,
+    },
+    /// A MEDVRI from a sender whose letters the route does not place.
+    SenderNotRouted {
+        /// The sender id.
+        sender: String,
+        /// The route.
+        route: String,
+    },
     /// No BSN in PID.
     NoBsn,
     /// `BSN000000000`.

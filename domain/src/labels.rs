@@ -33,6 +33,12 @@ pub fn reason(reason: &Reason) -> String {
         Reason::UnsupportedType { identifier } => {
             format!("Berichttype {identifier} wordt niet verwerkt")
         }
+        Reason::TypeNotRouted { identifier, route } => {
+            format!("Berichttype {identifier} is niet ingesteld voor route {route}")
+        }
+        Reason::SenderNotRouted { sender, route } => {
+            format!("Brieven van afzender {sender} worden via route {route} niet geplaatst")
+        }
         Reason::NoBsn => "Het bericht bevat geen BSN".into(),
         Reason::PlaceholderBsn => {
             "Het bericht bevat een nul-BSN (000000000) in plaats van een BSN".into()

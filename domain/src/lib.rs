@@ -19,3 +19,4 @@ pub mod people;
 pub mod ports;
 pub mod processing;
 pub mod projections;
+pub mod routing;
