@@ -4,6 +4,7 @@
 
 mod codec;
 mod durability;
+mod head_marker;
 mod key_file;
 mod payloads;
 mod projector;

@@ -14,6 +14,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::codec;
 use super::durability::FolderSync;
+use super::head_marker::HeadMarker;
 use super::trees::Trees;
 
 /// One append waiting for the writer.
@@ -58,6 +59,8 @@ pub(crate) struct Writer {
     pub sync: FolderSync,
     /// Whether to sync at all (off only for benchmarks that say so).
     pub durable: bool,
+    /// Where the acknowledged position is recorded after each durable commit.
+    pub marker: Option<HeadMarker>,
 }
 
 type Reply = SyncSender<Result<Appended, AppendError>>;
@@ -127,7 +130,10 @@ impl Writer {
             });
             answers.push((request.reply, result));
         }
-        let outcome = self.write(&entries).and_then(|()| self.make_durable());
+        let outcome = self
+            .write(&entries)
+            .and_then(|()| self.make_durable())
+            .and_then(|()| self.record_head(next));
         match outcome {
             Ok(()) => {
                 self.next_position = next;
@@ -247,6 +253,15 @@ impl Writer {
         self.sync
             .sync_all(&self.folder)
             .map_err(|e| format!("fsync of {} failed: {e}", self.folder.display()))
+    }
+
+    fn record_head(&self, next: u64) -> Result<(), String> {
+        match &self.marker {
+            Some(marker) if self.durable => marker
+                .record(next)
+                .map_err(|e| format!("recording the head failed: {e}")),
+            _ => Ok(()),
+        }
     }
 }
 

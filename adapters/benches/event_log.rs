@@ -1,0 +1,388 @@
+//! The sled event log under load: durable events/s at several batch sizes from one writer and
+//! from 16 writers, single-append latency, replay speed over 1,000,000 events, bytes on disk
+//! per event, space amplification and peak memory of a replay.
+//! Run: `cargo bench -p ketenpost-adapters --bench event_log` (prints a table; not criterion).
+//! `KETENPOST_BENCH_EVENTS` changes the size of the replay log (default 1000000).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_domain::events::{
+    encode_event, Event, EventId, MessageParsed, NewEvent, StreamId, StreamKind,
+};
+use ketenpost_domain::payload::Format;
+use ketenpost_domain::ports::{EventLog, ExpectedVersion, StreamAppend};
+
+/// Ids unique in the process: (process id, counter).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn new_id() -> EventId {
+    let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    EventId((u128::from(std::process::id()) << 64) | u128::from(n))
+}
+
+/// A fresh folder for one measurement.
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ketenpost-bench-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn open(dir: &Path) -> SledEventLog {
+    SledEventLog::open(&LogOptions::new(dir)).unwrap()
+}
+
+fn parsed(receipt: &StreamId, number: u32) -> Event {
+    Event::MessageParsed(MessageParsed {
+        receipt: receipt.clone(),
+        payload_digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        number,
+        format: Format::Edifact,
+        identifier: Some("MEDVRI".into()),
+        interchange_ref: Some("IC1001".into()),
+        message_ref: Some(format!("{number}")),
+        sender_id: Some("500012345".into()),
+        warnings: 0,
+        error: None,
+    })
+}
+
+/// One append of `events` small events: a new message stream gets `MessageParsed`, then
+/// `AwaitingDelivery` (two events per message, as `import` writes them).
+fn batch(events: usize) -> Vec<StreamAppend> {
+    let receipt = StreamId::new(StreamKind::Receipt, EventId(1));
+    let mut appends = Vec::with_capacity(events.div_ceil(2));
+    let mut left = events;
+    let mut number = 0;
+    while left > 0 {
+        number += 1;
+        let mut new = vec![NewEvent {
+            id: new_id(),
+            event: parsed(&receipt, number),
+        }];
+        if left >= 2 {
+            new.push(NewEvent {
+                id: new_id(),
+                event: Event::AwaitingDelivery,
+            });
+        }
+        left -= new.len();
+        appends.push(StreamAppend {
+            stream: StreamId::new(StreamKind::Message, new_id()),
+            expected: ExpectedVersion::Any,
+            events: new,
+        });
+    }
+    appends
+}
+
+/// Appends batches of `size` events from `threads` writers for about `time`; events/s.
+fn throughput(
+    name: &str,
+    threads: usize,
+    size: usize,
+    time: Duration,
+    durable: bool,
+) -> (f64, u64) {
+    let dir = folder(name);
+    let options = LogOptions {
+        durable,
+        ..LogOptions::new(&dir)
+    };
+    let log = Arc::new(SledEventLog::open(&options).unwrap());
+    // Warm up: the first commit makes the files.
+    log.append(batch(2)).unwrap();
+    let written = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let log = Arc::clone(&log);
+            let written = Arc::clone(&written);
+            std::thread::spawn(move || {
+                while started.elapsed() < time {
+                    let appended = log.append(batch(size)).unwrap();
+                    written.fetch_add(appended.written as u64, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let events = written.load(Ordering::Relaxed);
+    drop(log);
+    let _ = std::fs::remove_dir_all(&dir);
+    (events as f64 / elapsed, events)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+/// The envelope as the codec stores it (JSON of the same fields, then a CRC-32): the logical
+/// size of one event.
+fn envelope_bytes(
+    position: u64,
+    id: EventId,
+    stream: &StreamId,
+    version: u64,
+    event: &Event,
+) -> usize {
+    let (event_type, schema, data) = encode_event(event);
+    let envelope = serde_json::json!({
+        "format": 1,
+        "position": position,
+        "id": format!("{:032x}", id.0),
+        "stream": stream.as_str(),
+        "version": version,
+        "type": event_type,
+        "schema": schema,
+        "recorded_at_ms": 1_700_000_000_000_i64,
+        "code_version": env!("CARGO_PKG_VERSION"),
+        "data": data,
+    });
+    serde_json::to_vec(&envelope).unwrap().len() + 4
+}
+
+/// Bytes of the files under `dir`: (apparent length, allocated blocks).
+fn disk_usage(dir: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let mut total = (0, 0);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        if meta.is_dir() {
+            let (len, blocks) = disk_usage(&entry.path());
+            total = (total.0 + len, total.1 + blocks);
+        } else {
+            total = (total.0 + meta.len(), total.1 + meta.blocks() * 512);
+        }
+    }
+    total
+}
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// In a fresh process: opens the folder, replays, then reads it all; prints
+/// `open_s replay_s events hwm_kib read_s`.
+fn replay_only(dir: &Path) {
+    let started = Instant::now();
+    let log = open(dir);
+    let opened = started.elapsed();
+    let started = Instant::now();
+    let events = log.replay().unwrap();
+    let replayed = started.elapsed();
+    let hwm = vm_hwm_kib();
+    // Reading (checksum and decoding) alone, to see what the projections add.
+    let started = Instant::now();
+    let mut from = 0;
+    loop {
+        let batch = log.read_all(from, 2048).unwrap();
+        let Some(last) = batch.last() else { break };
+        from = last.position + 1;
+    }
+    let read = started.elapsed();
+    println!(
+        "{} {} {events} {} {}",
+        opened.as_secs_f64(),
+        replayed.as_secs_f64(),
+        hwm,
+        read.as_secs_f64()
+    );
+}
+
+fn row(what: &str, value: String, target: &str) {
+    println!("| {what:<52} | {value:>16} | {target:<14} |");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--replay-only") {
+        replay_only(Path::new(&args[i + 1]));
+        return;
+    }
+    // `cargo bench` passes `--bench`; anything else is ignored.
+    let total: u64 = std::env::var("KETENPOST_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    println!(
+        "| {:<52} | {:>16} | {:<14} |",
+        "measurement", "result", "target"
+    );
+    println!("|{:-<54}|{:->18}|{:-<16}|", "", "", "");
+
+    let time = Duration::from_secs(2);
+    for size in [1, 10, 100, 1000] {
+        let (rate, events) = throughput(&format!("one-{size}"), 1, size, time, true);
+        row(
+            &format!("1 writer, {size} events/append ({events} events)"),
+            format!("{rate:.0} ev/s"),
+            "",
+        );
+    }
+    for size in [1, 100] {
+        let (rate, events) = throughput(&format!("sixteen-{size}"), 16, size, time, true);
+        row(
+            &format!("16 writers, {size} events/append ({events} events)"),
+            format!("{rate:.0} ev/s"),
+            if size == 100 { ">= 50000 ev/s" } else { "" },
+        );
+    }
+    // Where the time goes: the same without any sync (not durable; a diagnostic only).
+    let (rate, events) = throughput("sixteen-100-nosync", 16, 100, time, false);
+    row(
+        &format!("  same, 16x100, durable: false ({events} events)"),
+        format!("{rate:.0} ev/s"),
+        "diagnostic",
+    );
+
+    // Latency of one durable single-event append, sequential.
+    let dir = folder("latency");
+    let log = open(&dir);
+    log.append(batch(1)).unwrap();
+    let mut samples: Vec<Duration> = (0..3000)
+        .map(|_| {
+            let appends = batch(1);
+            let started = Instant::now();
+            log.append(appends).unwrap();
+            started.elapsed()
+        })
+        .collect();
+    drop(log);
+    let _ = std::fs::remove_dir_all(&dir);
+    samples.sort();
+    let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1000.0);
+    row(
+        "1-event append latency p50 (3000 sequential)",
+        ms(percentile(&samples, 0.5)),
+        "",
+    );
+    row(
+        "1-event append latency p99",
+        ms(percentile(&samples, 0.99)),
+        "<= 10 ms",
+    );
+    row(
+        "1-event append latency max",
+        ms(samples[samples.len() - 1]),
+        "",
+    );
+
+    // The replay log: `total` events in appends of 1000 (500 messages of 2 events).
+    let dir = folder("replay");
+    let log = open(&dir);
+    let started = Instant::now();
+    let mut logical = 0u64;
+    let mut position = 0u64;
+    while position < total {
+        let appends = batch(1000.min((total - position) as usize));
+        for append in &appends {
+            for (version, new) in append.events.iter().enumerate() {
+                logical +=
+                    envelope_bytes(position, new.id, &append.stream, version as u64, &new.event)
+                        as u64;
+                position += 1;
+            }
+        }
+        log.append(appends).unwrap();
+    }
+    let appended = started.elapsed();
+    let sled_size = log.size_on_disk();
+    drop(log);
+    let (apparent, allocated) = disk_usage(&dir);
+    row(
+        &format!("append {total} events, 1000/append"),
+        format!("{:.0} ev/s", total as f64 / appended.as_secs_f64()),
+        "",
+    );
+    row(
+        "envelope bytes per event (JSON + CRC)",
+        format!("{:.1} B", logical as f64 / total as f64),
+        "",
+    );
+    row(
+        "folder bytes per event (file lengths)",
+        format!("{:.1} B", apparent as f64 / total as f64),
+        "",
+    );
+    row(
+        "folder bytes per event (allocated blocks)",
+        format!("{:.1} B", allocated as f64 / total as f64),
+        "",
+    );
+    row(
+        "sled size_on_disk per event",
+        format!("{:.1} B", sled_size as f64 / total as f64),
+        "",
+    );
+    row(
+        "space amplification (file lengths / envelope bytes)",
+        format!("{:.2}", apparent as f64 / logical as f64),
+        "<= 2.5",
+    );
+    row(
+        "space amplification (allocated / envelope bytes)",
+        format!("{:.2}", allocated as f64 / logical as f64),
+        "",
+    );
+
+    // Replay in a fresh process, so its peak RSS is the replay's alone.
+    let output = Command::new(std::env::current_exe().unwrap())
+        .arg("--replay-only")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let fields: Vec<f64> = printed
+        .split_whitespace()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    let (opened, replayed, events, hwm, read) =
+        (fields[0], fields[1], fields[2], fields[3], fields[4]);
+    row(
+        "open of the replay log (sled recovery)",
+        format!("{:.2} s", opened),
+        "",
+    );
+    row(
+        &format!("replay of {events:.0} events"),
+        format!("{:.0} ev/s", events / replayed),
+        ">= 300000 ev/s",
+    );
+    row(
+        "  of which read_all alone (checksum + decode)",
+        format!("{:.0} ev/s", events / read),
+        "diagnostic",
+    );
+    row(
+        "peak RSS of the replay process (VmHWM)",
+        format!("{:.0} MB", hwm / 1024.0),
+        "<= 200 MB",
+    );
+    println!(
+        "(the replay process: open {opened:.2} s, read_all {read:.2} s, replay {replayed:.2} s; \
+         VmHWM taken before the read_all pass)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
