@@ -66,12 +66,31 @@ impl serde::Serialize for CalendarDate {
     }
 }
 
-/// A time of day `hh:mm`, checked, kept as written.
-pub fn read_time(hours: &str, minutes: &str) -> Option<String> {
-    let h: u8 = hours.parse().ok()?;
-    let m: u8 = minutes.parse().ok()?;
-    (hours.len() == 2 && minutes.len() == 2 && h < 24 && m < 60)
-        .then(|| format!("{hours}:{minutes}"))
+/// A time of day, `hh:mm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeOfDay {
+    hour: u8,
+    minute: u8,
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+impl serde::Serialize for TimeOfDay {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Reads a time of day from two-digit hours and minutes; `None` when it is not one.
+pub fn read_time(hours: &str, minutes: &str) -> Option<TimeOfDay> {
+    let hour: u8 = hours.parse().ok()?;
+    let minute: u8 = minutes.parse().ok()?;
+    (hours.len() == 2 && minutes.len() == 2 && hour < 24 && minute < 60)
+        .then_some(TimeOfDay { hour, minute })
 }
 
 #[cfg(test)]
@@ -113,7 +132,10 @@ mod tests {
 
     #[test]
     fn times_are_checked() {
-        assert_eq!(read_time("15", "32").as_deref(), Some("15:32"));
+        assert_eq!(
+            read_time("15", "32").map(|t| t.to_string()).as_deref(),
+            Some("15:32")
+        );
         assert_eq!(read_time("25", "00"), None);
         assert_eq!(read_time("1", "5"), None);
     }

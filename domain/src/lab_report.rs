@@ -88,8 +88,8 @@ fn specimen_blocks(blocks: &mut Vec<Block>, specimen: &Specimen<'_>) {
     if let Some(date) = specimen.date {
         title.push(date.dutch());
     }
-    if let Some(time) = &specimen.time {
-        title.push(time.clone());
+    if let Some(time) = specimen.time {
+        title.push(time.to_string());
     }
     if !specimen.complete.trim().is_empty() {
         title.push(format!("({})", specimen.complete.trim()));

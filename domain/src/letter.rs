@@ -14,10 +14,13 @@ pub fn letter_document(letter: &Medvri<'_>) -> Document {
         &letter.sender,
         [label::SENDER, label::SENDER_ADDRESS, label::SENDER_PHONE],
     );
-    let date = [letter.date.map(|d| d.dutch()), letter.time.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>();
+    let date = [
+        letter.date.map(|d| d.dutch()),
+        letter.time.map(|t| t.to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>();
     push(&mut header, label::DATE, &date.join(" "));
     push_patient(&mut header, &letter.patient);
     if let Some(recipient) = &letter.recipient {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::date::CalendarDate;
+use crate::date::{CalendarDate, TimeOfDay};
 use crate::edifact::{Segment, Warning};
 use crate::medvri::read_det;
 use crate::people::{Address, Patient, Text};
@@ -73,7 +73,7 @@ pub struct Specimen<'a> {
     /// DET element 1.
     pub date: Option<CalendarDate>,
     /// DET element 2.
-    pub time: Option<String>,
+    pub time: Option<TimeOfDay>,
     /// IDE element 1: `J` or `C` when the request is complete.
     pub complete: Text<'a>,
     /// IDE element 2: the specimen or request id.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::date::{read_time, CalendarDate};
+use crate::date::{read_time, CalendarDate, TimeOfDay};
 use crate::edifact::{Segment, Warning};
 use crate::people::{Party, Patient, Text};
 
@@ -14,7 +14,7 @@ pub struct Medvri<'a> {
     /// DET element 1, when it is a real date.
     pub date: Option<CalendarDate>,
     /// DET element 2, `hh:mm`.
-    pub time: Option<String>,
+    pub time: Option<TimeOfDay>,
     /// PID and PAD.
     pub patient: Patient<'a>,
     /// TXT: the lines of the letter in file order; an empty TXT is an empty line.
@@ -33,7 +33,11 @@ impl<'a> Medvri<'a> {
     where
         'a: 'i,
     {
-        let mut letter = Self::default();
+        let (lower, upper) = body.size_hint();
+        let mut letter = Self {
+            lines: Vec::with_capacity(upper.unwrap_or(lower)),
+            ..Self::default()
+        };
         for segment in body {
             match segment.tag() {
                 "GGA" => letter.sender = Party::read(&segment),
@@ -63,7 +67,7 @@ impl<'a> Medvri<'a> {
 pub(crate) fn read_det(
     det: &Segment<'_, '_>,
     warnings: &mut Vec<Warning>,
-) -> (Option<CalendarDate>, Option<String>) {
+) -> (Option<CalendarDate>, Option<TimeOfDay>) {
     let [y, m, d] = [1, 2, 3].map(|c| det.field(1, c));
     let date = CalendarDate::from_short_parts(&y, &m, &d);
     let (hh, mm) = (det.field(2, 1), det.field(2, 2));

@@ -77,22 +77,49 @@ pub struct Message<'a> {
 impl<'a> Message<'a> {
     /// Reads every message of an interchange into its typed view.
     pub fn read_all(interchange: &Interchange<'a>) -> Vec<Self> {
+        let mut per_message: Vec<Vec<Warning>> = vec![Vec::new(); interchange.messages.len()];
+        let mut general = Vec::new();
+        for warning in &interchange.warnings {
+            match warning
+                .position
+                .message
+                .and_then(|n| per_message.get_mut(n.wrapping_sub(1)))
+            {
+                Some(own) => own.push(warning.clone()),
+                None => general.push(warning.clone()),
+            }
+        }
         interchange
             .messages
             .iter()
-            .map(|span| Self::read(interchange, span))
+            .zip(per_message)
+            .map(|(span, own)| {
+                let mut warnings = general.clone();
+                warnings.extend(own);
+                warnings.sort_by_key(|w| w.position.offset);
+                Self::read_with(interchange, span, warnings)
+            })
             .collect()
     }
 
     /// Reads one message.
     pub fn read(interchange: &Interchange<'a>, span: &MessageSpan) -> Self {
-        let header = interchange.header.as_ref();
-        let mut warnings: Vec<Warning> = interchange
+        let warnings = interchange
             .warnings
             .iter()
             .filter(|w| w.position.message.is_none_or(|n| n == span.number))
             .cloned()
             .collect();
+        Self::read_with(interchange, span, warnings)
+    }
+
+    /// Reads one message, starting from the interchange's warnings about it.
+    fn read_with(
+        interchange: &Interchange<'a>,
+        span: &MessageSpan,
+        mut warnings: Vec<Warning>,
+    ) -> Self {
+        let header = interchange.header.as_ref();
         let kind = MessageKind::of(&span.identifier);
         let content = match kind {
             MessageKind::Medvri => {

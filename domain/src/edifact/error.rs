@@ -64,6 +64,9 @@ pub enum ParseErrorKind {
     /// Binary content that is neither EDIFACT nor another recognised format.
     #[error("binary content: expected EDIFACT, XML, PDF, HL7 v2 or text")]
     Unrecognised,
+    /// A payload of 4 GiB or more.
+    #[error("the payload is {0} bytes: payloads of 4 GiB or more are not read")]
+    TooLarge(usize),
     /// A `UNH` without a message identifier.
     #[error("UNH without a message identifier: expected e.g. UNH+1+MEDVRI:1")]
     MissingIdentifier,

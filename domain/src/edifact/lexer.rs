@@ -10,8 +10,8 @@ use super::service_chars::ServiceChars;
 /// A component's bytes, before release characters are removed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ComponentSpan {
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
     /// Whether a release character occurs inside (the value must be unescaped).
     pub escaped: bool,
 }
@@ -19,19 +19,33 @@ pub(crate) struct ComponentSpan {
 /// An element: a run of components.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ElementSpan {
-    pub first_component: usize,
-    pub component_count: usize,
+    pub first_component: u32,
+    pub component_count: u32,
 }
 
 /// A segment: a run of elements, the first holding the tag and its counters.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SegmentSpan {
     /// Byte offset of the tag.
-    pub offset: usize,
-    pub first_element: usize,
-    pub element_count: usize,
+    pub offset: u32,
+    pub first_element: u32,
+    pub element_count: u32,
     /// The tag, checked to be 3 ASCII letters or digits (upper-cased).
     pub tag: [u8; 3],
+}
+
+impl ComponentSpan {
+    /// The byte range in the input.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+impl ElementSpan {
+    /// The indices of its components.
+    pub fn components(&self) -> std::ops::Range<usize> {
+        self.first_component as usize..(self.first_component + self.component_count) as usize
+    }
 }
 
 /// The lexed form of a payload.
@@ -53,6 +67,8 @@ const TERMINATOR: u8 = 3;
 const RELEASE: u8 = 4;
 
 /// Lexes `input[start..]`; `first_segment` is the number given to the first segment found.
+/// Offsets are kept as `u32` (half the memory traffic of `usize`): the reader refuses payloads
+/// of 4 GiB or more before lexing, so every offset and count fits.
 ///
 /// # Errors
 /// A segment whose tag is not 3 letters or digits.
@@ -104,16 +120,17 @@ pub(crate) fn lex(
                 }
                 kind => {
                     lexed.components.push(ComponentSpan {
-                        start: component_start,
-                        end: i,
+                        start: component_start as u32,
+                        end: i as u32,
                         escaped,
                     });
                     escaped = false;
                     component_start = i + 1;
                     if kind != COMPONENT {
                         lexed.elements.push(ElementSpan {
-                            first_component: element_first_component,
-                            component_count: lexed.components.len() - element_first_component,
+                            first_component: element_first_component as u32,
+                            component_count: (lexed.components.len() - element_first_component)
+                                as u32,
                         });
                         element_first_component = lexed.components.len();
                     }
@@ -128,18 +145,18 @@ pub(crate) fn lex(
         if !terminated {
             let end = len.min(i);
             lexed.components.push(ComponentSpan {
-                start: component_start.min(end),
-                end,
+                start: component_start.min(end) as u32,
+                end: end as u32,
                 escaped,
             });
             lexed.elements.push(ElementSpan {
-                first_component: element_first_component,
-                component_count: lexed.components.len() - element_first_component,
+                first_component: element_first_component as u32,
+                component_count: (lexed.components.len() - element_first_component) as u32,
             });
             lexed.unterminated_tail = true;
         }
-        let tag_span = lexed.components[lexed.elements[first_element].first_component];
-        let tag = read_tag(&input[tag_span.start..tag_span.end]).ok_or_else(|| ParseError {
+        let tag_span = lexed.components[lexed.elements[first_element].first_component as usize];
+        let tag = read_tag(&input[tag_span.range()]).ok_or_else(|| ParseError {
             kind: ParseErrorKind::BadTag {
                 found: preview(&input[segment_offset..]),
             },
@@ -150,9 +167,9 @@ pub(crate) fn lex(
             },
         })?;
         lexed.segments.push(SegmentSpan {
-            offset: segment_offset,
-            first_element,
-            element_count: lexed.elements.len() - first_element,
+            offset: segment_offset as u32,
+            first_element: first_element as u32,
+            element_count: (lexed.elements.len() - first_element) as u32,
             tag,
         });
     }
@@ -197,7 +214,7 @@ mod tests {
             let input = [&b"UNH+1+MEDVRI:1'"[..], gap, b"UNT+2+1'", gap].concat();
             let lexed = lex_default(&input);
             assert_eq!(lexed.segments.len(), 2, "gap {gap:?}");
-            assert_eq!(lexed.segments[1].offset, 15 + gap.len());
+            assert_eq!(lexed.segments[1].offset as usize, 15 + gap.len());
         }
     }
 

@@ -15,6 +15,16 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// An empty payload, an unreadable `UNA`, a segment without a valid tag, or segments outside
 /// the `UNB [UNH..UNT]+ UNZ` or bare `UNH..UNT` structure. The error says where.
 pub fn read(input: &[u8]) -> Result<Interchange<'_>, ParseError> {
+    if u32::try_from(input.len()).is_err() {
+        return Err(ParseError {
+            kind: ParseErrorKind::TooLarge(input.len()),
+            position: Position {
+                message: None,
+                segment: None,
+                offset: 0,
+            },
+        });
+    }
     let mut start = input.strip_prefix(UTF8_BOM).map_or(0, |_| UTF8_BOM.len());
     start += input[start..]
         .iter()
@@ -56,7 +66,7 @@ impl<'a> Interchange<'a> {
             .lexed
             .segments
             .get(index)
-            .map_or(self.input.len(), |s| s.offset);
+            .map_or(self.input.len(), |s| s.offset as usize);
         ParseError {
             kind,
             position: Position {

@@ -29,13 +29,13 @@ impl<'i, 'a> Segment<'i, 'a> {
         Position {
             message: self.message,
             segment: Some(self.interchange.first_segment_number + self.index),
-            offset: self.span.offset,
+            offset: self.span.offset as usize,
         }
     }
 
     /// The number of data elements after the tag.
     pub fn element_count(&self) -> usize {
-        self.span.element_count.saturating_sub(1)
+        (self.span.element_count as usize).saturating_sub(1)
     }
 
     /// Component `component` of data element `element`, both counted from 1 as in the
@@ -56,7 +56,7 @@ impl<'i, 'a> Segment<'i, 'a> {
             return Vec::new();
         };
         let comps = &self.interchange.lexed.components;
-        comps[e.first_component..e.first_component + e.component_count]
+        comps[e.components()]
             .iter()
             .map(|span| self.interchange.decode(*span))
             .collect()
@@ -96,24 +96,24 @@ impl<'i, 'a> Segment<'i, 'a> {
     }
 
     fn element_span(&self, element: usize) -> Option<&'i super::lexer::ElementSpan> {
-        if element >= self.span.element_count {
+        if element >= self.span.element_count as usize {
             return None;
         }
         self.interchange
             .lexed
             .elements
-            .get(self.span.first_element + element)
+            .get(self.span.first_element as usize + element)
     }
 
     fn component_span(&self, element: usize, component: usize) -> Option<ComponentSpan> {
         let e = self.element_span(element)?;
-        if component == 0 || component > e.component_count {
+        if component == 0 || component > e.component_count as usize {
             return None;
         }
         self.interchange
             .lexed
             .components
-            .get(e.first_component + component - 1)
+            .get(e.first_component as usize + component - 1)
             .copied()
     }
 }
@@ -122,26 +122,23 @@ impl<'a> Interchange<'a> {
     /// Decodes one component: removes release characters and applies the charset.
     pub(crate) fn decode(&self, span: ComponentSpan) -> Cow<'a, str> {
         let input: &'a [u8] = self.input;
-        let bytes = &input[span.start..span.end.min(input.len())];
+        let range = span.range();
         if !span.escaped {
-            if let Some(text) = self.text.and_then(|t| t.get(span.start..span.end)) {
+            if let Some(text) = self.text.and_then(|t| t.get(range.clone())) {
                 return Cow::Borrowed(text);
             }
-            return self.decode_bytes(bytes);
+            return self.decode_bytes(input.get(range).unwrap_or_default());
         }
-        let release = self.service_chars.release;
-        let mut raw = Vec::with_capacity(bytes.len());
-        let mut iter = bytes.iter();
-        while let Some(&b) = iter.next() {
-            if b == release {
-                if let Some(&next) = iter.next() {
-                    raw.push(next);
-                }
-            } else {
-                raw.push(b);
-            }
+        let bytes = input.get(range).unwrap_or_default();
+        let raw = unescape(bytes, self.service_chars.release);
+        if self.text.is_some() || self.decoding == Charset::Utf8 {
+            // Removing ASCII release characters from valid UTF-8 leaves valid UTF-8.
+            return Cow::Owned(
+                String::from_utf8(raw)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            );
         }
-        Cow::Owned(self.decode_bytes(&raw).into_owned())
+        Cow::Owned(decode_latin1(&raw).into_owned())
     }
 
     fn decode_bytes<'b>(&self, bytes: &'b [u8]) -> Cow<'b, str> {
@@ -149,5 +146,32 @@ impl<'a> Interchange<'a> {
             Charset::Utf8 => String::from_utf8_lossy(bytes),
             Charset::Ascii | Charset::Latin1 => decode_latin1(bytes),
         }
+    }
+}
+
+/// Removes release characters: each makes the byte after it literal.
+fn unescape(bytes: &[u8], release: u8) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = memchr::memchr(release, rest) {
+        raw.extend_from_slice(&rest[..at]);
+        if let Some(&next) = rest.get(at + 1) {
+            raw.push(next);
+        }
+        rest = rest.get(at + 2..).unwrap_or_default();
+    }
+    raw.extend_from_slice(rest);
+    raw
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape;
+
+    #[test]
+    fn release_characters_make_the_next_byte_literal() {
+        assert_eq!(unescape(b"a?+b??c?'d?", b'?'), b"a+b?c'd");
+        assert_eq!(unescape(b"plain", b'?'), b"plain");
+        assert_eq!(unescape(b"?", b'?'), b"");
     }
 }
