@@ -86,7 +86,9 @@ pub(crate) fn lex(
     let is_gap =
         |b: u8| matches!(b, b'\r' | b'\n' | b'\t' | b' ') && class[usize::from(b)] == ORDINARY;
 
-    let estimate = (input.len() - start) / 24 + 1;
+    // A first guess from typical segments (about 40 bytes, 3 elements, 4 components); the lists
+    // grow when a payload is denser.
+    let estimate = (input.len() - start) / 40 + 1;
     let mut lexed = Lexed {
         segments: Vec::with_capacity(estimate),
         elements: Vec::with_capacity(estimate * 3),

@@ -54,6 +54,10 @@ pub fn read(input: &[u8]) -> Result<Interchange<'_>, ParseError> {
         messages: Vec::new(),
         warnings: Vec::new(),
     };
+    if input.is_ascii() {
+        // Pure ASCII reads the same under every repertoire: slice it directly from the start.
+        interchange.text = std::str::from_utf8(input).ok();
+    }
     interchange.read_structure()?;
     interchange.choose_decoding();
     interchange.note_lexical_oddities();
