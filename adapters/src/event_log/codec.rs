@@ -1,42 +1,46 @@
 //! The stored form of an envelope: self-describing JSON followed by a CRC-32 of it, so a
 //! damaged entry is found on read instead of being believed.
 
-use ketenpost_domain::events::{decode_event, encode_event, EventId, RecordedEvent, StreamId};
+use ketenpost_domain::events::{decode_event_json, encode_event, EventId, RecordedEvent, StreamId};
 use ketenpost_domain::ports::ReadError;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// The format version of the envelope itself (not of the events in it).
 const ENVELOPE_FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
-struct StoredEnvelope {
+struct StoredEnvelope<'a> {
     format: u32,
     position: u64,
-    id: String,
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
     stream: StreamId,
     version: u64,
-    #[serde(rename = "type")]
-    event_type: String,
+    #[serde(rename = "type", borrow)]
+    event_type: std::borrow::Cow<'a, str>,
     schema: u32,
     recorded_at_ms: i64,
     code_version: String,
-    data: serde_json::Value,
+    #[serde(borrow)]
+    data: &'a RawValue,
 }
 
 /// Encodes an event for the log tree.
 pub(crate) fn encode(event: &RecordedEvent) -> Vec<u8> {
     let (event_type, schema, data) = encode_event(&event.event);
+    let data = RawValue::from_string(data).unwrap_or_else(|_| RawValue::NULL.to_owned());
     let stored = StoredEnvelope {
         format: ENVELOPE_FORMAT,
         position: event.position,
-        id: format!("{:032x}", event.id.0),
+        id: format!("{:032x}", event.id.0).into(),
         stream: event.stream.clone(),
         version: event.version,
-        event_type: event_type.to_owned(),
+        event_type: event_type.into(),
         schema,
         recorded_at_ms: event.recorded_at_ms,
         code_version: event.code_version.clone(),
-        data,
+        data: &data,
     };
     let mut bytes = serde_json::to_vec(&stored).unwrap_or_default();
     let checksum = crc32fast::hash(&bytes);
@@ -67,7 +71,7 @@ pub(crate) fn decode(position: u64, bytes: &[u8]) -> Result<RecordedEvent, ReadE
         return Err(damaged(format!("entry says position {}", stored.position)));
     }
     let id = u128::from_str_radix(&stored.id, 16).map_err(|e| damaged(format!("event id: {e}")))?;
-    let event = decode_event(&stored.event_type, stored.schema, stored.data)
+    let event = decode_event_json(&stored.event_type, stored.schema, stored.data.get())
         .map_err(|e| damaged(e.to_string()))?;
     Ok(RecordedEvent {
         position,

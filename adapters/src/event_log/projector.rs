@@ -2,7 +2,9 @@
 //! first) and the counts, brought up to date from the log in batches. Each batch writes its
 //! state and the checkpoint in one transaction, so a crash leaves them consistent.
 
-use ketenpost_domain::events::{RecordedEvent, StreamId, StreamKind};
+use std::collections::HashMap;
+
+use ketenpost_domain::events::{Event, RecordedEvent, StreamId, StreamKind};
 use ketenpost_domain::ports::{EventLog, ReadError};
 use ketenpost_domain::projections::{
     apply_to_message, apply_to_receipt, count_changes, MessageSummary, ReceiptSummary, State,
@@ -15,7 +17,7 @@ use super::sled_log::SledEventLog;
 use super::trees::state_key;
 
 const CHECKPOINT: &[u8] = b"messages";
-const BATCH: usize = 2048;
+const BATCH: usize = 8192;
 
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,9 +86,11 @@ impl SledEventLog {
             &t.checkpoints,
         )
             .transaction(|(messages, receipts, by_state, counts, checkpoints)| {
+                let mut batch = BatchState::default();
                 for event in events {
-                    apply_one(event, messages, receipts, by_state, counts)?;
+                    batch.apply(event, messages, receipts)?;
                 }
+                batch.write(messages, receipts, by_state, counts)?;
                 checkpoints.insert(CHECKPOINT, &next.to_be_bytes())?;
                 Ok(())
             });
@@ -225,62 +229,112 @@ impl SledEventLog {
 
 type Abortable<T> = Result<T, ConflictableTransactionError<String>>;
 
-fn apply_one(
-    event: &RecordedEvent,
-    messages: &TransactionalTree,
-    receipts: &TransactionalTree,
-    by_state: &TransactionalTree,
-    counts: &TransactionalTree,
-) -> Abortable<()> {
-    let key = event.stream.as_str().as_bytes();
-    match event.stream.kind() {
-        Some(StreamKind::Receipt) => {
-            let current: Option<ReceiptSummary> = tx_json(receipts.get(key)?)?;
-            if let Some(next) = apply_to_receipt(current, event) {
-                receipts.insert(key, to_json(&next)?)?;
-            }
+/// Where a message's list entry was before the batch (state and position), and its summary now.
+type MessageChange = (Option<(State, u64)>, Option<MessageSummary>);
+
+/// The projection changes of one batch, kept in memory so that every key is read and written
+/// once per batch, however many events touch it.
+#[derive(Default)]
+struct BatchState {
+    /// Message summaries: as stored before the batch (state and position) and as now.
+    messages: HashMap<StreamId, MessageChange>,
+    receipts: HashMap<StreamId, Option<ReceiptSummary>>,
+}
+
+impl BatchState {
+    fn receipt(
+        &mut self,
+        stream: &StreamId,
+        tree: &TransactionalTree,
+    ) -> Abortable<Option<ReceiptSummary>> {
+        if let Some(known) = self.receipts.get(stream) {
+            return Ok(known.clone());
         }
-        Some(StreamKind::Message) => {
-            let current: Option<MessageSummary> = tx_json(messages.get(key)?)?;
-            let receipt = match &event.event {
-                ketenpost_domain::events::Event::MessageParsed(parsed) => {
-                    let receipt_key = parsed.receipt.as_str().as_bytes();
-                    let receipt: Option<ReceiptSummary> = tx_json(receipts.get(receipt_key)?)?;
-                    if let Some(updated) = receipt
-                        .clone()
-                        .and_then(|r| apply_to_receipt(Some(r), event))
-                    {
-                        receipts.insert(receipt_key, to_json(&updated)?)?;
-                    }
-                    receipt
-                }
-                _ => None,
-            };
-            let before = current.as_ref().map(|s| (s.state, s.state_position));
-            let next = apply_to_message(current, event, receipt.as_ref());
-            let after = next.as_ref().map(|s| (s.state, s.state_position));
-            if before != after {
-                if let Some((state, position)) = before {
-                    by_state.remove(state_key(state.code(), position, &event.stream))?;
-                }
-                if let Some((state, position)) = after {
-                    by_state.insert(state_key(state.code(), position, &event.stream), &[])?;
-                }
-                for (state, delta) in count_changes(before.map(|b| b.0), after.map(|a| a.0)) {
-                    let old = counts
-                        .get([state.code()])?
-                        .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-                        .map_or(0, i64::from_be_bytes);
-                    counts.insert(&[state.code()], &(old + delta).to_be_bytes())?;
-                }
-            }
-            if let Some(next) = next {
-                messages.insert(key, to_json(&next)?)?;
-            }
-        }
-        None => {}
+        let stored: Option<ReceiptSummary> = tx_json(tree.get(stream.as_str().as_bytes())?)?;
+        self.receipts.insert(stream.clone(), stored.clone());
+        Ok(stored)
     }
-    Ok(())
+
+    fn apply(
+        &mut self,
+        event: &RecordedEvent,
+        messages: &TransactionalTree,
+        receipts: &TransactionalTree,
+    ) -> Abortable<()> {
+        match event.stream.kind() {
+            Some(StreamKind::Receipt) => {
+                let current = self.receipt(&event.stream, receipts)?;
+                let next = apply_to_receipt(current, event);
+                self.receipts.insert(event.stream.clone(), next);
+            }
+            Some(StreamKind::Message) => {
+                let receipt = match &event.event {
+                    Event::MessageParsed(parsed) => {
+                        let receipt = self.receipt(&parsed.receipt, receipts)?;
+                        if let Some(updated) = receipt
+                            .clone()
+                            .and_then(|r| apply_to_receipt(Some(r), event))
+                        {
+                            self.receipts.insert(parsed.receipt.clone(), Some(updated));
+                        }
+                        receipt
+                    }
+                    _ => None,
+                };
+                if !self.messages.contains_key(&event.stream) {
+                    let stored: Option<MessageSummary> =
+                        tx_json(messages.get(event.stream.as_str().as_bytes())?)?;
+                    let before = stored.as_ref().map(|s| (s.state, s.state_position));
+                    self.messages.insert(event.stream.clone(), (before, stored));
+                }
+                if let Some((_, current)) = self.messages.get_mut(&event.stream) {
+                    *current = apply_to_message(current.take(), event, receipt.as_ref());
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn write(
+        self,
+        messages: &TransactionalTree,
+        receipts: &TransactionalTree,
+        by_state: &TransactionalTree,
+        counts: &TransactionalTree,
+    ) -> Abortable<()> {
+        let mut deltas: HashMap<State, i64> = HashMap::new();
+        for (stream, (before, after)) in self.messages {
+            let now = after.as_ref().map(|s| (s.state, s.state_position));
+            if before != now {
+                if let Some((state, position)) = before {
+                    by_state.remove(state_key(state.code(), position, &stream))?;
+                }
+                if let Some((state, position)) = now {
+                    by_state.insert(state_key(state.code(), position, &stream), &[])?;
+                }
+                for (state, delta) in count_changes(before.map(|b| b.0), now.map(|n| n.0)) {
+                    *deltas.entry(state).or_default() += delta;
+                }
+            }
+            if let Some(summary) = after {
+                messages.insert(stream.as_str().as_bytes(), to_json(&summary)?)?;
+            }
+        }
+        for (stream, receipt) in self.receipts {
+            if let Some(receipt) = receipt {
+                receipts.insert(stream.as_str().as_bytes(), to_json(&receipt)?)?;
+            }
+        }
+        for (state, delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
+            let old = counts
+                .get([state.code()])?
+                .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+                .map_or(0, i64::from_be_bytes);
+            counts.insert(&[state.code()], &(old + delta).to_be_bytes())?;
+        }
+        Ok(())
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Abortable<Vec<u8>> {

@@ -12,4 +12,6 @@ pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
     Event, MessageClassified, MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
 };
-pub use upcast::{decode_event, encode_event, EventDecodeError, SCHEMA_VERSIONS};
+pub use upcast::{
+    decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,
+};
