@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shows ketenpost's main job on the project's own fixtures: builds it, reads every fixture
-# (parse), renders every letter and lab report to PDF (render), and says where they are.
+# (parse), renders every letter and lab report to PDF (render), records every fixture in an
+# event log (import) with its counts per category (status), and says where everything is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out}"
@@ -28,5 +29,15 @@ for file in fixtures/messages/*.edi; do
 done
 
 echo
+echo "== recording every fixture in the event log (ketenpost import, status)"
+rm -rf "$out/data"
+"$bin" import --data "$out/data" fixtures/messages/* >"$out/imported.txt"
+"$bin" status --data "$out/data"
+
+echo
 echo "Rendered $count PDF documents into $(cd "$out/pdf" && pwd)"
 echo "The JSON of every message is in $(cd "$out" && pwd)/parse.jsonl; malformed files are listed in $out/parse-errors.txt"
+echo "The event log is in $(cd "$out/data" && pwd); try:"
+echo "  $bin list missing_bsn --data $out/data"
+echo "  $bin show \$(head -1 $out/imported.txt | cut -d' ' -f2) --data $out/data"
+echo "  $bin events --data $out/data | head"
