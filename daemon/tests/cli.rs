@@ -87,6 +87,23 @@ fn assert_pdf_holds(pdf: &Path, plain_text: &str) {
     }
 }
 
+/// Renders a fixture into a fresh folder named after `name`, asserting success; returns the folder.
+fn render_fixture(fixture_name: &str, name: &str) -> PathBuf {
+    let out = temp_dir(name);
+    let output = ketenpost(&[
+        "render",
+        fixture(fixture_name).to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ketenpost-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -251,18 +268,7 @@ fn render_writes_one_pdf_per_message_whose_text_is_the_letter() {
 
 #[test]
 fn render_keeps_characters_outside_latin1_in_the_text_layer() {
-    let out = temp_dir("utf8");
-    let output = ketenpost(&[
-        "render",
-        fixture("medvri_unoy_utf8.edi").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let out = render_fixture("medvri_unoy_utf8.edi", "utf8");
     let pdf = out.join("IC1012-1012.pdf");
     let text = pdf_text(&pdf);
     for needle in [
@@ -283,18 +289,7 @@ fn render_keeps_characters_outside_latin1_in_the_text_layer() {
 
 #[test]
 fn a_long_letter_is_paginated_with_page_n_of_m() {
-    let out = temp_dir("long");
-    let output = ketenpost(&[
-        "render",
-        fixture("medvri_long_letter.edi").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let out = render_fixture("medvri_long_letter.edi", "long");
     let pdf = out.join("IC6001-6001.pdf");
     let pages = pdf_pages(&pdf);
     assert!(pages >= 3, "150 lines fit on {pages} pages");
@@ -324,18 +319,7 @@ fn a_long_letter_is_paginated_with_page_n_of_m() {
 
 #[test]
 fn a_lab_report_renders_its_table() {
-    let out = temp_dir("lab");
-    let output = ketenpost(&[
-        "render",
-        fixture("medlab_full.edi").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let out = render_fixture("medlab_full.edi", "lab");
     let text = squash(&pdf_text(&out.join("IC7001-7001.pdf")));
     for needle in [
         "Laboratoriumuitslag",
