@@ -288,6 +288,17 @@ fn render_keeps_characters_outside_latin1_in_the_text_layer() {
 }
 
 #[test]
+fn characters_the_font_lacks_stay_in_the_text_layer() {
+    let out = render_fixture("medvri_unoy_cjk.edi", "cjk");
+    let text = pdf_text(&out.join("ICJK-1.pdf"));
+    assert!(
+        text.contains("Patiënt 王丽 (Wang Li), 中文 toelichting."),
+        "{text}"
+    );
+    assert!(!text.contains('\u{FFFD}'), "{text}");
+}
+
+#[test]
 fn a_long_letter_is_paginated_with_page_n_of_m() {
     let out = render_fixture("medvri_long_letter.edi", "long");
     let pdf = out.join("IC6001-6001.pdf");

@@ -188,11 +188,29 @@ impl FontSet {
         }
     }
 
-    /// `text` as it will be written: a tab becomes a space, other control characters are
-    /// dropped, and a character the font cannot show becomes U+FFFD (the embedded font)
-    /// or `?` (the built-in font, which never gets such text: see [`Self::for_document`]).
+    /// `text` as it is laid out: a tab becomes a space and other control characters are
+    /// dropped. Characters the font has no glyph for are kept here; see [`Self::shown`].
     pub(crate) fn normalize<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if text.chars().all(|c| !c.is_control() && self.can_show(c)) {
+        if !text.chars().any(char::is_control) {
+            return Cow::Borrowed(text);
+        }
+        Cow::Owned(
+            text.chars()
+                .filter_map(|c| match c {
+                    '\t' => Some(' '),
+                    c if c.is_control() => None,
+                    c => Some(c),
+                })
+                .collect(),
+        )
+    }
+
+    /// `text` as its glyphs are drawn: a character the font cannot show becomes U+FFFD (the
+    /// embedded font) or `?` (the built-in font, which never gets such text: see
+    /// [`Self::for_document`]). When this differs from `text`, the writer keeps the real text
+    /// in the text layer as `/ActualText`.
+    pub(crate) fn shown<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if text.chars().all(|c| self.can_show(c)) {
             return Cow::Borrowed(text);
         }
         let fallback = match self {
@@ -201,12 +219,7 @@ impl FontSet {
         };
         Cow::Owned(
             text.chars()
-                .filter_map(|c| match c {
-                    '\t' => Some(' '),
-                    c if c.is_control() => None,
-                    c if self.can_show(c) => Some(c),
-                    _ => Some(fallback),
-                })
+                .map(|c| if self.can_show(c) { c } else { fallback })
                 .collect(),
         )
     }
@@ -340,7 +353,7 @@ mod tests {
     }
 
     #[test]
-    fn normalize_drops_controls_and_replaces_missing_glyphs() {
+    fn normalize_drops_controls_and_shown_replaces_missing_glyphs() {
         assert!(matches!(
             FontSet::Builtin.normalize("plain"),
             Cow::Borrowed(_)
@@ -348,7 +361,8 @@ mod tests {
         assert_eq!(FontSet::Builtin.normalize("a\tb\r"), "a b");
         let embedded = FontSet::for_document(&doc("Ω")).unwrap();
         // U+4E2D (CJK) is not in DejaVu Sans.
-        assert_eq!(embedded.normalize("Ω\u{4E2D}"), "Ω\u{FFFD}");
+        assert_eq!(embedded.normalize("Ω\u{4E2D}"), "Ω\u{4E2D}");
+        assert_eq!(embedded.shown("Ω\u{4E2D}"), "Ω\u{FFFD}");
     }
 
     #[test]

@@ -8,13 +8,14 @@
 //! `/ID` with a hash of the document's content, drops the 1970 placeholder dates from the
 //! info dictionary, and compresses and saves the lopdf document itself.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use ketenpost_domain::document::Document;
 use lopdf::{Object, StringFormat};
 use printpdf::{
-    Line, LinePoint, Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Point,
-    Pt, TextItem, TextMatrix,
+    DictItem, Line, LinePoint, Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions,
+    Point, Pt, TextItem, TextMatrix,
 };
 
 use super::fonts::FontSet;
@@ -36,7 +37,7 @@ pub(crate) fn write(
     pdf.metadata.info.producer = PRODUCER.to_owned();
     pdf.metadata.info.creator = PRODUCER.to_owned();
 
-    let (regular_chars, bold_chars) = used_chars(pages);
+    let (regular_chars, bold_chars) = used_chars(pages, fonts);
     fonts.embed(&mut pdf, &regular_chars, &bold_chars)?;
     pdf.pages = pages.iter().map(|page| pdf_page(page, fonts)).collect();
 
@@ -85,8 +86,8 @@ pub(crate) fn write(
     Ok(bytes)
 }
 
-/// The characters shown in the regular and in the bold face.
-fn used_chars(pages: &[Page]) -> (BTreeSet<char>, BTreeSet<char>) {
+/// The characters drawn in the regular and in the bold face.
+fn used_chars(pages: &[Page], fonts: &FontSet) -> (BTreeSet<char>, BTreeSet<char>) {
     let mut regular = BTreeSet::new();
     let mut bold = BTreeSet::new();
     for item in pages.iter().flatten() {
@@ -97,7 +98,7 @@ fn used_chars(pages: &[Page]) -> (BTreeSet<char>, BTreeSet<char>) {
         } = item
         {
             let set = if *is_bold { &mut bold } else { &mut regular };
-            set.extend(text.chars());
+            set.extend(fonts.shown(text).chars());
         }
     }
     (regular, bold)
@@ -154,13 +155,42 @@ fn pdf_page(page: &Page, fonts: &FontSet) -> PdfPage {
         ops.push(Op::SetTextMatrix {
             matrix: TextMatrix::Translate(Pt(*x), Pt(PAGE_HEIGHT - baseline)),
         });
-        ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text.clone())],
-        });
+        match fonts.shown(text) {
+            Cow::Borrowed(_) => ops.push(Op::ShowText {
+                items: vec![TextItem::Text(text.clone())],
+            }),
+            Cow::Owned(shown) => {
+                // The font has no glyph for some characters: draw U+FFFD for them, and keep
+                // the real text in the text layer so search and copy still find it.
+                ops.push(Op::BeginMarkedContentWithProperties {
+                    tag: "Span".to_owned(),
+                    properties: actual_text(text),
+                });
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::Text(shown)],
+                });
+                ops.push(Op::EndMarkedContent);
+            }
+        }
     }
     ops.push(Op::EndTextSection);
 
     PdfPage::new(Mm::from(Pt(PAGE_WIDTH)), Mm::from(Pt(PAGE_HEIGHT)), ops)
+}
+
+/// The property list `<< /ActualText <FEFF...> >>`: the text as UTF-16BE with a byte-order mark.
+fn actual_text(text: &str) -> DictItem {
+    let mut data = vec![0xFE, 0xFF];
+    data.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(
+        "ActualText".to_owned(),
+        DictItem::String {
+            data,
+            literal: false,
+        },
+    );
+    DictItem::Dict { map }
 }
 
 /// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
