@@ -87,8 +87,9 @@ fn assert_pdf_holds(pdf: &Path, plain_text: &str) {
     }
 }
 
-/// Renders a fixture into a fresh folder named after `name`, asserting success; returns the folder.
-fn render_fixture(fixture_name: &str, name: &str) -> PathBuf {
+/// Renders a fixture into a fresh folder named after `name`, asserting success; returns the
+/// folder and the paths `render` printed.
+fn render_fixture_printing(fixture_name: &str, name: &str) -> (PathBuf, Vec<String>) {
     let out = temp_dir(name);
     let output = ketenpost(&[
         "render",
@@ -101,7 +102,17 @@ fn render_fixture(fixture_name: &str, name: &str) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    out
+    let printed = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    (out, printed)
+}
+
+/// Renders a fixture into a fresh folder named after `name`, asserting success; returns the folder.
+fn render_fixture(fixture_name: &str, name: &str) -> PathBuf {
+    render_fixture_printing(fixture_name, name).0
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -233,23 +244,7 @@ fn the_human_summary_masks_the_bsn() {
 
 #[test]
 fn render_writes_one_pdf_per_message_whose_text_is_the_letter() {
-    let out = temp_dir("two");
-    let output = ketenpost(&[
-        "render",
-        fixture("medvri_two_messages.edi").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let printed: Vec<String> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let (out, printed) = render_fixture_printing("medvri_two_messages.edi", "two");
     let expected = [out.join("IC2000-2001.pdf"), out.join("IC2000-2002.pdf")];
     assert_eq!(
         printed,
