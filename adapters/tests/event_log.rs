@@ -310,6 +310,7 @@ fn received(receipt: &StreamId) -> StreamAppend {
         payload_digest: "00".repeat(32),
         size: 10,
         format: Format::Edifact,
+        envelope: None,
     });
     append(
         receipt,

@@ -36,6 +36,7 @@ pub fn receive(
         payload_digest: digest,
         size: bytes.len() as u64,
         format: detect_format(bytes).unwrap_or(Format::Edifact),
+        envelope: None,
     });
     log.append(vec![StreamAppend {
         stream: receipt.clone(),

@@ -103,6 +103,34 @@ pub enum Reason {
         /// The reader's error, with its position.
         detail: String,
     },
+    /// The record system knows no client with the message's BSN.
+    UnknownBsn,
+    /// The record system has several clients with the message's BSN.
+    SeveralClients,
+    /// The record system refused the message; retrying will not help.
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// What the record system said (without personal data).
+        detail: String,
+    },
+    /// The record system could not be reached or failed, after the whole retry budget.
+    RecordSystemUnavailable {
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        last_error: String,
+    },
+    /// The message came from a mailbox that no route takes.
+    MailboxNotRouted {
+        /// The mailbox.
+        mailbox: String,
+    },
+    /// The letter or lab report could not be made into a PDF document.
+    NotRenderable {
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 impl Reason {

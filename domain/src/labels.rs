@@ -48,6 +48,25 @@ pub fn reason(reason: &Reason) -> String {
             bsn_problem(*problem)
         ),
         Reason::Malformed { detail } => format!("Het bericht is niet leesbaar: {detail}"),
+        Reason::UnknownBsn => "Het dossier kent geen cliënt met dit BSN".into(),
+        Reason::SeveralClients => {
+            "Het dossier heeft meerdere cliënten met dit BSN: kies handmatig".into()
+        }
+        Reason::Rejected { status, detail } => {
+            format!("Het dossier weigerde het document (HTTP {status}): {detail}")
+        }
+        Reason::RecordSystemUnavailable {
+            attempts,
+            last_error,
+        } => format!(
+            "Het dossier was na {attempts} pogingen niet bereikbaar; laatste fout: {last_error}"
+        ),
+        Reason::MailboxNotRouted { mailbox } => {
+            format!("Voor postbus {mailbox} is geen route ingesteld")
+        }
+        Reason::NotRenderable { detail } => {
+            format!("Van het bericht kon geen PDF-document gemaakt worden: {detail}")
+        }
     }
 }
 

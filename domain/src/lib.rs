@@ -5,6 +5,7 @@ pub mod bsn;
 pub mod category;
 pub mod classify;
 pub mod date;
+pub mod delivery;
 pub mod document;
 pub mod edifact;
 pub mod events;

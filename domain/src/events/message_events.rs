@@ -20,6 +20,12 @@ pub enum Event {
     MessageClassified(MessageClassified),
     /// A person asked to run the message again (herzenden).
     ResendRequested(ResendRequested),
+    /// An upload to the record system is about to start (durable before the upload begins).
+    DeliveryAttempted(DeliveryAttempted),
+    /// An attempt to deliver failed in a way worth retrying; the next attempt is due then.
+    DeliveryFailed(DeliveryFailed),
+    /// The document is in the client's record (followed by `MessageClassified` processed).
+    DocumentPlaced(DocumentPlaced),
 }
 
 impl Event {
@@ -31,6 +37,9 @@ impl Event {
             Self::AwaitingDelivery => "AwaitingDelivery",
             Self::MessageClassified(_) => "MessageClassified",
             Self::ResendRequested(_) => "ResendRequested",
+            Self::DeliveryAttempted(_) => "DeliveryAttempted",
+            Self::DeliveryFailed(_) => "DeliveryFailed",
+            Self::DocumentPlaced(_) => "DocumentPlaced",
         }
     }
 
@@ -65,6 +74,25 @@ impl Event {
                 format!("{} ({})", e.category.as_str(), e.reason.describe())
             }
             Self::ResendRequested(e) => format!("resend requested by {}", e.requested_by),
+            Self::DeliveryAttempted(e) => format!(
+                "delivery attempt {} to {} as {}",
+                e.attempt, e.record_system, e.file_name
+            ),
+            Self::DeliveryFailed(e) => format!(
+                "delivery attempt {} failed: {}; next attempt at {} ms",
+                e.attempt, e.error, e.retry_at_ms
+            ),
+            Self::DocumentPlaced(e) => format!(
+                "placed as document {} for client {} in {}{}",
+                e.document_id,
+                e.client_id,
+                e.record_system,
+                if e.found_by_readback {
+                    " (found by reading back)"
+                } else {
+                    ""
+                }
+            ),
         }
     }
 }
@@ -86,6 +114,53 @@ pub struct MessageReceived {
     pub size: u64,
     /// The payload's format (added in schema 2; schema 1 events were all EDIFACT).
     pub format: Format,
+    /// What the mailbox said about it (ZorgMail's message fields), when it said anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<MailEnvelope>,
+}
+
+/// The fields a ZorgMail mailbox records with a message, as far as they carry no personal data
+/// (the subjects are left out: they may name the patient). Their meaning is not publicly
+/// documented: recorded, never relied on, except `source_account_id` as the sender of last
+/// resort.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailEnvelope {
+    /// `messageId`.
+    pub message_id: Option<String>,
+    /// `sourceAccountId`: the sending account.
+    pub source_account_id: Option<String>,
+    /// `sourceAddress`.
+    pub source_address: Option<String>,
+    /// `receiveTimestamp`.
+    pub receive_timestamp: Option<String>,
+    /// `headerMessageId`.
+    pub header_message_id: Option<String>,
+    /// `headerFrom`.
+    pub header_from: Option<String>,
+    /// `headerTo`.
+    pub header_to: Option<String>,
+    /// `documentFormat`.
+    pub document_format: Option<String>,
+    /// `documentType`.
+    pub document_type: Option<String>,
+    /// `documentCount`.
+    pub document_count: Option<String>,
+    /// `documentItemCount`.
+    pub document_item_count: Option<String>,
+    /// `documentId`.
+    pub document_id: Option<String>,
+    /// `documentTimestamp`.
+    pub document_timestamp: Option<String>,
+    /// `documentSender`.
+    pub document_sender: Option<String>,
+    /// `documentRecipient`.
+    pub document_recipient: Option<String>,
+    /// `documentTypeVersion`.
+    pub document_type_version: Option<String>,
+    /// `documentSubType`.
+    pub document_sub_type: Option<String>,
+    /// `contentType`.
+    pub content_type: Option<String>,
 }
 
 /// One message of a payload, read.
@@ -136,6 +211,58 @@ impl From<Classification> for MessageClassified {
 pub struct ResendRequested {
     /// Who asked (a user name, or `cli`).
     pub requested_by: String,
+}
+
+/// An upload about to start. Its `idempotency_key` and `file_name` (which carries the message
+/// id) let an interrupted upload be found in the record system before trying again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryAttempted {
+    /// The attempt, from 1 (counted since the message last entered delivery).
+    pub attempt: u32,
+    /// The record system's name in the configuration.
+    pub record_system: String,
+    /// Unique per message and attempt cycle: `<message id>`.
+    pub idempotency_key: String,
+    /// The client the document goes to.
+    pub client_id: String,
+    /// The document's file name in the record system.
+    pub file_name: String,
+}
+
+/// A failed attempt that will be retried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryFailed {
+    /// The attempt that failed.
+    pub attempt: u32,
+    /// What went wrong (no personal data).
+    pub error: String,
+    /// When the next attempt is due, milliseconds since 1970-01-01 UTC.
+    pub retry_at_ms: i64,
+}
+
+/// A document in the client's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentPlaced {
+    /// The record system's name in the configuration.
+    pub record_system: String,
+    /// The client's id there.
+    pub client_id: String,
+    /// The document's id there.
+    pub document_id: String,
+    /// The document's file name.
+    pub file_name: String,
+    /// The labels (tags) it got.
+    pub labels: Vec<String>,
+    /// The document actions: expertise groups that must act on it.
+    pub actions: Vec<String>,
+    /// Its visibility (`rightSelection`).
+    pub right_selection: String,
+    /// Expertise groups that may see it.
+    pub expertise_groups: Vec<String>,
+    /// Expertise profiles that may see it.
+    pub expertise_profiles: Vec<String>,
+    /// True when an earlier, interrupted upload was found in the record system.
+    pub found_by_readback: bool,
 }
 
 /// What reading one message gave: the parsed event and the events that follow from it.

@@ -10,7 +10,8 @@ mod upcast;
 
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
-    Event, MessageClassified, MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
+    DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, MailEnvelope, MessageClassified,
+    MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
 };
 pub use upcast::{
     decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,

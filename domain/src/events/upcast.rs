@@ -6,12 +6,15 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 5] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 8] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
     ("MessageClassified", 1),
     ("ResendRequested", 1),
+    ("DeliveryAttempted", 1),
+    ("DeliveryFailed", 1),
+    ("DocumentPlaced", 1),
 ];
 
 /// An event that cannot be read back.
@@ -56,6 +59,9 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::AwaitingDelivery => Ok("null".to_owned()),
         Event::MessageClassified(e) => serde_json::to_string(e),
         Event::ResendRequested(e) => serde_json::to_string(e),
+        Event::DeliveryAttempted(e) => serde_json::to_string(e),
+        Event::DeliveryFailed(e) => serde_json::to_string(e),
+        Event::DocumentPlaced(e) => serde_json::to_string(e),
     };
     (
         name,
@@ -93,6 +99,9 @@ pub fn decode_event_json(
         "AwaitingDelivery" => Event::AwaitingDelivery,
         "MessageClassified" => Event::MessageClassified(serde_json::from_str(data).map_err(fit)?),
         "ResendRequested" => Event::ResendRequested(serde_json::from_str(data).map_err(fit)?),
+        "DeliveryAttempted" => Event::DeliveryAttempted(serde_json::from_str(data).map_err(fit)?),
+        "DeliveryFailed" => Event::DeliveryFailed(serde_json::from_str(data).map_err(fit)?),
+        "DocumentPlaced" => Event::DocumentPlaced(serde_json::from_str(data).map_err(fit)?),
         other => return Err(EventDecodeError::UnknownType(other.to_owned())),
     })
 }
@@ -148,6 +157,7 @@ mod tests {
                 payload_digest: "ab".repeat(32),
                 size: 12,
                 format: Format::Xml,
+                envelope: None,
             }),
             Event::AwaitingDelivery,
             Event::ResendRequested(ResendRequested {
