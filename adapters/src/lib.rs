@@ -1,4 +1,8 @@
-//! The IO behind ketenpost's domain.
+//! The IO behind ketenpost's domain: PDF rendering, the sled event log, the ZorgMail mail web
+//! service client and the Nedap Ons client.
 
 pub mod event_log;
+pub mod ons;
 pub mod pdf;
+pub mod tls;
+pub mod zorgmail;

@@ -1,0 +1,136 @@
+//! The configuration as written: a TOML file plus `KETENPOST_` environment variables, before
+//! validation. Field names are the documented keys (see `deploy/ketenpost.example.toml`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ketenpost_domain::routing::TypeSettings;
+use serde::Deserialize;
+
+use super::secret::Secret;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+pub struct ConfigFile {
+    /// The data folder: event log, payloads, projections.
+    pub data_dir: PathBuf,
+    /// The key file that encrypts payloads at rest; default `<data_dir>/data.key`.
+    pub key_file: Option<PathBuf>,
+    /// `text` or `json` (JSON lines).
+    #[serde(default = "default_log_format")]
+    pub log_format: String,
+    /// How many messages are worked on at once.
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    /// The route for messages recorded with `ketenpost import` (mailbox `manual`).
+    pub manual_route: Option<String>,
+    /// The HTTP API.
+    pub api: ApiFile,
+    /// The mailboxes to pull.
+    #[serde(default)]
+    pub mailboxes: Vec<MailboxFile>,
+    /// The record systems, by name.
+    #[serde(default)]
+    pub record_systems: BTreeMap<String, RecordSystemFile>,
+    /// The routes, by name.
+    #[serde(default)]
+    pub routes: BTreeMap<String, RouteFile>,
+}
+
+fn default_log_format() -> String {
+    "text".to_owned()
+}
+
+fn default_workers() -> usize {
+    32
+}
+
+/// `[api]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiFile {
+    /// The address to listen on.
+    pub listen: String,
+    /// The bearer token.
+    #[serde(default)]
+    pub token: Secret,
+}
+
+/// One `[[mailboxes]]` entry; which fields are needed depends on `kind`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxFile {
+    /// The mailbox's name (recorded with every message from it).
+    pub name: String,
+    /// `zorgmail` or `folder`.
+    pub kind: String,
+    /// ZorgMail: the mail web service URL (the inline endpoint).
+    pub endpoint: Option<String>,
+    /// ZorgMail: the mailbox account.
+    pub account_id: Option<String>,
+    /// ZorgMail: the user name.
+    pub username: Option<String>,
+    /// ZorgMail: the password.
+    pub password: Option<Secret>,
+    /// Folder: the folder files are dropped in.
+    pub path: Option<PathBuf>,
+    /// How often to look, e.g. `30s`.
+    pub poll_interval: Option<String>,
+    /// The route its messages take.
+    pub route: String,
+}
+
+/// One `[record_systems.NAME]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSystemFile {
+    /// `nedap_ons`.
+    pub kind: String,
+    /// The API's base URL.
+    pub base_url: String,
+    /// The client certificate (PEM).
+    pub client_cert: PathBuf,
+    /// The client key (PEM); a secret file.
+    pub client_key: PathBuf,
+    /// The CA that signed the server's certificate (PEM).
+    pub ca_cert: PathBuf,
+    /// The employee documents are placed as.
+    pub employee_object_id: String,
+    /// `X-Cupido-User-Name`.
+    pub user_name: String,
+    /// `X-Cupido-Active-Identity`.
+    pub active_identity: String,
+    /// How long one request may take, e.g. `30s`.
+    pub timeout: Option<String>,
+}
+
+/// One `[routes.NAME]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFile {
+    /// The record system's name.
+    pub record_system: String,
+    /// MEDVRI from these senders becomes a PDF document.
+    #[serde(default)]
+    pub medvri_pdf_senders: Vec<String>,
+    /// Whether incoming PDF payloads are placed.
+    #[serde(default)]
+    pub place_incoming_pdf: bool,
+    /// The retry budget.
+    pub retry: Option<RetryFile>,
+    /// Settings per message type.
+    #[serde(default)]
+    pub types: BTreeMap<String, TypeSettings>,
+}
+
+/// `retry = { attempts, first_delay, max_delay }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryFile {
+    /// Attempts in all.
+    pub attempts: u32,
+    /// e.g. `1s`.
+    pub first_delay: String,
+    /// e.g. `10m`.
+    pub max_delay: String,
+}

@@ -1,0 +1,153 @@
+//! The daemon's configuration: a TOML file plus `KETENPOST_` environment variables (`__` for
+//! nesting, e.g. `KETENPOST_API__TOKEN`), over embedded defaults; validated at start with
+//! errors that name the key.
+
+mod file;
+mod secret;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ketenpost_adapters::ons::OnsConfig;
+use ketenpost_adapters::zorgmail::ZorgMailConfig;
+use ketenpost_domain::routing::Route;
+
+pub use secret::Secret;
+
+/// The embedded defaults: what `ketenpost run` uses for keys the file leaves out.
+pub const DEFAULTS: &str = r#"
+data_dir = "./ketenpost-data"
+log_format = "text"
+workers = 32
+[api]
+listen = "127.0.0.1:8080"
+"#;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The validated configuration.
+#[derive(Debug)]
+pub struct Settings {
+    /// The data folder.
+    pub data_dir: PathBuf,
+    /// The key file.
+    pub key_file: PathBuf,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+    /// How many messages are worked on at once.
+    pub workers: usize,
+    /// The route for the `manual` mailbox (`ketenpost import`).
+    pub manual_route: Option<String>,
+    /// The HTTP API.
+    pub api: ApiSettings,
+    /// The mailboxes.
+    pub mailboxes: Vec<Mailbox>,
+    /// The record systems, by name.
+    pub record_systems: BTreeMap<String, OnsConfig>,
+    /// The routes, by name.
+    pub routes: BTreeMap<String, Route>,
+    /// Things that work but deserve attention (e.g. a plain-http endpoint).
+    pub warnings: Vec<String>,
+}
+
+/// The HTTP API's settings.
+#[derive(Debug)]
+pub struct ApiSettings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The bearer token.
+    pub token: Secret,
+}
+
+/// A mailbox to pull.
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    /// Its name.
+    pub name: String,
+    /// How often to look.
+    pub poll_interval: Duration,
+    /// The route its messages take.
+    pub route: String,
+    /// What it is.
+    pub kind: MailboxKind,
+}
+
+/// The kinds of mailbox.
+#[derive(Debug, Clone)]
+pub enum MailboxKind {
+    /// A ZorgMail mailbox over the mail web service.
+    ZorgMail(ZorgMailConfig),
+    /// A folder files are dropped in; they move to `done/` once recorded.
+    Folder(PathBuf),
+}
+
+impl Settings {
+    /// The route for messages from `mailbox`.
+    pub fn route_for_mailbox(&self, mailbox: &str) -> Option<&Route> {
+        let name = self
+            .mailboxes
+            .iter()
+            .find(|m| m.name == mailbox)
+            .map(|m| m.route.as_str())
+            .or(if mailbox == "manual" {
+                self.manual_route.as_deref()
+            } else {
+                None
+            })?;
+        self.routes.get(name)
+    }
+}
+
+/// Why the configuration cannot be used: every problem, each naming its key.
+#[derive(Debug, thiserror::Error)]
+#[error("the configuration cannot be used:\n  {}", .problems.join("\n  "))]
+pub struct ConfigError {
+    /// The problems.
+    pub problems: Vec<String>,
+}
+
+/// Loads the embedded defaults, then `path` (if given), then `KETENPOST_` environment
+/// variables, and validates the result.
+///
+/// # Errors
+/// A file that cannot be read or parsed, or settings with problems, each naming its key.
+pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+    let one = |problem: String| ConfigError {
+        problems: vec![problem],
+    };
+    let mut builder = config::Config::builder().add_source(config::File::from_str(
+        DEFAULTS,
+        config::FileFormat::Toml,
+    ));
+    if let Some(path) = path {
+        if !path.is_file() {
+            return Err(one(format!(
+                "the configuration file {} does not exist",
+                path.display()
+            )));
+        }
+        builder = builder.add_source(
+            config::File::from(path.to_path_buf()).format(config::FileFormat::Toml),
+        );
+    }
+    let merged = builder
+        .add_source(
+            config::Environment::with_prefix("KETENPOST")
+                .prefix_separator("_")
+                .separator("__"),
+        )
+        .build()
+        .map_err(|e| one(e.to_string()))?;
+    let raw: file::ConfigFile = merged.try_deserialize().map_err(|e| one(e.to_string()))?;
+    validate::validate(raw)
+}
