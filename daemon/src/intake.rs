@@ -4,7 +4,9 @@
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::SledEventLog;
-use ketenpost_domain::events::{Event, EventId, MessageReceived, NewEvent, StreamId, StreamKind};
+use ketenpost_domain::events::{
+    Event, EventId, MailEnvelope, MessageReceived, NewEvent, StreamId, StreamKind,
+};
 use ketenpost_domain::payload::detect_format;
 use ketenpost_domain::payload::Format;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore, StreamAppend};
@@ -50,27 +52,74 @@ pub fn receive(
     Ok(receipt)
 }
 
-/// Processes a received payload: one message stream per message, all appended at once.
-/// Returns the message streams once durable.
+/// What one receipt became: the receipt stream and its message streams, with whether each
+/// waits for the record system.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The receipt stream.
+    pub receipt: StreamId,
+    /// The payload's digest.
+    pub digest: String,
+    /// The message streams, and whether each awaits delivery.
+    pub messages: Vec<(StreamId, bool)>,
+}
+
+/// Stores a payload, records it as received and processes it, all in one durable append:
+/// when this returns, the mailbox may delete the message.
 ///
 /// # Errors
-/// The payload is missing or the events could not be written.
-pub fn process(
+/// The payload or the events could not be written.
+pub fn receive_and_process(
     log: &SledEventLog,
+    mailbox: &str,
+    remote_id: &str,
+    bytes: &[u8],
+    envelope: Option<MailEnvelope>,
+) -> anyhow::Result<Received> {
+    let digest = log
+        .payloads()
+        .put(bytes)
+        .context("Failed to store the payload")?;
+    let receipt = StreamId::new(StreamKind::Receipt, new_id());
+    let received = Event::MessageReceived(MessageReceived {
+        mailbox: mailbox.to_owned(),
+        remote_id: remote_id.to_owned(),
+        payload_digest: digest.clone(),
+        size: bytes.len() as u64,
+        format: detect_format(bytes).unwrap_or(Format::Edifact),
+        envelope,
+    });
+    let mut appends = vec![StreamAppend {
+        stream: receipt.clone(),
+        expected: ExpectedVersion::NoStream,
+        events: vec![NewEvent {
+            id: new_id(),
+            event: received,
+        }],
+    }];
+    let (message_appends, messages) = message_streams(&receipt, &digest, bytes);
+    appends.extend(message_appends);
+    log.append(appends)
+        .context("Failed to record the payload as received")?;
+    Ok(Received {
+        receipt,
+        digest,
+        messages,
+    })
+}
+
+/// The appends that make one message stream per message of a payload.
+fn message_streams(
     receipt: &StreamId,
     digest: &str,
-) -> anyhow::Result<Vec<StreamId>> {
-    let bytes = log
-        .payloads()
-        .get(digest)
-        .context("Failed to read the payload")?
-        .with_context(|| format!("The payload {digest} of {receipt} is not stored"))?;
+    bytes: &[u8],
+) -> (Vec<StreamAppend>, Vec<(StreamId, bool)>) {
     let mut streams = Vec::new();
-    let appends = process_payload(receipt, digest, &bytes)
+    let appends = process_payload(receipt, digest, bytes)
         .into_iter()
         .map(|outcome| {
             let stream = StreamId::new(StreamKind::Message, new_id());
-            streams.push(stream.clone());
+            streams.push((stream.clone(), outcome.next == Event::AwaitingDelivery));
             StreamAppend {
                 stream,
                 expected: ExpectedVersion::NoStream,
@@ -87,9 +136,28 @@ pub fn process(
             }
         })
         .collect();
+    (appends, streams)
+}
+
+/// Processes a received payload: one message stream per message, all appended at once.
+/// Returns the message streams once durable.
+///
+/// # Errors
+/// The payload is missing or the events could not be written.
+pub fn process(
+    log: &SledEventLog,
+    receipt: &StreamId,
+    digest: &str,
+) -> anyhow::Result<Vec<StreamId>> {
+    let bytes = log
+        .payloads()
+        .get(digest)
+        .context("Failed to read the payload")?
+        .with_context(|| format!("The payload {digest} of {receipt} is not stored"))?;
+    let (appends, streams) = message_streams(receipt, digest, &bytes);
     log.append(appends)
         .with_context(|| format!("Failed to record the messages of {receipt}"))?;
-    Ok(streams)
+    Ok(streams.into_iter().map(|(stream, _)| stream).collect())
 }
 
 /// Processes every receipt that was recorded but not processed; returns how many.

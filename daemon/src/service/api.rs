@@ -1,0 +1,281 @@
+//! The HTTP API for support staff and monitoring: counts, lists, one message's detail and
+//! timeline, resend (all behind the bearer token), and health, readiness and metrics (open).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ketenpost_domain::events::{Event, StreamId, StreamKind};
+use ketenpost_domain::ports::EventLog;
+use ketenpost_domain::projections::State as MessageState;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::dispatch::WorkQueue;
+use super::state::Shared;
+use crate::commands::events::line;
+use crate::resend::{self, ResendRefused};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct Api {
+    /// The daemon's shared state.
+    pub shared: Arc<Shared>,
+    /// Where resent messages go.
+    pub queue: WorkQueue,
+    /// Whether start-up (resuming earlier work) is done.
+    pub ready: Arc<AtomicBool>,
+}
+
+/// The routes.
+pub fn router(api: Api) -> Router {
+    let protected = Router::new()
+        .route("/api/v1/counts", get(counts))
+        .route("/api/v1/messages", get(messages))
+        .route("/api/v1/messages/{id}", get(message))
+        .route("/api/v1/messages/{id}/resend", post(resend_message))
+        .route_layer(middleware::from_fn_with_state(api.clone(), bearer));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .merge(protected)
+        .with_state(api)
+}
+
+fn problem(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": text.into() }))).into_response()
+}
+
+fn internal(error: &anyhow::Error) -> Response {
+    tracing::error!(error = %format!("{error:#}"), "API request failed");
+    problem(StatusCode::INTERNAL_SERVER_ERROR, "the event log could not be read")
+}
+
+/// Compares in time independent of where the first difference is.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn bearer(State(api): State<Api>, request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let expected = api.shared.settings.api.token.expose().as_bytes();
+    match given {
+        Some(token) if same(token.trim().as_bytes(), expected) => next.run(request).await,
+        _ => {
+            let mut response = problem(StatusCode::UNAUTHORIZED, "a valid bearer token is needed");
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            response
+        }
+    }
+}
+
+async fn counts(State(api): State<Api>) -> Response {
+    match api.shared.on_log(|log| Ok(log.counts()?)).await {
+        Ok(counts) => {
+            let labels: BTreeMap<&str, &str> =
+                counts.iter().map(|(s, _)| (s.as_str(), s.label())).collect();
+            let counts: BTreeMap<&str, i64> =
+                counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+            Json(json!({
+                "counts": counts,
+                "labels": labels,
+                "mailboxes": api.shared.mailbox_health(),
+            }))
+            .into_response()
+        }
+        Err(error) => internal(&error),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    category: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn messages(State(api): State<Api>, Query(query): Query<ListQuery>) -> Response {
+    let Some(name) = query.category else {
+        return problem(StatusCode::BAD_REQUEST, "category is required, e.g. ?category=unknown_bsn");
+    };
+    let Some(state) = MessageState::from_name(&name) else {
+        let known: Vec<&str> = MessageState::ALL.iter().map(|s| s.as_str()).collect();
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("unknown category {name:?}; use one of {}", known.join(", ")),
+        );
+    };
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let cursor = query.cursor;
+    match api
+        .shared
+        .on_log(move |log| Ok(log.list(state, cursor.as_deref(), limit)?))
+        .await
+    {
+        Ok(page) => Json(json!({
+            "category": state.as_str(),
+            "label": state.label(),
+            "messages": page.messages,
+            "next_cursor": page.next_cursor,
+        }))
+        .into_response(),
+        Err(error) if error.to_string().contains("cursor") => {
+            problem(StatusCode::BAD_REQUEST, format!("{error:#}"))
+        }
+        Err(error) => internal(&error),
+    }
+}
+
+fn message_id(id: &str) -> Option<StreamId> {
+    StreamId::parse(id).filter(|s| s.kind() == Some(StreamKind::Message))
+}
+
+async fn message(State(api): State<Api>, Path(id): Path<String>) -> Response {
+    let Some(stream) = message_id(&id) else {
+        return problem(StatusCode::NOT_FOUND, format!("no message {id}"));
+    };
+    let found = api
+        .shared
+        .on_log(move |log| {
+            let history = log.read_stream(&stream)?;
+            if history.is_empty() {
+                return Ok(None);
+            }
+            let summary = log.message(&stream)?;
+            let receipt = history.iter().find_map(|e| match &e.event {
+                Event::MessageParsed(p) => Some(p.receipt.clone()),
+                _ => None,
+            });
+            let mut timeline = match &receipt {
+                Some(receipt) => log.read_stream(receipt)?,
+                None => Vec::new(),
+            };
+            let received = timeline.iter().find_map(|e| match &e.event {
+                Event::MessageReceived(r) => Some(r.clone()),
+                _ => None,
+            });
+            timeline.extend(history);
+            Ok(Some((summary, received, timeline)))
+        })
+        .await;
+    match found {
+        Ok(Some((summary, received, timeline))) => {
+            let facts = ketenpost_domain::delivery::MessageFacts::from_history(
+                &timeline
+                    .iter()
+                    .filter(|e| e.stream.kind() == Some(StreamKind::Message))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+            let sender = facts.parsed.as_ref().and_then(|p| {
+                ketenpost_domain::delivery::sender(
+                    p,
+                    received.as_ref().and_then(|r| r.envelope.as_ref()),
+                )
+                .map(str::to_owned)
+            });
+            let placement = timeline.iter().rev().find_map(|e| match &e.event {
+                Event::DocumentPlaced(p) => serde_json::to_value(p).ok(),
+                _ => None,
+            });
+            let reason = timeline.iter().rev().find_map(|e| match &e.event {
+                Event::MessageClassified(c) => Some(c.reason.describe()),
+                Event::ResendRequested(_) | Event::AwaitingDelivery => Some(String::new()),
+                _ => None,
+            });
+            let state = summary.as_ref().map(|s| s.state);
+            Json(json!({
+                "id": id,
+                "mailbox": received.as_ref().map(|r| r.mailbox.clone()),
+                "remote_id": received.as_ref().map(|r| r.remote_id.clone()),
+                "envelope": received.as_ref().and_then(|r| r.envelope.clone()),
+                "sender": sender,
+                "type": facts.parsed.as_ref().and_then(|p| p.identifier.clone())
+                    .or_else(|| facts.parsed.as_ref().map(|p| p.format.as_str().to_owned())),
+                "category": state.map(MessageState::as_str),
+                "label": state.map(MessageState::label),
+                "reason": reason.filter(|r| !r.is_empty()),
+                "placement": placement,
+                "summary": summary,
+                "timeline": timeline.iter().map(line).collect::<Vec<Value>>(),
+            }))
+            .into_response()
+        }
+        Ok(None) => problem(StatusCode::NOT_FOUND, format!("no message {id}")),
+        Err(error) => internal(&error),
+    }
+}
+
+async fn resend_message(State(api): State<Api>, Path(id): Path<String>) -> Response {
+    let wanted = id.clone();
+    let outcome = api
+        .shared
+        .on_log(move |log| Ok(resend::request(log, &wanted, "api")))
+        .await;
+    match outcome {
+        Ok(Ok(stream)) => {
+            api.queue.push(stream);
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "id": id, "category": "in_flight" })),
+            )
+                .into_response()
+        }
+        Ok(Err(refused @ ResendRefused::NotFound(_))) => {
+            problem(StatusCode::NOT_FOUND, refused.to_string())
+        }
+        Ok(Err(refused @ (ResendRefused::Processed(_) | ResendRefused::InProgress(_)))) => {
+            problem(StatusCode::CONFLICT, refused.to_string())
+        }
+        Ok(Err(refused @ ResendRefused::Log(_))) => {
+            internal(&anyhow::anyhow!(refused.to_string()))
+        }
+        Err(error) => internal(&error),
+    }
+}
+
+async fn readyz(State(api): State<Api>) -> Response {
+    let behind = api
+        .shared
+        .on_log(|log| Ok(log.next_position().saturating_sub(log.checkpoint()?)))
+        .await;
+    let started = api.ready.load(Ordering::Acquire);
+    match behind {
+        Ok(behind) if started => Json(json!({ "ready": true, "projections_behind": behind }))
+            .into_response(),
+        Ok(behind) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "ready": false, "projections_behind": behind, "why": "starting" })),
+        )
+            .into_response(),
+        Err(error) => internal(&error),
+    }
+}
+
+async fn metrics(State(api): State<Api>) -> Response {
+    match api.shared.on_log(|log| Ok(log.counts()?)).await {
+        Ok(counts) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            api.shared.metrics.render(&counts),
+        )
+            .into_response(),
+        Err(error) => internal(&error),
+    }
+}

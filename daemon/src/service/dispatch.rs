@@ -1,0 +1,103 @@
+//! The work queue: message ids in, at most `workers` worked on at once, each message by one
+//! worker at a time; retries come back at their time. On shutdown no new work starts and the
+//! work in hand finishes.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ketenpost_domain::events::StreamId;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::state::{now_ms, Shared};
+use super::worker::{work, Done};
+
+/// Where work is handed in.
+#[derive(Clone)]
+pub struct WorkQueue(mpsc::UnboundedSender<StreamId>);
+
+impl WorkQueue {
+    /// Asks for a message to be worked on.
+    pub fn push(&self, message: StreamId) {
+        let _ = self.0.send(message);
+    }
+}
+
+/// A new queue and the receiving end for [`run`].
+pub fn queue() -> (WorkQueue, mpsc::UnboundedReceiver<StreamId>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (WorkQueue(tx), rx)
+}
+
+/// Runs the queue until `stop` turns true, then lets the work in hand finish.
+pub async fn run(
+    shared: Arc<Shared>,
+    queue: WorkQueue,
+    mut incoming: mpsc::UnboundedReceiver<StreamId>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let workers = shared.settings.workers;
+    let mut active: HashSet<StreamId> = HashSet::new();
+    let mut again: HashSet<StreamId> = HashSet::new();
+    let mut waiting: std::collections::VecDeque<StreamId> = std::collections::VecDeque::new();
+    let mut running: JoinSet<(StreamId, Done)> = JoinSet::new();
+    loop {
+        while running.len() < workers {
+            let Some(message) = waiting.pop_front() else {
+                break;
+            };
+            if !active.insert(message.clone()) {
+                again.insert(message);
+                continue;
+            }
+            let shared = Arc::clone(&shared);
+            running.spawn(async move {
+                let done = match work(&shared, &message).await {
+                    Ok(done) => done,
+                    Err(error) => {
+                        tracing::error!(message = %message, error = %format!("{error:#}"), "work failed; retried in 30 s");
+                        Done::RetryAt(now_ms() + 30_000)
+                    }
+                };
+                (message, done)
+            });
+        }
+        tokio::select! {
+            biased;
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    break;
+                }
+            }
+            Some(finished) = running.join_next(), if !running.is_empty() => {
+                if let Ok((message, done)) = finished {
+                    active.remove(&message);
+                    if again.remove(&message) {
+                        waiting.push_back(message);
+                    } else if let Done::RetryAt(at) = done {
+                        later(queue.clone(), message, at);
+                    }
+                }
+            }
+            Some(message) = incoming.recv() => {
+                if active.contains(&message) {
+                    again.insert(message);
+                } else {
+                    waiting.push_back(message);
+                }
+            }
+        }
+    }
+    tracing::info!(in_hand = running.len(), "finishing the work in hand");
+    while running.join_next().await.is_some() {}
+}
+
+/// Hands `message` in again at `at_ms`.
+fn later(queue: WorkQueue, message: StreamId, at_ms: i64) {
+    let wait = u64::try_from(at_ms.saturating_sub(now_ms())).unwrap_or(0);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        queue.push(message);
+    });
+}

@@ -1,0 +1,115 @@
+//! What the daemon's tasks share: the event log, the settings, the record-system clients, the
+//! metrics and each mailbox's health.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::ons::OnsClient;
+use serde::Serialize;
+
+use super::metrics::Metrics;
+use crate::config::Settings;
+
+/// How a mailbox is doing, as `status`, the API and the metrics show it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MailboxHealth {
+    /// When it was last polled successfully (RFC 3339).
+    pub last_success: Option<String>,
+    /// The last problem, while it lasts.
+    pub problem: Option<String>,
+    /// Polls in a row that failed.
+    pub failures_in_a_row: u64,
+    /// Messages taken in since the start.
+    pub received: u64,
+}
+
+/// Shared by every task.
+pub struct Shared {
+    /// The event log.
+    pub log: Arc<SledEventLog>,
+    /// The settings.
+    pub settings: Settings,
+    /// A client per record system.
+    pub record_systems: BTreeMap<String, OnsClient>,
+    /// The metrics.
+    pub metrics: Metrics,
+    /// Each mailbox's health.
+    pub mailboxes: Mutex<BTreeMap<String, MailboxHealth>>,
+}
+
+impl Shared {
+    /// Builds the shared state: a client per record system (reading its certificates).
+    ///
+    /// # Errors
+    /// A record system's certificates cannot be used.
+    pub fn new(log: Arc<SledEventLog>, settings: Settings) -> anyhow::Result<Self> {
+        let mut record_systems = BTreeMap::new();
+        for (name, config) in &settings.record_systems {
+            let client = OnsClient::new(config.clone())
+                .with_context(|| format!("record_systems.{name}"))?;
+            record_systems.insert(name.clone(), client);
+        }
+        let mailboxes = settings
+            .mailboxes
+            .iter()
+            .map(|m| (m.name.clone(), MailboxHealth::default()))
+            .collect();
+        Ok(Self {
+            log,
+            metrics: Metrics::new(&settings),
+            settings,
+            record_systems,
+            mailboxes: Mutex::new(mailboxes),
+        })
+    }
+
+    /// Runs a blocking call on the event log off the async threads.
+    ///
+    /// # Errors
+    /// The call's own error, or the task failed.
+    pub async fn on_log<T, F>(&self, call: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&SledEventLog) -> anyhow::Result<T> + Send + 'static,
+    {
+        let log = Arc::clone(&self.log);
+        tokio::task::spawn_blocking(move || call(&log))
+            .await
+            .context("An event-log task failed")?
+    }
+
+    /// Records a mailbox poll's outcome.
+    pub fn mailbox_polled(&self, mailbox: &str, outcome: Result<u64, String>) {
+        let Ok(mut all) = self.mailboxes.lock() else {
+            return;
+        };
+        let health = all.entry(mailbox.to_owned()).or_default();
+        match outcome {
+            Ok(received) => {
+                health.last_success = Some(crate::store::rfc3339(now_ms()));
+                health.problem = None;
+                health.failures_in_a_row = 0;
+                health.received += received;
+            }
+            Err(problem) => {
+                health.problem = Some(problem);
+                health.failures_in_a_row += 1;
+                self.metrics.mailbox_error(mailbox);
+            }
+        }
+    }
+
+    /// A copy of every mailbox's health.
+    pub fn mailbox_health(&self) -> BTreeMap<String, MailboxHealth> {
+        self.mailboxes.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+/// Milliseconds since 1970-01-01 UTC.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

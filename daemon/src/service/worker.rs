@@ -1,0 +1,357 @@
+//! One work item: a message id in, the events of its next steps out. A worker reads the
+//! message's history, decides what it needs, does the IO with the record system and appends
+//! the outcome. Every append names the version it expects, so two workers never both act.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use ketenpost_adapters::ons::{ClientLookup, DocumentMetadata, OnsError};
+use ketenpost_domain::category::{Category, Reason};
+use ketenpost_domain::delivery::{
+    after_failure, after_lookup, classified, file_name, is_document_of, Failure, MessageFacts,
+    NextStep,
+};
+use ketenpost_domain::events::{
+    DeliveryAttempted, DocumentPlaced, Event, MailEnvelope, MessageParsed, NewEvent, StreamId,
+};
+use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, PayloadStore, StreamAppend};
+use ketenpost_domain::processing::process_payload;
+use ketenpost_domain::routing::{RetryPolicy, RightSelection};
+
+use super::prepare::{prepare, Prepared, Ready};
+use super::state::{now_ms, Shared};
+use crate::intake::new_id;
+
+/// What became of a work item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// Nothing more to do now.
+    Finished,
+    /// Try again at this time (milliseconds since 1970-01-01 UTC).
+    RetryAt(i64),
+}
+
+/// Appending failed because another writer moved the stream on: read it again.
+#[derive(Debug, thiserror::Error)]
+#[error("the message changed while it was worked on")]
+struct Moved;
+
+/// Works on one message until it is decided, waiting for a retry, or moved on by someone else.
+///
+/// # Errors
+/// The log or the payload cannot be read or written.
+pub async fn work(shared: &Shared, message: &StreamId) -> anyhow::Result<Done> {
+    for _ in 0..8 {
+        match step(shared, message).await {
+            Ok(Some(done)) => return Ok(done),
+            Ok(None) => {}
+            Err(error) if error.downcast_ref::<Moved>().is_some() => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(Done::Finished)
+}
+
+/// One step; `None` when there is a next step to take at once.
+async fn step(shared: &Shared, message: &StreamId) -> anyhow::Result<Option<Done>> {
+    let stream = message.clone();
+    let history = shared
+        .on_log(move |log| Ok(log.read_stream(&stream)?))
+        .await?;
+    let facts = MessageFacts::from_history(&history);
+    let (Some(parsed), Some(version)) = (facts.parsed.clone(), facts.version) else {
+        return Ok(Some(Done::Finished));
+    };
+    let context = Origin::load(shared, &parsed).await?;
+    match facts.next_step() {
+        NextStep::Nothing => Ok(Some(Done::Finished)),
+        NextStep::Reprocess => {
+            let next = process_payload(&parsed.receipt, &parsed.payload_digest, &context.bytes)
+                .into_iter()
+                .find(|o| o.parsed.number == parsed.number)
+                .map_or_else(
+                    || {
+                        classified(
+                            Category::Fallout,
+                            Reason::Malformed {
+                                detail: format!(
+                                    "message {} is no longer in the payload",
+                                    parsed.number
+                                ),
+                            },
+                        )
+                    },
+                    |o| o.next,
+                );
+            append(shared, message, version, vec![next]).await?;
+            Ok(None)
+        }
+        NextStep::Deliver {
+            attempt,
+            not_before_ms,
+            earlier_upload,
+        } => {
+            if not_before_ms > now_ms() {
+                return Ok(Some(Done::RetryAt(not_before_ms)));
+            }
+            deliver(
+                shared,
+                message,
+                version,
+                &parsed,
+                &context,
+                attempt,
+                earlier_upload,
+            )
+            .await
+        }
+    }
+}
+
+/// What a message's receipt says, and the payload.
+struct Origin {
+    bytes: Vec<u8>,
+    mailbox: String,
+    envelope: Option<MailEnvelope>,
+    received_at_ms: i64,
+}
+
+impl Origin {
+    async fn load(shared: &Shared, parsed: &MessageParsed) -> anyhow::Result<Self> {
+        let receipt = parsed.receipt.clone();
+        let digest = parsed.payload_digest.clone();
+        shared
+            .on_log(move |log| {
+                let events = log.read_stream(&receipt)?;
+                let (received, at) = events
+                    .iter()
+                    .find_map(|e| match &e.event {
+                        Event::MessageReceived(r) => Some((r.clone(), e.recorded_at_ms)),
+                        _ => None,
+                    })
+                    .with_context(|| format!("The receipt {receipt} has no MessageReceived"))?;
+                let bytes = log
+                    .payloads()
+                    .get(&digest)?
+                    .with_context(|| format!("The payload of {receipt} is not stored"))?;
+                Ok(Self {
+                    bytes,
+                    mailbox: received.mailbox,
+                    envelope: received.envelope,
+                    received_at_ms: at,
+                })
+            })
+            .await
+    }
+}
+
+async fn append(
+    shared: &Shared,
+    message: &StreamId,
+    version: u64,
+    events: Vec<Event>,
+) -> anyhow::Result<u64> {
+    let count = events.len() as u64;
+    let append = StreamAppend {
+        stream: message.clone(),
+        expected: ExpectedVersion::Exactly(version),
+        events: events
+            .into_iter()
+            .map(|event| NewEvent { id: new_id(), event })
+            .collect(),
+    };
+    let started = Instant::now();
+    let result = shared
+        .on_log(move |log| Ok(log.append(vec![append])))
+        .await?;
+    shared.metrics.appended(started.elapsed().as_secs_f64());
+    match result {
+        Ok(_) => Ok(version + count),
+        Err(AppendError::WrongExpectedVersion { .. }) => Err(Moved.into()),
+        Err(error) => Err(error).context("Failed to record the message's next step"),
+    }
+}
+
+fn jitter() -> f64 {
+    let mut byte = [0u8; 2];
+    if getrandom::getrandom(&mut byte).is_err() {
+        return 0.5;
+    }
+    f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX)
+}
+
+fn failure_of(error: &OnsError) -> Failure {
+    match error {
+        OnsError::Status { status, detail } => Failure::from_status(*status, detail),
+        other => Failure::Transient(other.to_string()),
+    }
+}
+
+/// Records a failed attempt: a retry, or the category the spent budget or refusal leads to.
+async fn failed(
+    shared: &Shared,
+    message: &StreamId,
+    version: u64,
+    retry: &RetryPolicy,
+    attempt: u32,
+    error: &OnsError,
+) -> anyhow::Result<Option<Done>> {
+    let event = after_failure(retry, attempt, failure_of(error), now_ms(), jitter());
+    let retry_at = match &event {
+        Event::DeliveryFailed(f) => Some(f.retry_at_ms),
+        _ => None,
+    };
+    tracing::warn!(message = %message, attempt, error = %error, "delivery attempt failed");
+    append(shared, message, version, vec![event]).await?;
+    Ok(Some(retry_at.map_or(Done::Finished, Done::RetryAt)))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    shared: &Shared,
+    message: &StreamId,
+    version: u64,
+    parsed: &MessageParsed,
+    context: &Origin,
+    attempt: u32,
+    earlier_upload: bool,
+) -> anyhow::Result<Option<Done>> {
+    let route = shared
+        .settings
+        .route_for_mailbox(&context.mailbox)
+        .cloned();
+    let prepared = {
+        let bytes = context.bytes.clone();
+        let parsed = parsed.clone();
+        let envelope = context.envelope.clone();
+        let mailbox = context.mailbox.clone();
+        let route = route.clone();
+        tokio::task::spawn_blocking(move || {
+            prepare(&bytes, &parsed, envelope.as_ref(), &mailbox, route.as_ref())
+        })
+        .await
+        .context("Preparing the document failed")?
+    };
+    let (ready, route) = match (prepared, route) {
+        (Prepared::Decided(c), _) => {
+            append(shared, message, version, vec![classified(c.category, c.reason)]).await?;
+            return Ok(Some(Done::Finished));
+        }
+        (Prepared::Ready(ready), Some(route)) => (ready, route),
+        (Prepared::Ready(_), None) => return Ok(Some(Done::Finished)),
+    };
+    let Some(ons) = shared.record_systems.get(&route.record_system) else {
+        anyhow::bail!("routes.{}.record_system is not configured", route.name);
+    };
+    let client_id = match ons.client_by_bsn(&ready.bsn).await {
+        Ok(ClientLookup::Found(id)) => id,
+        Ok(ClientLookup::NotFound) => {
+            let c = after_lookup(404).context("404 is decided")?;
+            append(shared, message, version, vec![classified(c.category, c.reason)]).await?;
+            return Ok(Some(Done::Finished));
+        }
+        Ok(ClientLookup::Several) => {
+            let c = after_lookup(409).context("409 is decided")?;
+            append(shared, message, version, vec![classified(c.category, c.reason)]).await?;
+            return Ok(Some(Done::Finished));
+        }
+        Err(error) => {
+            return failed(shared, message, version, &route.retry, attempt, &error).await;
+        }
+    };
+    let file = file_name(message);
+    let placed = |document_id: String, found_by_readback: bool| {
+        placed_events(
+            &route.record_system,
+            &client_id,
+            document_id,
+            &file,
+            &ready,
+            found_by_readback,
+        )
+    };
+    if earlier_upload {
+        match ons.documents(&client_id).await {
+            Ok(documents) => {
+                if let Some(found) = documents.iter().find(|d| is_document_of(&d.file_name, message))
+                {
+                    tracing::info!(message = %message, "an earlier upload had landed");
+                    append(shared, message, version, placed(found.id.clone(), true)).await?;
+                    observe_latency(shared, context);
+                    return Ok(Some(Done::Finished));
+                }
+            }
+            Err(error) => {
+                return failed(shared, message, version, &route.retry, attempt, &error).await;
+            }
+        }
+    }
+    let attempted = Event::DeliveryAttempted(DeliveryAttempted {
+        attempt,
+        record_system: route.record_system.clone(),
+        idempotency_key: message.as_str().to_owned(),
+        client_id: client_id.clone(),
+        file_name: file.clone(),
+    });
+    let version = append(shared, message, version, vec![attempted]).await?;
+    let metadata = DocumentMetadata {
+        description: ready.description.clone(),
+        file_name: file.clone(),
+        tags: ready.settings.labels.clone(),
+        right_selection: right_selection_name(ready.settings.right_selection),
+        expertise_groups: ready.settings.expertise_groups.clone(),
+        expertise_profiles: ready.settings.expertise_profiles.clone(),
+    };
+    match ons.place_document(&client_id, &metadata, ready.pdf.clone()).await {
+        Ok(document) => {
+            append(shared, message, version, placed(document.id, false)).await?;
+            observe_latency(shared, context);
+            tracing::info!(message = %message, "placed");
+            Ok(Some(Done::Finished))
+        }
+        Err(error) => failed(shared, message, version, &route.retry, attempt, &error).await,
+    }
+}
+
+fn observe_latency(shared: &Shared, context: &Origin) {
+    let ms = now_ms().saturating_sub(context.received_at_ms).max(0);
+    #[allow(clippy::cast_precision_loss)]
+    shared.metrics.delivered(ms as f64 / 1000.0);
+}
+
+fn right_selection_name(selection: Option<RightSelection>) -> String {
+    // Validation at start guarantees a visibility; `Nobody` is the safe fallback.
+    match selection.unwrap_or(RightSelection::Nobody) {
+        RightSelection::Me => "Me",
+        RightSelection::Group => "Group",
+        RightSelection::Education => "Education",
+        RightSelection::All => "All",
+        RightSelection::Nobody => "Nobody",
+    }
+    .to_owned()
+}
+
+fn placed_events(
+    record_system: &str,
+    client_id: &str,
+    document_id: String,
+    file: &str,
+    ready: &Ready,
+    found_by_readback: bool,
+) -> Vec<Event> {
+    vec![
+        Event::DocumentPlaced(DocumentPlaced {
+            record_system: record_system.to_owned(),
+            client_id: client_id.to_owned(),
+            document_id,
+            file_name: file.to_owned(),
+            labels: ready.settings.labels.clone(),
+            actions: ready.settings.actions.clone(),
+            right_selection: right_selection_name(ready.settings.right_selection),
+            expertise_groups: ready.settings.expertise_groups.clone(),
+            expertise_profiles: ready.settings.expertise_profiles.clone(),
+            found_by_readback,
+        }),
+        classified(Category::Processed, Reason::Placed),
+    ]
+}
