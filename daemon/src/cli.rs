@@ -25,8 +25,9 @@ pub struct DataArgs {
     pub key_file: Option<PathBuf>,
 }
 
-/// The subcommands.
+/// The subcommands. (The flattened `data` fields are documented on [`DataArgs`].)
 #[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
 pub enum Command {
     /// Read payload files and show what is in them and where each message would go.
     Parse {
@@ -93,6 +94,23 @@ pub enum Command {
         /// Messages per page.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Run the daemon: pull the mailboxes, place documents, serve the API, until SIGTERM.
+    Run {
+        /// The configuration file (TOML); `KETENPOST_` environment variables override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Ask for messages that are not processed to run again (herzenden).
+    Resend {
+        /// The message ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Ask the running daemon with this configuration (its API address and token).
+        #[arg(long)]
+        config: Option<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
     },

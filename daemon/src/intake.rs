@@ -87,7 +87,7 @@ pub fn receive_and_process(
         payload_digest: digest.clone(),
         size: bytes.len() as u64,
         format: detect_format(bytes).unwrap_or(Format::Edifact),
-        envelope,
+        envelope: envelope.map(Box::new),
     });
     let mut appends = vec![StreamAppend {
         stream: receipt.clone(),

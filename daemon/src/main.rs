@@ -1,17 +1,11 @@
 //! The `ketenpost` binary: parses the command line and runs the command.
 
-mod cli;
-mod commands;
-mod intake;
-mod report;
-mod store;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
-use commands::Outcome;
+use ketenpost::cli::{Cli, Command};
+use ketenpost::commands::{self, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -31,6 +25,10 @@ fn main() -> ExitCode {
             data,
         } => commands::list::run(category, cursor.as_deref(), *limit, data),
         Command::Replay { data } => commands::replay::run(data),
+        Command::Run { config } => commands::run::run(config.as_deref()),
+        Command::Resend { ids, config, data } => {
+            commands::resend::run(ids, config.as_deref(), data)
+        }
     };
     match result {
         Ok(Outcome::Understood) => ExitCode::SUCCESS,

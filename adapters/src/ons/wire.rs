@@ -21,6 +21,9 @@ pub struct DocumentMetadata {
     pub expertise_groups: Vec<String>,
     /// `expertiseProfiles`.
     pub expertise_profiles: Vec<String>,
+    /// Document actions: the expertise groups that must act on it. Not in Ons' public API
+    /// text; passed on as `documentActions`.
+    pub actions: Vec<String>,
 }
 
 /// A placed document.
@@ -70,6 +73,7 @@ pub fn metadata_json(client_id: &str, employee_id: &str, metadata: &DocumentMeta
         "rightSelection": metadata.right_selection,
         "expertiseGroups": ids(&metadata.expertise_groups),
         "expertiseProfiles": ids(&metadata.expertise_profiles),
+        "documentActions": metadata.actions,
     })
     .to_string()
 }
@@ -144,6 +148,7 @@ mod tests {
             right_selection: "Group".into(),
             expertise_groups: vec!["12".into()],
             expertise_profiles: vec![],
+            actions: vec!["SOG".into()],
         };
         let v: Value = serde_json::from_str(&metadata_json("77", "4711", &m)).unwrap();
         assert_eq!(v["clientObjectId"], json!(77));

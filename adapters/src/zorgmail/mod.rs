@@ -146,7 +146,7 @@ impl ZorgMailClient {
             detail: e.to_string(),
         })?;
         let expected = operation.replace("Request", "Response");
-        if !response.elements.iter().any(|e| *e == expected) {
+        if !response.elements.contains(&expected) {
             return Err(MailboxError::Unreadable {
                 operation,
                 detail: format!("no {expected} element"),

@@ -4,8 +4,11 @@ pub mod events;
 pub mod import;
 pub mod list;
 pub mod parse;
+pub mod remote;
 pub mod render;
 pub mod replay;
+pub mod resend;
+pub mod run;
 pub mod show;
 pub mod status;
 

@@ -184,7 +184,7 @@ async fn message(State(api): State<Api>, Path(id): Path<String>) -> Response {
             let sender = facts.parsed.as_ref().and_then(|p| {
                 ketenpost_domain::delivery::sender(
                     p,
-                    received.as_ref().and_then(|r| r.envelope.as_ref()),
+                    received.as_ref().and_then(|r| r.envelope.as_deref()),
                 )
                 .map(str::to_owned)
             });

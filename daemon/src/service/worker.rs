@@ -112,7 +112,7 @@ async fn step(shared: &Shared, message: &StreamId) -> anyhow::Result<Option<Done
 struct Origin {
     bytes: Vec<u8>,
     mailbox: String,
-    envelope: Option<MailEnvelope>,
+    envelope: Option<Box<MailEnvelope>>,
     received_at_ms: i64,
 }
 
@@ -227,7 +227,7 @@ async fn deliver(
         let mailbox = context.mailbox.clone();
         let route = route.clone();
         tokio::task::spawn_blocking(move || {
-            prepare(&bytes, &parsed, envelope.as_ref(), &mailbox, route.as_ref())
+            prepare(&bytes, &parsed, envelope.as_deref(), &mailbox, route.as_ref())
         })
         .await
         .context("Preparing the document failed")?
@@ -301,6 +301,7 @@ async fn deliver(
         right_selection: right_selection_name(ready.settings.right_selection),
         expertise_groups: ready.settings.expertise_groups.clone(),
         expertise_profiles: ready.settings.expertise_profiles.clone(),
+        actions: ready.settings.actions.clone(),
     };
     match ons.place_document(&client_id, &metadata, ready.pdf.clone()).await {
         Ok(document) => {

@@ -116,7 +116,7 @@ pub struct MessageReceived {
     pub format: Format,
     /// What the mailbox said about it (ZorgMail's message fields), when it said anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub envelope: Option<MailEnvelope>,
+    pub envelope: Option<Box<MailEnvelope>>,
 }
 
 /// The fields a ZorgMail mailbox records with a message, as far as they carry no personal data
