@@ -29,7 +29,11 @@ pub enum ResendRefused {
 ///
 /// # Errors
 /// Unknown, processed or in-progress messages, or a log failure.
-pub fn request(log: &impl EventLog, id: &str, requested_by: &str) -> Result<StreamId, ResendRefused> {
+pub fn request(
+    log: &impl EventLog,
+    id: &str,
+    requested_by: &str,
+) -> Result<StreamId, ResendRefused> {
     let stream = StreamId::parse(id)
         .filter(|s| s.kind() == Some(StreamKind::Message))
         .ok_or_else(|| ResendRefused::NotFound(id.to_owned()))?;

@@ -78,12 +78,9 @@ impl OnsClient {
     /// # Errors
     /// Files that cannot be read or do not fit together.
     pub fn new(config: OnsConfig) -> Result<Self, OnsError> {
-        let tls = crate::tls::mutual_tls_config(
-            &config.ca_cert,
-            &config.client_cert,
-            &config.client_key,
-        )
-        .map_err(|e| OnsError::Setup(e.to_string()))?;
+        let tls =
+            crate::tls::mutual_tls_config(&config.ca_cert, &config.client_cert, &config.client_key)
+                .map_err(|e| OnsError::Setup(e.to_string()))?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .timeout(config.timeout)
@@ -213,11 +210,7 @@ async fn success(answer: reqwest::Response) -> Result<String, OnsError> {
     if (200..300).contains(&status) {
         Ok(body)
     } else {
-        let detail: String = body
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
+        let detail: String = body.chars().filter(|c| !c.is_control()).take(200).collect();
         Err(OnsError::Status { status, detail })
     }
 }

@@ -160,8 +160,16 @@ mod tests {
 
     #[test]
     fn answers_are_read_in_either_id_form() {
-        assert_eq!(client_id(r#"{"id": 5, "dateOfBirth": "1950-01-01"}"#).unwrap(), "5");
-        assert_eq!(placed_document(r#"{"id": "d9", "status": 2}"#).unwrap().status, Some(2));
+        assert_eq!(
+            client_id(r#"{"id": 5, "dateOfBirth": "1950-01-01"}"#).unwrap(),
+            "5"
+        );
+        assert_eq!(
+            placed_document(r#"{"id": "d9", "status": 2}"#)
+                .unwrap()
+                .status,
+            Some(2)
+        );
         let docs = stored_documents(r#"[{"id": 1, "fileName": "a.pdf"}]"#).unwrap();
         assert_eq!(docs[0].file_name, "a.pdf");
         assert!(client_id("{}").is_err());

@@ -117,7 +117,13 @@ pub fn parse(xml: &str) -> Result<Response, SoapError> {
             }
             Event::Empty(start) => {
                 let open = opened(&start, ours, soap, &mut stack, &mut response);
-                close(open, &mut response, in_fault, &mut fault_code, &mut fault_string);
+                close(
+                    open,
+                    &mut response,
+                    in_fault,
+                    &mut fault_code,
+                    &mut fault_string,
+                );
             }
             Event::Text(text) => {
                 if let Some(open) = stack.last_mut() {
@@ -153,7 +159,13 @@ pub fn parse(xml: &str) -> Result<Response, SoapError> {
                 if open.soap && open.local == "Fault" {
                     in_fault = false;
                 }
-                close(open, &mut response, in_fault, &mut fault_code, &mut fault_string);
+                close(
+                    open,
+                    &mut response,
+                    in_fault,
+                    &mut fault_code,
+                    &mut fault_string,
+                );
             }
             Event::Eof => break,
             _ => {}
@@ -182,10 +194,10 @@ fn opened(
     response: &mut Response,
 ) -> Open {
     let local = start.local_name().as_ref().to_owned();
-    let nil = start.attributes().flatten().any(|a| {
-        a.key.local_name().as_ref() == "nil"
-            && matches!(a.value.trim(), "true" | "1")
-    });
+    let nil = start
+        .attributes()
+        .flatten()
+        .any(|a| a.key.local_name().as_ref() == "nil" && matches!(a.value.trim(), "true" | "1"));
     if let Some(parent) = stack.last_mut() {
         parent.has_children = true;
     }
@@ -219,6 +231,8 @@ fn close(
         }
     }
     if open.ours && !open.has_children {
-        response.leaves.push((open.local, open.text.trim().to_owned()));
+        response
+            .leaves
+            .push((open.local, open.text.trim().to_owned()));
     }
 }

@@ -27,7 +27,11 @@ pub fn call(settings: &Settings, method: &str, path: &str) -> anyhow::Result<(u1
             .bearer_auth(token)
             .send()
             .await
-            .with_context(|| format!("The daemon's API at {address} cannot be reached; is `ketenpost run` running?"))?;
+            .with_context(|| {
+                format!(
+                    "The daemon's API at {address} cannot be reached; is `ketenpost run` running?"
+                )
+            })?;
         let status = answer.status().as_u16();
         let text = answer.text().await.context("The daemon's answer")?;
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));

@@ -17,7 +17,8 @@ pub fn run(ids: &[String], config_file: Option<&Path>, data: &DataArgs) -> anyho
     if let Some(file) = config_file {
         let settings = config::load(Some(file))?;
         for id in ids {
-            let (status, body) = remote::call(&settings, "POST", &format!("/api/v1/messages/{id}/resend"))?;
+            let (status, body) =
+                remote::call(&settings, "POST", &format!("/api/v1/messages/{id}/resend"))?;
             if status == 202 {
                 println!("resend {id}");
             } else {

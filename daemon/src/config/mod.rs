@@ -125,10 +125,8 @@ pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
     let one = |problem: String| ConfigError {
         problems: vec![problem],
     };
-    let mut builder = config::Config::builder().add_source(config::File::from_str(
-        DEFAULTS,
-        config::FileFormat::Toml,
-    ));
+    let mut builder = config::Config::builder()
+        .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
     if let Some(path) = path {
         if !path.is_file() {
             return Err(one(format!(
@@ -136,9 +134,8 @@ pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
                 path.display()
             )));
         }
-        builder = builder.add_source(
-            config::File::from(path.to_path_buf()).format(config::FileFormat::Toml),
-        );
+        builder = builder
+            .add_source(config::File::from(path.to_path_buf()).format(config::FileFormat::Toml));
     }
     let merged = builder
         .add_source(

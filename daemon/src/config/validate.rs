@@ -35,7 +35,9 @@ pub fn validate(raw: ConfigFile) -> Result<Settings, ConfigError> {
         std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
     });
     if raw.api.token.is_empty() {
-        problems.push("api.token is missing: the API needs a bearer token (a long random string)".to_owned());
+        problems.push(
+            "api.token is missing: the API needs a bearer token (a long random string)".to_owned(),
+        );
     } else if raw.api.token.expose().len() < 16 {
         problems.push("api.token is shorter than 16 characters".to_owned());
     }
@@ -128,7 +130,9 @@ fn duration(key: &str, text: &str, problems: &mut Vec<String>) -> Option<Duratio
             None
         }
         Err(e) => {
-            problems.push(format!("{key} = {text:?} is not a duration like \"30s\": {e}"));
+            problems.push(format!(
+                "{key} = {text:?} is not a duration like \"30s\": {e}"
+            ));
             None
         }
     }
@@ -175,7 +179,9 @@ fn mailbox(
             );
             let endpoint = endpoint?;
             if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
-                problems.push(format!("{key}.endpoint = {endpoint:?} is not an http(s) URL"));
+                problems.push(format!(
+                    "{key}.endpoint = {endpoint:?} is not an http(s) URL"
+                ));
                 return None;
             }
             plain_http_warning(&format!("{key}.endpoint"), &endpoint, warnings);
@@ -189,7 +195,9 @@ fn mailbox(
         }
         "folder" => {
             let path = file.path.clone().or_else(|| {
-                problems.push(format!("{key}.path is missing (needed for kind = \"folder\")"));
+                problems.push(format!(
+                    "{key}.path is missing (needed for kind = \"folder\")"
+                ));
                 None
             })?;
             MailboxKind::Folder(path)
@@ -227,10 +235,7 @@ fn record_system(
         ("ca_cert", &file.ca_cert),
     ] {
         if !path.is_file() {
-            problems.push(format!(
-                "{key}.{field} = {}: no such file",
-                path.display()
-            ));
+            problems.push(format!("{key}.{field} = {}: no such file", path.display()));
         }
     }
     for (field, value) in [
@@ -273,8 +278,16 @@ fn route(name: &str, file: RouteFile, problems: &mut Vec<String>) -> Option<Rout
     let retry = match &file.retry {
         Some(retry) => RetryPolicy {
             attempts: retry.attempts,
-            first_delay: duration(&format!("{key}.retry.first_delay"), &retry.first_delay, problems)?,
-            max_delay: duration(&format!("{key}.retry.max_delay"), &retry.max_delay, problems)?,
+            first_delay: duration(
+                &format!("{key}.retry.first_delay"),
+                &retry.first_delay,
+                problems,
+            )?,
+            max_delay: duration(
+                &format!("{key}.retry.max_delay"),
+                &retry.max_delay,
+                problems,
+            )?,
         },
         None => RetryPolicy {
             attempts: 8,

@@ -55,7 +55,10 @@ fn problem(status: StatusCode, text: impl Into<String>) -> Response {
 
 fn internal(error: &anyhow::Error) -> Response {
     tracing::error!(error = %format!("{error:#}"), "API request failed");
-    problem(StatusCode::INTERNAL_SERVER_ERROR, "the event log could not be read")
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the event log could not be read",
+    )
 }
 
 /// Compares in time independent of where the first difference is.
@@ -86,8 +89,10 @@ async fn bearer(State(api): State<Api>, request: Request, next: Next) -> Respons
 async fn counts(State(api): State<Api>) -> Response {
     match api.shared.on_log(|log| Ok(log.counts()?)).await {
         Ok(counts) => {
-            let labels: BTreeMap<&str, &str> =
-                counts.iter().map(|(s, _)| (s.as_str(), s.label())).collect();
+            let labels: BTreeMap<&str, &str> = counts
+                .iter()
+                .map(|(s, _)| (s.as_str(), s.label()))
+                .collect();
             let counts: BTreeMap<&str, i64> =
                 counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
             Json(json!({
@@ -110,7 +115,10 @@ struct ListQuery {
 
 async fn messages(State(api): State<Api>, Query(query): Query<ListQuery>) -> Response {
     let Some(name) = query.category else {
-        return problem(StatusCode::BAD_REQUEST, "category is required, e.g. ?category=unknown_bsn");
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "category is required, e.g. ?category=unknown_bsn",
+        );
     };
     let Some(state) = MessageState::from_name(&name) else {
         let known: Vec<&str> = MessageState::ALL.iter().map(|s| s.as_str()).collect();
@@ -241,9 +249,7 @@ async fn resend_message(State(api): State<Api>, Path(id): Path<String>) -> Respo
         Ok(Err(refused @ (ResendRefused::Processed(_) | ResendRefused::InProgress(_)))) => {
             problem(StatusCode::CONFLICT, refused.to_string())
         }
-        Ok(Err(refused @ ResendRefused::Log(_))) => {
-            internal(&anyhow::anyhow!(refused.to_string()))
-        }
+        Ok(Err(refused @ ResendRefused::Log(_))) => internal(&anyhow::anyhow!(refused.to_string())),
         Err(error) => internal(&error),
     }
 }
@@ -255,8 +261,9 @@ async fn readyz(State(api): State<Api>) -> Response {
         .await;
     let started = api.ready.load(Ordering::Acquire);
     match behind {
-        Ok(behind) if started => Json(json!({ "ready": true, "projections_behind": behind }))
-            .into_response(),
+        Ok(behind) if started => {
+            Json(json!({ "ready": true, "projections_behind": behind })).into_response()
+        }
         Ok(behind) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "ready": false, "projections_behind": behind, "why": "starting" })),

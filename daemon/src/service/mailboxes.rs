@@ -190,4 +190,3 @@ fn move_to_done(path: &Path, done: &Path, name: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
-

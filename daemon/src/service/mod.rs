@@ -59,12 +59,22 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let log = tokio::task::spawn_blocking(move || SledEventLog::open(&options))
         .await
         .context("Opening the data folder failed")?
-        .with_context(|| format!("Failed to open the data folder {}", settings.data_dir.display()))?;
+        .with_context(|| {
+            format!(
+                "Failed to open the data folder {}",
+                settings.data_dir.display()
+            )
+        })?;
     let log = Arc::new(log);
     let shared = Arc::new(Shared::new(Arc::clone(&log), settings)?);
     let listener = tokio::net::TcpListener::bind(shared.settings.api.listen)
         .await
-        .with_context(|| format!("api.listen: cannot listen on {}", shared.settings.api.listen))?;
+        .with_context(|| {
+            format!(
+                "api.listen: cannot listen on {}",
+                shared.settings.api.listen
+            )
+        })?;
     let api_address = listener.local_addr().context("api.listen")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (queue, incoming) = dispatch::queue();
@@ -118,7 +128,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 Ok(pending)
             })
             .await?;
-        tracing::info!(messages = pending.len(), "taking up messages left in flight");
+        tracing::info!(
+            messages = pending.len(),
+            "taking up messages left in flight"
+        );
         for message in pending {
             queue.push(message);
         }

@@ -47,8 +47,8 @@ impl Shared {
     pub fn new(log: Arc<SledEventLog>, settings: Settings) -> anyhow::Result<Self> {
         let mut record_systems = BTreeMap::new();
         for (name, config) in &settings.record_systems {
-            let client = OnsClient::new(config.clone())
-                .with_context(|| format!("record_systems.{name}"))?;
+            let client =
+                OnsClient::new(config.clone()).with_context(|| format!("record_systems.{name}"))?;
             record_systems.insert(name.clone(), client);
         }
         let mailboxes = settings

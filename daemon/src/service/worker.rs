@@ -157,7 +157,10 @@ async fn append(
         expected: ExpectedVersion::Exactly(version),
         events: events
             .into_iter()
-            .map(|event| NewEvent { id: new_id(), event })
+            .map(|event| NewEvent {
+                id: new_id(),
+                event,
+            })
             .collect(),
     };
     let started = Instant::now();
@@ -216,10 +219,7 @@ async fn deliver(
     attempt: u32,
     earlier_upload: bool,
 ) -> anyhow::Result<Option<Done>> {
-    let route = shared
-        .settings
-        .route_for_mailbox(&context.mailbox)
-        .cloned();
+    let route = shared.settings.route_for_mailbox(&context.mailbox).cloned();
     let prepared = {
         let bytes = context.bytes.clone();
         let parsed = parsed.clone();
@@ -227,14 +227,26 @@ async fn deliver(
         let mailbox = context.mailbox.clone();
         let route = route.clone();
         tokio::task::spawn_blocking(move || {
-            prepare(&bytes, &parsed, envelope.as_deref(), &mailbox, route.as_ref())
+            prepare(
+                &bytes,
+                &parsed,
+                envelope.as_deref(),
+                &mailbox,
+                route.as_ref(),
+            )
         })
         .await
         .context("Preparing the document failed")?
     };
     let (ready, route) = match (prepared, route) {
         (Prepared::Decided(c), _) => {
-            append(shared, message, version, vec![classified(c.category, c.reason)]).await?;
+            append(
+                shared,
+                message,
+                version,
+                vec![classified(c.category, c.reason)],
+            )
+            .await?;
             return Ok(Some(Done::Finished));
         }
         (Prepared::Ready(ready), Some(route)) => (ready, route),
@@ -247,12 +259,24 @@ async fn deliver(
         Ok(ClientLookup::Found(id)) => id,
         Ok(ClientLookup::NotFound) => {
             let c = after_lookup(404).context("404 is decided")?;
-            append(shared, message, version, vec![classified(c.category, c.reason)]).await?;
+            append(
+                shared,
+                message,
+                version,
+                vec![classified(c.category, c.reason)],
+            )
+            .await?;
             return Ok(Some(Done::Finished));
         }
         Ok(ClientLookup::Several) => {
             let c = after_lookup(409).context("409 is decided")?;
-            append(shared, message, version, vec![classified(c.category, c.reason)]).await?;
+            append(
+                shared,
+                message,
+                version,
+                vec![classified(c.category, c.reason)],
+            )
+            .await?;
             return Ok(Some(Done::Finished));
         }
         Err(error) => {
@@ -273,7 +297,9 @@ async fn deliver(
     if earlier_upload {
         match ons.documents(&client_id).await {
             Ok(documents) => {
-                if let Some(found) = documents.iter().find(|d| is_document_of(&d.file_name, message))
+                if let Some(found) = documents
+                    .iter()
+                    .find(|d| is_document_of(&d.file_name, message))
                 {
                     tracing::info!(message = %message, "an earlier upload had landed");
                     append(shared, message, version, placed(found.id.clone(), true)).await?;
@@ -303,7 +329,10 @@ async fn deliver(
         expertise_profiles: ready.settings.expertise_profiles.clone(),
         actions: ready.settings.actions.clone(),
     };
-    match ons.place_document(&client_id, &metadata, ready.pdf.clone()).await {
+    match ons
+        .place_document(&client_id, &metadata, ready.pdf.clone())
+        .await
+    {
         Ok(document) => {
             append(shared, message, version, placed(document.id, false)).await?;
             observe_latency(shared, context);

@@ -1,0 +1,170 @@
+//! Shared set-up for the daemon tests: both stand-ins on loopback ports, a data folder and a
+//! configuration file pointing at them.
+#![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ketenpost_fixtures::ons::{OnsConfig, OnsStandIn};
+use ketenpost_fixtures::zorgmail::{ZorgMailConfig, ZorgMailStandIn};
+use serde_json::Value;
+
+pub const ACCOUNT: &str = "500098765";
+pub const LAB: &str = "500011111";
+pub const GP: &str = "500012345";
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+
+pub struct Harness {
+    pub dir: PathBuf,
+    pub zorgmail: ZorgMailStandIn,
+    pub ons: OnsStandIn,
+    pub config: PathBuf,
+    pub drop_folder: PathBuf,
+}
+
+pub fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/messages")
+        .join(name);
+    String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned()
+}
+
+/// A MEDVRI letter from `sender` about the client with `bsn`, with its own interchange ref.
+pub fn letter(sender: &str, bsn: &str, reference: &str) -> String {
+    fixture("medvri_lf.edi")
+        .replace("+500012345+", &format!("+{sender}+"))
+        .replace("BSN999990019", &format!("BSN{bsn}"))
+        .replace("IC1001", reference)
+}
+
+impl Harness {
+    pub async fn start(name: &str, api_port: u16, attempts: u32) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("ketenpost-daemon-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let zorgmail =
+            ZorgMailStandIn::start(ZorgMailConfig::new(ACCOUNT, "ketenpost", "secret-pw"))
+                .await
+                .unwrap();
+        let ons = OnsStandIn::start(OnsConfig::default()).await.unwrap();
+        let files = ons.pki().write_client_files(&dir.join("certs")).unwrap();
+        let drop_folder = dir.join("drop");
+        std::fs::create_dir_all(&drop_folder).unwrap();
+        let config = dir.join("ketenpost.toml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"
+data_dir = "{data}"
+workers = 16
+[api]
+listen = "127.0.0.1:{api_port}"
+token = "{TOKEN}"
+[[mailboxes]]
+name = "lab-noordwest"
+kind = "zorgmail"
+endpoint = "{endpoint}"
+account_id = "{ACCOUNT}"
+username = "ketenpost"
+password = "secret-pw"
+poll_interval = "100ms"
+route = "ons"
+[[mailboxes]]
+name = "drop"
+kind = "folder"
+path = "{drop}"
+poll_interval = "100ms"
+route = "ons"
+[record_systems.ons]
+kind = "nedap_ons"
+base_url = "{ons}"
+client_cert = "{cert}"
+client_key = "{key}"
+ca_cert = "{ca}"
+employee_object_id = "4711"
+user_name = "Ketenverkeer"
+active_identity = "ketenpost"
+timeout = "5s"
+[routes.ons]
+record_system = "ons"
+medvri_pdf_senders = ["{GP}"]
+place_incoming_pdf = true
+retry = {{ attempts = {attempts}, first_delay = "50ms", max_delay = "200ms" }}
+[routes.ons.types.MEDVRI]
+labels = ["brief"]
+actions = ["SOG", "Secretariaat"]
+right_selection = "Group"
+expertise_groups = ["12"]
+[routes.ons.types.MEDLAB]
+labels = ["labuitslag"]
+actions = ["SOG"]
+right_selection = "Group"
+expertise_groups = ["12"]
+"#,
+                data = dir.join("data").display(),
+                endpoint = zorgmail.endpoint_url(),
+                drop = drop_folder.display(),
+                ons = ons.base_url(),
+                cert = files.client_cert.display(),
+                key = files.client_key.display(),
+                ca = files.ca_cert.display(),
+            ),
+        )
+        .unwrap();
+        Self {
+            dir,
+            zorgmail,
+            ons,
+            config,
+            drop_folder,
+        }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+}
+
+/// GETs an API path with the token.
+pub async fn get(address: &str, path: &str) -> (u16, Value) {
+    call(address, reqwest::Method::GET, path, Some(TOKEN)).await
+}
+
+pub async fn call(
+    address: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Value) {
+    ketenpost_adapters::tls::install_crypto_provider();
+    let mut request = reqwest::Client::new().request(method, format!("http://{address}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    let text = answer.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// Waits until `check` holds, or panics with `what` after `limit`.
+pub async fn wait_until<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The counts per category from the API.
+pub async fn counts(address: &str) -> Value {
+    get(address, "/api/v1/counts").await.1["counts"].clone()
+}
