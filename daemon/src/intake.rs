@@ -64,48 +64,66 @@ pub struct Received {
     pub messages: Vec<(StreamId, bool)>,
 }
 
-/// Stores a payload, records it as received and processes it, all in one durable append:
-/// when this returns, the mailbox may delete the message.
+/// A payload as a mailbox delivered it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The mailbox's name.
+    pub mailbox: String,
+    /// The mailbox's id for it.
+    pub remote_id: String,
+    /// The payload.
+    pub bytes: Vec<u8>,
+    /// What the mailbox recorded with it.
+    pub envelope: Option<MailEnvelope>,
+}
+
+/// Stores payloads, records them as received and processes them, all in one durable append:
+/// when this returns, the mailbox may delete them.
 ///
 /// # Errors
-/// The payload or the events could not be written.
+/// A payload or the events could not be written; then none of them is recorded.
 pub fn receive_and_process(
     log: &SledEventLog,
-    mailbox: &str,
-    remote_id: &str,
-    bytes: &[u8],
-    envelope: Option<MailEnvelope>,
-) -> anyhow::Result<Received> {
-    let digest = log
-        .payloads()
-        .put(bytes)
-        .context("Failed to store the payload")?;
-    let receipt = StreamId::new(StreamKind::Receipt, new_id());
-    let received = Event::MessageReceived(MessageReceived {
-        mailbox: mailbox.to_owned(),
-        remote_id: remote_id.to_owned(),
-        payload_digest: digest.clone(),
-        size: bytes.len() as u64,
-        format: detect_format(bytes).unwrap_or(Format::Edifact),
-        envelope: envelope.map(Box::new),
-    });
-    let mut appends = vec![StreamAppend {
-        stream: receipt.clone(),
-        expected: ExpectedVersion::NoStream,
-        events: vec![NewEvent {
-            id: new_id(),
-            event: received,
-        }],
-    }];
-    let (message_appends, messages) = message_streams(&receipt, &digest, bytes);
-    appends.extend(message_appends);
+    deliveries: Vec<Delivery>,
+) -> anyhow::Result<Vec<Received>> {
+    let mut appends = Vec::new();
+    let mut received = Vec::new();
+    for delivery in deliveries {
+        let digest = log
+            .payloads()
+            .put(&delivery.bytes)
+            .context("Failed to store the payload")?;
+        let receipt = StreamId::new(StreamKind::Receipt, new_id());
+        let event = Event::MessageReceived(MessageReceived {
+            mailbox: delivery.mailbox,
+            remote_id: delivery.remote_id,
+            payload_digest: digest.clone(),
+            size: delivery.bytes.len() as u64,
+            format: detect_format(&delivery.bytes).unwrap_or(Format::Edifact),
+            envelope: delivery.envelope.map(Box::new),
+        });
+        appends.push(StreamAppend {
+            stream: receipt.clone(),
+            expected: ExpectedVersion::NoStream,
+            events: vec![NewEvent {
+                id: new_id(),
+                event,
+            }],
+        });
+        let (message_appends, messages) = message_streams(&receipt, &digest, &delivery.bytes);
+        appends.extend(message_appends);
+        received.push(Received {
+            receipt,
+            digest,
+            messages,
+        });
+    }
+    if appends.is_empty() {
+        return Ok(received);
+    }
     log.append(appends)
-        .context("Failed to record the payload as received")?;
-    Ok(Received {
-        receipt,
-        digest,
-        messages,
-    })
+        .context("Failed to record the payloads as received")?;
+    Ok(received)
 }
 
 /// The appends that make one message stream per message of a payload.

@@ -2,20 +2,21 @@
 //! already recorded is only deleted. Folder: each file is recorded durably, then moved to
 //! `done/`. A mailbox that fails is a mailbox problem, retried on the next poll.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::digest_of;
-use ketenpost_adapters::zorgmail::{MailboxError, ZorgMailClient};
-use ketenpost_domain::events::MailEnvelope;
+use ketenpost_adapters::zorgmail::ZorgMailClient;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use super::dispatch::WorkQueue;
 use super::seen::Seen;
 use super::state::Shared;
 use crate::config::{Mailbox, MailboxKind};
-use crate::intake;
+use crate::intake::{self, Delivery};
 
 /// Polls one mailbox until `stop`.
 pub async fn run(
@@ -59,28 +60,35 @@ pub async fn run(
     }
 }
 
-/// Records a payload durably and queues its messages that await delivery.
+/// How many messages one poll takes in at a time: retrieved together, recorded in one durable
+/// append, then deleted.
+const BATCH: usize = 64;
+
+/// Records payloads durably (one append) and queues their messages that await delivery.
 async fn take_in(
     shared: &Shared,
     seen: &Seen,
     queue: &WorkQueue,
-    mailbox: &str,
-    remote_id: &str,
-    bytes: Vec<u8>,
-    envelope: Option<MailEnvelope>,
+    deliveries: Vec<Delivery>,
 ) -> anyhow::Result<()> {
-    let (mailbox_name, remote) = (mailbox.to_owned(), remote_id.to_owned());
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<(String, String)> = deliveries
+        .iter()
+        .map(|d| (d.mailbox.clone(), d.remote_id.clone()))
+        .collect();
     let started = std::time::Instant::now();
     let received = shared
-        .on_log(move |log| {
-            intake::receive_and_process(log, &mailbox_name, &remote, &bytes, envelope)
-        })
+        .on_log(move |log| intake::receive_and_process(log, deliveries))
         .await?;
     shared.metrics.appended(started.elapsed().as_secs_f64());
-    seen.add(mailbox, remote_id, &received.digest);
-    for (message, awaits) in received.messages {
-        if awaits {
-            queue.push(message);
+    for ((mailbox, remote_id), received) in names.iter().zip(received) {
+        seen.add(mailbox, remote_id, &received.digest);
+        for (message, awaits) in received.messages {
+            if awaits {
+                queue.push(message);
+            }
         }
     }
     Ok(())
@@ -96,30 +104,66 @@ async fn poll_zorgmail(
 ) -> Result<u64, String> {
     let ids = client.list().await.map_err(|e| e.to_string())?;
     let mut received = 0;
-    for id in ids {
+    for chunk in ids.chunks(BATCH) {
         if *stop.borrow() {
             break;
         }
-        if !seen.has_id(mailbox, &id) {
-            let message = client.retrieve(&id).await.map_err(|e| e.to_string())?;
-            take_in(
-                shared,
-                seen,
-                queue,
-                mailbox,
-                &id,
-                message.content,
-                Some(message.envelope),
-            )
-            .await
-            .map_err(|e| format!("{e:#}"))?;
-            received += 1;
+        let mut retrievals = JoinSet::new();
+        for (index, id) in chunk.iter().enumerate() {
+            if !seen.has_id(mailbox, id) {
+                let (client, id) = (client.clone(), id.clone());
+                retrievals.spawn(async move { (index, id.clone(), client.retrieve(&id).await) });
+            }
         }
-        // Only now, with the message on disk, may it go from the mailbox.
-        client
-            .delete(&id)
-            .await
-            .map_err(|e: MailboxError| e.to_string())?;
+        let mut retrieved = Vec::new();
+        let mut problem = None;
+        while let Some(joined) = retrievals.join_next().await {
+            match joined {
+                Ok((index, id, Ok(message))) => retrieved.push((
+                    index,
+                    Delivery {
+                        mailbox: mailbox.to_owned(),
+                        remote_id: id,
+                        bytes: message.content,
+                        envelope: Some(message.envelope),
+                    },
+                )),
+                Ok((_, _, Err(error))) => problem = Some(error.to_string()),
+                Err(error) => problem = Some(error.to_string()),
+            }
+        }
+        retrieved.sort_by_key(|(index, _)| *index);
+        let count = retrieved.len() as u64;
+        let recorded: BTreeSet<String> =
+            retrieved.iter().map(|(_, d)| d.remote_id.clone()).collect();
+        take_in(
+            shared,
+            seen,
+            queue,
+            retrieved.into_iter().map(|(_, d)| d).collect(),
+        )
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+        received += count;
+        // Only now, with the messages on disk, may they go from the mailbox: those recorded
+        // now and those recorded before (a redelivery).
+        let mut deletions = JoinSet::new();
+        for id in chunk {
+            if recorded.contains(id) || seen.has_id(mailbox, id) {
+                let (client, id) = (client.clone(), id.clone());
+                deletions.spawn(async move { client.delete(&id).await });
+            }
+        }
+        while let Some(joined) = deletions.join_next().await {
+            match joined {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => problem = Some(error.to_string()),
+                Err(error) => problem = Some(error.to_string()),
+            }
+        }
+        if let Some(problem) = problem {
+            return Err(problem);
+        }
     }
     Ok(received)
 }
@@ -135,21 +179,31 @@ async fn poll_folder(
     let files = waiting_files(folder).map_err(|e| format!("{e:#}"))?;
     let done = folder.join("done");
     let mut received = 0;
-    for (name, path) in files {
+    for chunk in files.chunks(BATCH) {
         if *stop.borrow() {
             break;
         }
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let digest = digest_of(&bytes);
-        if !seen.has_content(mailbox, &name, &digest) {
-            take_in(shared, seen, queue, mailbox, &name, bytes, None)
+        let mut deliveries = Vec::new();
+        for (name, path) in chunk {
+            let bytes = tokio::fs::read(path)
                 .await
-                .map_err(|e| format!("{e:#}"))?;
-            received += 1;
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if !seen.has_content(mailbox, name, &digest_of(&bytes)) {
+                deliveries.push(Delivery {
+                    mailbox: mailbox.to_owned(),
+                    remote_id: name.clone(),
+                    bytes,
+                    envelope: None,
+                });
+            }
         }
-        move_to_done(&path, &done, &name).map_err(|e| format!("{e:#}"))?;
+        received += deliveries.len() as u64;
+        take_in(shared, seen, queue, deliveries)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        for (name, path) in chunk {
+            move_to_done(path, &done, name).map_err(|e| format!("{e:#}"))?;
+        }
     }
     Ok(received)
 }
