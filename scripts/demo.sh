@@ -1,43 +1,140 @@
 #!/usr/bin/env bash
-# Shows ketenpost's main job on the project's own fixtures: builds it, reads every fixture
-# (parse), renders every letter and lab report to PDF (render), records every fixture in an
-# event log (import) with its counts per category (status), and says where everything is.
+# The main job, on this machine: starts local stand-ins for a ZorgMail mailbox and the Nedap Ons
+# API (mutual TLS), puts the project's fixture messages in the mailbox, and runs the ketenpost
+# daemon against them with its embedded defaults (a sled event log in out/demo/data, processing
+# in-process). It prints the API address and what to try, and runs until ctrl-c (which stops
+# the daemon the way SIGTERM does: the work in hand finishes first).
+#
+#   scripts/demo.sh            run until ctrl-c
+#   scripts/demo.sh --once     show the outcome and stop (for a quick check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-out}"
+once=false
+[ "${1:-}" = "--once" ] && once=true
+out=out/demo
 
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+fi
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "cargo is needed: install Rust with rustup (https://rustup.rs)" >&2
+  echo "cargo is needed: install Rust $(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml) or newer with rustup (https://rustup.rs)" >&2
   exit 1
 fi
-cargo build --release --locked --quiet
+
+echo "== building"
+cargo build --release --locked --quiet -p ketenpost -p ketenpost-fixtures
 bin=target/release/ketenpost
-mkdir -p "$out/pdf"
+rm -rf "$out"
+mkdir -p "$out/drop" "$out/certs"
 
-echo "== what is in each fixture (ketenpost parse)"
-"$bin" parse fixtures/messages/* 2>&1 | sed 's|^fixtures/messages/||' || true
-"$bin" parse --json fixtures/messages/* >"$out/parse.jsonl" 2>"$out/parse-errors.txt" || true
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
-echo
-echo "== rendering letters and lab reports (ketenpost render)"
-count=0
-for file in fixtures/messages/*.edi; do
-  case "$(basename "$file")" in malformed_*) continue ;; esac
-  while IFS= read -r pdf; do
-    [ -n "$pdf" ] && count=$((count + 1))
-  done < <("$bin" render "$file" --out "$out/pdf" 2>/dev/null || true)
+echo "== starting the stand-ins (ZorgMail mailbox with every fixture, Ons with one client)"
+password="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+messages=()
+for file in fixtures/messages/*; do messages+=(--message "$file"); done
+KETENPOST_STANDINS_PASSWORD="$password" target/release/ketenpost-standins \
+  --cert-dir "$out/certs" --account 500098765 "${messages[@]}" \
+  --client "999990019,Jan,de Wolf,1988-06-21" >"$out/standins.txt" 2>"$out/standins.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^READY=1' "$out/standins.txt" 2>/dev/null && break; sleep 0.1; done
+grep -q '^READY=1' "$out/standins.txt" || { echo "the stand-ins did not start; see $out/standins.log" >&2; exit 1; }
+value() { sed -n "s/^$1=//p" "$out/standins.txt" | head -1; }
+
+port=8080
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+token="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+config="$out/ketenpost.toml"
+cat >"$config" <<TOML
+# Written by scripts/demo.sh: the daemon against the local stand-ins.
+data_dir = "$out/data"
+[api]
+listen = "127.0.0.1:$port"
+token = "$token"
+[[mailboxes]]
+name = "lab-noordwest"
+kind = "zorgmail"
+endpoint = "$(value ZORGMAIL_URL)"
+account_id = "500098765"
+username = "ketenpost"
+password = "$password"
+poll_interval = "2s"
+route = "ons"
+[[mailboxes]]
+name = "drop"
+kind = "folder"
+path = "$out/drop"
+poll_interval = "1s"
+route = "ons"
+[record_systems.ons]
+kind = "nedap_ons"
+base_url = "$(value ONS_URL)"
+client_cert = "$(value ONS_CLIENT_CERT)"
+client_key = "$(value ONS_CLIENT_KEY)"
+ca_cert = "$(value ONS_CA_CERT)"
+employee_object_id = "4711"
+user_name = "Ketenverkeer"
+active_identity = "ketenpost"
+[routes.ons]
+record_system = "ons"
+medvri_pdf_senders = ["500012345"]
+place_incoming_pdf = true
+retry = { attempts = 3, first_delay = "1s", max_delay = "10s" }
+[routes.ons.types.MEDVRI]
+labels = ["brief"]
+actions = ["SOG", "Secretariaat"]
+right_selection = "Group"
+expertise_groups = ["12"]
+[routes.ons.types.MEDLAB]
+labels = ["labuitslag"]
+actions = ["SOG"]
+right_selection = "Group"
+expertise_groups = ["12"]
+TOML
+chmod 600 "$config"
+
+echo "== starting ketenpost run"
+"$bin" run --config "$config" 2>"$out/ketenpost.log" &
+daemon=$!
+pids=("$daemon" "${pids[@]}")
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the daemon did not start; see $out/ketenpost.log" >&2; exit 1; }
+for _ in $(seq 1 100); do
+  left=$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/counts" |
+    sed -n 's/.*"awaiting_delivery":\([0-9]*\).*"in_flight":\([0-9]*\).*/\1 \2/p')
+  [ "$left" = "0 0" ] && [ "$(grep -c . "$out/standins.log" 2>/dev/null || echo 0)" -ge 0 ] && break
+  sleep 0.2
 done
+sleep 1
 
 echo
-echo "== recording every fixture in the event log (ketenpost import, status)"
-rm -rf "$out/data"
-"$bin" import --data "$out/data" fixtures/messages/* >"$out/imported.txt"
-"$bin" status --data "$out/data"
-
+echo "== ketenpost status --config $config"
+"$bin" status --config "$config"
+unknown=$("$bin" list unknown_bsn --config "$config" --limit 1 2>/dev/null | sed -n 's/.*"stream":"\([^"]*\)".*/\1/p' | head -1)
+processed=$("$bin" list processed --config "$config" --limit 1 2>/dev/null | sed -n 's/.*"stream":"\([^"]*\)".*/\1/p' | head -1)
 echo
-echo "Rendered $count PDF documents into $(cd "$out/pdf" && pwd)"
-echo "The JSON of every message is in $(cd "$out" && pwd)/parse.jsonl; malformed files are listed in $out/parse-errors.txt"
-echo "The event log is in $(cd "$out/data" && pwd); try:"
-echo "  $bin list missing_bsn --data $out/data"
-echo "  $bin show \$(head -1 $out/imported.txt | cut -d' ' -f2) --data $out/data"
-echo "  $bin events --data $out/data | head"
+echo "The API listens at http://127.0.0.1:$port (token in $config). Try, in another terminal:"
+echo "  $bin status --config $config"
+echo "  $bin list missing_bsn --config $config"
+[ -n "$processed" ] && echo "  $bin show $processed --config $config      # placed, with labels and visibility"
+[ -n "$unknown" ] && echo "  $bin show $unknown --config $config      # unknown BSN"
+[ -n "$unknown" ] && echo "  $bin resend $unknown --config $config    # herzenden: still unknown, so back in unknown_bsn"
+echo "  curl -H \"Authorization: Bearer \$(sed -n 's/^token = \"\\(.*\\)\"/\\1/p' $config)\" http://127.0.0.1:$port/api/v1/counts"
+echo "  curl http://127.0.0.1:$port/metrics"
+echo "  cp fixtures/messages/medlab_full.edi $out/drop/    # the folder mailbox takes it in"
+echo "Logs: $out/ketenpost.log; data: $out/data."
+if $once; then exit 0; fi
+echo "Press ctrl-c to stop."
+wait "$daemon"

@@ -23,6 +23,10 @@ pub struct DataArgs {
     /// The key file that encrypts payloads at rest (created with mode 0600 when absent).
     #[arg(long)]
     pub key_file: Option<PathBuf>,
+    /// Ask the running daemon instead (`status`, `list`, `show`, `resend`): its configuration
+    /// file names the API address and token. The daemon holds the data folder while it runs.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// The subcommands. (The flattened `data` fields are documented on [`DataArgs`].)
@@ -108,9 +112,6 @@ pub enum Command {
         /// The message ids.
         #[arg(required = true)]
         ids: Vec<String>,
-        /// Ask the running daemon with this configuration (its API address and token).
-        #[arg(long)]
-        config: Option<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
     },

@@ -26,9 +26,7 @@ fn main() -> ExitCode {
         } => commands::list::run(category, cursor.as_deref(), *limit, data),
         Command::Replay { data } => commands::replay::run(data),
         Command::Run { config } => commands::run::run(config.as_deref()),
-        Command::Resend { ids, config, data } => {
-            commands::resend::run(ids, config.as_deref(), data)
-        }
+        Command::Resend { ids, data } => commands::resend::run(ids, data),
     };
     match result {
         Ok(Outcome::Understood) => ExitCode::SUCCESS,

@@ -22,12 +22,17 @@ fn free_port() -> u16 {
 }
 
 fn start_daemon(h: &Harness) -> Child {
+    start_daemon_logging(h, Stdio::null(), "warn")
+}
+
+fn start_daemon_logging(h: &Harness, stderr: Stdio, level: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(["run", "--config"])
         .arg(&h.config)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
+        .env("KETENPOST_LOG_FORMAT", "json")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap()
 }
@@ -194,7 +199,12 @@ async fn sigterm_finishes_the_work_in_hand_and_exits_0() {
         h.zorgmail
             .add_message(ACCOUNT, GP, letter(GP, "999990019", &format!("T{n}")));
     }
-    let mut child = start_daemon(&h);
+    let log_file = h.dir.join("daemon.log");
+    let mut child = start_daemon_logging(
+        &h,
+        std::fs::File::create(&log_file).unwrap().into(),
+        "debug",
+    );
     api_up(&address).await;
     wait_until("uploads under way", Duration::from_secs(30), || async {
         h.ons.request_count() > 0
@@ -219,4 +229,16 @@ async fn sigterm_finishes_the_work_in_hand_and_exits_0() {
         "every upload in hand finished before the exit"
     );
     assert_eq!(h.ons.documents().len(), placed);
+
+    // Log lines are JSON lines on request, and never carry a BSN, a name or letter text.
+    let log = std::fs::read_to_string(&log_file).unwrap();
+    let lines: Vec<&str> = log.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(lines.len() > 5, "{log}");
+    for line in &lines {
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
+    for private in ["999990019", "Wolf", "Bruin", "secret-pw", harness::TOKEN] {
+        assert!(!log.contains(private), "{private:?} appears in the log");
+    }
+    assert!(log.contains("placed"), "{log}");
 }

@@ -22,6 +22,26 @@ pub fn run(
         let names: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
         format!("Unknown category {category:?}; one of {}", names.join(", "))
     })?;
+    if let Some(file) = &data.config {
+        let settings = crate::config::load(Some(file))?;
+        let mut path = format!(
+            "/api/v1/messages?category={}&limit={}",
+            state.as_str(),
+            limit.max(1)
+        );
+        if let Some(cursor) = cursor {
+            path.push_str(&format!("&cursor={cursor}"));
+        }
+        let (status, body) = super::remote::call(&settings, "GET", &path)?;
+        anyhow::ensure!(status == 200, "the daemon answered {status}: {body}");
+        for message in body["messages"].as_array().into_iter().flatten() {
+            println!("{message}");
+        }
+        if let Some(next) = body["next_cursor"].as_str() {
+            eprintln!("next page: --cursor {next}");
+        }
+        return Ok(Outcome::Understood);
+    }
     let log = store::open(data)?;
     let page = log.list(state, cursor, limit.max(1))?;
     for message in &page.messages {

@@ -2,8 +2,6 @@
 //! configuration. Through the running daemon with `--config`, else straight into the data
 //! folder (the daemon takes the request up when it starts).
 
-use std::path::Path;
-
 use super::{remote, Outcome};
 use crate::cli::DataArgs;
 use crate::{config, resend, store};
@@ -12,9 +10,9 @@ use crate::{config, resend, store};
 ///
 /// # Errors
 /// The data folder or the daemon cannot be used. Refused ids are named on stderr (exit 2).
-pub fn run(ids: &[String], config_file: Option<&Path>, data: &DataArgs) -> anyhow::Result<Outcome> {
+pub fn run(ids: &[String], data: &DataArgs) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::Understood;
-    if let Some(file) = config_file {
+    if let Some(file) = &data.config {
         let settings = config::load(Some(file))?;
         for id in ids {
             let (status, body) =

@@ -15,6 +15,9 @@ use crate::store;
 /// # Errors
 /// The data folder cannot be used, or there is no such message.
 pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> {
+    if let Some(file) = &data.config {
+        return remote_show(file, id, as_json);
+    }
     let log = store::open(data)?;
     let stream = StreamId::parse(id).with_context(|| format!("{id:?} is not a message id"))?;
     let summary = log
@@ -61,6 +64,55 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
     );
     println!("timeline");
     for event in timeline {
+        println!(
+            "  {:>8}  {}  {:<18} {}",
+            event["position"],
+            event["recorded_at"].as_str().unwrap_or(""),
+            event["type"].as_str().unwrap_or(""),
+            event["summary"].as_str().unwrap_or("")
+        );
+    }
+    Ok(Outcome::Understood)
+}
+
+/// `show` through the running daemon.
+fn remote_show(file: &std::path::Path, id: &str, as_json: bool) -> anyhow::Result<Outcome> {
+    let settings = crate::config::load(Some(file))?;
+    let (status, body) = super::remote::call(&settings, "GET", &format!("/api/v1/messages/{id}"))?;
+    anyhow::ensure!(
+        status == 200,
+        "{}",
+        body["error"].as_str().unwrap_or("the daemon refused")
+    );
+    if as_json {
+        println!("{body}");
+        return Ok(Outcome::Understood);
+    }
+    let text = |key: &str| body[key].as_str().unwrap_or("-").to_owned();
+    println!("message     {id}");
+    println!("state       {} ({})", text("label"), text("category"));
+    if body["reason"].is_string() {
+        println!("reason      {}", text("reason"));
+    }
+    println!(
+        "mailbox     {} (remote id {})",
+        text("mailbox"),
+        text("remote_id")
+    );
+    println!("type        {}", text("type"));
+    println!("sender      {}", text("sender"));
+    if let Some(placed) = body["placement"].as_object() {
+        println!(
+            "placed      document {} for client {} labels {} actions {} visibility {}",
+            placed["document_id"].as_str().unwrap_or("-"),
+            placed["client_id"].as_str().unwrap_or("-"),
+            placed["labels"],
+            placed["actions"],
+            placed["right_selection"].as_str().unwrap_or("-")
+        );
+    }
+    println!("timeline");
+    for event in body["timeline"].as_array().into_iter().flatten() {
         println!(
             "  {:>8}  {}  {:<18} {}",
             event["position"],

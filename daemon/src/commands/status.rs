@@ -11,6 +11,9 @@ use crate::store;
 /// # Errors
 /// The data folder cannot be used.
 pub fn run(as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> {
+    if let Some(file) = &data.config {
+        return remote_status(file, as_json);
+    }
     let log = store::open(data)?;
     let counts = log.counts()?;
     if as_json {
@@ -22,6 +25,33 @@ pub fn run(as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> {
     } else {
         for (state, n) in counts {
             println!("{:<22} {:<20} {n:>8}", state.label(), state.as_str());
+        }
+    }
+    Ok(Outcome::Understood)
+}
+
+/// `status` through the running daemon: the counts, and each mailbox's health.
+fn remote_status(file: &std::path::Path, as_json: bool) -> anyhow::Result<Outcome> {
+    let settings = crate::config::load(Some(file))?;
+    let (status, body) = super::remote::call(&settings, "GET", "/api/v1/counts")?;
+    anyhow::ensure!(status == 200, "the daemon answered {status}: {body}");
+    if as_json {
+        println!("{body}");
+        return Ok(Outcome::Understood);
+    }
+    for state in ketenpost_domain::projections::State::ALL {
+        let n = body["counts"][state.as_str()].as_i64().unwrap_or(0);
+        println!("{:<22} {:<20} {n:>8}", state.label(), state.as_str());
+    }
+    if let Some(mailboxes) = body["mailboxes"].as_object() {
+        for (name, health) in mailboxes {
+            let problem = health["problem"].as_str();
+            println!(
+                "mailbox {name}: {} ({} received{})",
+                if problem.is_some() { "PROBLEM" } else { "ok" },
+                health["received"],
+                problem.map(|p| format!("; {p}")).unwrap_or_default()
+            );
         }
     }
     Ok(Outcome::Understood)
