@@ -10,7 +10,7 @@ use ketenpost_domain::events::{
 use ketenpost_domain::payload::detect_format;
 use ketenpost_domain::payload::Format;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore, StreamAppend};
-use ketenpost_domain::processing::process_payload;
+use ketenpost_domain::processing::{place_incoming_pdf, process_payload};
 
 /// A new id, time-ordered (UUID v7).
 pub fn new_id() -> EventId {
@@ -75,6 +75,8 @@ pub struct Delivery {
     pub bytes: Vec<u8>,
     /// What the mailbox recorded with it.
     pub envelope: Option<MailEnvelope>,
+    /// Whether the mailbox's route places incoming PDF payloads.
+    pub place_incoming_pdf: bool,
 }
 
 /// Stores payloads, records them as received and processes them, all in one durable append:
@@ -110,7 +112,12 @@ pub fn receive_and_process(
                 event,
             }],
         });
-        let (message_appends, messages) = message_streams(&receipt, &digest, &delivery.bytes);
+        let (message_appends, messages) = message_streams(
+            &receipt,
+            &digest,
+            &delivery.bytes,
+            delivery.place_incoming_pdf,
+        );
         appends.extend(message_appends);
         received.push(Received {
             receipt,
@@ -131,11 +138,17 @@ fn message_streams(
     receipt: &StreamId,
     digest: &str,
     bytes: &[u8],
+    place_pdf: bool,
 ) -> (Vec<StreamAppend>, Vec<(StreamId, bool)>) {
     let mut streams = Vec::new();
     let appends = process_payload(receipt, digest, bytes)
         .into_iter()
         .map(|outcome| {
+            let outcome = if place_pdf {
+                place_incoming_pdf(outcome)
+            } else {
+                outcome
+            };
             let stream = StreamId::new(StreamKind::Message, new_id());
             streams.push((stream.clone(), outcome.next == Event::AwaitingDelivery));
             StreamAppend {
@@ -172,7 +185,7 @@ pub fn process(
         .get(digest)
         .context("Failed to read the payload")?
         .with_context(|| format!("The payload {digest} of {receipt} is not stored"))?;
-    let (appends, streams) = message_streams(receipt, digest, &bytes);
+    let (appends, streams) = message_streams(receipt, digest, &bytes, false);
     log.append(appends)
         .with_context(|| format!("Failed to record the messages of {receipt}"))?;
     Ok(streams.into_iter().map(|(stream, _)| stream).collect())

@@ -126,6 +126,8 @@ pub enum Reason {
         /// The mailbox.
         mailbox: String,
     },
+    /// A PDF payload, to be placed, but a PDF names no client: a person places it.
+    PdfWithoutBsn,
     /// The letter or lab report could not be made into a PDF document.
     NotRenderable {
         /// What went wrong.

@@ -64,6 +64,9 @@ pub fn reason(reason: &Reason) -> String {
         Reason::MailboxNotRouted { mailbox } => {
             format!("Voor postbus {mailbox} is geen route ingesteld")
         }
+        Reason::PdfWithoutBsn => {
+            "Een PDF-bestand noemt geen BSN: plaats het handmatig in het juiste dossier".into()
+        }
         Reason::NotRenderable { detail } => {
             format!("Van het bericht kon geen PDF-document gemaakt worden: {detail}")
         }

@@ -61,6 +61,21 @@ pub fn process_payload(receipt: &StreamId, digest: &str, bytes: &[u8]) -> Vec<Pa
     }
 }
 
+/// The outcome for a PDF payload on a route that places incoming PDFs: a PDF names no client,
+/// so it waits in missing BSN for a person to place it (instead of unsupported).
+pub fn place_incoming_pdf(outcome: ParsedOutcome) -> ParsedOutcome {
+    if outcome.parsed.format != Format::Pdf {
+        return outcome;
+    }
+    ParsedOutcome {
+        next: Event::MessageClassified(MessageClassified {
+            category: crate::category::Category::MissingBsn,
+            reason: crate::category::Reason::PdfWithoutBsn,
+        }),
+        ..outcome
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +111,22 @@ mod tests {
             .contains("segment 3"));
         assert!(
             matches!(&outcomes[0].next, Event::MessageClassified(c) if c.category == Category::Fallout)
+        );
+    }
+
+    #[test]
+    fn a_pdf_on_a_route_that_places_pdfs_waits_for_a_person() {
+        let outcome = process_payload(&receipt(), "d", b"%PDF-1.4 ...").remove(0);
+        assert!(
+            matches!(&outcome.next, Event::MessageClassified(c) if c.category == Category::Unsupported)
+        );
+        let placed = place_incoming_pdf(outcome);
+        assert!(
+            matches!(&placed.next, Event::MessageClassified(c) if c.category == Category::MissingBsn)
+        );
+        let xml = place_incoming_pdf(process_payload(&receipt(), "d", b"<xml/>").remove(0));
+        assert!(
+            matches!(&xml.next, Event::MessageClassified(c) if c.category == Category::Unsupported)
         );
     }
 

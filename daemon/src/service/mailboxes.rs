@@ -126,6 +126,7 @@ async fn poll_zorgmail(
                         remote_id: id,
                         bytes: message.content,
                         envelope: Some(message.envelope),
+                        place_incoming_pdf: places_pdf(shared, mailbox),
                     },
                 )),
                 Ok((_, _, Err(error))) => problem = Some(error.to_string()),
@@ -194,6 +195,7 @@ async fn poll_folder(
                     remote_id: name.clone(),
                     bytes,
                     envelope: None,
+                    place_incoming_pdf: places_pdf(shared, mailbox),
                 });
             }
         }
@@ -206,6 +208,14 @@ async fn poll_folder(
         }
     }
     Ok(received)
+}
+
+/// Whether the mailbox's route places incoming PDF payloads.
+fn places_pdf(shared: &Shared, mailbox: &str) -> bool {
+    shared
+        .settings
+        .route_for_mailbox(mailbox)
+        .is_some_and(|route| route.place_incoming_pdf)
 }
 
 /// The regular files waiting in a folder, oldest name first; hidden and partial files

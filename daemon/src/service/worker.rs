@@ -15,7 +15,7 @@ use ketenpost_domain::events::{
     DeliveryAttempted, DocumentPlaced, Event, MailEnvelope, MessageParsed, NewEvent, StreamId,
 };
 use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, PayloadStore, StreamAppend};
-use ketenpost_domain::processing::process_payload;
+use ketenpost_domain::processing::{place_incoming_pdf, process_payload};
 use ketenpost_domain::routing::{RetryPolicy, RightSelection};
 
 use super::prepare::{prepare, Prepared, Ready};
@@ -66,9 +66,14 @@ async fn step(shared: &Shared, message: &StreamId) -> anyhow::Result<Option<Done
     match facts.next_step() {
         NextStep::Nothing => Ok(Some(Done::Finished)),
         NextStep::Reprocess => {
+            let places_pdf = shared
+                .settings
+                .route_for_mailbox(&context.mailbox)
+                .is_some_and(|route| route.place_incoming_pdf);
             let next = process_payload(&parsed.receipt, &parsed.payload_digest, &context.bytes)
                 .into_iter()
                 .find(|o| o.parsed.number == parsed.number)
+                .map(|o| if places_pdf { place_incoming_pdf(o) } else { o })
                 .map_or_else(
                     || {
                         classified(
