@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of ketenpost: formatting, lints, unit, integration, property and conformance
 # tests. On a fresh Debian machine it first installs what the tests need (poppler-utils for
-# pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash.rs).
+# pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash.rs,
+# a C compiler for the TLS crypto library).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq
