@@ -143,7 +143,7 @@ node "$helpers" make-messages fixtures/messages/medvri_lf.edi "$work/messages" "
 log "ketenpost: seeding $N messages into the ZorgMail stand-in"
 message_args=()
 for f in "$work"/messages/*.edi; do message_args+=(--message "$f"); done
-start_standins daemon-standins --sender 500012345 "${message_args[@]}"
+start_standins daemon-standins --account 500098765 --sender 500012345 "${message_args[@]}"
 standins_pid="$started_pid"
 out="$work/daemon-standins.out"
 seeded="$(grep -c '^ZORGMAIL_MESSAGE=' "$out")"
