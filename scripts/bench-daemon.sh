@@ -12,10 +12,13 @@
 #     stand-in with mutual TLS. It renders nothing and records nothing before the POST.
 #     Throughput = N / seconds from the first file dropped to the last answer; latency per
 #     file = file moved into the folder -> POST answered (and: watch event seen -> answered).
+#     A second, paced round gives Node-RED's latency when it is not flooded.
 #
 # Usage: scripts/bench-daemon.sh [N]   (or BENCH_MESSAGES=N; default 5000)
 # Other settings: BENCH_WORKERS (daemon workers, default 32), BENCH_SKIP_NODE_RED=1,
-# BENCH_KEEP=1 (keep the temporary folder), BENCH_TIMEOUT (seconds per part, default 600).
+# BENCH_KEEP=1 (keep the temporary folder), BENCH_TIMEOUT (seconds per part, default 600),
+# BENCH_PACED_COUNT / BENCH_PACED_RATE (a second Node-RED round of 500 files moved in at
+# 25 files/s, for its latency below capacity; 0 files skips it).
 # Needs cargo and Node.js (installed with apt-get when missing and run as root); Node-RED is
 # installed with npm into target/bench/node-red on first use.
 set -euo pipefail
@@ -25,6 +28,8 @@ root="$(pwd)"
 N="${1:-${BENCH_MESSAGES:-5000}}"
 WORKERS="${BENCH_WORKERS:-32}"
 TIMEOUT="${BENCH_TIMEOUT:-600}"
+PACED_COUNT="${BENCH_PACED_COUNT:-500}"
+PACED_RATE="${BENCH_PACED_RATE:-25}"
 BSN=999990019
 TOKEN="bench-token-$(date +%s)-$$"
 PASSWORD="bench-pw-$$"
@@ -115,6 +120,10 @@ wait_for_line() {
     fi
     sleep 0.1
   done
+}
+
+field() { # JSON, dotted path
+  printf '%s' "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v==null?undefined:v[k];console.log(v===undefined||v===null?"-":(typeof v==="object"?JSON.stringify(v):v))})' "$2"
 }
 
 value_of() { grep -m1 "^$1=" "$2" | cut -d= -f2-; }
@@ -243,7 +252,7 @@ daemon_placed="$(placed_at_standin "$work/daemon-standins.err")"
 metrics_count="$(grep -m1 '^ketenpost_delivery_latency_seconds_count' "$work/metrics.txt" | awk '{print $2}' || true)"
 
 # --- 2. Node-RED ------------------------------------------------------------------------------
-nr_rate="-" nr_seconds="-" nr_latency="{}" nr_placed="-" nr_answered=0
+nr_rate="-" nr_seconds="-" nr_latency="{}" nr_paced="{}" nr_placed="-" nr_answered=0
 if [ "${BENCH_SKIP_NODE_RED:-0}" != 1 ]; then
   log "node-red: starting a fresh Ons stand-in"
   start_standins nodered-standins
@@ -273,49 +282,62 @@ if [ "${BENCH_SKIP_NODE_RED:-0}" != 1 ]; then
     grep -E '\[(error|warn)\]' "$work/node-red.log" >&2
   fi
   sleep 1
-  log "node-red: moving $N files into the watched folder"
-  node "$helpers" drop "$work/messages" "$work/stage" "$drop_dir" "$work/drop-times.tsv"
-  first_drop="$(head -1 "$work/drop-times.tsv" | cut -f2)"
-  last_report="$(now_ms)"
-  while :; do
-    nr_answered=0
-    [ -f "$results" ] && nr_answered="$(wc -l <"$results")"
-    [ "$nr_answered" -ge "$N" ] && break
-    now="$(now_ms)"
-    if [ $((now - first_drop)) -gt $((TIMEOUT * 1000)) ]; then
-      echo "node-red: timed out after ${TIMEOUT}s with $nr_answered of $N answered" >&2
-      break
-    fi
-    if [ $((now - last_report)) -ge 5000 ]; then
-      log "  $nr_answered answered"
-      last_report="$now"
-    fi
-    sleep 0.1
-  done
-  nr_latency="$(node "$helpers" nodered-latency "$work/drop-times.tsv" "$results")"
-  nr_rate="$(printf '%s' "$nr_latency" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).throughput_per_s))')"
-  nr_seconds="$(printf '%s' "$nr_latency" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).first_drop_to_last_answer_s.toFixed(2)))')"
+
+  # One round: move the files of DIR into the watched folder (RATE files/s, 0 = at once) and
+  # wait until the flow answered every one of them; prints the figures as JSON.
+  nodered_round() {
+    local name="$1" dir="$2" rate="$3" count="$4" answered first now last_report
+    node "$helpers" drop "$dir" "$work/stage" "$drop_dir" "$work/$name-times.tsv" "$rate"
+    first="$(head -1 "$work/$name-times.tsv" | cut -f2)"
+    last_report="$(now_ms)"
+    while :; do
+      answered=0
+      [ -f "$results" ] && answered="$(cut -f1 "$results" | grep -c "^$name" || true)"
+      [ "$answered" -ge "$count" ] && break
+      now="$(now_ms)"
+      if [ $((now - first)) -gt $((TIMEOUT * 1000)) ]; then
+        echo "node-red: timed out after ${TIMEOUT}s with $answered of $count answered" >&2
+        break
+      fi
+      if [ $((now - last_report)) -ge 10000 ]; then
+        log "  $answered answered"
+        last_report="$now"
+      fi
+      sleep 0.1
+    done
+    node "$helpers" nodered-latency "$work/$name-times.tsv" "$results"
+  }
+
+  log "node-red: moving $N files into the watched folder at once"
+  nr_latency="$(nodered_round m "$work/messages" 0 "$N")"
+  nr_answered="$(field "$nr_latency" answered)"
+  nr_rate="$(field "$nr_latency" throughput_per_s)"
+  nr_seconds="$(field "$nr_latency" first_drop_to_last_answer_s)"
+  if [ "$PACED_COUNT" -gt 0 ]; then
+    node "$helpers" make-messages fixtures/messages/medvri_lf.edi "$work/paced" "$PACED_COUNT" p
+    log "node-red: moving $PACED_COUNT more files in at $PACED_RATE files/s (latency below capacity)"
+    nr_paced="$(nodered_round p "$work/paced" "$PACED_RATE" "$PACED_COUNT")"
+  fi
   stop "$nr_pid"
   stop "$nr_standins_pid"
   nr_placed="$(placed_at_standin "$work/nodered-standins.err")"
 fi
 
 # --- summary ----------------------------------------------------------------------------------
-field() { # JSON, dotted path
-  printf '%s' "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v==null?undefined:v[k];console.log(v===undefined||v===null?"-":(typeof v==="object"?JSON.stringify(v):v))})' "$2"
-}
 summary="$work/summary.md"
 {
   echo "N = $N messages; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "| | ketenpost (ZorgMail stand-in -> Ons stand-in, durable) | Node-RED $( [ -f "$node_red_dir/node_modules/node-red/package.json" ] && node -p "require('$node_red_dir/node_modules/node-red/package.json').version" || echo 4) (drop folder -> Ons stand-in, not durable) |"
   echo "|---|---|---|"
-  echo "| done | $processed processed, $daemon_placed placed at the stand-in | $nr_answered answered ($(field "$nr_latency" statuses | tr -d '\n')), $nr_placed placed at the stand-in |"
+  echo "| done | $processed processed, $daemon_placed placed at the stand-in | $nr_answered answered ($(field "$nr_latency" statuses | tr -d '\n')), $nr_placed placed at the stand-in (both rounds) |"
   echo "| wall time | ${daemon_seconds} s (daemon start -> processed == N) | ${nr_seconds} s (first file dropped -> last answer) |"
   echo "| throughput | **$daemon_rate messages/s** ($(field "$daemon_latency" throughput_in_log_per_s)/s first receipt -> last placement in the log) | **$nr_rate files/s** |"
   echo "| latency p50 | $(field "$daemon_latency" latency.p50_ms) ms (received -> placed) | $(field "$nr_latency" latency_drop_to_answer.p50_ms) ms (dropped -> answered); $(field "$nr_latency" latency_seen_to_answer.p50_ms) ms (seen -> answered) |"
   echo "| latency p99 | $(field "$daemon_latency" latency.p99_ms) ms | $(field "$nr_latency" latency_drop_to_answer.p99_ms) ms; $(field "$nr_latency" latency_seen_to_answer.p99_ms) ms |"
   echo "| latency max | $(field "$daemon_latency" latency.max_ms) ms | $(field "$nr_latency" latency_drop_to_answer.max_ms) ms; $(field "$nr_latency" latency_seen_to_answer.max_ms) ms |"
+  echo
+  echo "Node-RED paced round: $(field "$nr_paced" answered) files moved in at $PACED_RATE files/s: dropped -> answered p50 $(field "$nr_paced" latency_drop_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_drop_to_answer.p99_ms) ms; seen -> answered p50 $(field "$nr_paced" latency_seen_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_seen_to_answer.p99_ms) ms"
 } >"$summary"
 echo
 cat "$summary"
@@ -327,4 +349,5 @@ mkdir -p "$bench_dir"
 cp "$summary" "$bench_dir/summary-$(date -u +%Y%m%dT%H%M%SZ).md"
 printf '%s\n' "$daemon_latency" >"$bench_dir/last-daemon.json"
 printf '%s\n' "$nr_latency" >"$bench_dir/last-node-red.json"
+printf '%s\n' "$nr_paced" >"$bench_dir/last-node-red-paced.json"
 cp "$work/metrics.txt" "$bench_dir/last-metrics.txt" 2>/dev/null || true

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Helpers for scripts/bench-daemon.sh (plain Node.js, no packages):
-//   make-messages SRC DIR N        N copies of SRC, each with its own interchange ref
-//   drop SRC_DIR STAGE DROP TIMES  moves every file of SRC_DIR into DROP (via STAGE on the
-//                                  same file system, so each appears at once), writing
-//                                  "name<TAB>ms" per file to TIMES
+//   make-messages SRC DIR N [PREFIX]  N copies of SRC, each with its own interchange ref
+//   drop SRC_DIR STAGE DROP TIMES [RATE]
+//                                  moves every file of SRC_DIR into DROP (via STAGE on the
+//                                  same file system, so each appears at once), all at once or
+//                                  RATE files per second, writing "name<TAB>ms" per file to TIMES
 //   daemon-latency EVENTS          pairs each message's MessageReceived (its receipt) with its
 //                                  DocumentPlaced from `ketenpost events` JSON lines
 //   nodered-latency TIMES RESULTS  pairs drop times with the flow's answered times
@@ -31,26 +32,32 @@ function stats(values) {
   };
 }
 
-function makeMessages(src, dir, n) {
+function makeMessages(src, dir, n, prefix) {
   const text = fs.readFileSync(src, 'latin1');
   if (!text.includes('IC1001')) throw new Error(`${src} has no IC1001 to replace`);
   fs.mkdirSync(dir, { recursive: true });
   const width = String(n).length;
   for (let i = 1; i <= n; i++) {
-    const ref = 'B' + String(i).padStart(width, '0');
-    fs.writeFileSync(path.join(dir, `m${String(i).padStart(width, '0')}.edi`),
+    const ref = prefix.toUpperCase() + String(i).padStart(width, '0');
+    fs.writeFileSync(path.join(dir, `${prefix}${String(i).padStart(width, '0')}.edi`),
       text.split('IC1001').join(ref), 'latin1');
   }
 }
 
-function drop(srcDir, stage, dropDir, timesFile) {
+async function drop(srcDir, stage, dropDir, timesFile, rate) {
   fs.mkdirSync(stage, { recursive: true });
   const names = fs.readdirSync(srcDir).filter((n) => n.endsWith('.edi')).sort();
   for (const name of names) fs.copyFileSync(path.join(srcDir, name), path.join(stage, name));
   const lines = [];
-  for (const name of names) {
-    fs.renameSync(path.join(stage, name), path.join(dropDir, name));
-    lines.push(`${name}\t${Date.now()}`);
+  const start = Date.now();
+  for (let i = 0; i < names.length; i++) {
+    if (rate > 0) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    fs.renameSync(path.join(stage, names[i]), path.join(dropDir, names[i]));
+    lines.push(`${names[i]}\t${Date.now()}`);
   }
   fs.writeFileSync(timesFile, lines.join('\n') + '\n');
 }
@@ -120,6 +127,7 @@ function noderedLatency(timesFile, resultsFile) {
   for (const line of fs.readFileSync(resultsFile, 'utf8').split('\n')) {
     if (!line) continue;
     const [name, seen, done, status] = line.split('\t');
+    if (!dropped.has(name)) continue;
     statuses[status] = (statuses[status] || 0) + 1;
     answered++;
     const t0 = dropped.get(name);
@@ -145,10 +153,13 @@ function noderedLatency(timesFile, resultsFile) {
 const [command, ...args] = process.argv.slice(2);
 switch (command) {
   case 'make-messages':
-    makeMessages(args[0], args[1], Number(args[2]));
+    makeMessages(args[0], args[1], Number(args[2]), args[3] || 'm');
     break;
   case 'drop':
-    drop(args[0], args[1], args[2], args[3]);
+    drop(args[0], args[1], args[2], args[3], Number(args[4] || 0)).catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
     break;
   case 'daemon-latency':
     console.log(JSON.stringify(daemonLatency(args[0])));
