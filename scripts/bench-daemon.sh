@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# End-to-end benchmark over loopback, in two parts on the same machine:
+#
+#  1. ketenpost: N MEDVRI letters wait in the ZorgMail stand-in's mailbox; `ketenpost run` pulls
+#     them (List, Retrieve, durable record, Delete), renders each letter to PDF and places it in
+#     the Ons stand-in (HTTPS, mutual TLS). Throughput = N / seconds from the daemon's start until
+#     GET /api/v1/counts says processed == N. Latency per message, from the event log after
+#     SIGTERM: MessageReceived's recorded_at (right after Retrieve, once the payload is durable)
+#     to DocumentPlaced's recorded_at (after the Ons answer, durable).
+#  2. Node-RED 4 (scripts/bench/node-red-flow.json): the same N files are moved into a watched
+#     folder; the flow reads each and POSTs it as a multipart document upload to a fresh Ons
+#     stand-in with mutual TLS. It renders nothing and records nothing before the POST.
+#     Throughput = N / seconds from the first file dropped to the last answer; latency per
+#     file = file moved into the folder -> POST answered (and: watch event seen -> answered).
+#     A second, paced round gives Node-RED's latency when it is not flooded.
+#
+# Usage: scripts/bench-daemon.sh [N]   (or BENCH_MESSAGES=N; default 5000)
+# Other settings: BENCH_WORKERS (daemon workers, default 32), BENCH_SKIP_NODE_RED=1,
+# BENCH_KEEP=1 (keep the temporary folder), BENCH_TIMEOUT (seconds per part, default 600),
+# BENCH_PACED_COUNT / BENCH_PACED_RATE (a second Node-RED round of 500 files moved in at
+# 25 files/s, for its latency below capacity; 0 files skips it).
+# Needs cargo and Node.js (installed with apt-get when missing and run as root); Node-RED is
+# installed with npm into target/bench/node-red on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+N="${1:-${BENCH_MESSAGES:-5000}}"
+WORKERS="${BENCH_WORKERS:-32}"
+TIMEOUT="${BENCH_TIMEOUT:-600}"
+PACED_COUNT="${BENCH_PACED_COUNT:-500}"
+PACED_RATE="${BENCH_PACED_RATE:-25}"
+BSN=999990019
+TOKEN="bench-token-$(date +%s)-$$"
+PASSWORD="bench-pw-$$"
+bench_dir="$root/target/bench"
+node_red_dir="$bench_dir/node-red"
+helpers="$root/scripts/bench/bench.js"
+
+case "$N" in '' | *[!0-9]*) echo "N must be a number, got $N" >&2; exit 2 ;; esac
+
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+now_ms() { date +%s%3N; }
+
+# --- what is needed -------------------------------------------------------------------------
+need_apt=()
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${need_apt[*]} with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "please install: ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is needed: install Rust with rustup (https://rustup.rs)" >&2
+  exit 1
+fi
+
+log "building release binaries"
+cargo build --release --locked --quiet -p ketenpost -p ketenpost-fixtures
+daemon_bin="$root/target/release/ketenpost"
+standins_bin="$root/target/release/ketenpost-standins"
+
+if [ "${BENCH_SKIP_NODE_RED:-0}" != 1 ] && [ ! -f "$node_red_dir/node_modules/node-red/red.js" ]; then
+  log "installing node-red 4 into $node_red_dir"
+  mkdir -p "$node_red_dir"
+  npm install --prefix "$node_red_dir" --no-audit --no-fund --loglevel=error node-red@4 >/dev/null
+fi
+
+# --- temporary folder, processes, clean-up --------------------------------------------------
+work="$(mktemp -d "${TMPDIR:-/tmp}/ketenpost-bench.XXXXXX")"
+declare -a pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then
+    log "kept $work"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+
+# Stops one process started here (SIGTERM) and waits for it.
+stop() {
+  local pid="$1" left=()
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || left+=("$p"); done
+  pids=("${left[@]+"${left[@]}"}")
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# Waits until FILE contains PATTERN (grep -E), or fails after SECONDS.
+wait_for_line() {
+  local file="$1" pattern="$2" seconds="$3" pid="$4" i=0
+  until grep -qE "$pattern" "$file" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "process $pid ended before printing $pattern; its output:" >&2
+      cat "$file" >&2
+      return 1
+    fi
+    i=$((i + 1))
+    if [ "$i" -gt $((seconds * 10)) ]; then
+      echo "timed out waiting for $pattern in $file" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+field() { # JSON, dotted path
+  printf '%s' "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v==null?undefined:v[k];console.log(v===undefined||v===null?"-":(typeof v==="object"?JSON.stringify(v):v))})' "$2"
+}
+
+value_of() { grep -m1 "^$1=" "$2" | cut -d= -f2-; }
+
+# Starts the stand-ins; NAME.out gets their KEY=value lines. Extra arguments are passed on.
+started_pid=""
+start_standins() {
+  local name="$1"
+  shift
+  KETENPOST_STANDINS_PASSWORD="$PASSWORD" "$standins_bin" --cert-dir "$work/$name-certs" \
+    --client "$BSN,Jan,Wolf,1988-06-21" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  started_pid=$!
+  pids+=("$started_pid")
+  wait_for_line "$work/$name.out" '^READY=1' 120 "$started_pid"
+}
+
+# "documents placed" from the stand-ins' closing line on stderr.
+placed_at_standin() {
+  grep -oE '[0-9]+ documents placed' "$1" | grep -oE '^[0-9]+' || echo "?"
+}
+
+log "writing $N message files (MEDVRI letter, BSN $BSN, each with its own interchange ref)"
+node "$helpers" make-messages fixtures/messages/medvri_lf.edi "$work/messages" "$N"
+
+# --- 1. ketenpost -----------------------------------------------------------------------------
+log "ketenpost: seeding $N messages into the ZorgMail stand-in"
+message_args=()
+for f in "$work"/messages/*.edi; do message_args+=(--message "$f"); done
+start_standins daemon-standins --account 500098765 --sender 500012345 "${message_args[@]}"
+standins_pid="$started_pid"
+out="$work/daemon-standins.out"
+seeded="$(grep -c '^ZORGMAIL_MESSAGE=' "$out")"
+[ "$seeded" = "$N" ] || { echo "the mailbox holds $seeded messages, not $N" >&2; exit 1; }
+
+api_port="$(free_port)"
+config="$work/ketenpost.toml"
+cat >"$config" <<EOF
+data_dir = "$work/daemon-data"
+workers = $WORKERS
+[api]
+listen = "127.0.0.1:$api_port"
+token = "$TOKEN"
+[[mailboxes]]
+name = "bench"
+kind = "zorgmail"
+endpoint = "$(value_of ZORGMAIL_URL "$out")"
+account_id = "$(value_of ZORGMAIL_ACCOUNT "$out")"
+username = "$(value_of ZORGMAIL_USERNAME "$out")"
+password = "$PASSWORD"
+poll_interval = "100ms"
+route = "ons"
+[record_systems.ons]
+kind = "nedap_ons"
+base_url = "$(value_of ONS_URL "$out")"
+client_cert = "$(value_of ONS_CLIENT_CERT "$out")"
+client_key = "$(value_of ONS_CLIENT_KEY "$out")"
+ca_cert = "$(value_of ONS_CA_CERT "$out")"
+employee_object_id = "4711"
+user_name = "Ketenverkeer"
+active_identity = "ketenpost"
+timeout = "10s"
+[routes.ons]
+record_system = "ons"
+medvri_pdf_senders = ["500012345"]
+place_incoming_pdf = true
+retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }
+[routes.ons.types.MEDVRI]
+labels = ["brief"]
+actions = ["SOG", "Secretariaat"]
+right_selection = "Group"
+expertise_groups = ["12"]
+[routes.ons.types.MEDLAB]
+labels = ["labuitslag"]
+actions = ["SOG"]
+right_selection = "Group"
+expertise_groups = ["12"]
+EOF
+
+counts() {
+  curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$api_port/api/v1/counts" 2>/dev/null || true
+}
+count_of() { # counts JSON, category
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const c=JSON.parse(s).counts||{};console.log(c[process.argv[1]]||0)}catch(e){console.log(0)}})' "$1"
+}
+
+log "ketenpost: starting the daemon ($WORKERS workers)"
+daemon_start="$(now_ms)"
+RUST_LOG=warn "$daemon_bin" run --config "$config" >"$work/daemon.out" 2>"$work/daemon.log" &
+daemon_pid=$!
+pids+=("$daemon_pid")
+processed=0
+last_report="$daemon_start"
+while :; do
+  json="$(counts)"
+  now="$(now_ms)"
+  if [ -n "$json" ]; then
+    processed="$(printf '%s' "$json" | count_of processed)"
+    [ "$processed" -ge "$N" ] && break
+  fi
+  if ! kill -0 "$daemon_pid" 2>/dev/null; then
+    echo "the daemon ended early:" >&2
+    tail -20 "$work/daemon.log" >&2
+    exit 1
+  fi
+  if [ $((now - daemon_start)) -gt $((TIMEOUT * 1000)) ]; then
+    echo "timed out after ${TIMEOUT}s with $processed of $N processed; counts: $json" >&2
+    break
+  fi
+  if [ $((now - last_report)) -ge 5000 ]; then
+    log "  $processed processed"
+    last_report="$now"
+  fi
+  sleep 0.1
+done
+daemon_end="$(now_ms)"
+daemon_seconds="$(node -e 'console.log(((process.argv[2]-process.argv[1])/1000).toFixed(2))' "$daemon_start" "$daemon_end")"
+daemon_rate="$(node -e 'console.log(Math.round(process.argv[1]/process.argv[2]))' "$processed" "$daemon_seconds")"
+final_counts="$(counts)"
+curl -sf "http://127.0.0.1:$api_port/metrics" >"$work/metrics.txt" || true
+log "ketenpost: $processed processed in ${daemon_seconds}s; stopping (SIGTERM)"
+stop "$daemon_pid"
+"$daemon_bin" events --data "$work/daemon-data" >"$work/events.jsonl"
+daemon_latency="$(node "$helpers" daemon-latency "$work/events.jsonl")"
+stop "$standins_pid"
+daemon_placed="$(placed_at_standin "$work/daemon-standins.err")"
+metrics_count="$(grep -m1 '^ketenpost_delivery_latency_seconds_count' "$work/metrics.txt" | awk '{print $2}' || true)"
+
+# --- 2. Node-RED ------------------------------------------------------------------------------
+nr_rate="-" nr_seconds="-" nr_latency="{}" nr_paced="{}" nr_placed="-" nr_answered=0
+if [ "${BENCH_SKIP_NODE_RED:-0}" != 1 ]; then
+  log "node-red: starting a fresh Ons stand-in"
+  start_standins nodered-standins
+  nr_standins_pid="$started_pid"
+  out="$work/nodered-standins.out"
+  user_dir="$work/node-red-user"
+  drop_dir="$work/drop"
+  results="$work/node-red-results.tsv"
+  mkdir -p "$user_dir" "$drop_dir"
+  cp scripts/bench/node-red-flow.json "$user_dir/flows.json"
+  nr_port="$(free_port)"
+  log "node-red: starting $(node -p "require('$node_red_dir/node_modules/node-red/package.json').version") on 127.0.0.1:$nr_port"
+  BENCH_DROP_DIR="$drop_dir" BENCH_RESULTS="$results" \
+    ONS_URL="$(value_of ONS_URL "$out")" \
+    ONS_CLIENT_ID="$(grep -m1 "^ONS_CLIENT=.* $BSN\$" "$out" | cut -d= -f2 | cut -d' ' -f1)" \
+    ONS_CLIENT_CERT="$(value_of ONS_CLIENT_CERT "$out")" \
+    ONS_CLIENT_KEY="$(value_of ONS_CLIENT_KEY "$out")" \
+    ONS_CA_CERT="$(value_of ONS_CA_CERT "$out")" \
+    NODE_RED_PORT="$nr_port" NODE_RED_FLOW_FILE="$user_dir/flows.json" \
+    node "$node_red_dir/node_modules/node-red/red.js" --userDir "$user_dir" \
+    --settings "$root/scripts/bench/node-red-settings.js" --port "$nr_port" \
+    >"$work/node-red.log" 2>&1 &
+  nr_pid=$!
+  pids+=("$nr_pid")
+  wait_for_line "$work/node-red.log" 'Started flows' 120 "$nr_pid"
+  if grep -qE '\[(error|warn)\]' "$work/node-red.log"; then
+    grep -E '\[(error|warn)\]' "$work/node-red.log" >&2
+  fi
+  sleep 1
+
+  # One round: move the files of DIR into the watched folder (RATE files/s, 0 = at once) and
+  # wait until the flow answered every one of them; prints the figures as JSON.
+  nodered_round() {
+    local name="$1" dir="$2" rate="$3" count="$4" answered first now last_report
+    node "$helpers" drop "$dir" "$work/stage" "$drop_dir" "$work/$name-times.tsv" "$rate"
+    first="$(head -1 "$work/$name-times.tsv" | cut -f2)"
+    last_report="$(now_ms)"
+    while :; do
+      answered=0
+      [ -f "$results" ] && answered="$(cut -f1 "$results" | grep -c "^$name" || true)"
+      [ "$answered" -ge "$count" ] && break
+      now="$(now_ms)"
+      if [ $((now - first)) -gt $((TIMEOUT * 1000)) ]; then
+        echo "node-red: timed out after ${TIMEOUT}s with $answered of $count answered" >&2
+        break
+      fi
+      if [ $((now - last_report)) -ge 10000 ]; then
+        log "  $answered answered"
+        last_report="$now"
+      fi
+      sleep 0.1
+    done
+    node "$helpers" nodered-latency "$work/$name-times.tsv" "$results"
+  }
+
+  log "node-red: moving $N files into the watched folder at once"
+  nr_latency="$(nodered_round m "$work/messages" 0 "$N")"
+  nr_answered="$(field "$nr_latency" answered)"
+  nr_rate="$(field "$nr_latency" throughput_per_s)"
+  nr_seconds="$(field "$nr_latency" first_drop_to_last_answer_s)"
+  if [ "$PACED_COUNT" -gt 0 ]; then
+    node "$helpers" make-messages fixtures/messages/medvri_lf.edi "$work/paced" "$PACED_COUNT" p
+    log "node-red: moving $PACED_COUNT more files in at $PACED_RATE files/s (latency below capacity)"
+    nr_paced="$(nodered_round p "$work/paced" "$PACED_RATE" "$PACED_COUNT")"
+  fi
+  stop "$nr_pid"
+  stop "$nr_standins_pid"
+  nr_placed="$(placed_at_standin "$work/nodered-standins.err")"
+fi
+
+# --- summary ----------------------------------------------------------------------------------
+summary="$work/summary.md"
+{
+  echo "N = $N messages; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "| | ketenpost (ZorgMail stand-in -> Ons stand-in, durable) | Node-RED $( [ -f "$node_red_dir/node_modules/node-red/package.json" ] && node -p "require('$node_red_dir/node_modules/node-red/package.json').version" || echo 4) (drop folder -> Ons stand-in, not durable) |"
+  echo "|---|---|---|"
+  echo "| done | $processed processed, $daemon_placed placed at the stand-in | $nr_answered answered ($(field "$nr_latency" statuses | tr -d '\n')), $nr_placed placed at the stand-in (both rounds) |"
+  echo "| wall time | ${daemon_seconds} s (daemon start -> processed == N) | ${nr_seconds} s (first file dropped -> last answer) |"
+  echo "| throughput | **$daemon_rate messages/s** ($(field "$daemon_latency" throughput_in_log_per_s)/s first receipt -> last placement in the log) | **$nr_rate files/s** |"
+  echo "| latency p50 | $(field "$daemon_latency" latency.p50_ms) ms (received -> placed) | $(field "$nr_latency" latency_drop_to_answer.p50_ms) ms (dropped -> answered); $(field "$nr_latency" latency_seen_to_answer.p50_ms) ms (seen -> answered) |"
+  echo "| latency p99 | $(field "$daemon_latency" latency.p99_ms) ms | $(field "$nr_latency" latency_drop_to_answer.p99_ms) ms; $(field "$nr_latency" latency_seen_to_answer.p99_ms) ms |"
+  echo "| latency max | $(field "$daemon_latency" latency.max_ms) ms | $(field "$nr_latency" latency_drop_to_answer.max_ms) ms; $(field "$nr_latency" latency_seen_to_answer.max_ms) ms |"
+  echo
+  echo "Node-RED paced round: $(field "$nr_paced" answered) files moved in at $PACED_RATE files/s: dropped -> answered p50 $(field "$nr_paced" latency_drop_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_drop_to_answer.p99_ms) ms; seen -> answered p50 $(field "$nr_paced" latency_seen_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_seen_to_answer.p99_ms) ms"
+} >"$summary"
+echo
+cat "$summary"
+echo
+echo "ketenpost event log: $(field "$daemon_latency" events | tr -d '\n')"
+echo "ketenpost metrics: delivery latency observations $metrics_count; final counts $(printf '%s' "$final_counts" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.stringify(JSON.parse(s).counts))}catch(e){console.log("-")}})')"
+grep -E '^ketenpost_log_append_seconds_(sum|count)' "$work/metrics.txt" || true
+mkdir -p "$bench_dir"
+cp "$summary" "$bench_dir/summary-$(date -u +%Y%m%dT%H%M%SZ).md"
+printf '%s\n' "$daemon_latency" >"$bench_dir/last-daemon.json"
+printf '%s\n' "$nr_latency" >"$bench_dir/last-node-red.json"
+printf '%s\n' "$nr_paced" >"$bench_dir/last-node-red-paced.json"
+cp "$work/metrics.txt" "$bench_dir/last-metrics.txt" 2>/dev/null || true
