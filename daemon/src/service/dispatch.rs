@@ -3,6 +3,7 @@
 //! work in hand finishes.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,19 +16,39 @@ use super::worker::{work, Done};
 
 /// Where work is handed in.
 #[derive(Clone)]
-pub struct WorkQueue(mpsc::UnboundedSender<StreamId>);
+pub struct WorkQueue {
+    sender: mpsc::UnboundedSender<StreamId>,
+    /// Messages handed in and not finished (approximate: waiting plus running).
+    load: Arc<AtomicUsize>,
+}
 
 impl WorkQueue {
     /// Asks for a message to be worked on.
     pub fn push(&self, message: StreamId) {
-        let _ = self.0.send(message);
+        self.load.fetch_add(1, Ordering::Relaxed);
+        let _ = self.sender.send(message);
+    }
+
+    /// Waits while more than `limit` messages are waiting or being worked on, so a mailbox
+    /// takes in no more than the workers can place: the rest waits in the mailbox, where
+    /// nothing is at risk, instead of in memory.
+    pub async fn wait_below(&self, limit: usize, stop: &watch::Receiver<bool>) {
+        while self.load.load(Ordering::Relaxed) > limit && !*stop.borrow() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }
 
 /// A new queue and the receiving end for [`run`].
 pub fn queue() -> (WorkQueue, mpsc::UnboundedReceiver<StreamId>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (WorkQueue(tx), rx)
+    let (sender, rx) = mpsc::unbounded_channel();
+    (
+        WorkQueue {
+            sender,
+            load: Arc::new(AtomicUsize::new(0)),
+        },
+        rx,
+    )
 }
 
 /// Runs the queue until `stop` turns true, then lets the work in hand finish.
@@ -48,6 +69,7 @@ pub async fn run(
                 break;
             };
             if !active.insert(message.clone()) {
+                queue.load.fetch_sub(1, Ordering::Relaxed);
                 again.insert(message);
                 continue;
             }
@@ -72,8 +94,10 @@ pub async fn run(
             }
             Some(finished) = running.join_next(), if !running.is_empty() => {
                 if let Ok((message, done)) = finished {
+                    queue.load.fetch_sub(1, Ordering::Relaxed);
                     active.remove(&message);
                     if again.remove(&message) {
+                        queue.load.fetch_add(1, Ordering::Relaxed);
                         waiting.push_back(message);
                     } else if let Done::RetryAt(at) = done {
                         later(queue.clone(), message, at);
@@ -82,6 +106,8 @@ pub async fn run(
             }
             Some(message) = incoming.recv() => {
                 if active.contains(&message) {
+                    // Folded into the run under way: it runs once more after it.
+                    queue.load.fetch_sub(1, Ordering::Relaxed);
                     again.insert(message);
                 } else {
                     waiting.push_back(message);

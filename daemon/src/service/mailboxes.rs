@@ -105,6 +105,7 @@ async fn poll_zorgmail(
     let ids = client.list().await.map_err(|e| e.to_string())?;
     let mut received = 0;
     for chunk in ids.chunks(BATCH) {
+        queue.wait_below(backlog(shared), stop).await;
         if *stop.borrow() {
             break;
         }
@@ -181,6 +182,7 @@ async fn poll_folder(
     let done = folder.join("done");
     let mut received = 0;
     for chunk in files.chunks(BATCH) {
+        queue.wait_below(backlog(shared), stop).await;
         if *stop.borrow() {
             break;
         }
@@ -208,6 +210,11 @@ async fn poll_folder(
         }
     }
     Ok(received)
+}
+
+/// How many messages may wait for a worker before a mailbox stops taking more in.
+fn backlog(shared: &Shared) -> usize {
+    shared.settings.workers.max(BATCH)
 }
 
 /// Whether the mailbox's route places incoming PDF payloads.
