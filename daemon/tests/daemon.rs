@@ -309,6 +309,54 @@ async fn an_upload_whose_answer_was_lost_is_found_by_reading_back_and_not_placed
     running.stop().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems() {
+    let h = Harness::start("redeliver", 0, 2).await;
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    // The first Delete "succeeds" but the message stays: the next List shows it again.
+    h.zorgmail.faults().redeliver_next_deletes(1);
+    let id = h
+        .zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
+    let running = service::start(config::load(Some(&h.config)).unwrap())
+        .await
+        .unwrap();
+    let address = running.api_address.to_string();
+    wait_until("deleted twice", Duration::from_secs(20), || async {
+        h.zorgmail.deleted_ids().len() >= 2 && h.zorgmail.remaining().is_empty()
+    })
+    .await;
+    wait_until("processed", Duration::from_secs(20), || async {
+        counts(&address).await["processed"] == 1
+    })
+    .await;
+    assert_eq!(
+        h.zorgmail.retrieve_count(),
+        1,
+        "a recorded id is not retrieved again"
+    );
+    assert_eq!(h.zorgmail.deleted_ids(), [id.clone(), id]);
+    assert_eq!(h.ons.documents().len(), 1);
+    let (_, body) = get(&address, "/api/v1/counts").await;
+    assert_eq!(body["mailboxes"]["lab-noordwest"]["received"], 1, "{body}");
+
+    // A SOAP fault is the mailbox's problem, shown until a poll succeeds again.
+    h.zorgmail.faults().soap_fault_next(3);
+    wait_until("the fault is visible", Duration::from_secs(10), || async {
+        let (_, body) = get(&address, "/api/v1/counts").await;
+        body["mailboxes"]["lab-noordwest"]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("fault"))
+    })
+    .await;
+    wait_until("the mailbox recovers", Duration::from_secs(10), || async {
+        let (_, body) = get(&address, "/api/v1/counts").await;
+        body["mailboxes"]["lab-noordwest"]["problem"].is_null()
+    })
+    .await;
+    running.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_type_without_visibility_is_a_configuration_error_naming_the_key() {
     let h = Harness::start("novisibility", 0, 2).await;

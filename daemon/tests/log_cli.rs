@@ -168,3 +168,33 @@ fn list_pages_newest_first_and_replay_keeps_the_counts() {
     );
     assert_eq!(json(&data, &["status", "--json"]), before);
 }
+
+#[test]
+fn resend_without_a_daemon_records_the_request_and_refuses_what_it_must() {
+    let data = data_dir("resend");
+    let printed = stdout(&run(&data, &["import", &fixture("medvri_bsn_missing.edi")]));
+    let id = printed.split_whitespace().nth(1).unwrap().to_owned();
+    assert_eq!(json(&data, &["status", "--json"])["missing_bsn"], 1);
+    let resent = stdout(&run(&data, &["resend", &id]));
+    assert_eq!(resent.trim(), format!("resend {id}"));
+    // The request is in the log and the message is back in flight until a daemon runs it.
+    assert_eq!(json(&data, &["status", "--json"])["in_flight"], 1);
+    let shown = json(&data, &["show", &id, "--json"]);
+    let types: Vec<&str> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.last(), Some(&"ResendRequested"));
+    // A second resend while it is in flight, and an unknown id, are refused (exit 2).
+    for wrong in [id.as_str(), "message-00000000-0000-0000-0000-000000000000"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+            .args(["resend", wrong, "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains(wrong));
+    }
+}
