@@ -419,3 +419,25 @@ fn a_receipt_without_messages_is_reported_as_unprocessed() {
     assert_eq!(open_receipts.len(), 1);
     assert_eq!(open_receipts[0].stream, receipt);
 }
+
+#[test]
+fn a_store_in_the_old_format_is_refused_clearly() {
+    let dir = folder("old-format");
+    {
+        let db = sled::open(dir.join("log")).unwrap();
+        db.open_tree("event_ids").unwrap();
+        db.open_tree("log")
+            .unwrap()
+            .insert(0u64.to_be_bytes(), &b"{}"[..])
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let error = SledEventLog::open(&LogOptions::new(&dir))
+        .err()
+        .expect("an old store must be refused")
+        .to_string();
+    assert!(
+        error.contains("log format 1, this version reads format 2"),
+        "{error}"
+    );
+}
