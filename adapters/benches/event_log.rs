@@ -216,6 +216,18 @@ fn main() {
         replay_only(Path::new(&args[i + 1]));
         return;
     }
+    // For profiling: `--make-log DIR` writes the replay log into DIR and keeps it.
+    if let Some(i) = args.iter().position(|a| a == "--make-log") {
+        let dir = Path::new(&args[i + 1]);
+        let log = open(dir);
+        let mut position = 0u64;
+        while position < 1_000_000 {
+            let appends = batch(1000);
+            position += appends.iter().map(|a| a.events.len() as u64).sum::<u64>();
+            log.append(appends).unwrap();
+        }
+        return;
+    }
     // `cargo bench` passes `--bench`; anything else is ignored.
     let total: u64 = std::env::var("KETENPOST_BENCH_EVENTS")
         .ok()

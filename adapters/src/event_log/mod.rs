@@ -5,10 +5,12 @@
 mod chunk;
 mod codec;
 mod durability;
+mod fold;
 mod format;
 mod head_marker;
 mod index;
 mod key_file;
+mod pages;
 mod payloads;
 mod projector;
 mod sled_log;

@@ -70,6 +70,8 @@ pub struct SledEventLog {
     db: sled::Db,
     head: Arc<Head>,
     index: Arc<RwLock<LogIndex>>,
+    /// Held while the projections are brought up to date, one update at a time.
+    pub(crate) projecting: Mutex<()>,
     requests: Mutex<Option<SyncSender<Request>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     payloads: SledPayloadStore,
@@ -149,6 +151,7 @@ impl SledEventLog {
             db,
             head,
             index,
+            projecting: Mutex::new(()),
             requests: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(handle)),
             payloads,
@@ -210,6 +213,64 @@ fn storage(e: sled::Error) -> ReadError {
     ReadError::Storage(e.to_string())
 }
 
+impl SledEventLog {
+    /// Decodes the events from position `from` up to `to` (exclusive) in order, giving each
+    /// to `each`; stops early at the end of the log. Returns the position it reached.
+    ///
+    /// # Errors
+    /// A gap, a damaged entry, a storage failure, or what `each` returns.
+    pub(crate) fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        mut each: impl FnMut(RecordedEvent) -> Result<(), ReadError>,
+    ) -> Result<u64, ReadError> {
+        if to <= from {
+            return Ok(from);
+        }
+        // The chunk holding `from` starts at or before it.
+        let start = self
+            .trees
+            .log
+            .range(..=from.to_be_bytes())
+            .next_back()
+            .transpose()
+            .map_err(storage)?
+            .map_or(Ok(from), |(key, _)| position_of_key(&key))?;
+        let mut expected = from;
+        for entry in self.trees.log.range(start.to_be_bytes()..) {
+            let (key, value) = entry.map_err(storage)?;
+            let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
+            if chunk.end() <= expected {
+                continue;
+            }
+            if chunk.first > expected {
+                return Err(ReadError::Damaged {
+                    position: expected,
+                    detail: format!("missing; the next entry is at {}", chunk.first),
+                });
+            }
+            for record in chunk.records_from(expected) {
+                if expected >= to {
+                    return Ok(expected);
+                }
+                let (position, bytes) = record?;
+                each(super::codec::decode(
+                    position,
+                    bytes,
+                    chunk.recorded_at_ms,
+                    chunk.code_version,
+                )?)?;
+                expected = position + 1;
+            }
+            if expected >= to {
+                break;
+            }
+        }
+        Ok(expected)
+    }
+}
+
 impl EventLog for SledEventLog {
     fn append(&self, appends: Vec<StreamAppend>) -> Result<Appended, AppendError> {
         let (reply, answer) = sync_channel(1);
@@ -229,40 +290,15 @@ impl EventLog for SledEventLog {
 
     fn read_all(&self, from: u64, max: usize) -> Result<Vec<RecordedEvent>, ReadError> {
         // Only what was acknowledged: a commit being synced is not there yet.
-        let max = usize::try_from(self.next_position().saturating_sub(from))
-            .map_or(max, |left| left.min(max));
-        let mut events = Vec::with_capacity(max.min(4096));
-        if max == 0 {
-            return Ok(events);
-        }
-        // The chunk holding `from` starts at or before it.
-        let start = self
-            .trees
-            .log
-            .range(..=from.to_be_bytes())
-            .next_back()
-            .transpose()
-            .map_err(storage)?
-            .map_or(Ok(from), |(key, _)| position_of_key(&key))?;
-        for entry in self.trees.log.range(start.to_be_bytes()..) {
-            let (key, value) = entry.map_err(storage)?;
-            let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
-            if chunk.end() <= from {
-                // `from` is past the end of the log.
-                break;
-            }
-            let expected = from + events.len() as u64;
-            if chunk.first > expected {
-                return Err(ReadError::Damaged {
-                    position: expected,
-                    detail: format!("missing; the next entry is at {}", chunk.first),
-                });
-            }
-            chunk.decode_into(expected, max, &mut events)?;
-            if events.len() >= max {
-                break;
-            }
-        }
+        let to = self
+            .next_position()
+            .min(from.saturating_add(u64::try_from(max).unwrap_or(u64::MAX)));
+        let mut events =
+            Vec::with_capacity(usize::try_from(to.saturating_sub(from)).map_or(0, |n| n.min(4096)));
+        self.scan(from, to, |event| {
+            events.push(event);
+            Ok(())
+        })?;
         Ok(events)
     }
 

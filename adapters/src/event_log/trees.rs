@@ -1,6 +1,4 @@
-//! The sled trees of a data folder and how their keys are made.
-
-use ketenpost_domain::events::StreamId;
+//! The sled trees of a data folder.
 
 /// Every tree ketenpost keeps.
 #[derive(Clone)]
@@ -11,16 +9,8 @@ pub(crate) struct Trees {
     pub meta: sled::Tree,
     /// Digest -> encrypted payload.
     pub payloads: sled::Tree,
-    /// Message stream -> summary (JSON).
-    pub messages: sled::Tree,
-    /// Receipt stream -> summary (JSON).
-    pub receipts: sled::Tree,
-    /// State code, !position (u64 big-endian), stream -> (): the lists, newest first.
-    pub by_state: sled::Tree,
-    /// State code -> count (i64 big-endian).
-    pub counts: sled::Tree,
-    /// Projection name -> next position (u64 big-endian).
-    pub checkpoints: sled::Tree,
+    /// The projections and their checkpoint (keys in `pages.rs`).
+    pub projections: sled::Tree,
 }
 
 impl Trees {
@@ -29,20 +19,7 @@ impl Trees {
             log: db.open_tree("log")?,
             meta: db.open_tree("meta")?,
             payloads: db.open_tree("payloads")?,
-            messages: db.open_tree("proj_messages")?,
-            receipts: db.open_tree("proj_receipts")?,
-            by_state: db.open_tree("proj_by_state")?,
-            counts: db.open_tree("proj_counts")?,
-            checkpoints: db.open_tree("proj_checkpoints")?,
+            projections: db.open_tree("projections")?,
         })
     }
-}
-
-/// The key of a message in `by_state`: newest (highest position) first.
-pub(crate) fn state_key(code: u8, position: u64, stream: &StreamId) -> Vec<u8> {
-    let mut key = Vec::with_capacity(9 + stream.as_str().len());
-    key.push(code);
-    key.extend_from_slice(&(u64::MAX - position).to_be_bytes());
-    key.extend_from_slice(stream.as_str().as_bytes());
-    key
 }
