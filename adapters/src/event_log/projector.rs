@@ -58,7 +58,7 @@ impl SledEventLog {
                 return Ok(applied);
             }
             let mut fold = Fold::new(self, from);
-            let reached = self.scan(from, to, |event| fold.apply(&event))?;
+            let reached = self.scan(from, to, |event| fold.apply(event))?;
             if reached != to {
                 return Err(ReadError::Damaged {
                     position: reached,
