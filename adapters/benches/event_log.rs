@@ -216,6 +216,29 @@ fn main() {
         replay_only(Path::new(&args[i + 1]));
         return;
     }
+    // `--latency-only`: the single-append latency alone (to compare builds back to back).
+    if args.iter().any(|a| a == "--latency-only") {
+        let dir = folder("latency-only");
+        let log = open(&dir);
+        log.append(batch(1)).unwrap();
+        let mut samples: Vec<Duration> = (0..1000)
+            .map(|_| {
+                let appends = batch(1);
+                let started = Instant::now();
+                log.append(appends).unwrap();
+                started.elapsed()
+            })
+            .collect();
+        drop(log);
+        let _ = std::fs::remove_dir_all(&dir);
+        samples.sort();
+        println!(
+            "p50 {:?} p99 {:?}",
+            percentile(&samples, 0.5),
+            percentile(&samples, 0.99)
+        );
+        return;
+    }
     // For profiling: `--make-log DIR` writes the replay log into DIR and keeps it.
     if let Some(i) = args.iter().position(|a| a == "--make-log") {
         let dir = Path::new(&args[i + 1]);
