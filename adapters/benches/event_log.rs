@@ -239,6 +239,23 @@ fn main() {
         );
         return;
     }
+    // `--index-only DIR`: how long the first read of one stream takes (it builds the index in
+    // memory) and the peak RSS after it.
+    if let Some(i) = args.iter().position(|a| a == "--index-only") {
+        let log = open(Path::new(&args[i + 1]));
+        let stream = log.read_all(0, 1).unwrap()[0].stream.clone();
+        let before = vm_hwm_kib();
+        let started = Instant::now();
+        let events = log.read_stream(&stream).unwrap();
+        println!(
+            "index built in {:.2} s ({} events in the stream); VmHWM {} MB before, {} MB after",
+            started.elapsed().as_secs_f64(),
+            events.len(),
+            before / 1024,
+            vm_hwm_kib() / 1024
+        );
+        return;
+    }
     // For profiling: `--make-log DIR` writes the replay log into DIR and keeps it.
     if let Some(i) = args.iter().position(|a| a == "--make-log") {
         let dir = Path::new(&args[i + 1]);
