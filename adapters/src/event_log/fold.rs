@@ -4,7 +4,7 @@
 //! derived from its stream when asked for (`projector.rs`).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use ketenpost_domain::events::{Event, RecordedEvent, StreamId, StreamKind};
 use ketenpost_domain::ports::{EventLog, ReadError};
@@ -12,6 +12,7 @@ use ketenpost_domain::projections::{
     apply_to_receipt, apply_to_state, count_changes, ReceiptSummary, State,
 };
 
+use super::hashing::WordHasher;
 use super::pages::{self, Entry, PAGE_ENTRIES};
 use super::sled_log::SledEventLog;
 
@@ -20,46 +21,6 @@ type Place = Option<(State, u64)>;
 
 /// Maps keyed by stream id, hashed quickly: the keys come from the log, not from outside.
 type StreamMap<V> = HashMap<StreamId, V, BuildHasherDefault<WordHasher>>;
-
-/// A multiply-rotate hash over 8-byte words (the one rustc uses internally); a window hashes
-/// every stream id of up to a million events, where SipHash showed in profiles.
-#[derive(Default)]
-pub(crate) struct WordHasher(u64);
-
-impl WordHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut array = [0u8; 8];
-            array.copy_from_slice(word);
-            self.add(u64::from_le_bytes(array));
-        }
-        let mut tail = [0u8; 8];
-        let rest = words.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(tail) ^ rest.len() as u64);
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// The changes of one window, in memory.
 pub(crate) struct Fold<'l> {

@@ -7,6 +7,7 @@ mod codec;
 mod durability;
 mod fold;
 mod format;
+mod hashing;
 mod head_marker;
 mod index;
 mod key_file;
