@@ -216,6 +216,58 @@ fn main() {
         replay_only(Path::new(&args[i + 1]));
         return;
     }
+    // `--latency-only`: the single-append latency alone (to compare builds back to back).
+    if args.iter().any(|a| a == "--latency-only") {
+        let dir = folder("latency-only");
+        let log = open(&dir);
+        log.append(batch(1)).unwrap();
+        let mut samples: Vec<Duration> = (0..1000)
+            .map(|_| {
+                let appends = batch(1);
+                let started = Instant::now();
+                log.append(appends).unwrap();
+                started.elapsed()
+            })
+            .collect();
+        drop(log);
+        let _ = std::fs::remove_dir_all(&dir);
+        samples.sort();
+        println!(
+            "p50 {:?} p99 {:?}",
+            percentile(&samples, 0.5),
+            percentile(&samples, 0.99)
+        );
+        return;
+    }
+    // `--index-only DIR`: how long the first read of one stream takes (it builds the index in
+    // memory) and the peak RSS after it.
+    if let Some(i) = args.iter().position(|a| a == "--index-only") {
+        let log = open(Path::new(&args[i + 1]));
+        let stream = log.read_all(0, 1).unwrap()[0].stream.clone();
+        let before = vm_hwm_kib();
+        let started = Instant::now();
+        let events = log.read_stream(&stream).unwrap();
+        println!(
+            "index built in {:.2} s ({} events in the stream); VmHWM {} MB before, {} MB after",
+            started.elapsed().as_secs_f64(),
+            events.len(),
+            before / 1024,
+            vm_hwm_kib() / 1024
+        );
+        return;
+    }
+    // For profiling: `--make-log DIR` writes the replay log into DIR and keeps it.
+    if let Some(i) = args.iter().position(|a| a == "--make-log") {
+        let dir = Path::new(&args[i + 1]);
+        let log = open(dir);
+        let mut position = 0u64;
+        while position < 1_000_000 {
+            let appends = batch(1000);
+            position += appends.iter().map(|a| a.events.len() as u64).sum::<u64>();
+            log.append(appends).unwrap();
+        }
+        return;
+    }
     // `cargo bench` passes `--bench`; anything else is ignored.
     let total: u64 = std::env::var("KETENPOST_BENCH_EVENTS")
         .ok()
@@ -251,6 +303,10 @@ fn main() {
         format!("{rate:.0} ev/s"),
         "diagnostic",
     );
+
+    // The diagnostic above left its writes unsynced; let the system write them back first, so
+    // that the latency below measures this log's syncs and not that writeback.
+    let _ = Command::new("sync").status();
 
     // Latency of one durable single-event append, sequential.
     let dir = folder("latency");

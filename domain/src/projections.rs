@@ -201,6 +201,24 @@ pub fn apply_to_message(
     }
 }
 
+/// Where a message is after `event`: its state and the position at which it entered it (the
+/// same as `state` and `state_position` of [`apply_to_message`], without the rest of the
+/// summary, for the lists and counts).
+pub fn apply_to_state(
+    current: Option<(State, u64)>,
+    event: &RecordedEvent,
+) -> Option<(State, u64)> {
+    match (&event.event, current) {
+        (Event::MessageParsed(_), _) => Some((State::InFlight, event.position)),
+        (Event::AwaitingDelivery, Some(_)) => Some((State::AwaitingDelivery, event.position)),
+        (Event::MessageClassified(e), Some(_)) => {
+            Some((State::Category(e.category), event.position))
+        }
+        (Event::ResendRequested(_), Some(_)) => Some((State::InFlight, event.position)),
+        (_, current) => current,
+    }
+}
+
 /// How the counts per state change when a message goes from `before` to `after`.
 pub fn count_changes(before: Option<State>, after: Option<State>) -> Vec<(State, i64)> {
     if before == after {
@@ -269,6 +287,30 @@ mod tests {
         let s = apply_to_message(Some(s), &recorded(3, resend), None).unwrap();
         assert_eq!((s.state, s.resends, s.reason), (State::InFlight, 1, None));
         assert_eq!(s.created_at_ms, 1_000);
+    }
+
+    #[test]
+    fn the_state_alone_moves_as_the_summary_does() {
+        let classified = Event::MessageClassified(MessageClassified {
+            category: Category::Fallout,
+            reason: Reason::NoBsn,
+        });
+        let resend = Event::ResendRequested(ResendRequested {
+            requested_by: "cli".into(),
+        });
+        let events = [
+            recorded(0, Event::AwaitingDelivery),
+            recorded(1, parsed()),
+            recorded(2, Event::AwaitingDelivery),
+            recorded(3, classified),
+            recorded(4, resend),
+        ];
+        let (mut summary, mut state) = (None, None);
+        for event in &events {
+            summary = apply_to_message(summary, event, None);
+            state = apply_to_state(state, event);
+            assert_eq!(summary.as_ref().map(|s| (s.state, s.state_position)), state);
+        }
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! The event log on sled 0.34.7: gapless positions from a single writer with group commit and
-//! fsync, duplicate suppression by event id, checksummed envelopes, encrypted payloads stored
+//! fsync, duplicate suppression by event id, checksummed envelopes packed in chunks, encrypted payloads stored
 //! once by digest, and projections that keep their checkpoint with their state.
 
+mod chunk;
 mod codec;
 mod durability;
+mod fold;
+mod format;
+mod hashing;
 mod head_marker;
+mod index;
 mod key_file;
+mod pages;
 mod payloads;
 mod projector;
 mod sled_log;

@@ -1,23 +1,20 @@
-//! The projections on sled: each message's summary, the receipts, the lists per state (newest
-//! first) and the counts, brought up to date from the log in batches. Each batch writes its
-//! state and the checkpoint in one transaction, so a crash leaves them consistent.
+//! The projections on sled: the receipts, the lists per state (newest first) and the counts,
+//! brought up to date from the log in windows folded in memory (`fold.rs`). Each window
+//! writes its state and the checkpoint in one atomic sled batch, so a crash leaves them
+//! consistent. A message's summary is folded from its stream when asked for.
 
-use std::collections::HashMap;
-
-use ketenpost_domain::events::{Event, RecordedEvent, StreamId, StreamKind};
+use ketenpost_domain::events::{Event, StreamId, StreamKind};
 use ketenpost_domain::ports::{EventLog, ReadError};
-use ketenpost_domain::projections::{
-    apply_to_message, apply_to_receipt, count_changes, MessageSummary, ReceiptSummary, State,
-};
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, Transactional, TransactionalTree,
-};
+use ketenpost_domain::projections::{apply_to_message, MessageSummary, ReceiptSummary, State};
 
+use super::fold::Fold;
+use super::pages;
 use super::sled_log::SledEventLog;
-use super::trees::state_key;
 
-const CHECKPOINT: &[u8] = b"messages";
-const BATCH: usize = 8192;
+const CHECKPOINT: &str = "messages";
+
+/// The most events folded in memory before their changes are written.
+const WINDOW: u64 = 1 << 20;
 
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +31,11 @@ impl SledEventLog {
     /// # Errors
     /// A storage failure.
     pub fn checkpoint(&self) -> Result<u64, ReadError> {
-        let value = self.trees.checkpoints.get(CHECKPOINT).map_err(storage)?;
+        let value = self
+            .trees
+            .projections
+            .get(pages::checkpoint_key(CHECKPOINT))
+            .map_err(storage)?;
         Ok(value
             .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
             .map_or(0, u64::from_be_bytes))
@@ -45,15 +46,28 @@ impl SledEventLog {
     /// # Errors
     /// A damaged entry or a storage failure.
     pub fn catch_up(&self) -> Result<u64, ReadError> {
+        let _one_at_a_time = self
+            .projecting
+            .lock()
+            .map_err(|_| ReadError::Storage("a projection update failed before".into()))?;
         let mut applied = 0;
         loop {
             let from = self.checkpoint()?;
-            let events = self.read_all(from, BATCH)?;
-            if events.is_empty() {
+            let to = self.next_position().min(from.saturating_add(WINDOW));
+            if to <= from {
                 return Ok(applied);
             }
-            self.apply_batch(&events)?;
-            applied += events.len() as u64;
+            let mut fold = Fold::new(self, from);
+            let reached = self.scan(from, to, |event| fold.apply(event))?;
+            if reached != to {
+                return Err(ReadError::Damaged {
+                    position: reached,
+                    detail: format!("missing; the log was acknowledged up to {to}"),
+                });
+            }
+            let batch = fold.into_batch(to, CHECKPOINT)?;
+            self.trees.projections.apply_batch(batch).map_err(storage)?;
+            applied += to - from;
         }
     }
 
@@ -62,42 +76,27 @@ impl SledEventLog {
     /// # Errors
     /// A damaged entry or a storage failure.
     pub fn replay(&self) -> Result<u64, ReadError> {
-        let t = &self.trees;
-        for tree in [
-            &t.messages,
-            &t.receipts,
-            &t.by_state,
-            &t.counts,
-            &t.checkpoints,
-        ] {
-            tree.clear().map_err(storage)?;
+        {
+            let _one_at_a_time = self
+                .projecting
+                .lock()
+                .map_err(|_| ReadError::Storage("a projection update failed before".into()))?;
+            self.trees.projections.clear().map_err(storage)?;
         }
         self.catch_up()
     }
 
-    fn apply_batch(&self, events: &[RecordedEvent]) -> Result<(), ReadError> {
-        let t = &self.trees;
-        let next = events.last().map_or(0, |e| e.position + 1);
-        let result: Result<(), TransactionError<String>> = (
-            &t.messages,
-            &t.receipts,
-            &t.by_state,
-            &t.counts,
-            &t.checkpoints,
+    /// A receipt's summary as the projections hold it.
+    pub(crate) fn stored_receipt(
+        &self,
+        stream: &StreamId,
+    ) -> Result<Option<ReceiptSummary>, ReadError> {
+        read_json(
+            self.trees
+                .projections
+                .get(pages::receipt_key(stream))
+                .map_err(storage)?,
         )
-            .transaction(|(messages, receipts, by_state, counts, checkpoints)| {
-                let mut batch = BatchState::default();
-                for event in events {
-                    batch.apply(event, messages, receipts)?;
-                }
-                batch.write(messages, receipts, by_state, counts)?;
-                checkpoints.insert(CHECKPOINT, &next.to_be_bytes())?;
-                Ok(())
-            });
-        result.map_err(|e| match e {
-            TransactionError::Abort(detail) => ReadError::Storage(detail),
-            TransactionError::Storage(e) => storage(e),
-        })
     }
 
     /// Counts per state (every state, zeros included).
@@ -108,7 +107,11 @@ impl SledEventLog {
         State::ALL
             .iter()
             .map(|state| {
-                let value = self.trees.counts.get([state.code()]).map_err(storage)?;
+                let value = self
+                    .trees
+                    .projections
+                    .get(pages::count_key(state.code()))
+                    .map_err(storage)?;
                 Ok((
                     *state,
                     value
@@ -129,48 +132,63 @@ impl SledEventLog {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page, ReadError> {
-        let prefix = [state.code()];
-        let start = match cursor {
-            Some(cursor) => hex::decode(cursor)
-                .map_err(|_| ReadError::Storage(format!("cursor {cursor:?} is not valid")))?,
-            None => prefix.to_vec(),
+        let code = state.code();
+        let prefix = pages::list_prefix(code);
+        let (start, up_to) = match cursor {
+            Some(cursor) => {
+                let position = pages::parse_cursor(code, cursor)?;
+                (pages::page_key(code, position), position)
+            }
+            None => (prefix.to_vec(), u64::MAX),
         };
         let mut messages = Vec::new();
-        let mut next_cursor = None;
-        for entry in self.trees.by_state.range(start..) {
-            let (key, _) = entry.map_err(storage)?;
+        for page in self.trees.projections.range(start..) {
+            let (key, value) = page.map_err(storage)?;
             if !key.starts_with(&prefix) {
                 break;
             }
-            if messages.len() == limit {
-                next_cursor = Some(hex::encode(&key));
-                break;
-            }
-            let stream = String::from_utf8_lossy(&key[9..]).into_owned();
-            let Some(stream) = StreamId::parse(&stream) else {
-                continue;
-            };
-            if let Some(summary) = self.message(&stream)? {
-                messages.push(summary);
+            for entry in pages::decode(&value)?
+                .into_iter()
+                .filter(|e| e.position <= up_to)
+            {
+                if messages.len() == limit {
+                    return Ok(Page {
+                        messages,
+                        next_cursor: Some(pages::cursor(code, &entry)),
+                    });
+                }
+                if let Some(summary) = self.message(&entry.stream)? {
+                    messages.push(summary);
+                }
             }
         }
         Ok(Page {
             messages,
-            next_cursor,
+            next_cursor: None,
         })
     }
 
-    /// One message's summary.
+    /// One message's summary, as of the checkpoint: folded from its stream when asked for.
     ///
     /// # Errors
-    /// A storage failure, or a summary that cannot be read.
+    /// A damaged entry or a storage failure.
     pub fn message(&self, stream: &StreamId) -> Result<Option<MessageSummary>, ReadError> {
-        read_json(
-            self.trees
-                .messages
-                .get(stream.as_str().as_bytes())
-                .map_err(storage)?,
-        )
+        if stream.kind() != Some(StreamKind::Message) {
+            return Ok(None);
+        }
+        let checkpoint = self.checkpoint()?;
+        let mut summary = None;
+        for event in self.read_stream(stream)? {
+            if event.position >= checkpoint {
+                break;
+            }
+            let receipt = match &event.event {
+                Event::MessageParsed(parsed) => self.stored_receipt(&parsed.receipt)?,
+                _ => None,
+            };
+            summary = apply_to_message(summary, &event, receipt.as_ref());
+        }
+        Ok(summary)
     }
 
     /// One receipt's summary.
@@ -178,12 +196,7 @@ impl SledEventLog {
     /// # Errors
     /// A storage failure, or a summary that cannot be read.
     pub fn receipt(&self, stream: &StreamId) -> Result<Option<ReceiptSummary>, ReadError> {
-        read_json(
-            self.trees
-                .receipts
-                .get(stream.as_str().as_bytes())
-                .map_err(storage)?,
-        )
+        self.stored_receipt(stream)
     }
 
     /// Receipts whose payload was not processed yet (no message stream made from it).
@@ -192,7 +205,7 @@ impl SledEventLog {
     /// A storage failure.
     pub fn unprocessed_receipts(&self) -> Result<Vec<ReceiptSummary>, ReadError> {
         let mut open = Vec::new();
-        for entry in self.trees.receipts.iter() {
+        for entry in self.trees.projections.scan_prefix([pages::RECEIPT_PREFIX]) {
             let (_, value) = entry.map_err(storage)?;
             let receipt: Option<ReceiptSummary> = read_json(Some(value))?;
             open.extend(receipt.filter(|r| r.messages == 0));
@@ -200,152 +213,49 @@ impl SledEventLog {
         Ok(open)
     }
 
-    /// Every projection entry as text, for comparing a rebuilt state with an incremental one.
+    /// Every projection entry as text, for comparing a rebuilt state with an incremental one:
+    /// the counts that are not zero, the receipts, the checkpoint, and each list entry with
+    /// the message's summary (how the lists are cut into pages is left out).
     ///
     /// # Errors
     /// A storage failure.
     pub fn projection_dump(&self) -> Result<Vec<String>, ReadError> {
-        let t = &self.trees;
         let mut lines = Vec::new();
-        for (name, tree) in [
-            ("message", &t.messages),
-            ("receipt", &t.receipts),
-            ("by_state", &t.by_state),
-            ("count", &t.counts),
-            ("checkpoint", &t.checkpoints),
-        ] {
-            for entry in tree.iter() {
-                let (key, value) = entry.map_err(storage)?;
-                lines.push(format!(
-                    "{name} {} {}",
-                    hex::encode(&key),
-                    hex::encode(&value)
-                ));
+        for (state, count) in self.counts()? {
+            if count != 0 {
+                lines.push(format!("count {} {count}", state.as_str()));
+            }
+        }
+        for entry in self.trees.projections.scan_prefix([pages::RECEIPT_PREFIX]) {
+            let (key, value) = entry.map_err(storage)?;
+            lines.push(format!(
+                "receipt {} {}",
+                String::from_utf8_lossy(&key[1..]),
+                String::from_utf8_lossy(&value)
+            ));
+        }
+        lines.push(format!("checkpoint {}", self.checkpoint()?));
+        for state in State::ALL {
+            let mut cursor = None;
+            loop {
+                let page = self.list(state, cursor.as_deref(), 256)?;
+                for message in &page.messages {
+                    lines.push(format!(
+                        "{} {} {}",
+                        state.as_str(),
+                        message.state_position,
+                        serde_json::to_string(message)
+                            .map_err(|e| ReadError::Storage(e.to_string()))?
+                    ));
+                }
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
             }
         }
         Ok(lines)
     }
-}
-
-type Abortable<T> = Result<T, ConflictableTransactionError<String>>;
-
-/// Where a message's list entry was before the batch (state and position), and its summary now.
-type MessageChange = (Option<(State, u64)>, Option<MessageSummary>);
-
-/// The projection changes of one batch, kept in memory so that every key is read and written
-/// once per batch, however many events touch it.
-#[derive(Default)]
-struct BatchState {
-    /// Message summaries: as stored before the batch (state and position) and as now.
-    messages: HashMap<StreamId, MessageChange>,
-    receipts: HashMap<StreamId, Option<ReceiptSummary>>,
-}
-
-impl BatchState {
-    fn receipt(
-        &mut self,
-        stream: &StreamId,
-        tree: &TransactionalTree,
-    ) -> Abortable<Option<ReceiptSummary>> {
-        if let Some(known) = self.receipts.get(stream) {
-            return Ok(known.clone());
-        }
-        let stored: Option<ReceiptSummary> = tx_json(tree.get(stream.as_str().as_bytes())?)?;
-        self.receipts.insert(stream.clone(), stored.clone());
-        Ok(stored)
-    }
-
-    fn apply(
-        &mut self,
-        event: &RecordedEvent,
-        messages: &TransactionalTree,
-        receipts: &TransactionalTree,
-    ) -> Abortable<()> {
-        match event.stream.kind() {
-            Some(StreamKind::Receipt) => {
-                let current = self.receipt(&event.stream, receipts)?;
-                let next = apply_to_receipt(current, event);
-                self.receipts.insert(event.stream.clone(), next);
-            }
-            Some(StreamKind::Message) => {
-                let receipt = match &event.event {
-                    Event::MessageParsed(parsed) => {
-                        let receipt = self.receipt(&parsed.receipt, receipts)?;
-                        if let Some(updated) = receipt
-                            .clone()
-                            .and_then(|r| apply_to_receipt(Some(r), event))
-                        {
-                            self.receipts.insert(parsed.receipt.clone(), Some(updated));
-                        }
-                        receipt
-                    }
-                    _ => None,
-                };
-                if !self.messages.contains_key(&event.stream) {
-                    let stored: Option<MessageSummary> =
-                        tx_json(messages.get(event.stream.as_str().as_bytes())?)?;
-                    let before = stored.as_ref().map(|s| (s.state, s.state_position));
-                    self.messages.insert(event.stream.clone(), (before, stored));
-                }
-                if let Some((_, current)) = self.messages.get_mut(&event.stream) {
-                    *current = apply_to_message(current.take(), event, receipt.as_ref());
-                }
-            }
-            None => {}
-        }
-        Ok(())
-    }
-
-    fn write(
-        self,
-        messages: &TransactionalTree,
-        receipts: &TransactionalTree,
-        by_state: &TransactionalTree,
-        counts: &TransactionalTree,
-    ) -> Abortable<()> {
-        let mut deltas: HashMap<State, i64> = HashMap::new();
-        for (stream, (before, after)) in self.messages {
-            let now = after.as_ref().map(|s| (s.state, s.state_position));
-            if before != now {
-                if let Some((state, position)) = before {
-                    by_state.remove(state_key(state.code(), position, &stream))?;
-                }
-                if let Some((state, position)) = now {
-                    by_state.insert(state_key(state.code(), position, &stream), &[])?;
-                }
-                for (state, delta) in count_changes(before.map(|b| b.0), now.map(|n| n.0)) {
-                    *deltas.entry(state).or_default() += delta;
-                }
-            }
-            if let Some(summary) = after {
-                messages.insert(stream.as_str().as_bytes(), to_json(&summary)?)?;
-            }
-        }
-        for (stream, receipt) in self.receipts {
-            if let Some(receipt) = receipt {
-                receipts.insert(stream.as_str().as_bytes(), to_json(&receipt)?)?;
-            }
-        }
-        for (state, delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
-            let old = counts
-                .get([state.code()])?
-                .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-                .map_or(0, i64::from_be_bytes);
-            counts.insert(&[state.code()], &(old + delta).to_be_bytes())?;
-        }
-        Ok(())
-    }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Abortable<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| ConflictableTransactionError::Abort(e.to_string()))
-}
-
-fn tx_json<T: serde::de::DeserializeOwned>(value: Option<sled::IVec>) -> Abortable<Option<T>> {
-    value
-        .map(|v| serde_json::from_slice(&v))
-        .transpose()
-        .map_err(|e| ConflictableTransactionError::Abort(format!("projection entry: {e}")))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(

@@ -3,19 +3,21 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use ketenpost_domain::events::{RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, StreamAppend};
 
-use super::codec;
+use super::chunk::Chunk;
 use super::durability::FolderSync;
+use super::format;
 use super::head_marker::HeadMarker;
+use super::index::LogIndex;
 use super::key_file;
 use super::payloads::SledPayloadStore;
-use super::trees::{stream_prefix, Trees};
+use super::trees::Trees;
 use super::writer::{GroupCommit, Head, Request, Writer};
 
 /// Bytes of sled's page cache.
@@ -67,6 +69,9 @@ pub struct SledEventLog {
     pub(crate) trees: Trees,
     db: sled::Db,
     head: Arc<Head>,
+    index: Arc<RwLock<LogIndex>>,
+    /// Held while the projections are brought up to date, one update at a time.
+    pub(crate) projecting: Mutex<()>,
     requests: Mutex<Option<SyncSender<Request>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     payloads: SledPayloadStore,
@@ -104,6 +109,7 @@ impl SledEventLog {
             }
         };
         let trees = Trees::open(&db).map_err(|e| store_error(e.to_string()))?;
+        format::check_or_stamp(&db, &trees.meta).map_err(store_error)?;
         let next = next_position_on_disk(&trees).map_err(|e| store_error(e.to_string()))?;
         let marker_path = options.folder.join("log.head");
         if let Some(acknowledged) =
@@ -120,9 +126,11 @@ impl SledEventLog {
             next: Mutex::new(next),
             ..Head::default()
         });
+        let index = Arc::new(RwLock::new(LogIndex::default()));
         let (sender, receiver) = sync_channel(4096);
         let writer = Writer {
             trees: trees.clone(),
+            index: Arc::clone(&index),
             db: db.clone(),
             folder: folder.clone(),
             head: Arc::clone(&head),
@@ -142,6 +150,8 @@ impl SledEventLog {
             trees,
             db,
             head,
+            index,
+            projecting: Mutex::new(()),
             requests: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(handle)),
             payloads,
@@ -175,13 +185,90 @@ impl Drop for SledEventLog {
     }
 }
 
-/// The position after the last entry of the log tree.
-pub(crate) fn next_position_on_disk(trees: &Trees) -> sled::Result<u64> {
-    Ok(trees
-        .log
-        .last()?
-        .and_then(|(key, _)| <[u8; 8]>::try_from(key.as_ref()).ok())
-        .map_or(0, |key| u64::from_be_bytes(key) + 1))
+/// The position after the last chunk of the log tree.
+///
+/// # Errors
+/// The last chunk is damaged, or sled failed.
+pub(crate) fn next_position_on_disk(trees: &Trees) -> Result<u64, ReadError> {
+    let Some((key, value)) = trees.log.last().map_err(storage)? else {
+        return Ok(0);
+    };
+    Ok(Chunk::parse(position_of_key(&key)?, &value)?.end())
+}
+
+/// The position a `log` key stands for.
+///
+/// # Errors
+/// [`ReadError::Damaged`] when the key is not 8 bytes.
+pub(crate) fn position_of_key(key: &[u8]) -> Result<u64, ReadError> {
+    <[u8; 8]>::try_from(key)
+        .map(u64::from_be_bytes)
+        .map_err(|_| ReadError::Damaged {
+            position: 0,
+            detail: format!("a log key of {} bytes", key.len()),
+        })
+}
+
+fn storage(e: sled::Error) -> ReadError {
+    ReadError::Storage(e.to_string())
+}
+
+impl SledEventLog {
+    /// Decodes the events from position `from` up to `to` (exclusive) in order, giving each
+    /// to `each`; stops early at the end of the log. Returns the position it reached.
+    ///
+    /// # Errors
+    /// A gap, a damaged entry, a storage failure, or what `each` returns.
+    pub(crate) fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        mut each: impl FnMut(RecordedEvent) -> Result<(), ReadError>,
+    ) -> Result<u64, ReadError> {
+        if to <= from {
+            return Ok(from);
+        }
+        // The chunk holding `from` starts at or before it.
+        let start = self
+            .trees
+            .log
+            .range(..=from.to_be_bytes())
+            .next_back()
+            .transpose()
+            .map_err(storage)?
+            .map_or(Ok(from), |(key, _)| position_of_key(&key))?;
+        let mut expected = from;
+        for entry in self.trees.log.range(start.to_be_bytes()..) {
+            let (key, value) = entry.map_err(storage)?;
+            let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
+            if chunk.end() <= expected {
+                continue;
+            }
+            if chunk.first > expected {
+                return Err(ReadError::Damaged {
+                    position: expected,
+                    detail: format!("missing; the next entry is at {}", chunk.first),
+                });
+            }
+            for record in chunk.records_from(expected) {
+                if expected >= to {
+                    return Ok(expected);
+                }
+                let (position, bytes) = record?;
+                each(super::codec::decode(
+                    position,
+                    bytes,
+                    chunk.recorded_at_ms,
+                    chunk.code_version,
+                )?)?;
+                expected = position + 1;
+            }
+            if expected >= to {
+                break;
+            }
+        }
+        Ok(expected)
+    }
 }
 
 impl EventLog for SledEventLog {
@@ -202,41 +289,49 @@ impl EventLog for SledEventLog {
     }
 
     fn read_all(&self, from: u64, max: usize) -> Result<Vec<RecordedEvent>, ReadError> {
-        let mut events = Vec::with_capacity(max.min(4096));
-        for entry in self.trees.log.range(from.to_be_bytes()..).take(max) {
-            let (key, value) = entry.map_err(|e| ReadError::Storage(e.to_string()))?;
-            let position = <[u8; 8]>::try_from(key.as_ref())
-                .map(u64::from_be_bytes)
-                .unwrap_or(u64::MAX);
-            let expected = from + events.len() as u64;
-            if position != expected {
-                return Err(ReadError::Damaged {
-                    position: expected,
-                    detail: format!("missing; the next entry is at {position}"),
-                });
-            }
-            events.push(codec::decode(position, &value)?);
-        }
+        // Only what was acknowledged: a commit being synced is not there yet.
+        let to = self
+            .next_position()
+            .min(from.saturating_add(u64::try_from(max).unwrap_or(u64::MAX)));
+        let mut events =
+            Vec::with_capacity(usize::try_from(to.saturating_sub(from)).map_or(0, |n| n.min(4096)));
+        self.scan(from, to, |event| {
+            events.push(event);
+            Ok(())
+        })?;
         Ok(events)
     }
 
     fn read_stream(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
-        let mut events = Vec::new();
-        for entry in self.trees.stream_index.scan_prefix(stream_prefix(stream)) {
-            let (_, position) = entry.map_err(|e| ReadError::Storage(e.to_string()))?;
-            let position = <[u8; 8]>::try_from(position.as_ref())
-                .map(u64::from_be_bytes)
-                .unwrap_or(u64::MAX);
-            let value = self
+        let positions = {
+            let mut index = self
+                .index
+                .write()
+                .map_err(|_| ReadError::Storage("the log index is unusable".into()))?;
+            index.refresh(&self.trees.log, self.next_position())?;
+            index.positions(stream.as_str()).to_vec()
+        };
+        let mut events = Vec::with_capacity(positions.len());
+        for position in positions {
+            let (key, value) = self
                 .trees
                 .log
-                .get(position.to_be_bytes())
-                .map_err(|e| ReadError::Storage(e.to_string()))?
+                .range(..=position.to_be_bytes())
+                .next_back()
+                .transpose()
+                .map_err(storage)?
                 .ok_or_else(|| ReadError::Damaged {
                     position,
                     detail: format!("indexed for {stream} but absent"),
                 })?;
-            events.push(codec::decode(position, &value)?);
+            let event = Chunk::parse(position_of_key(&key)?, &value)?.decode_at(position)?;
+            if event.stream != *stream {
+                return Err(ReadError::Damaged {
+                    position,
+                    detail: format!("indexed for {stream} but holds {}", event.stream),
+                });
+            }
+            events.push(event);
         }
         Ok(events)
     }

@@ -1,69 +1,25 @@
-//! The sled trees of a data folder and how their keys are made.
-
-use ketenpost_domain::events::StreamId;
+//! The sled trees of a data folder.
 
 /// Every tree ketenpost keeps.
 #[derive(Clone)]
 pub(crate) struct Trees {
-    /// Position (u64 big-endian) -> envelope.
+    /// First position (u64 big-endian) -> chunk of envelopes (`chunk.rs`).
     pub log: sled::Tree,
-    /// Event id (u128 big-endian) -> position: drops retried appends.
-    pub event_ids: sled::Tree,
-    /// Stream id -> last version (u64 big-endian): optimistic concurrency.
-    pub streams: sled::Tree,
-    /// Stream id, 0, version (u64 big-endian) -> position: reads one stream.
-    pub stream_index: sled::Tree,
+    /// Store-wide settings: the format version.
+    pub meta: sled::Tree,
     /// Digest -> encrypted payload.
     pub payloads: sled::Tree,
-    /// Message stream -> summary (JSON).
-    pub messages: sled::Tree,
-    /// Receipt stream -> summary (JSON).
-    pub receipts: sled::Tree,
-    /// State code, !position (u64 big-endian), stream -> (): the lists, newest first.
-    pub by_state: sled::Tree,
-    /// State code -> count (i64 big-endian).
-    pub counts: sled::Tree,
-    /// Projection name -> next position (u64 big-endian).
-    pub checkpoints: sled::Tree,
+    /// The projections and their checkpoint (keys in `pages.rs`).
+    pub projections: sled::Tree,
 }
 
 impl Trees {
     pub(crate) fn open(db: &sled::Db) -> sled::Result<Self> {
         Ok(Self {
             log: db.open_tree("log")?,
-            event_ids: db.open_tree("event_ids")?,
-            streams: db.open_tree("streams")?,
-            stream_index: db.open_tree("stream_index")?,
+            meta: db.open_tree("meta")?,
             payloads: db.open_tree("payloads")?,
-            messages: db.open_tree("proj_messages")?,
-            receipts: db.open_tree("proj_receipts")?,
-            by_state: db.open_tree("proj_by_state")?,
-            counts: db.open_tree("proj_counts")?,
-            checkpoints: db.open_tree("proj_checkpoints")?,
+            projections: db.open_tree("projections")?,
         })
     }
-}
-
-/// The key of a stream's event in `stream_index`.
-pub(crate) fn stream_key(stream: &StreamId, version: u64) -> Vec<u8> {
-    let mut key = stream_prefix(stream);
-    key.extend_from_slice(&version.to_be_bytes());
-    key
-}
-
-/// The prefix of a stream's keys in `stream_index`.
-pub(crate) fn stream_prefix(stream: &StreamId) -> Vec<u8> {
-    let mut key = Vec::with_capacity(stream.as_str().len() + 9);
-    key.extend_from_slice(stream.as_str().as_bytes());
-    key.push(0);
-    key
-}
-
-/// The key of a message in `by_state`: newest (highest position) first.
-pub(crate) fn state_key(code: u8, position: u64, stream: &StreamId) -> Vec<u8> {
-    let mut key = Vec::with_capacity(9 + stream.as_str().len());
-    key.push(code);
-    key.extend_from_slice(&(u64::MAX - position).to_be_bytes());
-    key.extend_from_slice(stream.as_str().as_bytes());
-    key
 }

@@ -1,21 +1,20 @@
 //! The single writer: it assigns gapless positions, checks expected versions, drops events
-//! whose id is already in the log, writes a group of appends in one multi-tree transaction,
-//! syncs once, and only then answers every waiter (group commit).
+//! whose id is already in the log, writes a group of appends as chunks in one atomic sled
+//! batch, syncs once, and only then answers every waiter (group commit).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ketenpost_domain::events::{RecordedEvent, StreamId};
-use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, StreamAppend};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
-
-use super::codec;
+use super::chunk;
 use super::durability::FolderSync;
 use super::head_marker::HeadMarker;
+use super::index::LogIndex;
 use super::trees::Trees;
+use ketenpost_domain::events::{EventId, RecordedEvent, StreamId};
+use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, StreamAppend};
 
 /// One append waiting for the writer.
 pub(crate) struct Request {
@@ -50,6 +49,8 @@ pub(crate) struct Head {
 
 pub(crate) struct Writer {
     pub trees: Trees,
+    /// Event ids and stream versions of the acknowledged log.
+    pub index: Arc<RwLock<LogIndex>>,
     pub db: sled::Db,
     pub folder: PathBuf,
     pub head: Arc<Head>,
@@ -64,6 +65,9 @@ pub(crate) struct Writer {
 }
 
 type Reply = SyncSender<Result<Appended, AppendError>>;
+
+/// The events a group writes, and each request's answer once they are durable.
+type Prepared = (Vec<RecordedEvent>, Vec<(Reply, Result<usize, AppendError>)>);
 
 impl Writer {
     /// Serves requests until every sender is gone.
@@ -96,13 +100,66 @@ impl Writer {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let (entries, answers) = match self.prepare(group, now_ms) {
+            Ok(prepared) => prepared,
+            Err((error, replies)) => {
+                for reply in replies {
+                    let _ = reply.send(Err(AppendError::Storage(error.clone())));
+                }
+                return;
+            }
+        };
+        let next = self.next_position + entries.len() as u64;
+        let outcome = self
+            .write(&entries, now_ms)
+            .and_then(|()| self.make_durable())
+            .and_then(|()| self.record_head(next))
+            .and_then(|()| self.index_committed(&entries));
+        match outcome {
+            Ok(()) => {
+                self.next_position = next;
+                if let Ok(mut head) = self.head.next.lock() {
+                    *head = next;
+                }
+                self.head.changed.notify_all();
+                for (reply, result) in answers {
+                    let _ = reply.send(result.map(|written| Appended {
+                        next_position: next,
+                        written,
+                    }));
+                }
+            }
+            Err(error) => {
+                // Nothing of this group is acknowledged; reload what is really on disk (the
+                // index catches up with it before the next check).
+                self.next_position = super::sled_log::next_position_on_disk(&self.trees)
+                    .unwrap_or(self.next_position);
+                for (reply, _) in answers {
+                    let _ = reply.send(Err(AppendError::Storage(error.clone())));
+                }
+            }
+        }
+    }
+
+    /// Checks every request of a group against the index and the requests before it, and
+    /// gives the events to write (with positions and versions) and each request's answer.
+    fn prepare(&self, group: Vec<Request>, now_ms: i64) -> Result<Prepared, (String, Vec<Reply>)> {
+        let fail = |error: String, group: Vec<Request>| {
+            (error, group.into_iter().map(|r| r.reply).collect())
+        };
+        let Ok(mut index) = self.index.write() else {
+            return Err(fail("the log index is unusable".into(), group));
+        };
+        if let Err(e) = index.refresh(&self.trees.log, self.next_position) {
+            return Err(fail(format!("indexing the log failed: {e}"), group));
+        }
         let mut versions: HashMap<StreamId, Option<u64>> = HashMap::new();
-        let mut seen_ids = std::collections::HashSet::new();
+        let mut seen_ids = HashSet::new();
         let mut entries: Vec<RecordedEvent> = Vec::new();
         let mut answers: Vec<(Reply, Result<usize, AppendError>)> = Vec::new();
         let mut next = self.next_position;
         for request in group {
-            let checked = self.check(&request.appends, &mut versions, &seen_ids);
+            let checked = check(&index, &request.appends, &mut versions, &seen_ids);
             let result = checked.map(|fresh| {
                 let mut written = 0;
                 for append in request.appends.iter().filter(|_| fresh) {
@@ -130,119 +187,29 @@ impl Writer {
             });
             answers.push((request.reply, result));
         }
-        let outcome = self
-            .write(&entries)
-            .and_then(|()| self.make_durable())
-            .and_then(|()| self.record_head(next));
-        match outcome {
-            Ok(()) => {
-                self.next_position = next;
-                if let Ok(mut head) = self.head.next.lock() {
-                    *head = next;
-                }
-                self.head.changed.notify_all();
-                for (reply, result) in answers {
-                    let _ = reply.send(result.map(|written| Appended {
-                        next_position: next,
-                        written,
-                    }));
-                }
-            }
-            Err(error) => {
-                // Nothing of this group is acknowledged; reload what is really on disk.
-                self.next_position = super::sled_log::next_position_on_disk(&self.trees)
-                    .unwrap_or(self.next_position);
-                for (reply, _) in answers {
-                    let _ = reply.send(Err(AppendError::Storage(error.clone())));
-                }
-            }
-        }
+        Ok((entries, answers))
     }
 
-    /// Checks one request against the versions so far; `Ok(false)` when every event is a
-    /// duplicate already in the log (the retried append succeeds without writing).
-    fn check(
-        &self,
-        appends: &[StreamAppend],
-        versions: &mut HashMap<StreamId, Option<u64>>,
-        seen: &std::collections::HashSet<ketenpost_domain::events::EventId>,
-    ) -> Result<bool, AppendError> {
-        let ids: Vec<_> = appends
-            .iter()
-            .flat_map(|a| a.events.iter().map(|e| e.id))
-            .collect();
-        if !ids.is_empty() {
-            let mut known = 0;
-            for id in &ids {
-                let in_log = self
-                    .trees
-                    .event_ids
-                    .contains_key(id.0.to_be_bytes())
-                    .map_err(storage)?;
-                if in_log || seen.contains(id) {
-                    known += 1;
-                }
-            }
-            if known == ids.len() {
-                return Ok(false);
-            }
-        }
-        for append in appends {
-            if !versions.contains_key(&append.stream) {
-                let stored = self
-                    .trees
-                    .streams
-                    .get(append.stream.as_str().as_bytes())
-                    .map_err(storage)?;
-                let version = stored
-                    .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-                    .map(u64::from_be_bytes);
-                versions.insert(append.stream.clone(), version);
-            }
-            let actual = versions.get(&append.stream).copied().flatten();
-            let fits = match append.expected {
-                ExpectedVersion::Any => true,
-                ExpectedVersion::NoStream => actual.is_none(),
-                ExpectedVersion::Exactly(v) => actual == Some(v),
-            };
-            if !fits {
-                return Err(AppendError::WrongExpectedVersion {
-                    stream: append.stream.clone(),
-                    expected: append.expected,
-                    actual,
-                });
-            }
-        }
-        Ok(true)
-    }
-
-    fn write(&self, entries: &[RecordedEvent]) -> Result<(), String> {
+    fn write(&self, entries: &[RecordedEvent], now_ms: i64) -> Result<(), String> {
         if entries.is_empty() {
             return Ok(());
         }
-        let encoded: Vec<(u64, Vec<u8>)> = entries
-            .iter()
-            .map(|e| (e.position, codec::encode(e)))
-            .collect();
-        let t = &self.trees;
-        let result: Result<(), TransactionError<()>> =
-            (&t.log, &t.event_ids, &t.streams, &t.stream_index).transaction(
-                |(log, ids, streams, index)| {
-                    for (entry, (position, bytes)) in entries.iter().zip(&encoded) {
-                        let key = position.to_be_bytes();
-                        log.insert(&key, bytes.as_slice())?;
-                        ids.insert(&entry.id.0.to_be_bytes(), &key)?;
-                        streams.insert(
-                            entry.stream.as_str().as_bytes(),
-                            &entry.version.to_be_bytes(),
-                        )?;
-                        index
-                            .insert(super::trees::stream_key(&entry.stream, entry.version), &key)?;
-                    }
-                    Ok::<(), ConflictableTransactionError<()>>(())
-                },
-            );
-        result.map_err(|e| format!("transaction failed: {e:?}"))
+        let mut batch = sled::Batch::default();
+        for (first, value) in chunk::encode(entries, now_ms, &self.code_version) {
+            batch.insert(&first.to_be_bytes(), value);
+        }
+        self.trees
+            .log
+            .apply_batch(batch)
+            .map_err(|e| format!("writing the log failed: {e}"))
+    }
+
+    fn index_committed(&self, entries: &[RecordedEvent]) -> Result<(), String> {
+        self.index
+            .write()
+            .map_err(|_| "the log index is unusable".to_owned())?
+            .add(entries)
+            .map_err(|e| format!("indexing the commit failed: {e}"))
     }
 
     fn make_durable(&mut self) -> Result<(), String> {
@@ -265,6 +232,37 @@ impl Writer {
     }
 }
 
-fn storage(e: sled::Error) -> AppendError {
-    AppendError::Storage(e.to_string())
+/// Checks one request against the versions so far; `Ok(false)` when every event is a
+/// duplicate already in the log (the retried append succeeds without writing).
+fn check(
+    index: &LogIndex,
+    appends: &[StreamAppend],
+    versions: &mut HashMap<StreamId, Option<u64>>,
+    seen: &HashSet<EventId>,
+) -> Result<bool, AppendError> {
+    let mut ids = appends
+        .iter()
+        .flat_map(|a| a.events.iter().map(|e| e.id))
+        .peekable();
+    if ids.peek().is_some() && ids.all(|id| index.contains(id) || seen.contains(&id)) {
+        return Ok(false);
+    }
+    for append in appends {
+        let actual = *versions
+            .entry(append.stream.clone())
+            .or_insert_with(|| index.last_version(append.stream.as_str()));
+        let fits = match append.expected {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoStream => actual.is_none(),
+            ExpectedVersion::Exactly(v) => actual == Some(v),
+        };
+        if !fits {
+            return Err(AppendError::WrongExpectedVersion {
+                stream: append.stream.clone(),
+                expected: append.expected,
+                actual,
+            });
+        }
+    }
+    Ok(true)
 }

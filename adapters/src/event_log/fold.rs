@@ -1,0 +1,235 @@
+//! One window of a catch-up: the projection changes of up to a million events folded in
+//! memory (each message's state, each receipt), then written as one atomic sled batch with
+//! the checkpoint. Only where each message is (state and position) is kept; its summary is
+//! derived from its stream when asked for (`projector.rs`).
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use ketenpost_domain::events::{Event, RecordedEvent, StreamId, StreamKind};
+use ketenpost_domain::ports::{EventLog, ReadError};
+use ketenpost_domain::projections::{
+    apply_to_receipt, apply_to_state, count_changes, ReceiptSummary, State,
+};
+
+use super::hashing::WordHasher;
+use super::pages::{self, Entry, PAGE_ENTRIES};
+use super::sled_log::SledEventLog;
+
+/// A message's state and the position it entered it at.
+type Place = Option<(State, u64)>;
+
+/// Maps keyed by stream id, hashed quickly: the keys come from the log, not from outside.
+type StreamMap<V> = HashMap<StreamId, V, BuildHasherDefault<WordHasher>>;
+
+/// The changes of one window, in memory.
+pub(crate) struct Fold<'l> {
+    log: &'l SledEventLog,
+    /// The position the window starts at: what is before it is in the projections.
+    start: u64,
+    /// Each message touched: where it was before the window, and where it is now.
+    messages: StreamMap<(Place, Place)>,
+    /// Each receipt touched, as it is now.
+    receipts: StreamMap<Option<ReceiptSummary>>,
+}
+
+impl<'l> Fold<'l> {
+    /// A window from `start` (the checkpoint).
+    pub(crate) fn new(log: &'l SledEventLog, start: u64) -> Self {
+        Self {
+            log,
+            start,
+            messages: StreamMap::default(),
+            receipts: StreamMap::default(),
+        }
+    }
+
+    /// Folds one event in.
+    ///
+    /// # Errors
+    /// A projection entry or a stream that cannot be read.
+    pub(crate) fn apply(&mut self, owned: RecordedEvent) -> Result<(), ReadError> {
+        let event = &owned;
+        match event.stream.kind() {
+            Some(StreamKind::Receipt) => {
+                let current = self.receipt(&event.stream)?;
+                self.receipts
+                    .insert(event.stream.clone(), apply_to_receipt(current, event));
+            }
+            Some(StreamKind::Message) => {
+                if let Event::MessageParsed(parsed) = &event.event {
+                    if let Some(updated) = self
+                        .receipt(&parsed.receipt)?
+                        .and_then(|r| apply_to_receipt(Some(r), event))
+                    {
+                        self.receipts.insert(parsed.receipt.clone(), Some(updated));
+                    }
+                }
+                if let Some((_, now)) = self.messages.get_mut(&event.stream) {
+                    *now = apply_to_state(*now, event);
+                } else {
+                    let before = self.place_before(event)?;
+                    let now = apply_to_state(before, event);
+                    self.messages.insert(owned.stream, (before, now));
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn receipt(&mut self, stream: &StreamId) -> Result<Option<ReceiptSummary>, ReadError> {
+        if let Some(known) = self.receipts.get(stream) {
+            return Ok(known.clone());
+        }
+        let stored = self.log.stored_receipt(stream)?;
+        self.receipts.insert(stream.clone(), stored.clone());
+        Ok(stored)
+    }
+
+    /// Where a message first seen in this window was before it: nowhere for a new stream,
+    /// else what its events before the window made of it.
+    fn place_before(&self, event: &RecordedEvent) -> Result<Place, ReadError> {
+        if event.version == 0 || self.start == 0 {
+            return Ok(None);
+        }
+        Ok(self
+            .log
+            .read_stream(&event.stream)?
+            .iter()
+            .take_while(|e| e.position < self.start)
+            .fold(None, apply_to_state))
+    }
+
+    /// The window's changes and the checkpoint `next`, as one batch for the `projections`
+    /// tree.
+    ///
+    /// # Errors
+    /// A projection entry that cannot be read, or a list that lacks a message it should hold
+    /// (the projections are then damaged; `replay` rebuilds them).
+    pub(crate) fn into_batch(self, next: u64, name: &str) -> Result<sled::Batch, ReadError> {
+        let tree = &self.log.trees.projections;
+        let mut batch = sled::Batch::default();
+        let mut dirty: HashMap<Vec<u8>, Vec<Entry>> = HashMap::new();
+        let mut added: HashMap<u8, Vec<Entry>> = HashMap::new();
+        let mut deltas: HashMap<State, i64> = HashMap::new();
+        for (stream, (before, now)) in self.messages {
+            if before == now {
+                continue;
+            }
+            if let Some((state, position)) = before {
+                let key = page_holding(tree, state.code(), position)?;
+                let page = load(tree, &mut dirty, key)?;
+                let len = page.len();
+                page.retain(|e| !(e.position == position && e.stream == stream));
+                if page.len() == len {
+                    return Err(ReadError::Storage(format!(
+                        "the {} list lacks {stream}; run replay to rebuild the projections",
+                        state.as_str()
+                    )));
+                }
+            }
+            if let Some((state, position)) = now {
+                added
+                    .entry(state.code())
+                    .or_default()
+                    .push(Entry { position, stream });
+            }
+            for (state, delta) in count_changes(before.map(|b| b.0), now.map(|n| n.0)) {
+                *deltas.entry(state).or_default() += delta;
+            }
+        }
+        for (code, mut entries) in added {
+            // Everything added is newer than what the list holds: the oldest of it tops up
+            // the newest page, the rest fills new pages.
+            entries.sort_by_key(|e| e.position);
+            let mut rest = entries.as_slice();
+            if let Some(head) = first_page(tree, code)? {
+                let page = load(tree, &mut dirty, head)?;
+                let room = PAGE_ENTRIES.saturating_sub(page.len()).min(rest.len());
+                let (top_up, left) = rest.split_at(room);
+                page.splice(0..0, top_up.iter().rev().cloned());
+                rest = left;
+            }
+            for chunk in rest.chunks(PAGE_ENTRIES) {
+                let newest_first: Vec<Entry> = chunk.iter().rev().cloned().collect();
+                batch.insert(
+                    pages::page_key(code, chunk[0].position),
+                    pages::encode(&newest_first),
+                );
+            }
+        }
+        for (key, page) in dirty {
+            if page.is_empty() {
+                batch.remove(key);
+            } else {
+                batch.insert(key, pages::encode(&page));
+            }
+        }
+        for (state, delta) in deltas.into_iter().filter(|(_, d)| *d != 0) {
+            let key = pages::count_key(state.code());
+            let old = tree
+                .get(key)
+                .map_err(storage)?
+                .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+                .map_or(0, i64::from_be_bytes);
+            batch.insert(&key, &(old + delta).to_be_bytes());
+        }
+        for (stream, receipt) in self.receipts {
+            if let Some(receipt) = receipt {
+                let json = serde_json::to_vec(&receipt)
+                    .map_err(|e| ReadError::Storage(format!("receipt {stream}: {e}")))?;
+                batch.insert(pages::receipt_key(&stream), json);
+            }
+        }
+        batch.insert(pages::checkpoint_key(name), &next.to_be_bytes());
+        Ok(batch)
+    }
+}
+
+/// The key of the page of state `code` that holds `position`.
+fn page_holding(tree: &sled::Tree, code: u8, position: u64) -> Result<Vec<u8>, ReadError> {
+    let prefix = pages::list_prefix(code);
+    tree.range(pages::page_key(code, position)..)
+        .next()
+        .transpose()
+        .map_err(storage)?
+        .map(|(key, _)| key.to_vec())
+        .filter(|key| key.starts_with(&prefix))
+        .ok_or_else(|| {
+            ReadError::Storage(format!(
+                "no list page holds position {position}; run replay to rebuild the projections"
+            ))
+        })
+}
+
+/// The key of the newest page of state `code`, if the list has any.
+fn first_page(tree: &sled::Tree, code: u8) -> Result<Option<Vec<u8>>, ReadError> {
+    tree.scan_prefix(pages::list_prefix(code))
+        .next()
+        .transpose()
+        .map_err(storage)
+        .map(|first| first.map(|(key, _)| key.to_vec()))
+}
+
+/// A page as changed so far in this window.
+fn load<'d>(
+    tree: &sled::Tree,
+    dirty: &'d mut HashMap<Vec<u8>, Vec<Entry>>,
+    key: Vec<u8>,
+) -> Result<&'d mut Vec<Entry>, ReadError> {
+    if !dirty.contains_key(&key) {
+        let stored = match tree.get(&key).map_err(storage)? {
+            Some(value) => pages::decode(&value)?,
+            None => Vec::new(),
+        };
+        dirty.insert(key.clone(), stored);
+    }
+    dirty
+        .get_mut(&key)
+        .ok_or_else(|| ReadError::Storage("a projection page went missing".into()))
+}
+
+fn storage(e: sled::Error) -> ReadError {
+    ReadError::Storage(e.to_string())
+}
