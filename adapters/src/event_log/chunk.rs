@@ -102,7 +102,7 @@ fn finish(
 }
 
 /// A chunk read from the `log` tree, header checked.
-pub(crate) struct Chunk<'a> {
+pub(crate) struct Chunk {
     /// The position of its first record.
     pub first: u64,
     /// How many records it holds.
@@ -110,17 +110,17 @@ pub(crate) struct Chunk<'a> {
     /// When its group was committed.
     pub recorded_at_ms: i64,
     /// The ketenpost version that wrote it.
-    pub code_version: &'a str,
+    pub code_version: String,
     records: Vec<u8>,
 }
 
-impl<'a> Chunk<'a> {
+impl Chunk {
     /// Reads the header of the chunk stored under the key `key` (its first position).
     ///
     /// # Errors
     /// [`ReadError::Damaged`] when the header is short, of another format, fails its checksum,
     /// or names another first position than its key.
-    pub(crate) fn parse(key: u64, value: &'a [u8]) -> Result<Self, ReadError> {
+    pub(crate) fn parse(key: u64, value: &[u8]) -> Result<Self, ReadError> {
         let damaged = |detail: String| ReadError::Damaged {
             position: key,
             detail,
@@ -149,7 +149,8 @@ impl<'a> Chunk<'a> {
         let records_len = usize::try_from(u32::from_be_bytes(array(&fixed[20..24])))
             .map_err(|e| damaged(e.to_string()))?;
         let code_version = std::str::from_utf8(&header[26..])
-            .map_err(|e| damaged(format!("writing version is not UTF-8: {e}")))?;
+            .map_err(|e| damaged(format!("writing version is not UTF-8: {e}")))?
+            .to_owned();
         let records = miniz_oxide::inflate::decompress_to_vec_with_limit(
             &value[header_len + 4..],
             records_len,
@@ -205,7 +206,7 @@ impl<'a> Chunk<'a> {
                 position,
                 bytes,
                 self.recorded_at_ms,
-                self.code_version,
+                &self.code_version,
             )?);
         }
         Ok(())

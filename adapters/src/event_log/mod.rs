@@ -3,6 +3,7 @@
 //! once by digest, and projections that keep their checkpoint with their state.
 
 mod chunk;
+mod chunk_cache;
 mod codec;
 mod durability;
 mod fold;

@@ -11,6 +11,7 @@ use ketenpost_domain::events::{RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, StreamAppend};
 
 use super::chunk::Chunk;
+use super::chunk_cache::ChunkCache;
 use super::durability::FolderSync;
 use super::format;
 use super::head_marker::HeadMarker;
@@ -70,6 +71,7 @@ pub struct SledEventLog {
     db: sled::Db,
     head: Arc<Head>,
     index: Arc<RwLock<LogIndex>>,
+    chunks: ChunkCache,
     /// Held while the projections are brought up to date, one update at a time.
     pub(crate) projecting: Mutex<()>,
     requests: Mutex<Option<SyncSender<Request>>>,
@@ -151,6 +153,7 @@ impl SledEventLog {
             db,
             head,
             index,
+            chunks: ChunkCache::default(),
             projecting: Mutex::new(()),
             requests: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(handle)),
@@ -240,7 +243,7 @@ impl SledEventLog {
         let mut expected = from;
         for entry in self.trees.log.range(start.to_be_bytes()..) {
             let (key, value) = entry.map_err(storage)?;
-            let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
+            let chunk = self.chunks.get_or_parse(position_of_key(&key)?, &value)?;
             if chunk.end() <= expected {
                 continue;
             }
@@ -259,7 +262,7 @@ impl SledEventLog {
                     position,
                     bytes,
                     chunk.recorded_at_ms,
-                    chunk.code_version,
+                    &chunk.code_version,
                 )?)?;
                 expected = position + 1;
             }
@@ -313,6 +316,17 @@ impl EventLog for SledEventLog {
         };
         let mut events = Vec::with_capacity(positions.len());
         for position in positions {
+            if let Some(chunk) = self.chunks.holding(position) {
+                let event = chunk.decode_at(position)?;
+                if event.stream != *stream {
+                    return Err(ReadError::Damaged {
+                        position,
+                        detail: format!("indexed for {stream} but holds {}", event.stream),
+                    });
+                }
+                events.push(event);
+                continue;
+            }
             let (key, value) = self
                 .trees
                 .log
@@ -324,7 +338,10 @@ impl EventLog for SledEventLog {
                     position,
                     detail: format!("indexed for {stream} but absent"),
                 })?;
-            let event = Chunk::parse(position_of_key(&key)?, &value)?.decode_at(position)?;
+            let event = self
+                .chunks
+                .get_or_parse(position_of_key(&key)?, &value)?
+                .decode_at(position)?;
             if event.stream != *stream {
                 return Err(ReadError::Damaged {
                     position,
