@@ -42,7 +42,7 @@ fn default_log_format() -> String {
 }
 
 fn default_workers() -> usize {
-    64
+    48
 }
 
 /// `[api]`.

@@ -212,9 +212,10 @@ async fn poll_folder(
     Ok(received)
 }
 
-/// How many messages may wait for a worker before a mailbox stops taking more in.
+/// How many messages may wait for or be with a worker before a mailbox stops taking more in:
+/// as many as there are workers, so a message is placed soon after it is retrieved.
 fn backlog(shared: &Shared) -> usize {
-    shared.settings.workers.max(BATCH)
+    shared.settings.workers
 }
 
 /// Whether the mailbox's route places incoming PDF payloads.
