@@ -4,5 +4,6 @@
 pub mod event_log;
 pub mod ons;
 pub mod pdf;
+pub mod sealed;
 pub mod tls;
 pub mod zorgmail;

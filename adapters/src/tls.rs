@@ -44,6 +44,7 @@ pub fn mutual_tls_config(
     ca_cert: &Path,
     client_cert: &Path,
     client_key: &Path,
+    data_key: Option<&[u8; 32]>,
 ) -> Result<rustls::ClientConfig, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
     let cas = CertificateDer::pem_file_iter(ca_cert)
@@ -65,8 +66,19 @@ pub fn mutual_tls_config(
     if chain.is_empty() {
         return Err(file_error(client_cert, "no certificate in the file"));
     }
-    // The key is a secret: its errors never quote its content.
-    let key = PrivateKeyDer::from_pem_file(client_key)
+    // The key is a secret: its errors never quote its content. It may be sealed with the
+    // data key (`ketenpost seal`).
+    let text = std::fs::read(client_key).map_err(|e| file_error(client_key, e))?;
+    let pem = if crate::sealed::is_sealed(&String::from_utf8_lossy(&text)) {
+        let data_key = data_key.ok_or_else(|| {
+            file_error(client_key, "the key is sealed but no data key is available")
+        })?;
+        crate::sealed::open(data_key, &String::from_utf8_lossy(&text))
+            .map_err(|e| file_error(client_key, e))?
+    } else {
+        text
+    };
+    let key = PrivateKeyDer::from_pem_slice(&pem)
         .map_err(|_| file_error(client_key, "no readable private key in the file"))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)

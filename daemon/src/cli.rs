@@ -115,6 +115,12 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Seal a secret read from stdin with the data key, for the configuration: prints
+    /// `sealed:v1:...` (mailbox password, API token, or a client key file's content).
+    Seal {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Rebuild every projection from position 0.
     Replay {
         #[command(flatten)]

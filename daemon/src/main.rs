@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Replay { data } => commands::replay::run(data),
         Command::Run { config } => commands::run::run(config.as_deref()),
         Command::Resend { ids, data } => commands::resend::run(ids, data),
+        Command::Seal { data } => commands::seal::run(data),
     };
     match result {
         Ok(Outcome::Understood) => ExitCode::SUCCESS,

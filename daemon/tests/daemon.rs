@@ -357,6 +357,53 @@ async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems()
     running.stop().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_secrets_open_with_the_data_key_and_another_key_is_a_config_error() {
+    use ketenpost_adapters::event_log::load_or_create_key;
+    use ketenpost_adapters::sealed::seal;
+    let h = Harness::start("sealed", 0, 2).await;
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    let key = load_or_create_key(&h.data().join("data.key")).unwrap();
+    let certs = h.dir.join("certs");
+    let pem = std::fs::read(certs.join("client.key")).unwrap();
+    std::fs::write(certs.join("client.key.sealed"), seal(&key, &pem).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&h.config)
+        .unwrap()
+        .replace(
+            "password = \"secret-pw\"",
+            &format!("password = \"{}\"", seal(&key, b"secret-pw").unwrap()),
+        )
+        .replace("client.key\"", "client.key.sealed\"");
+    assert!(!text.contains("secret-pw"));
+    std::fs::write(&h.config, &text).unwrap();
+
+    h.zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
+    let running = service::start(config::load(Some(&h.config)).unwrap())
+        .await
+        .unwrap();
+    let address = running.api_address.to_string();
+    wait_until(
+        "processed with sealed secrets",
+        Duration::from_secs(20),
+        || async { counts(&address).await["processed"] == 1 },
+    )
+    .await;
+    running.stop().await.unwrap();
+
+    // Another data key does not open them: a problem naming the key, not a start.
+    let other = h.dir.join("other.key");
+    load_or_create_key(&other).unwrap();
+    std::fs::write(
+        &h.config,
+        format!("key_file = \"{}\"\n{text}", other.display()),
+    )
+    .unwrap();
+    let error = config::load(Some(&h.config)).unwrap_err().to_string();
+    assert!(error.contains("mailboxes[0].password"), "{error}");
+    assert!(error.contains("does not open"), "{error}");
+}
+
 #[tokio::test]
 async fn a_type_without_visibility_is_a_configuration_error_naming_the_key() {
     let h = Harness::start("novisibility", 0, 2).await;

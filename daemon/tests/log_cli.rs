@@ -198,3 +198,31 @@ fn resend_without_a_daemon_records_the_request_and_refuses_what_it_must() {
         assert!(String::from_utf8_lossy(&output.stderr).contains(wrong));
     }
 }
+
+#[test]
+fn seal_prints_a_sealed_secret_that_opens_with_the_data_key_only() {
+    use std::io::Write;
+    let data = data_dir("seal");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+        .args(["seal", "--data"])
+        .arg(&data)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"hunter2-password\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let sealed = String::from_utf8(output.stdout).unwrap();
+    assert!(sealed.starts_with("sealed:v1:") && !sealed.contains("hunter2"));
+    let key = ketenpost_adapters::event_log::load_or_create_key(&data.join("data.key")).unwrap();
+    assert_eq!(
+        ketenpost_adapters::sealed::open(&key, &sealed).unwrap(),
+        b"hunter2-password"
+    );
+}

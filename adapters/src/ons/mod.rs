@@ -12,7 +12,7 @@ use reqwest::multipart::{Form, Part};
 pub use wire::{DocumentMetadata, PlacedDocument, StoredDocument};
 
 /// How to reach one Ons environment.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OnsConfig {
     /// The API's base URL, without a trailing `/`.
     pub base_url: String,
@@ -30,6 +30,24 @@ pub struct OnsConfig {
     pub active_identity: String,
     /// How long one request may take.
     pub timeout: Duration,
+    /// The data key, to open a client key sealed with it (never shown by `Debug`).
+    pub data_key: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for OnsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnsConfig")
+            .field("base_url", &self.base_url)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .field("ca_cert", &self.ca_cert)
+            .field("employee_object_id", &self.employee_object_id)
+            .field("user_name", &self.user_name)
+            .field("active_identity", &self.active_identity)
+            .field("timeout", &self.timeout)
+            .field("data_key", &self.data_key.map(|_| "***"))
+            .finish()
+    }
 }
 
 /// A failed call.
@@ -78,9 +96,13 @@ impl OnsClient {
     /// # Errors
     /// Files that cannot be read or do not fit together.
     pub fn new(config: OnsConfig) -> Result<Self, OnsError> {
-        let tls =
-            crate::tls::mutual_tls_config(&config.ca_cert, &config.client_cert, &config.client_key)
-                .map_err(|e| OnsError::Setup(e.to_string()))?;
+        let tls = crate::tls::mutual_tls_config(
+            &config.ca_cert,
+            &config.client_cert,
+            &config.client_key,
+            config.data_key.as_ref(),
+        )
+        .map_err(|e| OnsError::Setup(e.to_string()))?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .timeout(config.timeout)

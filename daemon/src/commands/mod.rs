@@ -9,6 +9,7 @@ pub mod render;
 pub mod replay;
 pub mod resend;
 pub mod run;
+pub mod seal;
 pub mod show;
 pub mod status;
 

@@ -4,6 +4,7 @@
 
 mod file;
 mod secret;
+mod unseal;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -146,5 +147,7 @@ pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
         .build()
         .map_err(|e| one(e.to_string()))?;
     let raw: file::ConfigFile = merged.try_deserialize().map_err(|e| one(e.to_string()))?;
-    validate::validate(raw)
+    let mut settings = validate::validate(raw)?;
+    unseal::unseal(&mut settings)?;
+    Ok(settings)
 }

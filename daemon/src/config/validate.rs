@@ -270,6 +270,7 @@ fn record_system(
         user_name: file.user_name,
         active_identity: file.active_identity,
         timeout: timeout?,
+        data_key: None,
     })
 }
 
