@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+/// Many small allocations on many threads: cheaper with mimalloc than with the system's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 use ketenpost::cli::{Cli, Command};
