@@ -37,9 +37,10 @@ fn start_daemon_logging(h: &Harness, stderr: Stdio, level: &str) -> Child {
         .unwrap()
 }
 
+/// Sends a signal with the shell's own `kill` (no procps needed).
 fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args([name, &child.id().to_string()])
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill {name} {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());
