@@ -29,12 +29,16 @@ impl WorkQueue {
         let _ = self.sender.send(message);
     }
 
-    /// Waits while more than `limit` messages are waiting or being worked on, so a mailbox
-    /// takes in no more than the workers can place: the rest waits in the mailbox, where
-    /// nothing is at risk, instead of in memory.
-    pub async fn wait_below(&self, limit: usize, stop: &watch::Receiver<bool>) {
-        while self.load.load(Ordering::Relaxed) > limit && !*stop.borrow() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+    /// Waits until fewer than `limit` messages are waiting or being worked on, and says how
+    /// many more there is room for: a mailbox takes in no more than the workers can place, and
+    /// the rest waits in the mailbox, where nothing is at risk, instead of in memory.
+    pub async fn room_below(&self, limit: usize, stop: &watch::Receiver<bool>) -> usize {
+        loop {
+            let load = self.load.load(Ordering::Relaxed);
+            if load < limit || *stop.borrow() {
+                return limit.saturating_sub(load).max(1);
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 }

@@ -104,11 +104,14 @@ async fn poll_zorgmail(
 ) -> Result<u64, String> {
     let ids = client.list().await.map_err(|e| e.to_string())?;
     let mut received = 0;
-    for chunk in ids.chunks(BATCH) {
-        queue.wait_below(backlog(shared), stop).await;
+    let mut rest = ids.as_slice();
+    while !rest.is_empty() {
+        let room = queue.room_below(backlog(shared), stop).await.min(BATCH);
         if *stop.borrow() {
             break;
         }
+        let (chunk, later) = rest.split_at(room.min(rest.len()));
+        rest = later;
         let mut retrievals = JoinSet::new();
         for (index, id) in chunk.iter().enumerate() {
             if !seen.has_id(mailbox, id) {
@@ -181,11 +184,14 @@ async fn poll_folder(
     let files = waiting_files(folder).map_err(|e| format!("{e:#}"))?;
     let done = folder.join("done");
     let mut received = 0;
-    for chunk in files.chunks(BATCH) {
-        queue.wait_below(backlog(shared), stop).await;
+    let mut rest = files.as_slice();
+    while !rest.is_empty() {
+        let room = queue.room_below(backlog(shared), stop).await.min(BATCH);
         if *stop.borrow() {
             break;
         }
+        let (chunk, later) = rest.split_at(room.min(rest.len()));
+        rest = later;
         let mut deliveries = Vec::new();
         for (name, path) in chunk {
             let bytes = tokio::fs::read(path)
