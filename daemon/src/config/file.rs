@@ -42,7 +42,7 @@ fn default_log_format() -> String {
 }
 
 fn default_workers() -> usize {
-    48
+    32
 }
 
 /// `[api]`.

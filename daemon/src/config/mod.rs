@@ -22,7 +22,7 @@ pub use secret::Secret;
 pub const DEFAULTS: &str = r#"
 data_dir = "./ketenpost-data"
 log_format = "text"
-workers = 48
+workers = 32
 [api]
 listen = "127.0.0.1:8080"
 "#;
