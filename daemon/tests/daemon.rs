@@ -404,6 +404,66 @@ async fn sealed_secrets_open_with_the_data_key_and_another_key_is_a_config_error
     assert!(error.contains("does not open"), "{error}");
 }
 
+/// The message awaiting delivery whose timeline has a failed attempt, if there is one.
+async fn failed_once(address: &str) -> Option<String> {
+    let waiting = message_in(address, "awaiting_delivery").await;
+    let id = waiting.first()?["stream"].as_str()?.to_owned();
+    let (_, detail) = get(address, &format!("/api/v1/messages/{id}")).await;
+    detail["timeline"]
+        .as_array()?
+        .iter()
+        .any(|e| e["type"] == "DeliveryFailed")
+        .then_some(id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_retry_survives_a_restart() {
+    let h = Harness::start("retry-restart", 0, 5).await;
+    let text = std::fs::read_to_string(&h.config)
+        .unwrap()
+        .replace("first_delay = \"50ms\"", "first_delay = \"2s\"")
+        .replace("max_delay = \"200ms\"", "max_delay = \"2s\"");
+    std::fs::write(&h.config, text).unwrap();
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    h.ons.faults().unavailable_next_uploads(1);
+    h.zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
+
+    let running = service::start(config::load(Some(&h.config)).unwrap())
+        .await
+        .unwrap();
+    let address = running.api_address.to_string();
+    let started = std::time::Instant::now();
+    let id = loop {
+        if let Some(id) = failed_once(&address).await {
+            break id;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no failed attempt recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Stopped while the retry waits for its time; nothing is placed yet.
+    running.stop().await.unwrap();
+    assert!(h.ons.documents().is_empty());
+
+    let running = service::start(config::load(Some(&h.config)).unwrap())
+        .await
+        .unwrap();
+    let address = running.api_address.to_string();
+    wait_until(
+        "the retry after the restart places it",
+        Duration::from_secs(20),
+        || async {
+            get(&address, &format!("/api/v1/messages/{id}")).await.1["category"] == "processed"
+        },
+    )
+    .await;
+    assert_eq!(h.ons.documents().len(), 1);
+    running.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_type_without_visibility_is_a_configuration_error_naming_the_key() {
     let h = Harness::start("novisibility", 0, 2).await;
