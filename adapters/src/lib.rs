@@ -2,6 +2,7 @@
 //! service client and the Nedap Ons client.
 
 pub mod event_log;
+mod http_error;
 pub mod ons;
 pub mod pdf;
 pub mod sealed;

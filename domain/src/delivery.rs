@@ -208,36 +208,16 @@ pub fn classified(category: Category, reason: Reason) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::test_support::{self, message_event};
     use crate::events::{DeliveryAttempted, EventId, ResendRequested, StreamKind};
-    use crate::payload::Format;
     use std::time::Duration;
 
     fn at(version: u64, event: Event) -> RecordedEvent {
-        RecordedEvent {
-            position: version,
-            id: EventId(u128::from(version)),
-            stream: StreamId::new(StreamKind::Message, EventId(9)),
-            version,
-            recorded_at_ms: 1_000,
-            code_version: "test".into(),
-            schema_version: 1,
-            event,
-        }
+        message_event(version, event)
     }
 
     fn parsed() -> Event {
-        Event::MessageParsed(MessageParsed {
-            receipt: StreamId::new(StreamKind::Receipt, EventId(1)),
-            payload_digest: "d".into(),
-            number: 1,
-            format: Format::Edifact,
-            identifier: Some("MEDLAB:1".into()),
-            interchange_ref: None,
-            message_ref: Some("1".into()),
-            sender_id: None,
-            warnings: 0,
-            error: None,
-        })
+        test_support::parsed("MEDLAB:1")
     }
 
     fn attempted(attempt: u32) -> Event {

@@ -235,34 +235,15 @@ pub fn count_changes(before: Option<State>, after: Option<State>) -> Vec<(State,
 mod tests {
     use super::*;
     use crate::category::Reason;
-    use crate::events::{EventId, MessageClassified, MessageParsed, ResendRequested, StreamKind};
+    use crate::events::test_support::{self, message_event};
+    use crate::events::{MessageClassified, ResendRequested};
 
     fn recorded(position: u64, event: Event) -> RecordedEvent {
-        RecordedEvent {
-            position,
-            id: EventId(u128::from(position)),
-            stream: StreamId::new(StreamKind::Message, EventId(7)),
-            version: position,
-            recorded_at_ms: 1_000 + i64::try_from(position).unwrap(),
-            code_version: "test".into(),
-            schema_version: 1,
-            event,
-        }
+        message_event(position, event)
     }
 
     fn parsed() -> Event {
-        Event::MessageParsed(MessageParsed {
-            receipt: StreamId::new(StreamKind::Receipt, EventId(1)),
-            payload_digest: "d".into(),
-            number: 1,
-            format: Format::Edifact,
-            identifier: Some("MEDVRI:1".into()),
-            interchange_ref: None,
-            message_ref: Some("1".into()),
-            sender_id: None,
-            warnings: 0,
-            error: None,
-        })
+        test_support::parsed("MEDVRI:1")
     }
 
     #[test]

@@ -220,7 +220,7 @@ async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Ons
     request
         .send()
         .await
-        .map_err(|e| OnsError::Transport(describe(&e)))
+        .map_err(|e| OnsError::Transport(crate::http_error::describe(&e)))
 }
 
 async fn success(answer: reqwest::Response) -> Result<String, OnsError> {
@@ -228,31 +228,13 @@ async fn success(answer: reqwest::Response) -> Result<String, OnsError> {
     let body = answer
         .text()
         .await
-        .map_err(|e| OnsError::Transport(describe(&e)))?;
+        .map_err(|e| OnsError::Transport(crate::http_error::describe(&e)))?;
     if (200..300).contains(&status) {
         Ok(body)
     } else {
         let detail: String = body.chars().filter(|c| !c.is_control()).take(200).collect();
         Err(OnsError::Status { status, detail })
     }
-}
-
-/// An HTTP error without its URL (which carries the BSN in a lookup).
-fn describe(error: &reqwest::Error) -> String {
-    let mut detail = String::from(if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    });
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    detail
 }
 
 #[cfg(test)]

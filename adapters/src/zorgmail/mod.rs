@@ -118,7 +118,7 @@ impl ZorgMailClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| MailboxError::Unreachable(without_url(&e)))?;
+            .map_err(|e| MailboxError::Unreachable(crate::http_error::describe(&e)))?;
         let status = answer.status().as_u16();
         if status == 401 {
             return Err(MailboxError::Unauthorized);
@@ -126,7 +126,7 @@ impl ZorgMailClient {
         let text = answer
             .text()
             .await
-            .map_err(|e| MailboxError::Unreachable(without_url(&e)))?;
+            .map_err(|e| MailboxError::Unreachable(crate::http_error::describe(&e)))?;
         let parsed = soap::parse(&text);
         if let Ok(Response {
             fault: Some((code, message)),
@@ -236,25 +236,6 @@ impl ZorgMailClient {
             .await
             .map(|_| ())
     }
-}
-
-/// An HTTP error without the URL (which may carry credentials in odd set-ups).
-fn without_url(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    let mut detail = String::from(kind);
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    detail
 }
 
 #[cfg(test)]

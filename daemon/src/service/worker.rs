@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use ketenpost_adapters::ons::{ClientLookup, DocumentMetadata, OnsError};
-use ketenpost_domain::category::{Category, Reason};
+use ketenpost_domain::category::{Category, Classification, Reason};
 use ketenpost_domain::delivery::{
     after_failure, after_lookup, classified, file_name, is_document_of, Failure, MessageFacts,
     NextStep,
@@ -195,6 +195,18 @@ fn failure_of(error: &OnsError) -> Failure {
     }
 }
 
+/// Records the category a message ends in without a placement; its work is done.
+async fn decided(
+    shared: &Shared,
+    message: &StreamId,
+    version: u64,
+    classification: Classification,
+) -> anyhow::Result<Option<Done>> {
+    let event = classified(classification.category, classification.reason);
+    append(shared, message, version, vec![event]).await?;
+    Ok(Some(Done::Finished))
+}
+
 /// Records a failed attempt: a retry, or the category the spent budget or refusal leads to.
 async fn failed(
     shared: &Shared,
@@ -244,16 +256,7 @@ async fn deliver(
         .context("Preparing the document failed")?
     };
     let (ready, route) = match (prepared, route) {
-        (Prepared::Decided(c), _) => {
-            append(
-                shared,
-                message,
-                version,
-                vec![classified(c.category, c.reason)],
-            )
-            .await?;
-            return Ok(Some(Done::Finished));
-        }
+        (Prepared::Decided(c), _) => return decided(shared, message, version, c).await,
         (Prepared::Ready(ready), Some(route)) => (ready, route),
         (Prepared::Ready(_), None) => return Ok(Some(Done::Finished)),
     };
@@ -264,25 +267,11 @@ async fn deliver(
         Ok(ClientLookup::Found(id)) => id,
         Ok(ClientLookup::NotFound) => {
             let c = after_lookup(404).context("404 is decided")?;
-            append(
-                shared,
-                message,
-                version,
-                vec![classified(c.category, c.reason)],
-            )
-            .await?;
-            return Ok(Some(Done::Finished));
+            return decided(shared, message, version, c).await;
         }
         Ok(ClientLookup::Several) => {
             let c = after_lookup(409).context("409 is decided")?;
-            append(
-                shared,
-                message,
-                version,
-                vec![classified(c.category, c.reason)],
-            )
-            .await?;
-            return Ok(Some(Done::Finished));
+            return decided(shared, message, version, c).await;
         }
         Err(error) => {
             return failed(shared, message, version, &route.retry, attempt, &error).await;

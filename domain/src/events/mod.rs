@@ -6,6 +6,8 @@
 
 mod envelope;
 mod message_events;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod upcast;
 
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
