@@ -24,6 +24,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
+# shellcheck source=scripts/lib/standins-route.sh
+. "$root/scripts/lib/standins-route.sh"
 
 N="${1:-${BENCH_MESSAGES:-5000}}"
 WORKERS="${BENCH_WORKERS:-32}"
@@ -175,32 +177,8 @@ username = "$(value_of ZORGMAIL_USERNAME "$out")"
 password = "$PASSWORD"
 poll_interval = "100ms"
 route = "ons"
-[record_systems.ons]
-kind = "nedap_ons"
-base_url = "$(value_of ONS_URL "$out")"
-client_cert = "$(value_of ONS_CLIENT_CERT "$out")"
-client_key = "$(value_of ONS_CLIENT_KEY "$out")"
-ca_cert = "$(value_of ONS_CA_CERT "$out")"
-employee_object_id = "4711"
-user_name = "Ketenverkeer"
-active_identity = "ketenpost"
-timeout = "10s"
-[routes.ons]
-record_system = "ons"
-medvri_pdf_senders = ["500012345"]
-place_incoming_pdf = true
-retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }
-[routes.ons.types.MEDVRI]
-labels = ["brief"]
-actions = ["SOG", "Secretariaat"]
-right_selection = "Group"
-expertise_groups = ["12"]
-[routes.ons.types.MEDLAB]
-labels = ["labuitslag"]
-actions = ["SOG"]
-right_selection = "Group"
-expertise_groups = ["12"]
 EOF
+standins_route_toml "$out" 'retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }' >>"$config"
 
 counts() {
   curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$api_port/api/v1/counts" 2>/dev/null || true

@@ -9,6 +9,8 @@
 #   scripts/demo.sh --once     show the outcome and stop (for a quick check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/standins-route.sh
+. scripts/lib/standins-route.sh
 once=false
 [ "${1:-}" = "--once" ] && once=true
 out=out/demo
@@ -51,7 +53,6 @@ KETENPOST_STANDINS_PASSWORD="$password" target/release/ketenpost-standins \
 pids+=($!)
 for _ in $(seq 1 100); do grep -q '^READY=1' "$out/standins.txt" 2>/dev/null && break; sleep 0.1; done
 grep -q '^READY=1' "$out/standins.txt" || { echo "the stand-ins did not start; see $out/standins.log" >&2; exit 1; }
-value() { sed -n "s/^$1=//p" "$out/standins.txt" | head -1; }
 
 port=8080
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
@@ -66,7 +67,7 @@ token = "$token"
 [[mailboxes]]
 name = "lab-noordwest"
 kind = "zorgmail"
-endpoint = "$(value ZORGMAIL_URL)"
+endpoint = "$(standins_value ZORGMAIL_URL "$out/standins.txt")"
 account_id = "500098765"
 username = "ketenpost"
 password = "$password"
@@ -78,31 +79,8 @@ kind = "folder"
 path = "$out/drop"
 poll_interval = "1s"
 route = "ons"
-[record_systems.ons]
-kind = "nedap_ons"
-base_url = "$(value ONS_URL)"
-client_cert = "$(value ONS_CLIENT_CERT)"
-client_key = "$(value ONS_CLIENT_KEY)"
-ca_cert = "$(value ONS_CA_CERT)"
-employee_object_id = "4711"
-user_name = "Ketenverkeer"
-active_identity = "ketenpost"
-[routes.ons]
-record_system = "ons"
-medvri_pdf_senders = ["500012345"]
-place_incoming_pdf = true
-retry = { attempts = 3, first_delay = "1s", max_delay = "10s" }
-[routes.ons.types.MEDVRI]
-labels = ["brief"]
-actions = ["SOG", "Secretariaat"]
-right_selection = "Group"
-expertise_groups = ["12"]
-[routes.ons.types.MEDLAB]
-labels = ["labuitslag"]
-actions = ["SOG"]
-right_selection = "Group"
-expertise_groups = ["12"]
 TOML
+standins_route_toml "$out/standins.txt" 'retry = { attempts = 3, first_delay = "1s", max_delay = "10s" }' >>"$config"
 chmod 600 "$config"
 
 echo "== starting ketenpost run"
@@ -114,7 +92,7 @@ curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the daemon did n
 for _ in $(seq 1 100); do
   left=$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/counts" |
     sed -n 's/.*"awaiting_delivery":\([0-9]*\).*"in_flight":\([0-9]*\).*/\1 \2/p')
-  [ "$left" = "0 0" ] && [ "$(grep -c . "$out/standins.log" 2>/dev/null || echo 0)" -ge 0 ] && break
+  [ "$left" = "0 0" ] && break
   sleep 0.2
 done
 sleep 1
