@@ -7,9 +7,11 @@ mod harness;
 
 use std::time::Duration;
 
-use harness::{call, counts, fixture, get, letter, wait_until, Harness, ACCOUNT, GP, LAB, TOKEN};
+use harness::{
+    call, counts, fixture, get, letter, timeline_types, wait_until, Harness, ACCOUNT, GP, LAB,
+    TOKEN,
+};
 use ketenpost::config;
-use ketenpost::service;
 use serde_json::Value;
 
 const KNOWN: &str = "999990019";
@@ -58,9 +60,7 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
     )
     .unwrap();
 
-    let settings = config::load(Some(&h.config)).unwrap();
-    let running = service::start(settings).await.unwrap();
-    let address = running.api_address.to_string();
+    let (running, address) = h.start_daemon().await;
 
     wait_until(
         "seven decided messages and the two dropped files",
@@ -142,12 +142,7 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
         detail["reason"].as_str().unwrap().contains("BSN"),
         "{detail}"
     );
-    let types: Vec<&str> = detail["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
+    let types = timeline_types(&detail);
     assert_eq!(
         types,
         [
@@ -204,15 +199,10 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
     )
     .await;
     let (_, detail) = get(&address, &format!("/api/v1/messages/{id}")).await;
-    let types: Vec<&str> = detail["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
+    let types = timeline_types(&detail);
     assert!(
-        types.contains(&"ResendRequested")
-            && types.ends_with(&["DocumentPlaced", "MessageClassified"]),
+        types.iter().any(|t| t == "ResendRequested")
+            && types.ends_with(&["DocumentPlaced".to_owned(), "MessageClassified".to_owned()]),
         "{types:?}"
     );
     assert_eq!(counts(&address).await["unknown_bsn"], 0);
@@ -282,10 +272,7 @@ async fn an_upload_whose_answer_was_lost_is_found_by_reading_back_and_not_placed
         h.zorgmail
             .add_message(ACCOUNT, GP, letter(GP, KNOWN, &format!("IC{n}")));
     }
-    let running = service::start(config::load(Some(&h.config)).unwrap())
-        .await
-        .unwrap();
-    let address = running.api_address.to_string();
+    let (running, address) = h.start_daemon().await;
     wait_until("three processed", Duration::from_secs(30), || async {
         counts(&address).await["processed"] == 3
     })
@@ -318,10 +305,7 @@ async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems()
     let id = h
         .zorgmail
         .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
-    let running = service::start(config::load(Some(&h.config)).unwrap())
-        .await
-        .unwrap();
-    let address = running.api_address.to_string();
+    let (running, address) = h.start_daemon().await;
     wait_until("deleted twice", Duration::from_secs(20), || async {
         h.zorgmail.deleted_ids().len() >= 2 && h.zorgmail.remaining().is_empty()
     })
@@ -379,10 +363,7 @@ async fn sealed_secrets_open_with_the_data_key_and_another_key_is_a_config_error
 
     h.zorgmail
         .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
-    let running = service::start(config::load(Some(&h.config)).unwrap())
-        .await
-        .unwrap();
-    let address = running.api_address.to_string();
+    let (running, address) = h.start_daemon().await;
     wait_until(
         "processed with sealed secrets",
         Duration::from_secs(20),
@@ -429,10 +410,7 @@ async fn a_pending_retry_survives_a_restart() {
     h.zorgmail
         .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
 
-    let running = service::start(config::load(Some(&h.config)).unwrap())
-        .await
-        .unwrap();
-    let address = running.api_address.to_string();
+    let (running, address) = h.start_daemon().await;
     let started = std::time::Instant::now();
     let id = loop {
         if let Some(id) = failed_once(&address).await {
@@ -448,10 +426,7 @@ async fn a_pending_retry_survives_a_restart() {
     running.stop().await.unwrap();
     assert!(h.ons.documents().is_empty());
 
-    let running = service::start(config::load(Some(&h.config)).unwrap())
-        .await
-        .unwrap();
-    let address = running.api_address.to_string();
+    let (running, address) = h.start_daemon().await;
     wait_until(
         "the retry after the restart places it",
         Duration::from_secs(20),

@@ -3,9 +3,12 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod harness;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use harness::timeline_types;
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -100,12 +103,7 @@ fn show_gives_the_whole_timeline_and_events_the_log() {
         .as_str()
         .unwrap()
         .contains("elfproef"));
-    let types: Vec<&str> = detail["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
+    let types = timeline_types(&detail);
     assert_eq!(
         types,
         ["MessageReceived", "MessageParsed", "MessageClassified"]
@@ -180,13 +178,8 @@ fn resend_without_a_daemon_records_the_request_and_refuses_what_it_must() {
     // The request is in the log and the message is back in flight until a daemon runs it.
     assert_eq!(json(&data, &["status", "--json"])["in_flight"], 1);
     let shown = json(&data, &["show", &id, "--json"]);
-    let types: Vec<&str> = shown["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
-    assert_eq!(types.last(), Some(&"ResendRequested"));
+    let types = timeline_types(&shown);
+    assert_eq!(types.last().map(String::as_str), Some("ResendRequested"));
     // A second resend while it is in flight, and an unknown id, are refused (exit 2).
     for wrong in [id.as_str(), "message-00000000-0000-0000-0000-000000000000"] {
         let output = Command::new(env!("CARGO_BIN_EXE_ketenpost"))

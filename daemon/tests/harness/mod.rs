@@ -168,3 +168,24 @@ where
 pub async fn counts(address: &str) -> Value {
     get(address, "/api/v1/counts").await.1["counts"].clone()
 }
+
+impl Harness {
+    /// Starts the daemon in-process with this harness's configuration; returns it and the API
+    /// address.
+    pub async fn start_daemon(&self) -> (ketenpost::service::Running, String) {
+        let settings = ketenpost::config::load(Some(&self.config)).unwrap();
+        let running = ketenpost::service::start(settings).await.unwrap();
+        let address = running.api_address.to_string();
+        (running, address)
+    }
+}
+
+/// The event types of a message's timeline (`show --json` or the API's detail), in order.
+pub fn timeline_types(detail: &Value) -> Vec<String> {
+    detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
