@@ -367,36 +367,38 @@ fn main() {
         format!("{:.0} ev/s", total as f64 / appended.as_secs_f64()),
         "",
     );
-    row(
-        "envelope bytes per event (JSON + CRC)",
-        format!("{:.1} B", logical as f64 / total as f64),
-        "",
-    );
-    row(
-        "folder bytes per event (file lengths)",
-        format!("{:.1} B", apparent as f64 / total as f64),
-        "",
-    );
-    row(
-        "folder bytes per event (allocated blocks)",
-        format!("{:.1} B", allocated as f64 / total as f64),
-        "",
-    );
-    row(
-        "sled size_on_disk per event",
-        format!("{:.1} B", sled_size as f64 / total as f64),
-        "",
-    );
-    row(
-        "space amplification (file lengths / envelope bytes)",
-        format!("{:.2}", apparent as f64 / logical as f64),
-        "<= 2.5",
-    );
-    row(
-        "space amplification (allocated / envelope bytes)",
-        format!("{:.2}", allocated as f64 / logical as f64),
-        "",
-    );
+    let per_event = |bytes: u64| format!("{:.1} B", bytes as f64 / total as f64);
+    let amplification = |bytes: u64| format!("{:.2}", bytes as f64 / logical as f64);
+    for (label, value, target) in [
+        (
+            "envelope bytes per event (JSON + CRC)",
+            per_event(logical),
+            "",
+        ),
+        (
+            "folder bytes per event (file lengths)",
+            per_event(apparent),
+            "",
+        ),
+        (
+            "folder bytes per event (allocated blocks)",
+            per_event(allocated),
+            "",
+        ),
+        ("sled size_on_disk per event", per_event(sled_size), ""),
+        (
+            "space amplification (file lengths / envelope bytes)",
+            amplification(apparent),
+            "<= 2.5",
+        ),
+        (
+            "space amplification (allocated / envelope bytes)",
+            amplification(allocated),
+            "",
+        ),
+    ] {
+        row(label, value, target);
+    }
 
     // Replay in a fresh process, so its peak RSS is the replay's alone.
     let output = Command::new(std::env::current_exe().unwrap())
