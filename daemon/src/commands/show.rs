@@ -62,8 +62,14 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
         "sender      {}",
         summary.sender_id.as_deref().unwrap_or("-")
     );
+    print_timeline(timeline.iter());
+    Ok(Outcome::Understood)
+}
+
+/// The timeline, one event a line: position, time, type, summary.
+fn print_timeline<'a>(events: impl Iterator<Item = &'a serde_json::Value>) {
     println!("timeline");
-    for event in timeline {
+    for event in events {
         println!(
             "  {:>8}  {}  {:<18} {}",
             event["position"],
@@ -72,7 +78,6 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
             event["summary"].as_str().unwrap_or("")
         );
     }
-    Ok(Outcome::Understood)
 }
 
 /// `show` through the running daemon.
@@ -111,15 +116,6 @@ fn remote_show(file: &std::path::Path, id: &str, as_json: bool) -> anyhow::Resul
             placed["right_selection"].as_str().unwrap_or("-")
         );
     }
-    println!("timeline");
-    for event in body["timeline"].as_array().into_iter().flatten() {
-        println!(
-            "  {:>8}  {}  {:<18} {}",
-            event["position"],
-            event["recorded_at"].as_str().unwrap_or(""),
-            event["type"].as_str().unwrap_or(""),
-            event["summary"].as_str().unwrap_or("")
-        );
-    }
+    print_timeline(body["timeline"].as_array().into_iter().flatten());
     Ok(Outcome::Understood)
 }

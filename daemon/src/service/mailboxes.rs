@@ -105,13 +105,7 @@ async fn poll_zorgmail(
     let ids = client.list().await.map_err(|e| e.to_string())?;
     let mut received = 0;
     let mut rest = ids.as_slice();
-    while !rest.is_empty() {
-        let room = queue.room_below(backlog(shared), stop).await.min(BATCH);
-        if *stop.borrow() {
-            break;
-        }
-        let (chunk, later) = rest.split_at(room.min(rest.len()));
-        rest = later;
+    while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
         let mut retrievals = JoinSet::new();
         for (index, id) in chunk.iter().enumerate() {
             if !seen.has_id(mailbox, id) {
@@ -185,13 +179,7 @@ async fn poll_folder(
     let done = folder.join("done");
     let mut received = 0;
     let mut rest = files.as_slice();
-    while !rest.is_empty() {
-        let room = queue.room_below(backlog(shared), stop).await.min(BATCH);
-        if *stop.borrow() {
-            break;
-        }
-        let (chunk, later) = rest.split_at(room.min(rest.len()));
-        rest = later;
+    while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
         let mut deliveries = Vec::new();
         for (name, path) in chunk {
             let bytes = tokio::fs::read(path)
@@ -216,6 +204,26 @@ async fn poll_folder(
         }
     }
     Ok(received)
+}
+
+/// The next messages to take in from `rest`: as many as the workers have room for (at most
+/// [`BATCH`]), once they have room; `None` when all are taken or the daemon stops.
+async fn next_chunk<'a, T>(
+    shared: &Shared,
+    queue: &WorkQueue,
+    stop: &watch::Receiver<bool>,
+    rest: &mut &'a [T],
+) -> Option<&'a [T]> {
+    if rest.is_empty() {
+        return None;
+    }
+    let room = queue.room_below(backlog(shared), stop).await.min(BATCH);
+    if *stop.borrow() {
+        return None;
+    }
+    let (chunk, later) = rest.split_at(room.min(rest.len()));
+    *rest = later;
+    Some(chunk)
 }
 
 /// How many messages may wait for or be with a worker before a mailbox stops taking more in:
