@@ -16,7 +16,8 @@
 #
 # Usage: scripts/bench-daemon.sh [N]   (or BENCH_MESSAGES=N; default 5000)
 # Other settings: BENCH_WORKERS (daemon workers, default 32), BENCH_SKIP_NODE_RED=1,
-# BENCH_KEEP=1 (keep the temporary folder), BENCH_TIMEOUT (seconds per part, default 600),
+# BENCH_KEEP=1 (keep the temporary folder), BENCH_DAEMON_WRAPPER (a command put in front of the
+# daemon, e.g. "perf record -g -o /tmp/perf.data --"; the CPU figures then include it), BENCH_TIMEOUT (seconds per part, default 600),
 # BENCH_PACED_COUNT / BENCH_PACED_RATE (a second Node-RED round of 500 files moved in at
 # 25 files/s, for its latency below capacity; 0 files skips it).
 # Needs cargo and Node.js (installed with apt-get when missing and run as root); Node-RED is
@@ -124,6 +125,15 @@ wait_for_line() {
   done
 }
 
+# CPU seconds (user + system) a running process has used so far, from /proc/PID/stat.
+cpu_seconds() {
+  local fields
+  fields="$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null)" || { echo "-"; return; }
+  # shellcheck disable=SC2086
+  set -- $fields
+  echo "$(( ${12} + ${13} )) $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
+}
+
 field() { # JSON, dotted path
   printf '%s' "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v==null?undefined:v[k];console.log(v===undefined||v===null?"-":(typeof v==="object"?JSON.stringify(v):v))})' "$2"
 }
@@ -191,7 +201,8 @@ count_of() { # counts JSON, category; plain text tools, so the poll costs the ma
 
 log "ketenpost: starting the daemon ($WORKERS workers)"
 daemon_start="$(now_ms)"
-RUST_LOG=warn "$daemon_bin" run --config "$config" >"$work/daemon.out" 2>"$work/daemon.log" &
+# shellcheck disable=SC2086 # BENCH_DAEMON_WRAPPER is a command line, split on purpose
+RUST_LOG=warn ${BENCH_DAEMON_WRAPPER:-} "$daemon_bin" run --config "$config" >"$work/daemon.out" 2>"$work/daemon.log" &
 daemon_pid=$!
 pids+=("$daemon_pid")
 processed=0
@@ -221,6 +232,8 @@ done
 daemon_end="$(now_ms)"
 daemon_seconds="$(node -e 'console.log(((process.argv[2]-process.argv[1])/1000).toFixed(2))' "$daemon_start" "$daemon_end")"
 daemon_rate="$(node -e 'console.log(Math.round(process.argv[1]/process.argv[2]))' "$processed" "$daemon_seconds")"
+daemon_cpu="$(cpu_seconds "$daemon_pid")"
+standins_cpu="$(cpu_seconds "$standins_pid")"
 final_counts="$(counts)"
 curl -sf "http://127.0.0.1:$api_port/metrics" >"$work/metrics.txt" || true
 log "ketenpost: $processed processed in ${daemon_seconds}s; stopping (SIGTERM)"
@@ -317,6 +330,7 @@ summary="$work/summary.md"
   echo "| latency p99 | $(field "$daemon_latency" latency.p99_ms) ms | $(field "$nr_latency" latency_drop_to_answer.p99_ms) ms; $(field "$nr_latency" latency_seen_to_answer.p99_ms) ms |"
   echo "| latency max | $(field "$daemon_latency" latency.max_ms) ms | $(field "$nr_latency" latency_drop_to_answer.max_ms) ms; $(field "$nr_latency" latency_seen_to_answer.max_ms) ms |"
   echo
+  echo "CPU used by ketenpost from its start to processed == N: ${daemon_cpu} s ($(awk -v c="$daemon_cpu" -v n="$processed" 'BEGIN { if (n > 0 && c != "-") printf "%.2f", c * 1000 / n; else printf "-" }') ms per message); by both stand-ins over the same run: ${standins_cpu} s"
   echo "Node-RED paced round: $(field "$nr_paced" answered) files moved in at $PACED_RATE files/s: dropped -> answered p50 $(field "$nr_paced" latency_drop_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_drop_to_answer.p99_ms) ms; seen -> answered p50 $(field "$nr_paced" latency_seen_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_seen_to_answer.p99_ms) ms"
 } >"$summary"
 echo

@@ -1,6 +1,7 @@
 //! The IO behind ketenpost's domain: PDF rendering, the sled event log, the ZorgMail mail web
 //! service client and the Nedap Ons client.
 
+mod deflate;
 pub mod event_log;
 mod http_error;
 pub mod ons;

@@ -209,6 +209,87 @@ fn concurrent_writers_get_distinct_gapless_positions() {
 }
 
 #[test]
+fn async_appends_from_many_tasks_are_gapless_and_checked_like_blocking_ones() {
+    let dir = folder("async");
+    let log = std::sync::Arc::new(open(&dir));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let streams: Vec<StreamId> = (0..16).map(|_| message_stream()).collect();
+    runtime.block_on(async {
+        let tasks: Vec<_> = streams
+            .iter()
+            .cloned()
+            .map(|stream| {
+                let log = std::sync::Arc::clone(&log);
+                tokio::spawn(async move {
+                    for version in 0..10u64 {
+                        let expected = if version == 0 {
+                            ExpectedVersion::NoStream
+                        } else {
+                            ExpectedVersion::Exactly(version - 1)
+                        };
+                        let appended = log
+                            .append_async(vec![append(&stream, expected, vec![resend()])])
+                            .await
+                            .unwrap();
+                        assert_eq!(appended.written, 1);
+                    }
+                    // A stale expected version is refused here too, and writes nothing.
+                    let stale = log
+                        .append_async(vec![append(
+                            &stream,
+                            ExpectedVersion::Exactly(3),
+                            vec![resend()],
+                        )])
+                        .await
+                        .unwrap_err();
+                    assert!(
+                        matches!(
+                            stale,
+                            AppendError::WrongExpectedVersion {
+                                actual: Some(9),
+                                ..
+                            }
+                        ),
+                        "{stale}"
+                    );
+                })
+            })
+            .collect();
+        // A blocking writer alongside, as the command line and the mailboxes use it.
+        let blocking = std::sync::Arc::clone(&log);
+        let other = message_stream();
+        let thread = std::thread::spawn(move || {
+            blocking
+                .append(vec![append(
+                    &other,
+                    ExpectedVersion::NoStream,
+                    vec![resend()],
+                )])
+                .unwrap();
+        });
+        for task in tasks {
+            task.await.unwrap();
+        }
+        thread.join().unwrap();
+    });
+    let events = log.read_all(0, 1000).unwrap();
+    let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
+    assert_eq!(positions, (0..161).collect::<Vec<_>>());
+    for stream in &streams {
+        let versions: Vec<u64> = log
+            .read_stream(stream)
+            .unwrap()
+            .iter()
+            .map(|e| e.version)
+            .collect();
+        assert_eq!(versions, (0..10).collect::<Vec<_>>());
+    }
+}
+
+#[test]
 fn a_subscription_catches_up_then_follows_live() {
     let dir = folder("subscribe");
     let log = std::sync::Arc::new(open(&dir));

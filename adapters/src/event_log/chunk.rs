@@ -82,7 +82,7 @@ fn finish(
 ) -> Vec<u8> {
     let version = code_version.as_bytes();
     let version = &version[..version.len().min(usize::from(u8::MAX))];
-    let deflated = miniz_oxide::deflate::compress_to_vec(records, LEVEL);
+    let deflated = crate::deflate::deflate(records, crate::deflate::Wrapper::Raw, LEVEL);
     let mut value = Vec::with_capacity(34 + version.len() + deflated.len());
     value.push(CHUNK_FORMAT);
     value.extend_from_slice(&first.to_be_bytes());

@@ -19,7 +19,7 @@ use super::index::LogIndex;
 use super::key_file;
 use super::payloads::SledPayloadStore;
 use super::trees::Trees;
-use super::writer::{GroupCommit, Head, Request, Writer};
+use super::writer::{GroupCommit, Head, Reply, Request, Writer};
 
 /// Bytes of sled's page cache.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
@@ -80,6 +80,36 @@ pub struct SledEventLog {
 }
 
 impl SledEventLog {
+    /// Appends like [`EventLog::append`], but answers through a future: an async caller
+    /// waits for the group commit without holding a thread.
+    ///
+    /// # Errors
+    /// As [`EventLog::append`].
+    pub fn append_async(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> impl std::future::Future<Output = Result<Appended, AppendError>> + Send + 'static {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let sent = self.request(appends, Reply::Async(reply));
+        async move {
+            sent?;
+            answer.await.map_err(|_| writer_stopped())?
+        }
+    }
+
+    /// Hands an append to the writer thread.
+    fn request(&self, appends: Vec<StreamAppend>, reply: Reply) -> Result<(), AppendError> {
+        let sender = self
+            .requests
+            .lock()
+            .ok()
+            .and_then(|r| r.clone())
+            .ok_or_else(|| AppendError::Storage("the event log is closed".into()))?;
+        sender
+            .send(Request { appends, reply })
+            .map_err(|_| writer_stopped())
+    }
+
     /// Opens (or creates) the log in a data folder and starts its writer.
     ///
     /// # Errors
@@ -277,18 +307,8 @@ impl SledEventLog {
 impl EventLog for SledEventLog {
     fn append(&self, appends: Vec<StreamAppend>) -> Result<Appended, AppendError> {
         let (reply, answer) = sync_channel(1);
-        let sender = self
-            .requests
-            .lock()
-            .ok()
-            .and_then(|r| r.clone())
-            .ok_or_else(|| AppendError::Storage("the event log is closed".into()))?;
-        sender
-            .send(Request { appends, reply })
-            .map_err(|_| AppendError::Storage("the event log writer stopped".into()))?;
-        answer
-            .recv()
-            .map_err(|_| AppendError::Storage("the event log writer stopped".into()))?
+        self.request(appends, Reply::Blocking(reply))?;
+        answer.recv().map_err(|_| writer_stopped())?
     }
 
     fn read_all(&self, from: u64, max: usize) -> Result<Vec<RecordedEvent>, ReadError> {
@@ -370,4 +390,8 @@ impl EventLog for SledEventLog {
             Err(_) => false,
         }
     }
+}
+
+fn writer_stopped() -> AppendError {
+    AppendError::Storage("the event log writer stopped".into())
 }

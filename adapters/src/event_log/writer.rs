@@ -19,7 +19,29 @@ use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, StreamAppe
 /// One append waiting for the writer.
 pub(crate) struct Request {
     pub appends: Vec<StreamAppend>,
-    pub reply: SyncSender<Result<Appended, AppendError>>,
+    pub reply: Reply,
+}
+
+/// Where the writer sends an append's answer once its group is durable.
+pub(crate) enum Reply {
+    /// A thread blocked in [`ketenpost_domain::ports::EventLog::append`].
+    Blocking(SyncSender<Result<Appended, AppendError>>),
+    /// A task awaiting [`super::SledEventLog::append_async`].
+    Async(tokio::sync::oneshot::Sender<Result<Appended, AppendError>>),
+}
+
+impl Reply {
+    /// Answers; a waiter that has gone away no longer needs the answer.
+    fn send(self, answer: Result<Appended, AppendError>) {
+        match self {
+            Self::Blocking(sender) => {
+                let _ = sender.send(answer);
+            }
+            Self::Async(sender) => {
+                let _ = sender.send(answer);
+            }
+        }
+    }
 }
 
 /// How the writer groups commits.
@@ -64,8 +86,6 @@ pub(crate) struct Writer {
     pub marker: Option<HeadMarker>,
 }
 
-type Reply = SyncSender<Result<Appended, AppendError>>;
-
 /// The events a group writes, and each request's answer once they are durable.
 type Prepared = (Vec<RecordedEvent>, Vec<(Reply, Result<usize, AppendError>)>);
 
@@ -104,7 +124,7 @@ impl Writer {
             Ok(prepared) => prepared,
             Err((error, replies)) => {
                 for reply in replies {
-                    let _ = reply.send(Err(AppendError::Storage(error.clone())));
+                    reply.send(Err(AppendError::Storage(error.clone())));
                 }
                 return;
             }
@@ -123,7 +143,7 @@ impl Writer {
                 }
                 self.head.changed.notify_all();
                 for (reply, result) in answers {
-                    let _ = reply.send(result.map(|written| Appended {
+                    reply.send(result.map(|written| Appended {
                         next_position: next,
                         written,
                     }));
@@ -135,7 +155,7 @@ impl Writer {
                 self.next_position = super::sled_log::next_position_on_disk(&self.trees)
                     .unwrap_or(self.next_position);
                 for (reply, _) in answers {
-                    let _ = reply.send(Err(AppendError::Storage(error.clone())));
+                    reply.send(Err(AppendError::Storage(error.clone())));
                 }
             }
         }

@@ -88,6 +88,8 @@ pub enum ClientLookup {
 pub struct OnsClient {
     http: reqwest::Client,
     config: OnsConfig,
+    /// `base_url`, parsed once: parsing a host for every request is a measurable cost.
+    base: reqwest::Url,
 }
 
 impl OnsClient {
@@ -110,11 +112,17 @@ impl OnsClient {
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| OnsError::Setup(e.to_string()))?;
-        Ok(Self { http, config })
+        let base = reqwest::Url::parse(&config.base_url)
+            .map_err(|e| OnsError::Setup(format!("base_url {}: {e}", config.base_url)))?;
+        Ok(Self { http, config, base })
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.config.base_url)
+    /// `path` (which starts with `/`) under the base URL's own path.
+    fn url(&self, path: &str) -> reqwest::Url {
+        let mut url = self.base.clone();
+        let prefix = self.base.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{path}"));
+        url
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {

@@ -21,9 +21,12 @@ use printpdf::{
 use super::fonts::FontSet;
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
 use super::RenderError;
+use crate::deflate::{deflate, Wrapper};
 
 /// Written as `/Producer` and `/Creator`.
 const PRODUCER: &str = "ketenpost";
+/// The deflate level of the PDF's streams: zlib's default, a good size for little time.
+const STREAM_LEVEL: u8 = 6;
 /// Thickness of rules, in points.
 const RULE_WIDTH: f32 = 0.5;
 
@@ -79,11 +82,29 @@ pub(crate) fn write(
             }
         }
     }
-    lo.compress();
+    compress_streams(&mut lo);
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)
         .map_err(|e| RenderError::Write(e.to_string()))?;
     Ok(bytes)
+}
+
+/// Deflates every stream that has no filter yet, as `lopdf::Document::compress` does, but with
+/// this thread's reused compressor (see [`crate::deflate`]) and the default level.
+fn compress_streams(lo: &mut lopdf::Document) {
+    for object in lo.objects.values_mut() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.has(b"Filter") {
+            continue;
+        }
+        let compressed = deflate(&stream.content, Wrapper::Zlib, STREAM_LEVEL);
+        if compressed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
 }
 
 /// The characters drawn in the regular and in the bold face.

@@ -81,6 +81,8 @@ pub struct RetrievedMessage {
 pub struct ZorgMailClient {
     http: reqwest::Client,
     config: ZorgMailConfig,
+    /// `endpoint`, parsed once: parsing a host for every call is a measurable cost.
+    endpoint: reqwest::Url,
 }
 
 impl ZorgMailClient {
@@ -95,7 +97,13 @@ impl ZorgMailClient {
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| MailboxError::Unreachable(format!("HTTP client: {e}")))?;
-        Ok(Self { http, config })
+        let endpoint = reqwest::Url::parse(&config.endpoint)
+            .map_err(|e| MailboxError::Unreachable(format!("endpoint {}: {e}", config.endpoint)))?;
+        Ok(Self {
+            http,
+            config,
+            endpoint,
+        })
     }
 
     /// The account this client pulls.
@@ -111,7 +119,7 @@ impl ZorgMailClient {
         let body = soap::request(operation, fields);
         let answer = self
             .http
-            .post(&self.config.endpoint)
+            .post(self.endpoint.clone())
             .basic_auth(&self.config.username, Some(&self.config.password))
             .header("Content-Type", "text/xml; charset=utf-8")
             .header("SOAPAction", "\"\"")

@@ -169,9 +169,7 @@ async fn append(
             .collect(),
     };
     let started = Instant::now();
-    let result = shared
-        .on_log(move |log| Ok(log.append(vec![append])))
-        .await?;
+    let result = shared.log.append_async(vec![append]).await;
     shared.metrics.appended(started.elapsed().as_secs_f64());
     match result {
         Ok(_) => Ok(version + count),
