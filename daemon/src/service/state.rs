@@ -37,6 +37,9 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Each mailbox's health.
     pub mailboxes: Mutex<BTreeMap<String, MailboxHealth>>,
+    /// One permit per core for CPU-bound work (parsing and rendering): more at once only
+    /// adds threads that take turns on the same cores.
+    pub cpu: tokio::sync::Semaphore,
 }
 
 impl Shared {
@@ -62,6 +65,9 @@ impl Shared {
             settings,
             record_systems,
             mailboxes: Mutex::new(mailboxes),
+            cpu: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            ),
         })
     }
 
@@ -78,6 +84,25 @@ impl Shared {
         tokio::task::spawn_blocking(move || call(&log))
             .await
             .context("An event-log task failed")?
+    }
+
+    /// Runs CPU-bound `work` off the async threads, at most one per core at a time.
+    ///
+    /// # Errors
+    /// The task failed.
+    pub async fn on_cpu<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let _permit = self
+            .cpu
+            .acquire()
+            .await
+            .context("The CPU permits were closed")?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .context("A CPU-bound task failed")
     }
 
     /// Records a mailbox poll's outcome.

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
+use ketenpost_adapters::event_log::SledEventLog;
 use ketenpost_adapters::ons::{ClientLookup, DocumentMetadata, OnsError};
 use ketenpost_domain::category::{Category, Classification, Reason};
 use ketenpost_domain::delivery::{
@@ -55,14 +56,22 @@ pub async fn work(shared: &Shared, message: &StreamId) -> anyhow::Result<Done> {
 /// One step; `None` when there is a next step to take at once.
 async fn step(shared: &Shared, message: &StreamId) -> anyhow::Result<Option<Done>> {
     let stream = message.clone();
-    let history = shared
-        .on_log(move |log| Ok(log.read_stream(&stream)?))
-        .await?;
-    let facts = MessageFacts::from_history(&history);
+    let Some((facts, context)) = shared
+        .on_log(move |log| {
+            let facts = MessageFacts::from_history(&log.read_stream(&stream)?);
+            let Some(parsed) = &facts.parsed else {
+                return Ok(None);
+            };
+            let context = Origin::read(log, parsed)?;
+            Ok(Some((facts, context)))
+        })
+        .await?
+    else {
+        return Ok(Some(Done::Finished));
+    };
     let (Some(parsed), Some(version)) = (facts.parsed.clone(), facts.version) else {
         return Ok(Some(Done::Finished));
     };
-    let context = Origin::load(shared, &parsed).await?;
     match facts.next_step() {
         NextStep::Nothing => Ok(Some(Done::Finished)),
         NextStep::Reprocess => {
@@ -122,31 +131,27 @@ struct Origin {
 }
 
 impl Origin {
-    async fn load(shared: &Shared, parsed: &MessageParsed) -> anyhow::Result<Self> {
-        let receipt = parsed.receipt.clone();
-        let digest = parsed.payload_digest.clone();
-        shared
-            .on_log(move |log| {
-                let events = log.read_stream(&receipt)?;
-                let (received, at) = events
-                    .iter()
-                    .find_map(|e| match &e.event {
-                        Event::MessageReceived(r) => Some((r.clone(), e.recorded_at_ms)),
-                        _ => None,
-                    })
-                    .with_context(|| format!("The receipt {receipt} has no MessageReceived"))?;
-                let bytes = log
-                    .payloads()
-                    .get(&digest)?
-                    .with_context(|| format!("The payload of {receipt} is not stored"))?;
-                Ok(Self {
-                    bytes,
-                    mailbox: received.mailbox,
-                    envelope: received.envelope,
-                    received_at_ms: at,
-                })
+    /// Reads the receipt of `parsed` and its payload.
+    fn read(log: &SledEventLog, parsed: &MessageParsed) -> anyhow::Result<Self> {
+        let receipt = &parsed.receipt;
+        let events = log.read_stream(receipt)?;
+        let (received, at) = events
+            .into_iter()
+            .find_map(|e| match e.event {
+                Event::MessageReceived(r) => Some((r, e.recorded_at_ms)),
+                _ => None,
             })
-            .await
+            .with_context(|| format!("The receipt {receipt} has no MessageReceived"))?;
+        let bytes = log
+            .payloads()
+            .get(&parsed.payload_digest)?
+            .with_context(|| format!("The payload of {receipt} is not stored"))?;
+        Ok(Self {
+            bytes,
+            mailbox: received.mailbox,
+            envelope: received.envelope,
+            received_at_ms: at,
+        })
     }
 }
 
@@ -241,17 +246,18 @@ async fn deliver(
         let envelope = context.envelope.clone();
         let mailbox = context.mailbox.clone();
         let route = route.clone();
-        tokio::task::spawn_blocking(move || {
-            prepare(
-                &bytes,
-                &parsed,
-                envelope.as_deref(),
-                &mailbox,
-                route.as_ref(),
-            )
-        })
-        .await
-        .context("Preparing the document failed")?
+        shared
+            .on_cpu(move || {
+                prepare(
+                    &bytes,
+                    &parsed,
+                    envelope.as_deref(),
+                    &mailbox,
+                    route.as_ref(),
+                )
+            })
+            .await
+            .context("Preparing the document failed")?
     };
     let (ready, route) = match (prepared, route) {
         (Prepared::Decided(c), _) => return decided(shared, message, version, c).await,
