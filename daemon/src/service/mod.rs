@@ -174,6 +174,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     })
 }
 
+/// How long the projector lets new events gather before it applies them.
+const PROJECTION_GATHER: Duration = Duration::from_millis(25);
+
 /// Applies new events to the projections as they arrive.
 async fn keep_projections_current(log: Arc<SledEventLog>, stop: watch::Receiver<bool>) {
     loop {
@@ -183,7 +186,10 @@ async fn keep_projections_current(log: Arc<SledEventLog>, stop: watch::Receiver<
         let log = Arc::clone(&log);
         let result = tokio::task::spawn_blocking(move || {
             let at = log.checkpoint()?;
-            log.wait_for(at, Duration::from_millis(200));
+            if log.wait_for(at, Duration::from_millis(200)) {
+                // Let a few commits gather: one projection batch for many is much cheaper.
+                std::thread::sleep(PROJECTION_GATHER);
+            }
             log.catch_up()
         })
         .await;
