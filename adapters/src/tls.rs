@@ -35,17 +35,23 @@ fn file_error(path: &Path, detail: impl std::fmt::Display) -> TlsError {
     }
 }
 
-/// A client configuration that trusts only the CA in `ca_cert` and presents the certificate
-/// chain in `client_cert` with the key in `client_key` (all PEM).
+/// A client configuration that trusts only the CA in `ca_cert` (PEM) and presents no
+/// certificate of its own.
 ///
 /// # Errors
-/// A file that cannot be read or parsed, or a key that does not fit the certificate.
-pub fn mutual_tls_config(
-    ca_cert: &Path,
-    client_cert: &Path,
-    client_key: &Path,
-    data_key: Option<&[u8; 32]>,
-) -> Result<rustls::ClientConfig, TlsError> {
+/// The file cannot be read or holds no usable CA certificate.
+pub fn server_trust_config(ca_cert: &Path) -> Result<rustls::ClientConfig, TlsError> {
+    let roots = trusted_roots(ca_cert)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Config(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// The CA certificates in `ca_cert` (PEM), at least one.
+fn trusted_roots(ca_cert: &Path) -> Result<rustls::RootCertStore, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
     let cas = CertificateDer::pem_file_iter(ca_cert)
         .map_err(|e| file_error(ca_cert, e))?
@@ -59,6 +65,21 @@ pub fn mutual_tls_config(
             .add(ca)
             .map_err(|e| file_error(ca_cert, format!("not a usable CA certificate: {e}")))?;
     }
+    Ok(roots)
+}
+
+/// A client configuration that trusts only the CA in `ca_cert` and presents the certificate
+/// chain in `client_cert` with the key in `client_key` (all PEM).
+///
+/// # Errors
+/// A file that cannot be read or parsed, or a key that does not fit the certificate.
+pub fn mutual_tls_config(
+    ca_cert: &Path,
+    client_cert: &Path,
+    client_key: &Path,
+    data_key: Option<&[u8; 32]>,
+) -> Result<rustls::ClientConfig, TlsError> {
+    let roots = trusted_roots(ca_cert)?;
     let chain = CertificateDer::pem_file_iter(client_cert)
         .map_err(|e| file_error(client_cert, e))?
         .collect::<Result<Vec<_>, _>>()

@@ -342,6 +342,50 @@ async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_mailbox_is_verified_against_its_ca_and_an_untrusted_one_is_a_mailbox_problem() {
+    let h = Harness::start_https("https").await;
+    assert!(h.zorgmail.endpoint_url().starts_with("https://"));
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    let id = h
+        .zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
+
+    // With the system's trust roots the test CA is unknown: nothing is taken or deleted.
+    let mut settings = ketenpost::config::load(Some(&h.config)).unwrap();
+    for mailbox in &mut settings.mailboxes {
+        if let ketenpost::config::MailboxKind::ZorgMail(config) = &mut mailbox.kind {
+            config.ca_cert = None;
+        }
+    }
+    let running = ketenpost::service::start(settings).await.unwrap();
+    let address = running.api_address.to_string();
+    wait_until(
+        "the certificate problem is visible",
+        Duration::from_secs(20),
+        || async {
+            let (_, body) = get(&address, "/api/v1/counts").await;
+            body["mailboxes"]["lab-noordwest"]["problem"]
+                .as_str()
+                .is_some_and(|p| p.to_lowercase().contains("certificate"))
+        },
+    )
+    .await;
+    running.stop().await.unwrap();
+    assert_eq!(h.zorgmail.retrieve_count(), 0);
+    assert_eq!(h.zorgmail.remaining(), std::slice::from_ref(&id));
+
+    // With the mailbox's ca_cert the same endpoint is trusted, and the letter is placed.
+    let (running, address) = h.start_daemon().await;
+    wait_until("processed", Duration::from_secs(20), || async {
+        counts(&address).await["processed"] == 1
+    })
+    .await;
+    running.stop().await.unwrap();
+    assert_eq!(h.zorgmail.deleted_ids(), [id]);
+    assert_eq!(h.ons.documents().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sealed_secrets_open_with_the_data_key_and_another_key_is_a_config_error() {
     use ketenpost_adapters::event_log::load_or_create_key;
     use ketenpost_adapters::sealed::seal;

@@ -3,6 +3,7 @@
 
 mod soap;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine;
@@ -23,6 +24,8 @@ pub struct ZorgMailConfig {
     pub password: String,
     /// How long one request may take.
     pub timeout: Duration,
+    /// The CA to trust for an https endpoint instead of the system's trust roots (PEM).
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ZorgMailConfig {
@@ -33,6 +36,7 @@ impl std::fmt::Debug for ZorgMailConfig {
             .field("username", &self.username)
             .field("password", &"***")
             .field("timeout", &self.timeout)
+            .field("ca_cert", &self.ca_cert)
             .finish()
     }
 }
@@ -92,9 +96,15 @@ impl ZorgMailClient {
     /// The HTTP client cannot be built (no TLS roots, for instance).
     pub fn new(config: ZorgMailConfig) -> Result<Self, MailboxError> {
         crate::tls::install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(ca_cert) = &config.ca_cert {
+            let tls = crate::tls::server_trust_config(ca_cert)
+                .map_err(|e| MailboxError::Unreachable(format!("ca_cert: {e}")))?;
+            builder = builder.tls_backend_preconfigured(tls);
+        }
+        let http = builder
             .build()
             .map_err(|e| MailboxError::Unreachable(format!("HTTP client: {e}")))?;
         let endpoint = reqwest::Url::parse(&config.endpoint)

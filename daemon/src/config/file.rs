@@ -72,6 +72,8 @@ pub struct MailboxFile {
     pub username: Option<String>,
     /// ZorgMail: the password.
     pub password: Option<Secret>,
+    /// ZorgMail: the CA to trust for the https endpoint instead of the system's roots (PEM).
+    pub ca_cert: Option<PathBuf>,
     /// Folder: the folder files are dropped in.
     pub path: Option<PathBuf>,
     /// How often to look, e.g. `30s`.

@@ -185,12 +185,27 @@ fn mailbox(
                 return None;
             }
             plain_http_warning(&format!("{key}.endpoint"), &endpoint, warnings);
+            if let Some(ca_cert) = &file.ca_cert {
+                if !ca_cert.is_file() {
+                    problems.push(format!(
+                        "{key}.ca_cert = {}: no such file",
+                        ca_cert.display()
+                    ));
+                    return None;
+                }
+                if endpoint.starts_with("http://") {
+                    warnings.push(format!(
+                        "{key}.ca_cert is set but the endpoint is plain http: it is not used"
+                    ));
+                }
+            }
             MailboxKind::ZorgMail(ZorgMailConfig {
                 endpoint,
                 account_id: account_id?,
                 username: username?,
                 password: password?,
                 timeout: Duration::from_secs(60),
+                ca_cert: file.ca_cert.clone(),
             })
         }
         "folder" => {

@@ -39,16 +39,29 @@ pub fn letter(sender: &str, bsn: &str, reference: &str) -> String {
 
 impl Harness {
     pub async fn start(name: &str, api_port: u16, attempts: u32) -> Self {
+        Self::start_with(name, api_port, attempts, false).await
+    }
+
+    /// As [`Harness::start`], with the ZorgMail stand-in serving https with a certificate of
+    /// the Ons stand-in's test CA, which the mailbox's `ca_cert` names.
+    pub async fn start_https(name: &str) -> Self {
+        Self::start_with(name, 0, 2, true).await
+    }
+
+    async fn start_with(name: &str, api_port: u16, attempts: u32, https: bool) -> Self {
         let dir =
             std::env::temp_dir().join(format!("ketenpost-daemon-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let zorgmail =
-            ZorgMailStandIn::start(ZorgMailConfig::new(ACCOUNT, "ketenpost", "secret-pw"))
-                .await
-                .unwrap();
         let ons = OnsStandIn::start(OnsConfig::default()).await.unwrap();
         let files = ons.pki().write_client_files(&dir.join("certs")).unwrap();
+        let mut zorgmail_config = ZorgMailConfig::new(ACCOUNT, "ketenpost", "secret-pw");
+        let mut mailbox_ca = String::new();
+        if https {
+            zorgmail_config = zorgmail_config.https(ons.pki().clone());
+            mailbox_ca = format!("ca_cert = \"{}\"", files.ca_cert.display());
+        }
+        let zorgmail = ZorgMailStandIn::start(zorgmail_config).await.unwrap();
         let drop_folder = dir.join("drop");
         std::fs::create_dir_all(&drop_folder).unwrap();
         let config = dir.join("ketenpost.toml");
@@ -70,6 +83,7 @@ username = "ketenpost"
 password = "secret-pw"
 poll_interval = "100ms"
 route = "ons"
+{mailbox_ca}
 [[mailboxes]]
 name = "drop"
 kind = "folder"
