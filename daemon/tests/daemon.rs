@@ -499,4 +499,22 @@ async fn a_type_without_visibility_is_a_configuration_error_naming_the_key() {
     let error = config::load(Some(&h.config)).unwrap_err().to_string();
     assert!(error.contains("api.token is missing"), "{error}");
     assert!(!error.contains("secret-pw"));
+
+    let https = Harness::start_https("missingca").await;
+    let text = std::fs::read_to_string(&https.config).unwrap();
+    let broken = text.replacen(
+        "certs/ca.crt\"\n[[mailboxes]]",
+        "certs/gone.crt\"\n[[mailboxes]]",
+        1,
+    );
+    assert_ne!(
+        broken, text,
+        "the mailbox's ca_cert line is where the test expects it"
+    );
+    std::fs::write(&https.config, broken).unwrap();
+    let error = config::load(Some(&https.config)).unwrap_err().to_string();
+    assert!(
+        error.contains("mailboxes[0].ca_cert") && error.contains("gone.crt: no such file"),
+        "{error}"
+    );
 }
