@@ -188,6 +188,15 @@ impl FontSet {
         }
     }
 
+    /// Advance width of `text`, in 1/1000 em: the sum of [`Self::char_width`] over its
+    /// characters.
+    pub(crate) fn text_width(&self, text: &str, bold: bool) -> f32 {
+        match self {
+            Self::Builtin => helvetica::text_width(text, bold),
+            Self::Embedded { .. } => text.chars().map(|c| self.char_width(c, bold)).sum(),
+        }
+    }
+
     /// `text` as it is laid out: a tab becomes a space and other control characters are
     /// dropped. Characters the font has no glyph for are kept here; see [`Self::shown`].
     pub(crate) fn normalize<'a>(&self, text: &'a str) -> Cow<'a, str> {

@@ -1,7 +1,7 @@
 //! Layout: places a document's text on A4 pages (wrapping, tables, pagination, footers).
 //!
 //! Coordinates are in points, measured from the top-left corner of the page; the writer
-//! flips them into PDF space. Text is measured with [`FontSet::char_width`], which is
+//! flips them into PDF space. Text is measured with [`FontSet::text_width`], which is
 //! additive (no kerning), so wrapping is a single pass over each string.
 
 use std::ops::Range;
@@ -418,11 +418,7 @@ fn char_width(fonts: &FontSet, c: char, style: Style) -> f32 {
 
 /// Width of `text` in points.
 fn text_width(fonts: &FontSet, text: &str, style: Style) -> f32 {
-    text.chars()
-        .map(|c| fonts.char_width(c, style.bold))
-        .sum::<f32>()
-        * style.size
-        / 1000.0
+    fonts.text_width(text, style.bold) * style.size / 1000.0
 }
 
 /// Wraps `text` to lines no wider than `width`: at spaces where possible, inside a word
