@@ -188,10 +188,19 @@ impl FontSet {
         }
     }
 
+    /// Advance width of `text`, in 1/1000 em: the sum of [`Self::char_width`] over its
+    /// characters.
+    pub(crate) fn text_width(&self, text: &str, bold: bool) -> f32 {
+        match self {
+            Self::Builtin => helvetica::text_width(text, bold),
+            Self::Embedded { .. } => text.chars().map(|c| self.char_width(c, bold)).sum(),
+        }
+    }
+
     /// `text` as it is laid out: a tab becomes a space and other control characters are
     /// dropped. Characters the font has no glyph for are kept here; see [`Self::shown`].
     pub(crate) fn normalize<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if !text.chars().any(char::is_control) {
+        if !has_control(text) {
             return Cow::Borrowed(text);
         }
         Cow::Owned(
@@ -281,8 +290,20 @@ fn bold_id() -> FontId {
 /// Whether every character of `text` is one Helvetica can show (control characters are
 /// dropped anyway, so they do not count).
 fn builtin_can_show(text: &str) -> bool {
-    text.chars()
-        .all(|c| c.is_control() || helvetica::win_ansi_byte(c).is_some())
+    // Every character below U+0100 is either a control character or in WinAnsi. In UTF-8
+    // those are exactly the ones whose bytes are all below 0xC4, so most text needs no
+    // decoding at all.
+    text.bytes().all(|b| b < 0xC4)
+        || text
+            .chars()
+            .all(|c| c < '\u{100}' || helvetica::win_ansi_byte(c).is_some())
+}
+
+/// Whether `text` holds a control character (U+0000–U+001F, U+007F, U+0080–U+009F).
+fn has_control(text: &str) -> bool {
+    // The C1 controls are encoded as 0xC2 0x80–0x9F: only text with one of these bytes
+    // needs decoding.
+    text.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2) && text.chars().any(char::is_control)
 }
 
 /// Every piece of text in `document`.
@@ -350,6 +371,34 @@ mod tests {
         assert!(matches!(fonts, FontSet::Embedded { .. }));
         assert!(fonts.char_width('Ł', false) > 0.0);
         assert!(fonts.char_width('Ł', true) > fonts.char_width('l', true));
+    }
+
+    #[test]
+    fn the_quick_checks_agree_with_the_character_checks() {
+        for text in [
+            "plain",
+            "patiënt ÿ\u{A0}",
+            "a\tb",
+            "del\u{7F}",
+            "c1\u{85}",
+            "© 2024",
+            "€ “ok”",
+            "Łódź",
+            "Ω",
+            "\u{FFFD}",
+        ] {
+            assert_eq!(
+                has_control(text),
+                text.chars().any(char::is_control),
+                "{text:?}"
+            );
+            assert_eq!(
+                builtin_can_show(text),
+                text.chars()
+                    .all(|c| c.is_control() || helvetica::win_ansi_byte(c).is_some()),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -60,6 +60,23 @@ pub(crate) fn width(c: char, bold: bool) -> u16 {
         .unwrap_or(0)
 }
 
+/// Sum of the advance widths of the characters of `text`, in 1/1000 em, added up in order
+/// as `f32` (so it equals summing [`width`] character by character). ASCII text, the
+/// common case, is measured byte by byte without decoding.
+pub(crate) fn text_width(text: &str, bold: bool) -> f32 {
+    if !text.is_ascii() {
+        return text.chars().map(|c| f32::from(width(c, bold))).sum();
+    }
+    let table = if bold { &HELVETICA_BOLD } else { &HELVETICA };
+    text.bytes()
+        .map(|b| {
+            // Control characters have no WinAnsi byte and are measured as `?`, as in `width`.
+            let byte = if (0x20..0x7F).contains(&b) { b } else { b'?' };
+            f32::from(table.get(usize::from(byte - 0x20)).copied().unwrap_or(0))
+        })
+        .sum()
+}
+
 /// Helvetica advance widths for WinAnsi codes 0x20..=0xFF (0 where the code is unassigned).
 const HELVETICA: [u16; 224] = [
     278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
@@ -106,6 +123,16 @@ mod tests {
         assert_eq!(width('€', false), 556);
         assert_eq!(width('é', true), 556);
         assert_eq!(width('²', false), 333);
+    }
+
+    #[test]
+    fn text_width_is_the_sum_of_the_character_widths() {
+        for text in ["", "Beste collega,", "a\tb\u{7F}", "patiënt € 12,50", "Łx"] {
+            for bold in [false, true] {
+                let sum: f32 = text.chars().map(|c| f32::from(width(c, bold))).sum();
+                assert_eq!(text_width(text, bold), sum, "{text:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Layout: places a document's text on A4 pages (wrapping, tables, pagination, footers).
 //!
 //! Coordinates are in points, measured from the top-left corner of the page; the writer
-//! flips them into PDF space. Text is measured with [`FontSet::char_width`], which is
+//! flips them into PDF space. Text is measured with [`FontSet::text_width`], which is
 //! additive (no kerning), so wrapping is a single pass over each string.
+
+use std::ops::Range;
 
 use ketenpost_domain::document::{Block, Document, Field, Row, Table};
 
@@ -416,53 +418,57 @@ fn char_width(fonts: &FontSet, c: char, style: Style) -> f32 {
 
 /// Width of `text` in points.
 fn text_width(fonts: &FontSet, text: &str, style: Style) -> f32 {
-    text.chars()
-        .map(|c| fonts.char_width(c, style.bold))
-        .sum::<f32>()
-        * style.size
-        / 1000.0
+    fonts.text_width(text, style.bold) * style.size / 1000.0
 }
 
 /// Wraps `text` to lines no wider than `width`: at spaces where possible, inside a word
 /// only when the word alone is wider than a line. Runs of spaces inside a line are kept
 /// (they may align something); the spaces at a break are dropped. Always at least one line.
+///
+/// Every line is a contiguous part of `text`, so the current line is kept as a byte range
+/// and copied out once, when it is complete.
 fn wrap(fonts: &FontSet, text: &str, width: f32, style: Style) -> Vec<String> {
     let width = width.max(1.0);
+    let space_width = char_width(fonts, ' ', style);
+    let part = |range: &Range<usize>| text.get(range.clone()).unwrap_or_default().to_owned();
     let mut lines = Vec::new();
-    let mut line = String::new();
+    let mut line = 0..0;
     let mut line_width = 0.0;
     let mut rest = text;
     while !rest.is_empty() {
-        let spaces_end = rest.find(|c| c != ' ').unwrap_or(rest.len());
-        let (spaces, after) = rest.split_at(spaces_end);
-        let word_end = after.find(' ').unwrap_or(after.len());
-        let (word, after) = after.split_at(word_end);
+        let at = text.len() - rest.len();
+        let spaces_len = rest.bytes().position(|b| b != b' ').unwrap_or(rest.len());
+        let (spaces, after) = rest.split_at(spaces_len);
+        let word_len = after.find(' ').unwrap_or(after.len());
+        let (word, after) = after.split_at(word_len);
         rest = after;
+        let word_start = at + spaces.len();
+        let word_end = word_start + word.len();
 
-        let spaces_width = char_width(fonts, ' ', style) * spaces.len() as f32;
+        let spaces_width = space_width * spaces.len() as f32;
         let word_width = text_width(fonts, word, style);
         if line_width + spaces_width + word_width <= width + 0.01 {
-            line.push_str(spaces);
-            line.push_str(word);
+            if line.is_empty() {
+                line.start = at;
+            }
+            line.end = word_end;
             line_width += spaces_width + word_width;
             continue;
         }
         // Does not fit: break before the word (dropping the spaces), unless the line is
         // still empty, in which case there is nothing to break before.
-        let piece = if line.is_empty() {
-            let mut piece = String::with_capacity(spaces.len() + word.len());
-            piece.push_str(spaces);
-            piece.push_str(word);
-            piece
+        let (piece, piece_width) = if line.is_empty() {
+            let piece = at..word_end;
+            let piece_width = if spaces.is_empty() {
+                word_width
+            } else {
+                text_width(fonts, text.get(piece.clone()).unwrap_or_default(), style)
+            };
+            (piece, piece_width)
         } else {
-            lines.push(std::mem::take(&mut line));
+            lines.push(part(&line));
             line_width = 0.0;
-            word.to_owned()
-        };
-        let piece_width = if line.is_empty() && piece.len() == word.len() {
-            word_width
-        } else {
-            text_width(fonts, &piece, style)
+            (word_start..word_end, word_width)
         };
         if piece_width <= width + 0.01 {
             line = piece;
@@ -470,20 +476,31 @@ fn wrap(fonts: &FontSet, text: &str, width: f32, style: Style) -> Vec<String> {
             continue;
         }
         // A word longer than a line: break it between characters.
-        for c in piece.chars() {
+        line = piece.start..piece.start;
+        for (offset, c) in word_chars(text, &piece) {
             let w = char_width(fonts, c, style);
             if line_width + w > width + 0.01 && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
+                lines.push(part(&line));
+                line = offset..offset;
                 line_width = 0.0;
             }
-            line.push(c);
+            line.end = offset + c.len_utf8();
             line_width += w;
         }
     }
     if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
+        lines.push(part(&line));
     }
     lines
+}
+
+/// The characters of `text[range]` with their byte offsets in `text`.
+fn word_chars<'a>(text: &'a str, range: &Range<usize>) -> impl Iterator<Item = (usize, char)> + 'a {
+    let start = range.start;
+    text.get(range.clone())
+        .unwrap_or_default()
+        .char_indices()
+        .map(move |(i, c)| (start + i, c))
 }
 
 #[cfg(test)]

@@ -5,9 +5,11 @@
 //! and "pagina N van M" at the foot of every page. All text is in the PDF's text layer.
 //!
 //! Documents whose text is all WinAnsi use the built-in Helvetica fonts (nothing embedded,
-//! the fast path); any other character switches to an embedded subset of DejaVu Sans (see
-//! [`fonts`]). Output is deterministic: the same document gives the same bytes.
+//! the fast path, written by [`builtin_writer`] without printpdf); any other character
+//! switches to an embedded subset of DejaVu Sans (see [`fonts`]), written with printpdf by
+//! [`writer`]. Output is deterministic: the same document gives the same bytes.
 
+mod builtin_writer;
 mod fonts;
 mod helvetica;
 mod layout;
@@ -38,5 +40,8 @@ pub enum RenderError {
 pub fn render(document: &Document) -> Result<Vec<u8>, RenderError> {
     let fonts = fonts::FontSet::for_document(document)?;
     let pages = layout::layout(document, &fonts);
-    writer::write(document, &pages, &fonts)
+    match fonts {
+        fonts::FontSet::Builtin => builtin_writer::write(document, &pages),
+        fonts::FontSet::Embedded { .. } => writer::write(document, &pages, &fonts),
+    }
 }

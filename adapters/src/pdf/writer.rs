@@ -1,4 +1,6 @@
-//! Turns laid-out pages into PDF bytes with printpdf, deterministically.
+//! Turns laid-out pages into PDF bytes with printpdf, deterministically: the path for
+//! documents in the embedded font (the built-in fonts are written by
+//! [`super::builtin_writer`]).
 //!
 //! printpdf puts three things into a file that are not a function of its input: random
 //! resource ids from `PdfDocument::add_font` (avoided in [`super::fonts`] by inserting
@@ -24,11 +26,11 @@ use super::RenderError;
 use crate::deflate::{deflate, Wrapper};
 
 /// Written as `/Producer` and `/Creator`.
-const PRODUCER: &str = "ketenpost";
+pub(super) const PRODUCER: &str = "ketenpost";
 /// The deflate level of the PDF's streams: zlib's default, a good size for little time.
-const STREAM_LEVEL: u8 = 6;
+pub(super) const STREAM_LEVEL: u8 = 6;
 /// Thickness of rules, in points.
-const RULE_WIDTH: f32 = 0.5;
+pub(super) const RULE_WIDTH: f32 = 0.5;
 
 /// Writes `pages` (laid out for `fonts`) as a PDF.
 pub(crate) fn write(
@@ -216,16 +218,18 @@ fn actual_text(text: &str) -> DictItem {
 
 /// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
 /// document always gets the same `/ID` and different documents practically never share one.
-fn content_id(document: &Document) -> Vec<u8> {
+pub(super) fn content_id(document: &Document) -> Vec<u8> {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
     let text = document.plain_text();
-    let mut id = Vec::with_capacity(16);
-    for basis in [0xcbf2_9ce4_8422_2325_u64, 0x6c62_272e_07bb_0142] {
-        let mut hash = basis;
-        for byte in text.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        id.extend_from_slice(&hash.to_be_bytes());
+    // Both hashes in one pass: two independent multiply chains run side by side.
+    let mut first = 0xcbf2_9ce4_8422_2325_u64;
+    let mut second = 0x6c62_272e_07bb_0142_u64;
+    for byte in text.bytes() {
+        first = (first ^ u64::from(byte)).wrapping_mul(PRIME);
+        second = (second ^ u64::from(byte)).wrapping_mul(PRIME);
     }
+    let mut id = Vec::with_capacity(16);
+    id.extend_from_slice(&first.to_be_bytes());
+    id.extend_from_slice(&second.to_be_bytes());
     id
 }
