@@ -28,7 +28,7 @@ use crate::deflate::{deflate, Wrapper};
 /// Written as `/Producer` and `/Creator`.
 pub(super) const PRODUCER: &str = "ketenpost";
 /// The deflate level of the PDF's streams: zlib's default, a good size for little time.
-pub(super) const STREAM_LEVEL: u8 = 6;
+const STREAM_LEVEL: u8 = 6;
 /// Thickness of rules, in points.
 pub(super) const RULE_WIDTH: f32 = 0.5;
 
