@@ -110,6 +110,8 @@ impl OnsClient {
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(64)
+            // The API does not redirect; a redirect is answered as the status it is.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| OnsError::Setup(e.to_string()))?;
         let base = reqwest::Url::parse(&config.base_url)

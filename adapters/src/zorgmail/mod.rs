@@ -98,7 +98,9 @@ impl ZorgMailClient {
         crate::tls::install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10));
+            .connect_timeout(Duration::from_secs(10))
+            // The service does not redirect; following one would send the password elsewhere.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(ca_cert) = &config.ca_cert {
             let tls = crate::tls::server_trust_config(ca_cert)
                 .map_err(|e| MailboxError::Unreachable(format!("ca_cert: {e}")))?;
