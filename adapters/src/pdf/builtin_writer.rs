@@ -19,8 +19,9 @@
 use ketenpost_domain::document::Document;
 use lopdf::{Dictionary, Object, Stream, StringFormat};
 
+use super::drawing::{self, RuleAt, TextAt};
 use super::helvetica;
-use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
+use super::layout::{Page, PAGE_HEIGHT, PAGE_WIDTH};
 use super::writer::{content_id, PRODUCER, RULE_WIDTH};
 use super::RenderError;
 use crate::deflate::{deflate, Wrapper};
@@ -148,55 +149,37 @@ fn utf16be_with_bom(text: &str) -> Vec<u8> {
 }
 
 /// Appends the content stream of `page` to `out`: rules first, then all text in one text
-/// object. Coordinates are flipped from the layout's top-down to PDF's bottom-up.
+/// object (the order of [`drawing`]).
 fn page_content(page: &Page, out: &mut Vec<u8>) {
-    let mut rule_width_set = false;
-    for item in page {
-        let Item::Rule { x1, x2, y } = item else {
-            continue;
-        };
-        if !rule_width_set {
+    for (index, RuleAt { x1, x2, y }) in drawing::rules(page).enumerate() {
+        if index == 0 {
             number(out, RULE_WIDTH);
             out.extend_from_slice(b" w\n");
-            rule_width_set = true;
         }
-        let y = PAGE_HEIGHT - y;
-        number(out, *x1);
+        number(out, x1);
         out.push(b' ');
         number(out, y);
         out.extend_from_slice(b" m\n");
-        number(out, *x2);
+        number(out, x2);
         out.push(b' ');
         number(out, y);
         out.extend_from_slice(b" l\nS\n");
     }
 
     out.extend_from_slice(b"BT\n");
-    let mut current: Option<(bool, f32)> = None;
     let mut shown = Vec::new();
-    for item in page {
-        let Item::Text {
-            x,
-            baseline,
-            size,
-            bold,
-            text,
-        } = item
-        else {
-            continue;
-        };
-        if current != Some((*bold, *size)) {
+    for TextAt { x, y, font, text } in drawing::texts(page) {
+        if let Some((bold, size)) = font {
             out.push(b'/');
-            out.extend_from_slice(if *bold { BOLD } else { REGULAR });
+            out.extend_from_slice(if bold { BOLD } else { REGULAR });
             out.push(b' ');
-            number(out, *size);
+            number(out, size);
             out.extend_from_slice(b" Tf\n");
-            current = Some((*bold, *size));
         }
         out.extend_from_slice(b"1 0 0 1 ");
-        number(out, *x);
+        number(out, x);
         out.push(b' ');
-        number(out, PAGE_HEIGHT - baseline);
+        number(out, y);
         out.extend_from_slice(b" Tm\n");
 
         shown.clear();
@@ -286,6 +269,7 @@ fn integer(out: &mut Vec<u8>, value: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pdf::layout::Item;
 
     fn number_string(value: f32) -> String {
         let mut out = Vec::new();

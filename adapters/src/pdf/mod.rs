@@ -10,6 +10,7 @@
 //! [`writer`]. Output is deterministic: the same document gives the same bytes.
 
 mod builtin_writer;
+mod drawing;
 mod fonts;
 mod helvetica;
 mod layout;

@@ -20,6 +20,7 @@ use printpdf::{
     Point, Pt, TextItem, TextMatrix,
 };
 
+use super::drawing::{self, RuleAt, TextAt};
 use super::fonts::FontSet;
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
 use super::RenderError;
@@ -129,58 +130,36 @@ fn used_chars(pages: &[Page], fonts: &FontSet) -> (BTreeSet<char>, BTreeSet<char
 
 fn pdf_page(page: &Page, fonts: &FontSet) -> PdfPage {
     let mut ops = Vec::with_capacity(page.len() * 2 + 8);
-    let mut rules = page.iter().filter_map(|item| match item {
-        Item::Rule { x1, x2, y } => Some((*x1, *x2, *y)),
-        Item::Text { .. } => None,
-    });
-    if let Some(first) = rules.next() {
-        ops.push(Op::SetOutlineThickness { pt: Pt(RULE_WIDTH) });
-        for (x1, x2, y) in std::iter::once(first).chain(rules) {
-            let y = Pt(PAGE_HEIGHT - y);
-            ops.push(Op::DrawLine {
-                line: Line {
-                    points: vec![
-                        LinePoint {
-                            p: Point { x: Pt(x1), y },
-                            bezier: false,
-                        },
-                        LinePoint {
-                            p: Point { x: Pt(x2), y },
-                            bezier: false,
-                        },
-                    ],
-                    is_closed: false,
-                },
-            });
+    for (index, RuleAt { x1, x2, y }) in drawing::rules(page).enumerate() {
+        if index == 0 {
+            ops.push(Op::SetOutlineThickness { pt: Pt(RULE_WIDTH) });
         }
+        let point = |x| LinePoint {
+            p: Point { x: Pt(x), y: Pt(y) },
+            bezier: false,
+        };
+        ops.push(Op::DrawLine {
+            line: Line {
+                points: vec![point(x1), point(x2)],
+                is_closed: false,
+            },
+        });
     }
 
     ops.push(Op::StartTextSection);
-    let mut current: Option<(bool, f32)> = None;
-    for item in page {
-        let Item::Text {
-            x,
-            baseline,
-            size,
-            bold,
-            text,
-        } = item
-        else {
-            continue;
-        };
-        if current != Some((*bold, *size)) {
+    for TextAt { x, y, font, text } in drawing::texts(page) {
+        if let Some((bold, size)) = font {
             ops.push(Op::SetFont {
-                font: fonts.handle(*bold),
-                size: Pt(*size),
+                font: fonts.handle(bold),
+                size: Pt(size),
             });
-            current = Some((*bold, *size));
         }
         ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(*x), Pt(PAGE_HEIGHT - baseline)),
+            matrix: TextMatrix::Translate(Pt(x), Pt(y)),
         });
         match fonts.shown(text) {
             Cow::Borrowed(_) => ops.push(Op::ShowText {
-                items: vec![TextItem::Text(text.clone())],
+                items: vec![TextItem::Text(text.to_owned())],
             }),
             Cow::Owned(shown) => {
                 // The font has no glyph for some characters: draw U+FFFD for them, and keep
