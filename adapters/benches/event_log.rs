@@ -210,6 +210,26 @@ fn row(what: &str, value: String, target: &str) {
     println!("| {what:<52} | {value:>16} | {target:<14} |");
 }
 
+/// The time of `count` durable single-event appends, one after the other, in a fresh log in
+/// the folder `name`; sorted, shortest first.
+fn single_append_latencies(name: &str, count: usize) -> Vec<Duration> {
+    let dir = folder(name);
+    let log = open(&dir);
+    log.append(batch(1)).unwrap();
+    let mut samples: Vec<Duration> = (0..count)
+        .map(|_| {
+            let appends = batch(1);
+            let started = Instant::now();
+            log.append(appends).unwrap();
+            started.elapsed()
+        })
+        .collect();
+    drop(log);
+    let _ = std::fs::remove_dir_all(&dir);
+    samples.sort();
+    samples
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--replay-only") {
@@ -218,20 +238,7 @@ fn main() {
     }
     // `--latency-only`: the single-append latency alone (to compare builds back to back).
     if args.iter().any(|a| a == "--latency-only") {
-        let dir = folder("latency-only");
-        let log = open(&dir);
-        log.append(batch(1)).unwrap();
-        let mut samples: Vec<Duration> = (0..1000)
-            .map(|_| {
-                let appends = batch(1);
-                let started = Instant::now();
-                log.append(appends).unwrap();
-                started.elapsed()
-            })
-            .collect();
-        drop(log);
-        let _ = std::fs::remove_dir_all(&dir);
-        samples.sort();
+        let samples = single_append_latencies("latency-only", 1000);
         println!(
             "p50 {:?} p99 {:?}",
             percentile(&samples, 0.5),
@@ -309,20 +316,7 @@ fn main() {
     let _ = Command::new("sync").status();
 
     // Latency of one durable single-event append, sequential.
-    let dir = folder("latency");
-    let log = open(&dir);
-    log.append(batch(1)).unwrap();
-    let mut samples: Vec<Duration> = (0..3000)
-        .map(|_| {
-            let appends = batch(1);
-            let started = Instant::now();
-            log.append(appends).unwrap();
-            started.elapsed()
-        })
-        .collect();
-    drop(log);
-    let _ = std::fs::remove_dir_all(&dir);
-    samples.sort();
+    let samples = single_append_latencies("latency", 3000);
     let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1000.0);
     row(
         "1-event append latency p50 (3000 sequential)",

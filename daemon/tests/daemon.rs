@@ -8,8 +8,8 @@ mod harness;
 use std::time::Duration;
 
 use harness::{
-    call, counts, fixture, get, letter, timeline_types, wait_until, Harness, ACCOUNT, GP, LAB,
-    TOKEN,
+    call, counts, fixture, get, letter, mailbox_problem, message, timeline_types,
+    wait_for_category, wait_for_mailbox_problem, wait_until, Harness, ACCOUNT, GP, LAB, TOKEN,
 };
 use ketenpost::config;
 use serde_json::Value;
@@ -190,15 +190,14 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
     )
     .await;
     assert_eq!(status, 202, "{body}");
-    wait_until(
+    wait_for_category(
+        &address,
+        &id,
+        "processed",
         "the resent message is processed",
-        Duration::from_secs(20),
-        || async {
-            get(&address, &format!("/api/v1/messages/{id}")).await.1["category"] == "processed"
-        },
     )
     .await;
-    let (_, detail) = get(&address, &format!("/api/v1/messages/{id}")).await;
+    let detail = message(&address, &id).await;
     let types = timeline_types(&detail);
     assert!(
         types.iter().any(|t| t == "ResendRequested")
@@ -227,17 +226,7 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
     h.zorgmail.faults().reject_auth(true);
     h.zorgmail
         .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC6"));
-    wait_until(
-        "the mailbox problem is visible",
-        Duration::from_secs(10),
-        || async {
-            let (_, body) = get(&address, "/api/v1/counts").await;
-            body["mailboxes"]["lab-noordwest"]["problem"]
-                .as_str()
-                .is_some_and(|p| p.contains("401"))
-        },
-    )
-    .await;
+    wait_for_mailbox_problem(&address, "lab-noordwest", "401", Duration::from_secs(10)).await;
     let (_, metrics) = call(&address, reqwest::Method::GET, "/metrics", None).await;
     let metrics = metrics.as_str().unwrap().to_owned();
     assert!(
@@ -291,7 +280,7 @@ async fn an_upload_whose_answer_was_lost_is_found_by_reading_back_and_not_placed
     );
     let processed = message_in(&address, "processed").await;
     let id = processed[0]["stream"].as_str().unwrap();
-    let (_, detail) = get(&address, &format!("/api/v1/messages/{id}")).await;
+    let detail = message(&address, id).await;
     assert_eq!(detail["placement"]["found_by_readback"], true, "{detail}");
     running.stop().await.unwrap();
 }
@@ -326,16 +315,9 @@ async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems()
 
     // A SOAP fault is the mailbox's problem, shown until a poll succeeds again.
     h.zorgmail.faults().soap_fault_next(3);
-    wait_until("the fault is visible", Duration::from_secs(10), || async {
-        let (_, body) = get(&address, "/api/v1/counts").await;
-        body["mailboxes"]["lab-noordwest"]["problem"]
-            .as_str()
-            .is_some_and(|p| p.contains("fault"))
-    })
-    .await;
+    wait_for_mailbox_problem(&address, "lab-noordwest", "fault", Duration::from_secs(10)).await;
     wait_until("the mailbox recovers", Duration::from_secs(10), || async {
-        let (_, body) = get(&address, "/api/v1/counts").await;
-        body["mailboxes"]["lab-noordwest"]["problem"].is_null()
+        mailbox_problem(&address, "lab-noordwest").await.is_none()
     })
     .await;
     running.stop().await.unwrap();
@@ -359,15 +341,11 @@ async fn an_https_mailbox_is_verified_against_its_ca_and_an_untrusted_one_is_a_m
     }
     let running = ketenpost::service::start(settings).await.unwrap();
     let address = running.api_address.to_string();
-    wait_until(
-        "the certificate problem is visible",
+    wait_for_mailbox_problem(
+        &address,
+        "lab-noordwest",
+        "certificate",
         Duration::from_secs(20),
-        || async {
-            let (_, body) = get(&address, "/api/v1/counts").await;
-            body["mailboxes"]["lab-noordwest"]["problem"]
-                .as_str()
-                .is_some_and(|p| p.to_lowercase().contains("certificate"))
-        },
     )
     .await;
     running.stop().await.unwrap();
@@ -433,7 +411,7 @@ async fn sealed_secrets_open_with_the_data_key_and_another_key_is_a_config_error
 async fn failed_once(address: &str) -> Option<String> {
     let waiting = message_in(address, "awaiting_delivery").await;
     let id = waiting.first()?["stream"].as_str()?.to_owned();
-    let (_, detail) = get(address, &format!("/api/v1/messages/{id}")).await;
+    let detail = message(address, &id).await;
     detail["timeline"]
         .as_array()?
         .iter()
@@ -471,12 +449,11 @@ async fn a_pending_retry_survives_a_restart() {
     assert!(h.ons.documents().is_empty());
 
     let (running, address) = h.start_daemon().await;
-    wait_until(
+    wait_for_category(
+        &address,
+        &id,
+        "processed",
         "the retry after the restart places it",
-        Duration::from_secs(20),
-        || async {
-            get(&address, &format!("/api/v1/messages/{id}")).await.1["category"] == "processed"
-        },
     )
     .await;
     assert_eq!(h.ons.documents().len(), 1);

@@ -22,7 +22,7 @@ use lopdf::{Dictionary, Object, Stream, StringFormat};
 use super::drawing::{self, RuleAt, TextAt};
 use super::helvetica;
 use super::layout::{Page, PAGE_HEIGHT, PAGE_WIDTH};
-use super::writer::{content_id, PRODUCER, RULE_WIDTH};
+use super::writer::{trailer_id, PRODUCER, RULE_WIDTH};
 use super::RenderError;
 use crate::deflate::{deflate, Wrapper};
 
@@ -95,14 +95,7 @@ pub(crate) fn write(document: &Document, pages: &[Page]) -> Result<Vec<u8>, Rend
     ]));
     pdf.trailer.set("Root", Object::Reference(catalog));
     pdf.trailer.set("Info", Object::Reference(info));
-    let id = content_id(document);
-    pdf.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::String(id.clone(), StringFormat::Hexadecimal),
-            Object::String(id, StringFormat::Hexadecimal),
-        ]),
-    );
+    pdf.trailer.set("ID", trailer_id(document));
 
     let mut bytes = Vec::with_capacity(2048 + pages.len() * 2048);
     pdf.save_to(&mut bytes)

@@ -64,14 +64,7 @@ pub(crate) fn write(
         return Err(RenderError::Pdf(errors.join("; ")));
     }
 
-    let id = content_id(document);
-    lo.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::String(id.clone(), StringFormat::Hexadecimal),
-            Object::String(id, StringFormat::Hexadecimal),
-        ]),
-    );
+    lo.trailer.set("ID", trailer_id(document));
     if let Ok(info_id) = lo.trailer.get(b"Info").and_then(Object::as_reference) {
         if let Ok(info) = lo.get_object_mut(info_id).and_then(Object::as_dict_mut) {
             for key in [
@@ -195,9 +188,18 @@ fn actual_text(text: &str) -> DictItem {
     DictItem::Dict { map }
 }
 
+/// The trailer's `/ID`: the document's [`content_id`] twice (first and current version).
+pub(super) fn trailer_id(document: &Document) -> Object {
+    let id = content_id(document);
+    Object::Array(vec![
+        Object::String(id.clone(), StringFormat::Hexadecimal),
+        Object::String(id, StringFormat::Hexadecimal),
+    ])
+}
+
 /// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
 /// document always gets the same `/ID` and different documents practically never share one.
-pub(super) fn content_id(document: &Document) -> Vec<u8> {
+fn content_id(document: &Document) -> Vec<u8> {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let text = document.plain_text();
     // Both hashes in one pass: two independent multiply chains run side by side.

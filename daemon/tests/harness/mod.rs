@@ -178,6 +178,38 @@ where
     }
 }
 
+/// A message's detail from the API.
+pub async fn message(address: &str, id: &str) -> Value {
+    get(address, &format!("/api/v1/messages/{id}")).await.1
+}
+
+/// Waits until the message `id` is in `category`, or panics with `what` after 20 s.
+pub async fn wait_for_category(address: &str, id: &str, category: &str, what: &str) {
+    wait_until(what, Duration::from_secs(20), || async {
+        message(address, id).await["category"] == category
+    })
+    .await;
+}
+
+/// The problem the API shows for `mailbox`, while it lasts.
+pub async fn mailbox_problem(address: &str, mailbox: &str) -> Option<String> {
+    let (_, body) = get(address, "/api/v1/counts").await;
+    body["mailboxes"][mailbox]["problem"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Waits until `mailbox`'s problem contains `text` (any case), or panics after `limit`.
+pub async fn wait_for_mailbox_problem(address: &str, mailbox: &str, text: &str, limit: Duration) {
+    let what = format!("mailbox {mailbox} shows a problem with {text:?}");
+    wait_until(&what, limit, || async {
+        mailbox_problem(address, mailbox)
+            .await
+            .is_some_and(|p| p.to_lowercase().contains(&text.to_lowercase()))
+    })
+    .await;
+}
+
 /// The counts per category from the API.
 pub async fn counts(address: &str) -> Value {
     get(address, "/api/v1/counts").await.1["counts"].clone()
