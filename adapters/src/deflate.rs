@@ -1,14 +1,19 @@
-//! DEFLATE with one compressor per thread and format, reused from call to call.
+//! DEFLATE and INFLATE with state reused from call to call.
 //!
 //! A fresh miniz_oxide compressor allocates and zeroes about 300 KiB of tables, which costs
-//! more than deflating one commit of the event log or one page of a PDF. The writer thread and
-//! the render threads therefore keep theirs and reset it before each use.
+//! more than deflating one commit of the event log or one page of a PDF; a fresh decompressor
+//! and an output buffer grown step by step cost more than inflating one chunk of the log. The
+//! compressors and decompressors therefore wait in small pools shared by all threads (the
+//! tokio blocking pool starts and ends threads, so per-thread state would be made again and
+//! again), and a chunk is inflated straight into a buffer of the size its header gives.
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
+use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
 
 /// The container around the DEFLATE stream.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -28,32 +33,80 @@ impl Wrapper {
     }
 }
 
-thread_local! {
-    static COMPRESSORS: RefCell<Vec<(Wrapper, u8, Box<CompressorOxide>)>> =
-        const { RefCell::new(Vec::new()) };
-}
+/// Compressors not in use, by wrapper and level; at most as many as were ever used at once.
+static COMPRESSORS: Mutex<Vec<(Wrapper, u8, Box<CompressorOxide>)>> = Mutex::new(Vec::new());
+
+/// Decompressors not in use.
+static DECOMPRESSORS: Mutex<Vec<Box<DecompressorOxide>>> = Mutex::new(Vec::new());
 
 /// Deflates `input` at `level` (0–10) in `wrapper`.
 pub(crate) fn deflate(input: &[u8], wrapper: Wrapper, level: u8) -> Vec<u8> {
-    COMPRESSORS.with(|cell| {
-        let Ok(mut compressors) = cell.try_borrow_mut() else {
-            // Only reachable if deflate were called from within itself: use a fresh one.
-            return deflate_with(&mut new_compressor(wrapper, level), input, wrapper, level);
-        };
-        let index = match compressors
+    let pooled = COMPRESSORS.lock().ok().and_then(|mut pool| {
+        let index = pool
             .iter()
-            .position(|(w, l, _)| *w == wrapper && *l == level)
-        {
-            Some(index) => index,
-            None => {
-                compressors.push((wrapper, level, Box::new(new_compressor(wrapper, level))));
-                compressors.len() - 1
-            }
-        };
-        let compressor = &mut compressors[index].2;
-        compressor.reset();
-        deflate_with(compressor, input, wrapper, level)
-    })
+            .position(|(w, l, _)| *w == wrapper && *l == level)?;
+        Some(pool.swap_remove(index).2)
+    });
+    let mut compressor = match pooled {
+        Some(mut compressor) => {
+            compressor.reset();
+            compressor
+        }
+        None => Box::new(new_compressor(wrapper, level)),
+    };
+    let output = deflate_with(&mut compressor, input, wrapper, level);
+    if let Ok(mut pool) = COMPRESSORS.lock() {
+        pool.push((wrapper, level, compressor));
+    }
+    output
+}
+
+/// Why a raw DEFLATE stream could not be inflated to the expected length.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InflateError {
+    /// The stream is damaged or ends early.
+    #[error("the stream does not inflate: {0:?}")]
+    Damaged(TINFLStatus),
+    /// The stream inflates to fewer bytes than expected.
+    #[error("the stream inflates to {actual} bytes, {expected} were expected")]
+    Shorter { expected: usize, actual: usize },
+    /// The stream inflates to more bytes than expected.
+    #[error("the stream inflates to more than the {expected} bytes expected")]
+    Longer { expected: usize },
+}
+
+/// Inflates raw DEFLATE `input` that must give exactly `expected` bytes.
+pub(crate) fn inflate_exact(input: &[u8], expected: usize) -> Result<Vec<u8>, InflateError> {
+    let mut decompressor = DECOMPRESSORS
+        .lock()
+        .ok()
+        .and_then(|mut pool| pool.pop())
+        .unwrap_or_default();
+    decompressor.init();
+    // One byte more than expected, so that a longer stream shows as such.
+    let mut output = vec![0; expected + 1];
+    let (status, _, written) = decompress(
+        &mut decompressor,
+        input,
+        &mut output,
+        0,
+        inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+    );
+    if let Ok(mut pool) = DECOMPRESSORS.lock() {
+        pool.push(decompressor);
+    }
+    match status {
+        TINFLStatus::Done if written == expected => {
+            output.truncate(written);
+            Ok(output)
+        }
+        TINFLStatus::Done if written < expected => Err(InflateError::Shorter {
+            expected,
+            actual: written,
+        }),
+        TINFLStatus::Done | TINFLStatus::HasMoreOutput => Err(InflateError::Longer { expected }),
+        other => Err(InflateError::Damaged(other)),
+    }
 }
 
 fn new_compressor(wrapper: Wrapper, level: u8) -> CompressorOxide {
@@ -126,6 +179,63 @@ mod tests {
                 miniz_oxide::inflate::decompress_to_vec(&first).unwrap(),
                 input
             );
+        }
+    }
+
+    #[test]
+    fn inflate_exact_gives_back_the_input_and_refuses_other_lengths() {
+        for len in [0, 1, 100, 5_000, 200_000] {
+            let input = sample(len);
+            let deflated = deflate(&input, Wrapper::Raw, 1);
+            assert_eq!(
+                inflate_exact(&deflated, len).unwrap(),
+                input,
+                "length {len}"
+            );
+            assert!(matches!(
+                inflate_exact(&deflated, len + 1),
+                Err(InflateError::Shorter { actual, .. }) if actual == len
+            ));
+            if len > 0 {
+                assert!(matches!(
+                    inflate_exact(&deflated, len - 1),
+                    Err(InflateError::Longer { .. })
+                ));
+            }
+        }
+    }
+
+    #[test]
+    fn inflate_exact_refuses_a_damaged_or_cut_stream() {
+        let input = sample(5_000);
+        let deflated = deflate(&input, Wrapper::Raw, 6);
+        let cut = &deflated[..deflated.len() / 2];
+        assert!(inflate_exact(cut, input.len()).is_err());
+        assert!(inflate_exact(&[0xff; 64], input.len()).is_err());
+    }
+
+    #[test]
+    fn pooled_state_is_shared_by_threads_and_gives_the_same_bytes() {
+        let input = sample(50_000);
+        let expected = miniz_oxide::deflate::compress_to_vec(&input, 1);
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let input = input.clone();
+                std::thread::spawn(move || {
+                    (0..20)
+                        .map(|_| {
+                            let deflated = deflate(&input, Wrapper::Raw, 1);
+                            assert_eq!(inflate_exact(&deflated, input.len()).unwrap(), input);
+                            deflated
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for thread in threads {
+            for deflated in thread.join().unwrap() {
+                assert_eq!(deflated, expected);
+            }
         }
     }
 

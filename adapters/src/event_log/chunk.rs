@@ -30,16 +30,21 @@ pub(crate) const CHUNK_FORMAT: u8 = 2;
 /// to 16 entries per leaf and rewrites a leaf whole, so deflated entries stay a few KiB).
 pub(crate) const CHUNK_BYTES: usize = 16 * 1024;
 
+/// More bytes of records than any chunk holds (a chunk closes at [`CHUNK_BYTES`], after one
+/// record at most, and an event is far smaller): a header saying more is damaged.
+const MAX_RECORDS_BYTES: usize = 64 * 1024 * 1024;
+
 /// The deflate level: the fastest, as the writer deflates every commit.
 const LEVEL: u8 = 1;
 
 /// Packs the events of one commit (consecutive positions, one time, one writing version)
-/// into chunks: `(first position, value)`.
+/// into chunks: `(first position, value, the chunk as it reads back once inflated)`. The
+/// writer hands the last to the readers' cache, so that no one inflates a chunk just written.
 pub(crate) fn encode(
     events: &[RecordedEvent],
     recorded_at_ms: i64,
     code_version: &str,
-) -> Vec<(u64, Vec<u8>)> {
+) -> Vec<(u64, Vec<u8>, Chunk)> {
     let mut chunks = Vec::new();
     let mut records = Vec::with_capacity(CHUNK_BYTES + 512);
     let mut first = None;
@@ -55,20 +60,14 @@ pub(crate) fn encode(
         let start = *first.get_or_insert(event.position);
         count += 1;
         if records.len() >= CHUNK_BYTES {
-            chunks.push((
-                start,
-                finish(start, count, recorded_at_ms, code_version, &records),
-            ));
+            chunks.push(finish(start, count, recorded_at_ms, code_version, &records));
             records.clear();
             first = None;
             count = 0;
         }
     }
     if let Some(start) = first {
-        chunks.push((
-            start,
-            finish(start, count, recorded_at_ms, code_version, &records),
-        ));
+        chunks.push(finish(start, count, recorded_at_ms, code_version, &records));
     }
     chunks
 }
@@ -79,7 +78,7 @@ fn finish(
     recorded_at_ms: i64,
     code_version: &str,
     records: &[u8],
-) -> Vec<u8> {
+) -> (u64, Vec<u8>, Chunk) {
     let version = code_version.as_bytes();
     let version = &version[..version.len().min(usize::from(u8::MAX))];
     let deflated = crate::deflate::deflate(records, crate::deflate::Wrapper::Raw, LEVEL);
@@ -98,7 +97,14 @@ fn finish(
     let checksum = crc32fast::hash(&value);
     value.extend_from_slice(&checksum.to_be_bytes());
     value.extend_from_slice(&deflated);
-    value
+    let chunk = Chunk {
+        first,
+        count: u64::from(count),
+        recorded_at_ms,
+        code_version: String::from_utf8_lossy(version).into_owned(),
+        records: records.to_vec(),
+    };
+    (first, value, chunk)
 }
 
 /// A chunk read from the `log` tree, header checked.
@@ -151,17 +157,13 @@ impl Chunk {
         let code_version = std::str::from_utf8(&header[26..])
             .map_err(|e| damaged(format!("writing version is not UTF-8: {e}")))?
             .to_owned();
-        let records = miniz_oxide::inflate::decompress_to_vec_with_limit(
-            &value[header_len + 4..],
-            records_len,
-        )
-        .map_err(|e| damaged(format!("chunk does not inflate: {e}")))?;
-        if records.len() != records_len {
+        if records_len > MAX_RECORDS_BYTES {
             return Err(damaged(format!(
-                "chunk inflates to {} bytes, its header says {records_len}",
-                records.len()
+                "chunk says it holds {records_len} bytes of records, more than a chunk can"
             )));
         }
+        let records = crate::deflate::inflate_exact(&value[header_len + 4..], records_len)
+            .map_err(|e| damaged(format!("chunk does not inflate as its header says: {e}")))?;
         Ok(Self {
             first,
             count,
@@ -174,6 +176,11 @@ impl Chunk {
     /// The position after its last record.
     pub(crate) fn end(&self) -> u64 {
         self.first + self.count
+    }
+
+    /// How many bytes its inflated records take.
+    pub(crate) fn records_bytes(&self) -> usize {
+        self.records.len()
     }
 
     /// Its records from position `from` on (earlier ones are skipped unread), each with its
@@ -279,49 +286,54 @@ fn array<const N: usize>(bytes: &[u8]) -> [u8; N] {
     out
 }
 
+/// `n` events from position `first` on, for tests of the chunks and their cache.
+#[cfg(test)]
+pub(crate) fn test_events(first: u64, n: u64) -> Vec<RecordedEvent> {
+    use ketenpost_domain::events::{Event, EventId, ResendRequested, StreamId, StreamKind};
+    (first..first + n)
+        .map(|position| RecordedEvent {
+            position,
+            id: EventId(u128::from(position) + 100),
+            stream: StreamId::new(StreamKind::Message, EventId(9)),
+            version: position,
+            recorded_at_ms: 1_700_000_000_000,
+            code_version: "0.1.0".into(),
+            schema_version: 1,
+            event: Event::ResendRequested(ResendRequested {
+                requested_by: "cli".into(),
+            }),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ketenpost_domain::events::{Event, EventId, ResendRequested, StreamId, StreamKind};
-
-    fn events(first: u64, n: u64) -> Vec<RecordedEvent> {
-        (first..first + n)
-            .map(|position| RecordedEvent {
-                position,
-                id: EventId(u128::from(position) + 100),
-                stream: StreamId::new(StreamKind::Message, EventId(9)),
-                version: position,
-                recorded_at_ms: 1_700_000_000_000,
-                code_version: "0.1.0".into(),
-                schema_version: 1,
-                event: Event::ResendRequested(ResendRequested {
-                    requested_by: "cli".into(),
-                }),
-            })
-            .collect()
-    }
 
     #[test]
     fn events_round_trip_through_chunks() {
-        let written = events(10, 200);
+        let written = test_events(10, 200);
         let chunks = encode(&written, 1_700_000_000_000, "0.1.0");
         assert!(chunks.len() > 1, "200 events fill more than one chunk");
         let mut read = Vec::new();
-        for (key, value) in &chunks {
+        let mut kept = Vec::new();
+        for (key, value, chunk) in &chunks {
             Chunk::parse(*key, value)
                 .unwrap()
                 .decode_into(0, usize::MAX, &mut read)
                 .unwrap();
+            chunk.decode_into(0, usize::MAX, &mut kept).unwrap();
         }
         assert_eq!(read, written);
-        let (key, value) = &chunks[0];
+        assert_eq!(kept, written, "the chunks kept for the cache read the same");
+        let (key, value, _) = &chunks[0];
         let chunk = Chunk::parse(*key, value).unwrap();
         assert_eq!(chunk.decode_at(12).unwrap(), written[2]);
     }
 
     #[test]
     fn a_flipped_byte_is_found() {
-        let (key, value) = encode(&events(10, 3), 1_700_000_000_000, "0.1.0").remove(0);
+        let (key, value, _) = encode(&test_events(10, 3), 1_700_000_000_000, "0.1.0").remove(0);
         for at in 0..value.len() {
             let mut damaged = value.clone();
             damaged[at] ^= 0x20;
@@ -329,7 +341,7 @@ mod tests {
             let result = Chunk::parse(key, &damaged).and_then(|c| c.decode_into(0, 10, &mut read));
             match result {
                 // Deflate may decode a changed stream to the same bytes; never to others.
-                Ok(()) => assert_eq!(read, events(10, 3), "byte {at}"),
+                Ok(()) => assert_eq!(read, test_events(10, 3), "byte {at}"),
                 Err(err) => assert!(err.to_string().contains("is damaged"), "byte {at}: {err}"),
             }
         }
@@ -337,7 +349,7 @@ mod tests {
 
     #[test]
     fn a_damaged_header_or_misplaced_chunk_is_found() {
-        let (key, mut value) = encode(&events(10, 3), 0, "v").remove(0);
+        let (key, mut value, _) = encode(&test_events(10, 3), 0, "v").remove(0);
         assert!(Chunk::parse(11, &value)
             .err()
             .unwrap()

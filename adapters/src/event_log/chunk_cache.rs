@@ -2,31 +2,44 @@
 //! message's stream while it is worked on, the projections catching up), and inflating a
 //! 16 KiB chunk for each of those reads would cost more than the work itself. Chunks never
 //! change once written, so a cached chunk is always right.
+//!
+//! The cache holds up to [`CAPACITY_BYTES`] of inflated records, by first position, and lets
+//! the chunk cached longest ago go first. A busy daemon commits hundreds of small chunks a
+//! second, and a message's stream is read again some tens of milliseconds after its first
+//! events were written, so a cache of a few dozen chunks missed often.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use ketenpost_domain::ports::ReadError;
 
 use super::chunk::Chunk;
 
-/// How many inflated chunks are kept (at most 16 KiB each).
-const CAPACITY: usize = 64;
+/// How many bytes of inflated records are kept at most.
+const CAPACITY_BYTES: usize = 16 * 1024 * 1024;
 
-/// The chunks read last, newest first.
+/// The cached chunks.
 #[derive(Default)]
 pub(crate) struct ChunkCache {
-    chunks: Mutex<VecDeque<Arc<Chunk>>>,
+    inner: Mutex<Cached>,
+}
+
+#[derive(Default)]
+struct Cached {
+    /// By first position.
+    chunks: BTreeMap<u64, Arc<Chunk>>,
+    /// First positions, in the order they were cached.
+    order: VecDeque<u64>,
+    /// Bytes of inflated records held.
+    bytes: usize,
 }
 
 impl ChunkCache {
     /// The cached chunk holding `position`, if any.
     pub(crate) fn holding(&self, position: u64) -> Option<Arc<Chunk>> {
-        let chunks = self.chunks.lock().ok()?;
-        chunks
-            .iter()
-            .find(|c| c.first <= position && position < c.end())
-            .cloned()
+        let cached = self.inner.lock().ok()?;
+        let (_, chunk) = cached.chunks.range(..=position).next_back()?;
+        (position < chunk.end()).then(|| Arc::clone(chunk))
     }
 
     /// The chunk stored under `key`: from the cache, else parsed from `value` and kept.
@@ -35,18 +48,84 @@ impl ChunkCache {
     /// A damaged chunk.
     pub(crate) fn get_or_parse(&self, key: u64, value: &[u8]) -> Result<Arc<Chunk>, ReadError> {
         if let Some(found) = self
-            .chunks
+            .inner
             .lock()
             .ok()
-            .and_then(|chunks| chunks.iter().find(|c| c.first == key).cloned())
+            .and_then(|cached| cached.chunks.get(&key).cloned())
         {
             return Ok(found);
         }
         let chunk = Arc::new(Chunk::parse(key, value)?);
-        if let Ok(mut chunks) = self.chunks.lock() {
-            chunks.push_front(Arc::clone(&chunk));
-            chunks.truncate(CAPACITY);
-        }
+        self.keep(Arc::clone(&chunk));
         Ok(chunk)
+    }
+
+    /// Keeps a chunk just written, so that no reader has to inflate it.
+    pub(crate) fn keep(&self, chunk: Arc<Chunk>) {
+        if let Ok(mut cached) = self.inner.lock() {
+            cached.keep(chunk.first, chunk);
+        }
+    }
+}
+
+impl Cached {
+    fn keep(&mut self, key: u64, chunk: Arc<Chunk>) {
+        let bytes = chunk.records_bytes();
+        if let Some(earlier) = self.chunks.insert(key, chunk) {
+            // Another reader parsed the same chunk meanwhile: it is already counted.
+            self.bytes -= earlier.records_bytes();
+        } else {
+            self.order.push_back(key);
+        }
+        self.bytes += bytes;
+        while self.bytes > CAPACITY_BYTES {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = self.chunks.remove(&oldest) {
+                self.bytes -= gone.records_bytes();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_log::chunk::{encode, test_events};
+
+    fn chunk_value(first: u64, count: u64) -> Vec<u8> {
+        let mut chunks = encode(&test_events(first, count), 0, "test");
+        assert_eq!(chunks.len(), 1);
+        chunks.remove(0).1
+    }
+
+    #[test]
+    fn finds_the_chunk_holding_a_position_and_none_outside_the_chunks() {
+        let cache = ChunkCache::default();
+        cache.get_or_parse(10, &chunk_value(10, 5)).unwrap();
+        cache.get_or_parse(20, &chunk_value(20, 3)).unwrap();
+        assert_eq!(cache.holding(12).map(|c| c.first), Some(10));
+        assert_eq!(cache.holding(22).map(|c| c.first), Some(20));
+        assert!(cache.holding(9).is_none());
+        assert!(cache.holding(15).is_none(), "between two chunks");
+        assert!(cache.holding(23).is_none());
+    }
+
+    #[test]
+    fn lets_the_oldest_chunks_go_beyond_its_capacity() {
+        let cache = ChunkCache::default();
+        let value = chunk_value(0, 100);
+        let per_chunk = Chunk::parse(0, &value).unwrap().records_bytes();
+        let fits = CAPACITY_BYTES / per_chunk;
+        for n in 0..fits as u64 + 10 {
+            let first = n * 100;
+            cache.get_or_parse(first, &chunk_value(first, 100)).unwrap();
+        }
+        let held = cache.inner.lock().unwrap();
+        assert!(held.bytes <= CAPACITY_BYTES);
+        assert_eq!(held.chunks.len(), held.order.len());
+        assert!(!held.chunks.contains_key(&0), "the first chunk went first");
+        assert!(held.chunks.contains_key(&((fits as u64 + 9) * 100)));
     }
 }

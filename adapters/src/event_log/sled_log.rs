@@ -71,7 +71,7 @@ pub struct SledEventLog {
     db: sled::Db,
     head: Arc<Head>,
     index: Arc<RwLock<LogIndex>>,
-    chunks: ChunkCache,
+    chunks: Arc<ChunkCache>,
     /// Held while the projections are brought up to date, one update at a time.
     pub(crate) projecting: Mutex<()>,
     requests: Mutex<Option<SyncSender<Request>>>,
@@ -159,6 +159,7 @@ impl SledEventLog {
             ..Head::default()
         });
         let index = Arc::new(RwLock::new(LogIndex::default()));
+        let chunks = Arc::new(ChunkCache::default());
         let (sender, receiver) = sync_channel(4096);
         let writer = Writer {
             trees: trees.clone(),
@@ -172,6 +173,7 @@ impl SledEventLog {
             sync: FolderSync::default(),
             durable: options.durable,
             marker: Some(marker),
+            chunks: Arc::clone(&chunks),
         };
         let handle = std::thread::Builder::new()
             .name("event-log-writer".into())
@@ -183,7 +185,7 @@ impl SledEventLog {
             db,
             head,
             index,
-            chunks: ChunkCache::default(),
+            chunks,
             projecting: Mutex::new(()),
             requests: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(handle)),

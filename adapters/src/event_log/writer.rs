@@ -8,7 +8,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::chunk;
+use super::chunk::{self, Chunk};
+use super::chunk_cache::ChunkCache;
 use super::durability::FolderSync;
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
@@ -84,6 +85,8 @@ pub(crate) struct Writer {
     pub durable: bool,
     /// Where the acknowledged position is recorded after each durable commit.
     pub marker: Option<HeadMarker>,
+    /// The readers' cache of inflated chunks, given each chunk once it is acknowledged.
+    pub chunks: Arc<ChunkCache>,
 }
 
 /// The events a group writes, and each request's answer once they are durable.
@@ -130,13 +133,17 @@ impl Writer {
             }
         };
         let next = self.next_position + entries.len() as u64;
-        let outcome = self
-            .write(&entries, now_ms)
-            .and_then(|()| self.make_durable())
-            .and_then(|()| self.record_head(next))
-            .and_then(|()| self.index_committed(&entries));
+        let outcome = self.write(&entries, now_ms).and_then(|written| {
+            self.make_durable()?;
+            self.record_head(next)?;
+            self.index_committed(&entries)?;
+            Ok(written)
+        });
         match outcome {
-            Ok(()) => {
+            Ok(written) => {
+                for chunk in written {
+                    self.chunks.keep(Arc::new(chunk));
+                }
                 self.next_position = next;
                 if let Ok(mut head) = self.head.next.lock() {
                     *head = next;
@@ -210,18 +217,22 @@ impl Writer {
         Ok((entries, answers))
     }
 
-    fn write(&self, entries: &[RecordedEvent], now_ms: i64) -> Result<(), String> {
+    /// Writes the group's chunks; gives them back as they read once inflated.
+    fn write(&self, entries: &[RecordedEvent], now_ms: i64) -> Result<Vec<Chunk>, String> {
         if entries.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut batch = sled::Batch::default();
-        for (first, value) in chunk::encode(entries, now_ms, &self.code_version) {
+        let mut written = Vec::new();
+        for (first, value, chunk) in chunk::encode(entries, now_ms, &self.code_version) {
             batch.insert(&first.to_be_bytes(), value);
+            written.push(chunk);
         }
         self.trees
             .log
             .apply_batch(batch)
-            .map_err(|e| format!("writing the log failed: {e}"))
+            .map_err(|e| format!("writing the log failed: {e}"))?;
+        Ok(written)
     }
 
     fn index_committed(&self, entries: &[RecordedEvent]) -> Result<(), String> {
