@@ -16,7 +16,7 @@
 #
 # Usage: scripts/bench-daemon.sh [N]   (or BENCH_MESSAGES=N; default 5000)
 # Other settings: BENCH_WORKERS (daemon workers, default 32), BENCH_SKIP_NODE_RED=1,
-# BENCH_KEEP=1 (keep the temporary folder), BENCH_DAEMON_WRAPPER (a command put in front of the
+# BENCH_SKIP_FOLDER=1 (skip the round with a folder mailbox), BENCH_KEEP=1 (keep the temporary folder), BENCH_DAEMON_WRAPPER (a command put in front of the
 # daemon, e.g. "perf record -g -o /tmp/perf.data --"; the CPU figures then include it), BENCH_TIMEOUT (seconds per part, default 600),
 # BENCH_PACED_COUNT / BENCH_PACED_RATE (a second Node-RED round of 500 files moved in at
 # 25 files/s, for its latency below capacity; 0 files skips it).
@@ -161,35 +161,6 @@ log "writing $N message files (MEDVRI letter, BSN $BSN, each with its own interc
 node "$helpers" make-messages fixtures/messages/medvri_lf.edi "$work/messages" "$N"
 
 # --- 1. ketenpost -----------------------------------------------------------------------------
-log "ketenpost: seeding $N messages into the ZorgMail stand-in"
-message_args=()
-for f in "$work"/messages/*.edi; do message_args+=(--message "$f"); done
-start_standins daemon-standins --account 500098765 --sender 500012345 "${message_args[@]}"
-standins_pid="$started_pid"
-out="$work/daemon-standins.out"
-seeded="$(grep -c '^ZORGMAIL_MESSAGE=' "$out")"
-[ "$seeded" = "$N" ] || { echo "the mailbox holds $seeded messages, not $N" >&2; exit 1; }
-
-api_port="$(free_port)"
-config="$work/ketenpost.toml"
-cat >"$config" <<EOF
-data_dir = "$work/daemon-data"
-workers = $WORKERS
-[api]
-listen = "127.0.0.1:$api_port"
-token = "$TOKEN"
-[[mailboxes]]
-name = "bench"
-kind = "zorgmail"
-endpoint = "$(value_of ZORGMAIL_URL "$out")"
-account_id = "$(value_of ZORGMAIL_ACCOUNT "$out")"
-username = "$(value_of ZORGMAIL_USERNAME "$out")"
-password = "$PASSWORD"
-poll_interval = "100ms"
-route = "ons"
-EOF
-standins_route_toml "$out" 'retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }' >>"$config"
-
 counts() {
   curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$api_port/api/v1/counts" 2>/dev/null || true
 }
@@ -198,51 +169,113 @@ count_of() { # counts JSON, category; plain text tools, so the poll costs the ma
   n="$(grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2)"
   echo "${n:-0}"
 }
+per_message() { # CPU seconds, messages
+  awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0 && c != "-") printf "%.2f", c * 1000 / n; else printf "-" }'
+}
 
-log "ketenpost: starting the daemon ($WORKERS workers)"
-daemon_start="$(now_ms)"
-# shellcheck disable=SC2086 # BENCH_DAEMON_WRAPPER is a command line, split on purpose
-RUST_LOG=warn ${BENCH_DAEMON_WRAPPER:-} "$daemon_bin" run --config "$config" >"$work/daemon.out" 2>"$work/daemon.log" &
-daemon_pid=$!
-pids+=("$daemon_pid")
-processed=0
-last_report="$daemon_start"
-while :; do
-  json="$(counts)"
+# One daemon round: NAME, the stand-ins' output file and pid, the [[mailboxes]] entry, and
+# how the messages arrive: "seeded" (waiting in the mailbox when the daemon starts; the clock
+# starts with the daemon) or "dropped:FOLDER" (moved into the folder at once when the daemon
+# is ready; the clock starts with the first file moved). Sets the round_* variables.
+daemon_round() {
+  local name="$1" standins_out="$2" standins_pid="$3" mailbox_toml="$4" arrival="$5"
+  local config="$work/$name.toml" json now last_report start daemon_pid
+  api_port="$(free_port)"
+  {
+    printf 'data_dir = "%s"\nworkers = %s\n[api]\nlisten = "127.0.0.1:%s"\ntoken = "%s"\n' \
+      "$work/$name-data" "$WORKERS" "$api_port" "$TOKEN"
+    printf '%s\n' "$mailbox_toml"
+    standins_route_toml "$standins_out" 'retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }'
+  } >"$config"
+  log "ketenpost ($name): starting the daemon ($WORKERS workers)"
+  start="$(now_ms)"
+  # shellcheck disable=SC2086 # BENCH_DAEMON_WRAPPER is a command line, split on purpose
+  RUST_LOG=warn ${BENCH_DAEMON_WRAPPER:-} "$daemon_bin" run --config "$config" >"$work/$name.out" 2>"$work/$name.log" &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  if [ "${arrival%%:*}" = dropped ]; then
+    until curl -sf "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; do
+      kill -0 "$daemon_pid" 2>/dev/null || { tail -20 "$work/$name.log" >&2; exit 1; }
+      sleep 0.1
+    done
+    log "ketenpost ($name): moving $N files into the folder at once"
+    node "$helpers" drop "$work/messages" "$work/stage-$name" "${arrival#dropped:}" "$work/$name-times.tsv" 0
+    start="$(head -1 "$work/$name-times.tsv" | cut -f2)"
+  fi
+  round_processed=0
+  last_report="$start"
+  while :; do
+    json="$(counts)"
+    now="$(now_ms)"
+    if [ -n "$json" ]; then
+      round_processed="$(printf '%s' "$json" | count_of processed)"
+      [ "$round_processed" -ge "$N" ] && break
+    fi
+    if ! kill -0 "$daemon_pid" 2>/dev/null; then
+      echo "the daemon ended early:" >&2
+      tail -20 "$work/$name.log" >&2
+      exit 1
+    fi
+    if [ $((now - start)) -gt $((TIMEOUT * 1000)) ]; then
+      echo "timed out after ${TIMEOUT}s with $round_processed of $N processed; counts: $json" >&2
+      break
+    fi
+    if [ $((now - last_report)) -ge 5000 ]; then
+      log "  $round_processed processed"
+      last_report="$now"
+    fi
+    sleep 0.1
+  done
   now="$(now_ms)"
-  if [ -n "$json" ]; then
-    processed="$(printf '%s' "$json" | count_of processed)"
-    [ "$processed" -ge "$N" ] && break
-  fi
-  if ! kill -0 "$daemon_pid" 2>/dev/null; then
-    echo "the daemon ended early:" >&2
-    tail -20 "$work/daemon.log" >&2
-    exit 1
-  fi
-  if [ $((now - daemon_start)) -gt $((TIMEOUT * 1000)) ]; then
-    echo "timed out after ${TIMEOUT}s with $processed of $N processed; counts: $json" >&2
-    break
-  fi
-  if [ $((now - last_report)) -ge 5000 ]; then
-    log "  $processed processed"
-    last_report="$now"
-  fi
-  sleep 0.1
-done
-daemon_end="$(now_ms)"
-daemon_seconds="$(node -e 'console.log(((process.argv[2]-process.argv[1])/1000).toFixed(2))' "$daemon_start" "$daemon_end")"
-daemon_rate="$(node -e 'console.log(Math.round(process.argv[1]/process.argv[2]))' "$processed" "$daemon_seconds")"
-daemon_cpu="$(cpu_seconds "$daemon_pid")"
-standins_cpu="$(cpu_seconds "$standins_pid")"
-final_counts="$(counts)"
-curl -sf "http://127.0.0.1:$api_port/metrics" >"$work/metrics.txt" || true
-log "ketenpost: $processed processed in ${daemon_seconds}s; stopping (SIGTERM)"
-stop "$daemon_pid"
-"$daemon_bin" events --data "$work/daemon-data" >"$work/events.jsonl"
-daemon_latency="$(node "$helpers" daemon-latency "$work/events.jsonl")"
-stop "$standins_pid"
-daemon_placed="$(placed_at_standin "$work/daemon-standins.err")"
+  round_seconds="$(node -e 'console.log(((process.argv[2]-process.argv[1])/1000).toFixed(2))' "$start" "$now")"
+  round_rate="$(node -e 'console.log(Math.round(process.argv[1]/process.argv[2]))' "$round_processed" "$round_seconds")"
+  round_cpu="$(cpu_seconds "$daemon_pid")"
+  round_standins_cpu="$(cpu_seconds "$standins_pid")"
+  round_counts="$(counts)"
+  curl -sf "http://127.0.0.1:$api_port/metrics" >"$work/$name-metrics.txt" || true
+  log "ketenpost ($name): $round_processed processed in ${round_seconds}s; stopping (SIGTERM)"
+  stop "$daemon_pid"
+  "$daemon_bin" events --data "$work/$name-data" >"$work/$name-events.jsonl"
+  round_latency="$(node "$helpers" daemon-latency "$work/$name-events.jsonl")"
+  stop "$standins_pid"
+  round_placed="$(placed_at_standin "${standins_out%.out}.err")"
+}
+
+log "ketenpost: seeding $N messages into the ZorgMail stand-in"
+message_args=()
+for f in "$work"/messages/*.edi; do message_args+=(--message "$f"); done
+start_standins daemon-standins --account 500098765 --sender 500012345 "${message_args[@]}"
+out="$work/daemon-standins.out"
+seeded="$(grep -c '^ZORGMAIL_MESSAGE=' "$out")"
+[ "$seeded" = "$N" ] || { echo "the mailbox holds $seeded messages, not $N" >&2; exit 1; }
+daemon_round zorgmail "$out" "$started_pid" "[[mailboxes]]
+name = \"bench\"
+kind = \"zorgmail\"
+endpoint = \"$(value_of ZORGMAIL_URL "$out")\"
+account_id = \"$(value_of ZORGMAIL_ACCOUNT "$out")\"
+username = \"$(value_of ZORGMAIL_USERNAME "$out")\"
+password = \"$PASSWORD\"
+poll_interval = \"100ms\"
+route = \"ons\"" seeded
+processed="$round_processed" daemon_seconds="$round_seconds" daemon_rate="$round_rate"
+daemon_cpu="$round_cpu" standins_cpu="$round_standins_cpu" final_counts="$round_counts"
+daemon_latency="$round_latency" daemon_placed="$round_placed"
+cp "$work/zorgmail-metrics.txt" "$work/metrics.txt" 2>/dev/null || true
 metrics_count="$(grep -m1 '^ketenpost_delivery_latency_seconds_count' "$work/metrics.txt" | awk '{print $2}' || true)"
+
+# The same files through a folder mailbox, moved in at once: the input Node-RED gets below.
+folder_row=""
+if [ "${BENCH_SKIP_FOLDER:-0}" != 1 ]; then
+  start_standins folder-standins
+  mkdir -p "$work/folder-in"
+  daemon_round folder "$work/folder-standins.out" "$started_pid" "[[mailboxes]]
+name = \"drop\"
+kind = \"folder\"
+path = \"$work/folder-in\"
+poll_interval = \"100ms\"
+route = \"ons\"" "dropped:$work/folder-in"
+  folder_row="| folder mailbox (the files Node-RED gets, moved in at once) | $round_processed processed, $round_placed placed at the stand-in | ${round_seconds} s (first file moved -> processed == N) | **$round_rate messages/s** | $(field "$round_latency" latency.p50_ms) ms | $(field "$round_latency" latency.p99_ms) ms | $(field "$round_latency" latency.max_ms) ms | $(per_message "$round_cpu" "$round_processed") ms |"
+fi
 
 # --- 2. Node-RED ------------------------------------------------------------------------------
 nr_rate="-" nr_seconds="-" nr_latency="{}" nr_paced="{}" nr_placed="-" nr_answered=0
@@ -330,7 +363,13 @@ summary="$work/summary.md"
   echo "| latency p99 | $(field "$daemon_latency" latency.p99_ms) ms | $(field "$nr_latency" latency_drop_to_answer.p99_ms) ms; $(field "$nr_latency" latency_seen_to_answer.p99_ms) ms |"
   echo "| latency max | $(field "$daemon_latency" latency.max_ms) ms | $(field "$nr_latency" latency_drop_to_answer.max_ms) ms; $(field "$nr_latency" latency_seen_to_answer.max_ms) ms |"
   echo
-  echo "CPU used by ketenpost from its start to processed == N: ${daemon_cpu} s ($(awk -v c="$daemon_cpu" -v n="$processed" 'BEGIN { if (n > 0 && c != "-") printf "%.2f", c * 1000 / n; else printf "-" }') ms per message); by both stand-ins over the same run: ${standins_cpu} s"
+  echo "CPU used by ketenpost from its start to processed == N: ${daemon_cpu} s ($(per_message "$daemon_cpu" "$processed") ms per message); by both stand-ins over the same run: ${standins_cpu} s"
+  if [ -n "$folder_row" ]; then
+    echo
+    echo "| ketenpost, other mailbox | done | wall time | throughput | latency p50 | p99 | max | daemon CPU per message |"
+    echo "|---|---|---|---|---|---|---|---|"
+    echo "$folder_row"
+  fi
   echo "Node-RED paced round: $(field "$nr_paced" answered) files moved in at $PACED_RATE files/s: dropped -> answered p50 $(field "$nr_paced" latency_drop_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_drop_to_answer.p99_ms) ms; seen -> answered p50 $(field "$nr_paced" latency_seen_to_answer.p50_ms) ms, p99 $(field "$nr_paced" latency_seen_to_answer.p99_ms) ms"
 } >"$summary"
 echo

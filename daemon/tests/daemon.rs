@@ -97,10 +97,13 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
         h.zorgmail.remaining().is_empty(),
         "every recorded message is deleted at the mailbox"
     );
-    assert!(
-        h.drop_folder.join("done/broken.edi").exists(),
-        "a recorded file moves to done/"
-    );
+    for name in ["broken.edi", "letter.pdf"] {
+        assert!(
+            h.drop_folder.join("done").join(name).exists(),
+            "the recorded file {name} moves to done/"
+        );
+        assert!(!h.drop_folder.join(name).exists(), "{name} left the folder");
+    }
 
     // What was placed carries the route's labels, actions and visibility, and the headers.
     let documents = h.ons.documents();

@@ -199,9 +199,7 @@ async fn poll_folder(
         take_in(shared, seen, queue, deliveries)
             .await
             .map_err(|e| format!("{e:#}"))?;
-        for (name, path) in chunk {
-            move_to_done(path, &done, name).map_err(|e| format!("{e:#}"))?;
-        }
+        move_to_done(folder, &done, chunk).map_err(|e| format!("{e:#}"))?;
     }
     Ok(received)
 }
@@ -258,19 +256,23 @@ fn waiting_files(folder: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     Ok(files)
 }
 
-/// Moves a recorded file to `done/` (under a new name if one is there) and syncs the folders.
-fn move_to_done(path: &Path, done: &Path, name: &str) -> anyhow::Result<()> {
+/// Moves recorded files of `folder` to `done/` (each under a new name if one is there), then
+/// syncs both folders once: a move that is lost in a crash only brings the file back, and
+/// the next poll recognises it and moves it again.
+fn move_to_done(folder: &Path, done: &Path, files: &[(String, PathBuf)]) -> anyhow::Result<()> {
     std::fs::create_dir_all(done).with_context(|| format!("Cannot create {}", done.display()))?;
-    let mut target = done.join(name);
-    let mut n = 1;
-    while target.exists() {
-        target = done.join(format!("{name}.{n}"));
-        n += 1;
+    for (name, path) in files {
+        let mut target = done.join(name);
+        let mut n = 1;
+        while target.exists() {
+            target = done.join(format!("{name}.{n}"));
+            n += 1;
+        }
+        std::fs::rename(path, &target)
+            .with_context(|| format!("Cannot move {} to {}", path.display(), target.display()))?;
     }
-    std::fs::rename(path, &target)
-        .with_context(|| format!("Cannot move {} to {}", path.display(), target.display()))?;
-    for folder in [done, path.parent().unwrap_or(done)] {
-        if let Ok(dir) = std::fs::File::open(folder) {
+    for synced in [done, folder] {
+        if let Ok(dir) = std::fs::File::open(synced) {
             let _ = dir.sync_all();
         }
     }
