@@ -16,7 +16,7 @@ use ketenpost_domain::ports::ReadError;
 use super::chunk::Chunk;
 
 /// How many bytes of inflated records are kept at most.
-const CAPACITY_BYTES: usize = 16 * 1024 * 1024;
+const CAPACITY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The cached chunks.
 #[derive(Default)]
