@@ -134,6 +134,28 @@ cpu_seconds() {
   echo "$(( ${12} + ${13} )) $(getconf CLK_TCK)" | awk '{printf "%.2f", $1 / $2}'
 }
 
+# Polls every 0.1 s until COMMAND... prints a number >= TARGET, or until TIMEOUT seconds after
+# START_MS; logs "COUNT WHAT" every 5 s. Sets polled_count; fails when COMMAND fails.
+wait_for_count() {
+  local what="$1" target="$2" start="$3" last_report="$3" now
+  shift 3
+  polled_count=0
+  while :; do
+    polled_count="$("$@")" || return 1
+    [ "$polled_count" -ge "$target" ] && return 0
+    now="$(now_ms)"
+    if [ $((now - start)) -gt $((TIMEOUT * 1000)) ]; then
+      echo "timed out after ${TIMEOUT}s with $polled_count of $target $what" >&2
+      return 0
+    fi
+    if [ $((now - last_report)) -ge 5000 ]; then
+      log "  $polled_count $what"
+      last_report="$now"
+    fi
+    sleep 0.1
+  done
+}
+
 field() { # JSON, dotted path
   printf '%s' "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v==null?undefined:v[k];console.log(v===undefined||v===null?"-":(typeof v==="object"?JSON.stringify(v):v))})' "$2"
 }
@@ -169,6 +191,14 @@ count_of() { # counts JSON, category; plain text tools, so the poll costs the ma
   n="$(grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2)"
   echo "${n:-0}"
 }
+processed_so_far() { # daemon pid, its log
+  if ! kill -0 "$1" 2>/dev/null; then
+    echo "the daemon ended early:" >&2
+    tail -20 "$2" >&2
+    return 1
+  fi
+  counts | count_of processed
+}
 per_message() { # CPU seconds, messages
   awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0 && c != "-") printf "%.2f", c * 1000 / n; else printf "-" }'
 }
@@ -179,7 +209,7 @@ per_message() { # CPU seconds, messages
 # is ready; the clock starts with the first file moved). Sets the round_* variables.
 daemon_round() {
   local name="$1" standins_out="$2" standins_pid="$3" mailbox_toml="$4" arrival="$5"
-  local config="$work/$name.toml" json now last_report start daemon_pid
+  local config="$work/$name.toml" now start daemon_pid
   api_port="$(free_port)"
   {
     printf 'data_dir = "%s"\nworkers = %s\n[api]\nlisten = "127.0.0.1:%s"\ntoken = "%s"\n' \
@@ -202,30 +232,8 @@ daemon_round() {
     node "$helpers" drop "$work/messages" "$work/stage-$name" "${arrival#dropped:}" "$work/$name-times.tsv" 0
     start="$(head -1 "$work/$name-times.tsv" | cut -f2)"
   fi
-  round_processed=0
-  last_report="$start"
-  while :; do
-    json="$(counts)"
-    now="$(now_ms)"
-    if [ -n "$json" ]; then
-      round_processed="$(printf '%s' "$json" | count_of processed)"
-      [ "$round_processed" -ge "$N" ] && break
-    fi
-    if ! kill -0 "$daemon_pid" 2>/dev/null; then
-      echo "the daemon ended early:" >&2
-      tail -20 "$work/$name.log" >&2
-      exit 1
-    fi
-    if [ $((now - start)) -gt $((TIMEOUT * 1000)) ]; then
-      echo "timed out after ${TIMEOUT}s with $round_processed of $N processed; counts: $json" >&2
-      break
-    fi
-    if [ $((now - last_report)) -ge 5000 ]; then
-      log "  $round_processed processed"
-      last_report="$now"
-    fi
-    sleep 0.1
-  done
+  wait_for_count processed "$N" "$start" processed_so_far "$daemon_pid" "$work/$name.log" || exit 1
+  round_processed="$polled_count"
   now="$(now_ms)"
   round_seconds="$(node -e 'console.log(((process.argv[2]-process.argv[1])/1000).toFixed(2))' "$start" "$now")"
   round_rate="$(node -e 'console.log(Math.round(process.argv[1]/process.argv[2]))' "$round_processed" "$round_seconds")"
@@ -309,28 +317,21 @@ if [ "${BENCH_SKIP_NODE_RED:-0}" != 1 ]; then
   fi
   sleep 1
 
+  answered_so_far() { # round name
+    if [ -f "$results" ]; then
+      cut -f1 "$results" | grep -c "^$1" || true
+    else
+      echo 0
+    fi
+  }
+
   # One round: move the files of DIR into the watched folder (RATE files/s, 0 = at once) and
   # wait until the flow answered every one of them; prints the figures as JSON.
   nodered_round() {
-    local name="$1" dir="$2" rate="$3" count="$4" answered first now last_report
+    local name="$1" dir="$2" rate="$3" count="$4" first
     node "$helpers" drop "$dir" "$work/stage" "$drop_dir" "$work/$name-times.tsv" "$rate"
     first="$(head -1 "$work/$name-times.tsv" | cut -f2)"
-    last_report="$(now_ms)"
-    while :; do
-      answered=0
-      [ -f "$results" ] && answered="$(cut -f1 "$results" | grep -c "^$name" || true)"
-      [ "$answered" -ge "$count" ] && break
-      now="$(now_ms)"
-      if [ $((now - first)) -gt $((TIMEOUT * 1000)) ]; then
-        echo "node-red: timed out after ${TIMEOUT}s with $answered of $count answered" >&2
-        break
-      fi
-      if [ $((now - last_report)) -ge 10000 ]; then
-        log "  $answered answered"
-        last_report="$now"
-      fi
-      sleep 0.1
-    done
+    wait_for_count answered "$count" "$first" answered_so_far "$name"
     node "$helpers" nodered-latency "$work/$name-times.tsv" "$results"
   }
 
