@@ -1,17 +1,37 @@
 //! Which mailbox messages are already recorded, so a redelivery is recognised and only deleted:
 //! ZorgMail messages by mailbox and unique id, folder files by mailbox, name and content.
+//!
+//! The daemon keeps this for every message it ever recorded, for as long as it runs, so each
+//! entry is kept as 16 bytes: the first half of the SHA-256 of its length-prefixed parts. As
+//! strings (the mailbox, the id, the digest in hex, each its own allocation) the two entries of
+//! a message took some 300 bytes. Two different messages would have to share 128 bits of a
+//! SHA-256 to be taken for one another.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
 use ketenpost_domain::events::Event;
 use ketenpost_domain::ports::{EventLog, ReadError};
+use sha2::{Digest, Sha256};
 
 /// The index, built from the log at start and kept up to date by the pullers.
 #[derive(Debug, Default)]
 pub struct Seen {
-    by_id: Mutex<HashSet<(String, String)>>,
-    by_content: Mutex<HashSet<(String, String, String)>>,
+    by_id: Mutex<HashSet<u128>>,
+    by_content: Mutex<HashSet<u128>>,
+}
+
+/// The key of `parts`: each part length-prefixed, so ("ab", "c") and ("a", "bc") differ.
+fn key(parts: &[&str]) -> u128 {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    let digest = hash.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
 }
 
 impl Seen {
@@ -40,24 +60,50 @@ impl Seen {
     /// Notes a recorded message.
     pub fn add(&self, mailbox: &str, remote_id: &str, digest: &str) {
         if let Ok(mut ids) = self.by_id.lock() {
-            ids.insert((mailbox.to_owned(), remote_id.to_owned()));
+            ids.insert(key(&[mailbox, remote_id]));
         }
         if let Ok(mut contents) = self.by_content.lock() {
-            contents.insert((mailbox.to_owned(), remote_id.to_owned(), digest.to_owned()));
+            contents.insert(key(&[mailbox, remote_id, digest]));
         }
     }
 
     /// Whether a message with this id came from this mailbox before.
     pub fn has_id(&self, mailbox: &str, remote_id: &str) -> bool {
-        self.by_id
-            .lock()
-            .is_ok_and(|ids| ids.contains(&(mailbox.to_owned(), remote_id.to_owned())))
+        let key = key(&[mailbox, remote_id]);
+        self.by_id.lock().is_ok_and(|ids| ids.contains(&key))
     }
 
     /// Whether this name with this content came from this mailbox before.
     pub fn has_content(&self, mailbox: &str, remote_id: &str, digest: &str) -> bool {
-        self.by_content.lock().is_ok_and(|c| {
-            c.contains(&(mailbox.to_owned(), remote_id.to_owned(), digest.to_owned()))
-        })
+        let key = key(&[mailbox, remote_id, digest]);
+        self.by_content.lock().is_ok_and(|c| c.contains(&key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_known_only_for_its_own_mailbox() {
+        let seen = Seen::default();
+        seen.add("lab", "4711", "d1");
+        assert!(seen.has_id("lab", "4711"));
+        assert!(!seen.has_id("drop", "4711"));
+        assert!(!seen.has_id("lab", "4712"));
+        assert!(!seen.has_id("la", "b4711"), "parts are not run together");
+    }
+
+    #[test]
+    fn a_file_is_known_only_with_the_same_name_and_content() {
+        let seen = Seen::default();
+        seen.add("drop", "letter.edi", "d1");
+        assert!(seen.has_content("drop", "letter.edi", "d1"));
+        assert!(!seen.has_content("drop", "letter.edi", "d2"), "new content");
+        assert!(!seen.has_content("drop", "other.edi", "d1"), "another name");
+        assert!(
+            !seen.has_content("lab", "letter.edi", "d1"),
+            "another mailbox"
+        );
     }
 }
