@@ -205,12 +205,28 @@ impl SledEventLog {
     /// A storage failure.
     pub fn unprocessed_receipts(&self) -> Result<Vec<ReceiptSummary>, ReadError> {
         let mut open = Vec::new();
+        self.each_receipt(|receipt| {
+            if receipt.messages == 0 {
+                open.push(receipt);
+            }
+        })?;
+        Ok(open)
+    }
+
+    /// Calls `each` with every receipt the projections hold; returns the checkpoint read before
+    /// they were read: every receipt recorded before that position was among them (receipts
+    /// are only ever added or updated), later ones may or may not have been.
+    ///
+    /// # Errors
+    /// A storage failure, or a summary that cannot be read.
+    pub fn each_receipt(&self, mut each: impl FnMut(ReceiptSummary)) -> Result<u64, ReadError> {
+        let checkpoint = self.checkpoint()?;
         for entry in self.trees.projections.scan_prefix([pages::RECEIPT_PREFIX]) {
             let (_, value) = entry.map_err(storage)?;
             let receipt: Option<ReceiptSummary> = read_json(Some(value))?;
-            open.extend(receipt.filter(|r| r.messages == 0));
+            receipt.into_iter().for_each(&mut each);
         }
-        Ok(open)
+        Ok(checkpoint)
     }
 
     /// Every projection entry as text, for comparing a rebuilt state with an incremental one:
