@@ -7,7 +7,7 @@
 //!
 //! Subsetting is done here rather than by printpdf: printpdf 0.12 only subsets with its
 //! `text_layout` feature (a large dependency tree); without it `PdfSaveOptions::subset_fonts`
-//! is a no-op and the full 700 KB font would be embedded. So [`FontSet::embed`] cuts the
+//! is a no-op and the full 700 KB font would be embedded. So [`EmbeddedFonts::embed`] cuts the
 //! font down with allsorts (the same version printpdf uses internally), parses the small
 //! result with `ParsedFont::from_bytes` and registers that with the document. printpdf then
 //! writes it as a Type0/CIDFontType2 font with Identity-H encoding, a `/W` width array and
@@ -22,7 +22,7 @@ use allsorts::binary::read::ReadScope;
 use allsorts::font_data::FontData;
 use allsorts::subset::{subset, CmapTarget, SubsetProfile};
 use ketenpost_domain::document::{Block, Document, Row};
-use printpdf::{BuiltinFont, FontId, ParsedFont, PdfDocument, PdfFont, PdfFontHandle};
+use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont, PdfFontHandle};
 
 use super::helvetica;
 use super::RenderError;
@@ -152,12 +152,13 @@ pub(crate) enum FontSet {
     /// Helvetica and Helvetica-Bold, not embedded: every character is in WinAnsi.
     Builtin,
     /// DejaVu Sans and DejaVu Sans Bold, embedded as subsets.
-    Embedded {
-        /// The regular face.
-        regular: &'static EmbeddedFace,
-        /// The bold face.
-        bold: &'static EmbeddedFace,
-    },
+    Embedded(EmbeddedFonts),
+}
+
+/// The two faces of the embedded font.
+pub(crate) struct EmbeddedFonts {
+    regular: &'static EmbeddedFace,
+    bold: &'static EmbeddedFace,
 }
 
 impl FontSet {
@@ -168,23 +169,14 @@ impl FontSet {
             return Ok(Self::Builtin);
         }
         let (regular, bold) = embedded_faces()?;
-        Ok(Self::Embedded { regular, bold })
+        Ok(Self::Embedded(EmbeddedFonts { regular, bold }))
     }
 
     /// Advance width of `c`, in 1/1000 em.
     pub(crate) fn char_width(&self, c: char, bold: bool) -> f32 {
         match self {
             Self::Builtin => f32::from(helvetica::width(c, bold)),
-            Self::Embedded {
-                regular,
-                bold: bold_face,
-            } => {
-                if bold {
-                    bold_face.advance(c)
-                } else {
-                    regular.advance(c)
-                }
-            }
+            Self::Embedded(fonts) => fonts.face(bold).advance(c),
         }
     }
 
@@ -193,12 +185,16 @@ impl FontSet {
     pub(crate) fn text_width(&self, text: &str, bold: bool) -> f32 {
         match self {
             Self::Builtin => helvetica::text_width(text, bold),
-            Self::Embedded { .. } => text.chars().map(|c| self.char_width(c, bold)).sum(),
+            Self::Embedded(fonts) => {
+                let face = fonts.face(bold);
+                text.chars().map(|c| face.advance(c)).sum()
+            }
         }
     }
 
     /// `text` as it is laid out: a tab becomes a space and other control characters are
-    /// dropped. Characters the font has no glyph for are kept here; see [`Self::shown`].
+    /// dropped. Characters the font has no glyph for are kept here; see
+    /// [`EmbeddedFonts::shown`].
     pub(crate) fn normalize<'a>(&self, text: &'a str) -> Cow<'a, str> {
         if !has_control(text) {
             return Cow::Borrowed(text);
@@ -213,61 +209,48 @@ impl FontSet {
                 .collect(),
         )
     }
+}
 
-    /// `text` as its glyphs are drawn: a character the font cannot show becomes U+FFFD (the
-    /// embedded font) or `?` (the built-in font, which never gets such text: see
-    /// [`Self::for_document`]). When this differs from `text`, the writer keeps the real text
-    /// in the text layer as `/ActualText`.
+impl EmbeddedFonts {
+    fn face(&self, bold: bool) -> &'static EmbeddedFace {
+        if bold {
+            self.bold
+        } else {
+            self.regular
+        }
+    }
+
+    /// `text` as its glyphs are drawn: a character the font cannot show becomes U+FFFD. When
+    /// this differs from `text`, the writer keeps the real text in the text layer as
+    /// `/ActualText`. (The built-in fonts are only chosen when they can show every character.)
     pub(crate) fn shown<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if text.chars().all(|c| self.can_show(c)) {
+        let can_show = |c: char| self.regular.glyph(c).is_some() && self.bold.glyph(c).is_some();
+        if text.chars().all(can_show) {
             return Cow::Borrowed(text);
         }
-        let fallback = match self {
-            Self::Builtin => '?',
-            Self::Embedded { .. } => REPLACEMENT,
-        };
         Cow::Owned(
             text.chars()
-                .map(|c| if self.can_show(c) { c } else { fallback })
+                .map(|c| if can_show(c) { c } else { REPLACEMENT })
                 .collect(),
         )
     }
 
-    fn can_show(&self, c: char) -> bool {
-        match self {
-            Self::Builtin => helvetica::win_ansi_byte(c).is_some(),
-            Self::Embedded { regular, bold } => {
-                regular.glyph(c).is_some() && bold.glyph(c).is_some()
-            }
-        }
-    }
-
     /// The handle text ops use to select the regular or bold face.
-    pub(crate) fn handle(&self, bold: bool) -> PdfFontHandle {
-        match (self, bold) {
-            (Self::Builtin, false) => PdfFontHandle::Builtin(BuiltinFont::Helvetica),
-            (Self::Builtin, true) => PdfFontHandle::Builtin(BuiltinFont::HelveticaBold),
-            (Self::Embedded { .. }, false) => PdfFontHandle::External(regular_id()),
-            (Self::Embedded { .. }, true) => PdfFontHandle::External(bold_id()),
-        }
+    pub(crate) fn handle(bold: bool) -> PdfFontHandle {
+        PdfFontHandle::External(if bold { bold_id() } else { regular_id() })
     }
 
-    /// Adds the fonts to `pdf`: for the embedded font, a subset of each face holding the
-    /// characters it shows. The built-in fonts need nothing (printpdf writes their
-    /// dictionaries itself).
+    /// Adds to `pdf` a subset of each face holding the characters it shows.
     pub(crate) fn embed(
         &self,
         pdf: &mut PdfDocument,
         regular_chars: &BTreeSet<char>,
         bold_chars: &BTreeSet<char>,
     ) -> Result<(), RenderError> {
-        let Self::Embedded { regular, bold } = self else {
-            return Ok(());
-        };
         // Fixed resource ids instead of `PdfDocument::add_font`, whose ids are random.
         for (id, face, chars) in [
-            (regular_id(), regular, regular_chars),
-            (bold_id(), bold, bold_chars),
+            (regular_id(), self.regular, regular_chars),
+            (bold_id(), self.bold, bold_chars),
         ] {
             if chars.is_empty() {
                 continue;
@@ -368,7 +351,7 @@ mod tests {
     #[test]
     fn other_text_uses_the_embedded_font() {
         let fonts = FontSet::for_document(&doc("Łukasz")).unwrap();
-        assert!(matches!(fonts, FontSet::Embedded { .. }));
+        assert!(matches!(fonts, FontSet::Embedded(_)));
         assert!(fonts.char_width('Ł', false) > 0.0);
         assert!(fonts.char_width('Ł', true) > fonts.char_width('l', true));
     }
@@ -411,7 +394,11 @@ mod tests {
         let embedded = FontSet::for_document(&doc("Ω")).unwrap();
         // U+4E2D (CJK) is not in DejaVu Sans.
         assert_eq!(embedded.normalize("Ω\u{4E2D}"), "Ω\u{4E2D}");
-        assert_eq!(embedded.shown("Ω\u{4E2D}"), "Ω\u{FFFD}");
+        let FontSet::Embedded(faces) = embedded else {
+            panic!("Ω needs the embedded font");
+        };
+        assert_eq!(faces.shown("Ω\u{4E2D}"), "Ω\u{FFFD}");
+        assert!(matches!(faces.shown("Ω plain"), Cow::Borrowed(_)));
     }
 
     #[test]

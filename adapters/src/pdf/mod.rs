@@ -43,6 +43,6 @@ pub fn render(document: &Document) -> Result<Vec<u8>, RenderError> {
     let pages = layout::layout(document, &fonts);
     match fonts {
         fonts::FontSet::Builtin => builtin_writer::write(document, &pages),
-        fonts::FontSet::Embedded { .. } => writer::write(document, &pages, &fonts),
+        fonts::FontSet::Embedded(embedded) => writer::write(document, &pages, &embedded),
     }
 }

@@ -21,7 +21,7 @@ use printpdf::{
 };
 
 use super::drawing::{self, RuleAt, TextAt};
-use super::fonts::FontSet;
+use super::fonts::EmbeddedFonts;
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
 use super::RenderError;
 use crate::deflate::{deflate, Wrapper};
@@ -33,11 +33,11 @@ const STREAM_LEVEL: u8 = 6;
 /// Thickness of rules, in points.
 pub(super) const RULE_WIDTH: f32 = 0.5;
 
-/// Writes `pages` (laid out for `fonts`) as a PDF.
+/// Writes `pages` (laid out for the embedded `fonts`) as a PDF.
 pub(crate) fn write(
     document: &Document,
     pages: &[Page],
-    fonts: &FontSet,
+    fonts: &EmbeddedFonts,
 ) -> Result<Vec<u8>, RenderError> {
     let mut pdf = PdfDocument::new(&document.title);
     pdf.metadata.info.producer = PRODUCER.to_owned();
@@ -104,7 +104,7 @@ fn compress_streams(lo: &mut lopdf::Document) {
 }
 
 /// The characters drawn in the regular and in the bold face.
-fn used_chars(pages: &[Page], fonts: &FontSet) -> (BTreeSet<char>, BTreeSet<char>) {
+fn used_chars(pages: &[Page], fonts: &EmbeddedFonts) -> (BTreeSet<char>, BTreeSet<char>) {
     let mut regular = BTreeSet::new();
     let mut bold = BTreeSet::new();
     for item in pages.iter().flatten() {
@@ -121,7 +121,7 @@ fn used_chars(pages: &[Page], fonts: &FontSet) -> (BTreeSet<char>, BTreeSet<char
     (regular, bold)
 }
 
-fn pdf_page(page: &Page, fonts: &FontSet) -> PdfPage {
+fn pdf_page(page: &Page, fonts: &EmbeddedFonts) -> PdfPage {
     let mut ops = Vec::with_capacity(page.len() * 2 + 8);
     for (index, RuleAt { x1, x2, y }) in drawing::rules(page).enumerate() {
         if index == 0 {
@@ -143,7 +143,7 @@ fn pdf_page(page: &Page, fonts: &FontSet) -> PdfPage {
     for TextAt { x, y, font, text } in drawing::texts(page) {
         if let Some((bold, size)) = font {
             ops.push(Op::SetFont {
-                font: fonts.handle(bold),
+                font: EmbeddedFonts::handle(bold),
                 size: Pt(size),
             });
         }
