@@ -5,9 +5,9 @@
 //! and "pagina N van M" at the foot of every page. All text is in the PDF's text layer.
 //!
 //! Documents whose text is all WinAnsi use the built-in Helvetica fonts (nothing embedded,
-//! the fast path, written by [`builtin_writer`] without printpdf); any other character
-//! switches to an embedded subset of DejaVu Sans (see [`fonts`]), written with printpdf by
-//! [`writer`]. Output is deterministic: the same document gives the same bytes.
+//! the fast path, written by `builtin_writer.rs` without printpdf); any other character
+//! switches to an embedded subset of DejaVu Sans (see `fonts.rs`), written with printpdf by
+//! `writer.rs`. Output is deterministic: the same document gives the same bytes.
 
 mod builtin_writer;
 mod drawing;
