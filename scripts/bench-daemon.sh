@@ -238,6 +238,7 @@ daemon_round() {
   round_seconds="$(node -e 'console.log(((process.argv[2]-process.argv[1])/1000).toFixed(2))' "$start" "$now")"
   round_rate="$(node -e 'console.log(Math.round(process.argv[1]/process.argv[2]))' "$round_processed" "$round_seconds")"
   round_cpu="$(cpu_seconds "$daemon_pid")"
+  round_memory="$(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { printf "%d MB resident at the end, %d MB at the peak", r / 1024, h / 1024 }' "/proc/$daemon_pid/status")"
   round_standins_cpu="$(cpu_seconds "$standins_pid")"
   round_counts="$(counts)"
   curl -sf "http://127.0.0.1:$api_port/metrics" >"$work/$name-metrics.txt" || true
@@ -267,6 +268,7 @@ poll_interval = \"100ms\"
 route = \"ons\"" seeded
 processed="$round_processed" daemon_seconds="$round_seconds" daemon_rate="$round_rate"
 daemon_cpu="$round_cpu" standins_cpu="$round_standins_cpu" final_counts="$round_counts"
+daemon_memory="$round_memory"
 daemon_latency="$round_latency" daemon_placed="$round_placed"
 cp "$work/zorgmail-metrics.txt" "$work/metrics.txt" 2>/dev/null || true
 metrics_count="$(grep -m1 '^ketenpost_delivery_latency_seconds_count' "$work/metrics.txt" | awk '{print $2}' || true)"
@@ -365,6 +367,7 @@ summary="$work/summary.md"
   echo "| latency max | $(field "$daemon_latency" latency.max_ms) ms | $(field "$nr_latency" latency_drop_to_answer.max_ms) ms; $(field "$nr_latency" latency_seen_to_answer.max_ms) ms |"
   echo
   echo "CPU used by ketenpost from its start to processed == N: ${daemon_cpu} s ($(per_message "$daemon_cpu" "$processed") ms per message); by both stand-ins over the same run: ${standins_cpu} s"
+  echo "Memory of ketenpost: $daemon_memory; data folder $(du -sh "$work/zorgmail-data" | cut -f1)"
   if [ -n "$folder_row" ]; then
     echo
     echo "| ketenpost, other mailbox | done | wall time | throughput | latency p50 | p99 | max | daemon CPU per message |"

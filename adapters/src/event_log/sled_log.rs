@@ -123,7 +123,7 @@ impl SledEventLog {
         };
         std::fs::create_dir_all(&folder).map_err(|e| store_error(e.to_string()))?;
         // sled may panic on some kinds of damage; that must become an error, not a crash.
-        // sled's default page cache is 1 GiB, which a replay of a large log fills; 32 MiB keeps
+        // sled's default page cache is 1 GiB, which a replay of a large log fills; 64 MiB keeps
         // the process small (measured by `cargo bench -p ketenpost-adapters --bench event_log`).
         let opened = std::panic::catch_unwind(|| {
             sled::Config::new()
