@@ -498,3 +498,77 @@ async fn a_type_without_visibility_is_a_configuration_error_naming_the_key() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_size_limit_stays_where_it_is_and_the_others_go_on() {
+    let h = Harness::start("too-large", 0, 2).await;
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    let first = h
+        .zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
+    let huge = h
+        .zorgmail
+        .add_message(ACCOUNT, GP, vec![b'x'; 2 * 1024 * 1024]);
+    let last = h
+        .zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC2"));
+    std::fs::write(h.drop_folder.join("huge.edi"), vec![b'x'; 2 * 1024 * 1024]).unwrap();
+    std::fs::write(h.drop_folder.join("letter.edi"), letter(GP, KNOWN, "IC3")).unwrap();
+    let text = std::fs::read_to_string(&h.config).unwrap().replace(
+        "route = \"ons\"\n",
+        "route = \"ons\"\nmax_message_mib = 1\n",
+    );
+    std::fs::write(&h.config, text).unwrap();
+
+    let (running, address) = h.start_daemon().await;
+    wait_until(
+        "the three letters placed",
+        Duration::from_secs(30),
+        || async { counts(&address).await["processed"] == 3 },
+    )
+    .await;
+    wait_for_mailbox_problem(
+        &address,
+        "lab-noordwest",
+        &format!("message {huge}"),
+        Duration::from_secs(20),
+    )
+    .await;
+    wait_for_mailbox_problem(&address, "drop", "huge.edi", Duration::from_secs(20)).await;
+    let problem = mailbox_problem(&address, "lab-noordwest").await.unwrap();
+    assert!(problem.contains("1 MiB"), "{problem}");
+    running.stop().await.unwrap();
+
+    assert_eq!(
+        h.zorgmail.remaining(),
+        [huge],
+        "the large message stays in the mailbox"
+    );
+    let mut deleted = h.zorgmail.deleted_ids();
+    deleted.sort();
+    let mut expected = vec![first, last];
+    expected.sort();
+    assert_eq!(deleted, expected);
+    assert!(
+        h.drop_folder.join("huge.edi").exists(),
+        "the large file stays"
+    );
+    assert!(h.drop_folder.join("done/letter.edi").exists());
+    assert_eq!(h.ons.documents().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_size_limit_out_of_range_is_a_config_error_naming_the_key() {
+    let h = Harness::start("size-limit-config", 0, 2).await;
+    let text = std::fs::read_to_string(&h.config).unwrap().replacen(
+        "route = \"ons\"\n",
+        "route = \"ons\"\nmax_message_mib = 0\n",
+        1,
+    );
+    std::fs::write(&h.config, text).unwrap();
+    let error = config::load(Some(&h.config)).unwrap_err().to_string();
+    assert!(
+        error.contains("mailboxes[0].max_message_mib = 0"),
+        "{error}"
+    );
+}

@@ -26,6 +26,8 @@ pub struct ZorgMailConfig {
     pub timeout: Duration,
     /// The CA to trust for an https endpoint instead of the system's trust roots (PEM).
     pub ca_cert: Option<PathBuf>,
+    /// The largest message content taken in, in bytes; a larger one stays in the mailbox.
+    pub max_message_bytes: u64,
 }
 
 impl std::fmt::Debug for ZorgMailConfig {
@@ -37,6 +39,7 @@ impl std::fmt::Debug for ZorgMailConfig {
             .field("password", &"***")
             .field("timeout", &self.timeout)
             .field("ca_cert", &self.ca_cert)
+            .field("max_message_bytes", &self.max_message_bytes)
             .finish()
     }
 }
@@ -61,6 +64,17 @@ pub enum MailboxError {
     /// Another HTTP status.
     #[error("the mail web service answered HTTP {0}")]
     Status(u16),
+    /// An answer larger than a message may be: the message stays in the mailbox.
+    #[error(
+        "the mail web service's {operation} answer holds more than the {limit_mib} MiB a message \
+         may have (max_message_mib); it stays in the mailbox"
+    )]
+    TooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// The limit, in MiB (rounded up).
+        limit_mib: u64,
+    },
     /// A response that does not follow the service description.
     #[error("the mail web service's {operation} response is not as described: {detail}")]
     Unreadable {
@@ -70,6 +84,9 @@ pub enum MailboxError {
         detail: String,
     },
 }
+
+/// Room in an answer for the SOAP envelope and the message's other fields.
+const ENVELOPE_BYTES: u64 = 1024 * 1024;
 
 /// A retrieved message: the payload and what the mailbox recorded with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +140,37 @@ impl ZorgMailClient {
         &self.config.account_id
     }
 
+    /// The answer's body as text, refused once it is larger than a message in base64 plus
+    /// the envelope could be, so that a huge answer cannot exhaust the memory.
+    async fn read_bounded(
+        &self,
+        operation: &'static str,
+        mut answer: reqwest::Response,
+    ) -> Result<String, MailboxError> {
+        let limit = self.config.max_message_bytes.saturating_mul(4) / 3 + ENVELOPE_BYTES;
+        let too_large = || MailboxError::TooLarge {
+            operation,
+            limit_mib: self.config.max_message_bytes.div_ceil(1024 * 1024),
+        };
+        if answer.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = answer
+            .chunk()
+            .await
+            .map_err(|e| MailboxError::Unreachable(crate::http_error::describe(&e)))?
+        {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        // The answers are XML in UTF-8; as with reqwest's `text()`, a stray invalid byte
+        // becomes U+FFFD (the content itself is base64, so it is never touched).
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
     async fn call(
         &self,
         operation: &'static str,
@@ -143,10 +191,7 @@ impl ZorgMailClient {
         if status == 401 {
             return Err(MailboxError::Unauthorized);
         }
-        let text = answer
-            .text()
-            .await
-            .map_err(|e| MailboxError::Unreachable(crate::http_error::describe(&e)))?;
+        let text = self.read_bounded(operation, answer).await?;
         let parsed = soap::parse(&text);
         if let Ok(Response {
             fault: Some((code, message)),
@@ -223,6 +268,12 @@ impl ZorgMailClient {
                 operation: "RetrieveRequest",
                 detail: format!("content is not base64: {e}"),
             })?;
+        if content.len() as u64 > self.config.max_message_bytes {
+            return Err(MailboxError::TooLarge {
+                operation: "RetrieveRequest",
+                limit_mib: self.config.max_message_bytes.div_ceil(1024 * 1024),
+            });
+        }
         let field = |name: &str| response.first(name).filter(|v| !v.is_empty());
         let envelope = MailEnvelope {
             message_id: field("messageId"),

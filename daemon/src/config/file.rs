@@ -78,6 +78,8 @@ pub struct MailboxFile {
     pub path: Option<PathBuf>,
     /// How often to look, e.g. `30s`.
     pub poll_interval: Option<String>,
+    /// The largest message taken in, in MiB; a larger one stays where it is.
+    pub max_message_mib: Option<u64>,
     /// The route its messages take.
     pub route: String,
 }

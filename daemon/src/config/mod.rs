@@ -77,6 +77,9 @@ pub struct Mailbox {
     pub name: String,
     /// How often to look.
     pub poll_interval: Duration,
+    /// The largest message taken in, in bytes: a larger one stays in the mailbox or folder,
+    /// reported as a mailbox problem, so that one huge file cannot exhaust the memory.
+    pub max_message_bytes: u64,
     /// The route its messages take.
     pub route: String,
     /// What it is.

@@ -138,6 +138,13 @@ fn duration(key: &str, text: &str, problems: &mut Vec<String>) -> Option<Duratio
     }
 }
 
+/// The largest message a mailbox takes in unless it says otherwise, in MiB: far above any
+/// letter or lab report, far below what would strain the server's memory.
+const DEFAULT_MAX_MESSAGE_MIB: u64 = 64;
+
+/// The most `max_message_mib` may be: a message is held in memory a few times over.
+const MAX_MESSAGE_MIB_CEILING: u64 = 1024;
+
 fn plain_http_warning(key: &str, url: &str, warnings: &mut Vec<String>) {
     if url.starts_with("http://") {
         warnings.push(format!(
@@ -156,6 +163,14 @@ fn mailbox(
         Some(text) => duration(&format!("{key}.poll_interval"), text, problems)?,
         None => Duration::from_secs(30),
     };
+    let max_message_mib = file.max_message_mib.unwrap_or(DEFAULT_MAX_MESSAGE_MIB);
+    if !(1..=MAX_MESSAGE_MIB_CEILING).contains(&max_message_mib) {
+        problems.push(format!(
+            "{key}.max_message_mib = {max_message_mib}: use 1 to {MAX_MESSAGE_MIB_CEILING}"
+        ));
+        return None;
+    }
+    let max_message_bytes = max_message_mib * 1024 * 1024;
     let mut required = |field: &str, value: Option<String>| -> Option<String> {
         match value.filter(|v| !v.trim().is_empty()) {
             Some(v) => Some(v),
@@ -206,6 +221,7 @@ fn mailbox(
                 password: password?,
                 timeout: Duration::from_secs(60),
                 ca_cert: file.ca_cert.clone(),
+                max_message_bytes,
             })
         }
         "folder" => {
@@ -227,6 +243,7 @@ fn mailbox(
     Some(Mailbox {
         name: file.name,
         poll_interval,
+        max_message_bytes,
         route: file.route,
         kind,
     })

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::digest_of;
-use ketenpost_adapters::zorgmail::ZorgMailClient;
+use ketenpost_adapters::zorgmail::{MailboxError, ZorgMailClient};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -42,7 +42,11 @@ pub async fn run(
                 poll_zorgmail(&shared, &seen, &queue, &mailbox.name, client, &stop).await
             }
             (MailboxKind::Folder(path), _) => {
-                poll_folder(&shared, &seen, &queue, &mailbox.name, path, &stop).await
+                let folder = Folder {
+                    path,
+                    max_message_bytes: mailbox.max_message_bytes,
+                };
+                poll_folder(&shared, &seen, &queue, &mailbox.name, &folder, &stop).await
             }
             _ => Ok(0),
         };
@@ -104,6 +108,9 @@ async fn poll_zorgmail(
 ) -> Result<u64, String> {
     let ids = client.list().await.map_err(|e| e.to_string())?;
     let mut received = 0;
+    // A message too large to take in is reported once the others are in; any other problem
+    // ends the poll at the end of its chunk.
+    let mut too_large: Option<String> = None;
     let mut rest = ids.as_slice();
     while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
         let mut retrievals = JoinSet::new();
@@ -127,7 +134,10 @@ async fn poll_zorgmail(
                         place_incoming_pdf: places_pdf(shared, mailbox),
                     },
                 )),
-                Ok((_, _, Err(error))) => problem = Some(error.to_string()),
+                Ok((_, id, Err(error @ MailboxError::TooLarge { .. }))) => {
+                    too_large = Some(format!("message {id}: {error}"));
+                }
+                Ok((_, id, Err(error))) => problem = Some(format!("message {id}: {error}")),
                 Err(error) => problem = Some(error.to_string()),
             }
         }
@@ -164,7 +174,13 @@ async fn poll_zorgmail(
             return Err(problem);
         }
     }
-    Ok(received)
+    too_large.map_or(Ok(received), Err)
+}
+
+/// A folder mailbox.
+struct Folder<'a> {
+    path: &'a Path,
+    max_message_bytes: u64,
 }
 
 async fn poll_folder(
@@ -172,11 +188,12 @@ async fn poll_folder(
     seen: &Seen,
     queue: &WorkQueue,
     mailbox: &str,
-    folder: &Path,
+    folder: &Folder<'_>,
     stop: &watch::Receiver<bool>,
 ) -> Result<u64, String> {
-    let files = waiting_files(folder).map_err(|e| format!("{e:#}"))?;
-    let done = folder.join("done");
+    let (files, too_large) =
+        waiting_files(folder.path, folder.max_message_bytes).map_err(|e| format!("{e:#}"))?;
+    let done = folder.path.join("done");
     let mut received = 0;
     let mut rest = files.as_slice();
     while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
@@ -199,9 +216,21 @@ async fn poll_folder(
         take_in(shared, seen, queue, deliveries)
             .await
             .map_err(|e| format!("{e:#}"))?;
-        move_to_done(folder, &done, chunk).map_err(|e| format!("{e:#}"))?;
+        move_to_done(folder.path, &done, chunk).map_err(|e| format!("{e:#}"))?;
     }
-    Ok(received)
+    match too_large.first() {
+        None => Ok(received),
+        Some((name, size)) => Err(format!(
+            "{} of {size} bytes is larger than the {} MiB a message may have \
+             (max_message_mib); it stays in the folder{}",
+            folder.path.join(name).display(),
+            folder.max_message_bytes.div_ceil(1024 * 1024),
+            match too_large.len() {
+                1 => String::new(),
+                n => format!(", as do {} more", n - 1),
+            }
+        )),
+    }
 }
 
 /// The next messages to take in from `rest`: as many as the workers have room for (at most
@@ -238,22 +267,32 @@ fn places_pdf(shared: &Shared, mailbox: &str) -> bool {
         .is_some_and(|route| route.place_incoming_pdf)
 }
 
+/// Files waiting in a folder: those to take in (name, path), and those too large (name, size).
+type Waiting = (Vec<(String, PathBuf)>, Vec<(String, u64)>);
+
 /// The regular files waiting in a folder, oldest name first; hidden and partial files
-/// (`.name`, `*.part`, `*.tmp`) are left alone until they are complete.
-fn waiting_files(folder: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+/// (`.name`, `*.part`, `*.tmp`) are left alone until they are complete. Files larger than
+/// `max_bytes` are not taken: they come back second, with their sizes.
+fn waiting_files(folder: &Path, max_bytes: u64) -> anyhow::Result<Waiting> {
     let mut files = Vec::new();
+    let mut too_large = Vec::new();
     for entry in
         std::fs::read_dir(folder).with_context(|| format!("Cannot read {}", folder.display()))?
     {
         let entry = entry.with_context(|| format!("Cannot read {}", folder.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let partial = name.starts_with('.') || name.ends_with(".part") || name.ends_with(".tmp");
-        if !partial && entry.file_type().is_ok_and(|t| t.is_file()) {
-            files.push((name, entry.path()));
+        if partial || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        match entry.metadata() {
+            Ok(metadata) if metadata.len() > max_bytes => too_large.push((name, metadata.len())),
+            _ => files.push((name, entry.path())),
         }
     }
     files.sort();
-    Ok(files)
+    too_large.sort();
+    Ok((files, too_large))
 }
 
 /// Moves recorded files of `folder` to `done/` (each under a new name if one is there), then
