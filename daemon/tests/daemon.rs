@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use harness::{
     call, counts, fixture, get, letter, mailbox_problem, message, timeline_types,
-    wait_for_category, wait_for_mailbox_problem, wait_until, Harness, ACCOUNT, GP, LAB, TOKEN,
+    wait_for_category, wait_for_mailbox_problem, wait_for_processed, wait_until, Harness, ACCOUNT,
+    GP, LAB, TOKEN,
 };
 use ketenpost::config;
 use serde_json::Value;
@@ -245,12 +246,7 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
         "{metrics}"
     );
     h.zorgmail.faults().reject_auth(false);
-    wait_until(
-        "the message after the problem is processed",
-        Duration::from_secs(20),
-        || async { counts(&address).await["processed"] == 4 },
-    )
-    .await;
+    wait_for_processed(&address, 4, Duration::from_secs(20)).await;
 
     running.stop().await.unwrap();
 }
@@ -265,10 +261,7 @@ async fn an_upload_whose_answer_was_lost_is_found_by_reading_back_and_not_placed
             .add_message(ACCOUNT, GP, letter(GP, KNOWN, &format!("IC{n}")));
     }
     let (running, address) = h.start_daemon().await;
-    wait_until("three processed", Duration::from_secs(30), || async {
-        counts(&address).await["processed"] == 3
-    })
-    .await;
+    wait_for_processed(&address, 3, Duration::from_secs(30)).await;
     let documents = h.ons.documents();
     let mut names: Vec<_> = documents
         .iter()
@@ -302,10 +295,7 @@ async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems()
         h.zorgmail.deleted_ids().len() >= 2 && h.zorgmail.remaining().is_empty()
     })
     .await;
-    wait_until("processed", Duration::from_secs(20), || async {
-        counts(&address).await["processed"] == 1
-    })
-    .await;
+    wait_for_processed(&address, 1, Duration::from_secs(20)).await;
     assert_eq!(
         h.zorgmail.retrieve_count(),
         1,
@@ -357,10 +347,7 @@ async fn an_https_mailbox_is_verified_against_its_ca_and_an_untrusted_one_is_a_m
 
     // With the mailbox's ca_cert the same endpoint is trusted, and the letter is placed.
     let (running, address) = h.start_daemon().await;
-    wait_until("processed", Duration::from_secs(20), || async {
-        counts(&address).await["processed"] == 1
-    })
-    .await;
+    wait_for_processed(&address, 1, Duration::from_secs(20)).await;
     running.stop().await.unwrap();
     assert_eq!(h.zorgmail.deleted_ids(), [id]);
     assert_eq!(h.ons.documents().len(), 1);
@@ -376,25 +363,19 @@ async fn sealed_secrets_open_with_the_data_key_and_another_key_is_a_config_error
     let certs = h.dir.join("certs");
     let pem = std::fs::read(certs.join("client.key")).unwrap();
     std::fs::write(certs.join("client.key.sealed"), seal(&key, &pem).unwrap()).unwrap();
-    let text = std::fs::read_to_string(&h.config)
-        .unwrap()
-        .replace(
+    let text = h.edit_config(|text| {
+        text.replace(
             "password = \"secret-pw\"",
             &format!("password = \"{}\"", seal(&key, b"secret-pw").unwrap()),
         )
-        .replace("client.key\"", "client.key.sealed\"");
+        .replace("client.key\"", "client.key.sealed\"")
+    });
     assert!(!text.contains("secret-pw"));
-    std::fs::write(&h.config, &text).unwrap();
 
     h.zorgmail
         .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
     let (running, address) = h.start_daemon().await;
-    wait_until(
-        "processed with sealed secrets",
-        Duration::from_secs(20),
-        || async { counts(&address).await["processed"] == 1 },
-    )
-    .await;
+    wait_for_processed(&address, 1, Duration::from_secs(20)).await;
     running.stop().await.unwrap();
 
     // Another data key does not open them: a problem naming the key, not a start.
@@ -425,11 +406,10 @@ async fn failed_once(address: &str) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_retry_survives_a_restart() {
     let h = Harness::start("retry-restart", 0, 5).await;
-    let text = std::fs::read_to_string(&h.config)
-        .unwrap()
-        .replace("first_delay = \"50ms\"", "first_delay = \"2s\"")
-        .replace("max_delay = \"200ms\"", "max_delay = \"2s\"");
-    std::fs::write(&h.config, text).unwrap();
+    h.edit_config(|text| {
+        text.replace("first_delay = \"50ms\"", "first_delay = \"2s\"")
+            .replace("max_delay = \"200ms\"", "max_delay = \"2s\"")
+    });
     h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
     h.ons.faults().unavailable_next_uploads(1);
     h.zorgmail
@@ -514,19 +494,15 @@ async fn a_message_over_the_size_limit_stays_where_it_is_and_the_others_go_on() 
         .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC2"));
     std::fs::write(h.drop_folder.join("huge.edi"), vec![b'x'; 2 * 1024 * 1024]).unwrap();
     std::fs::write(h.drop_folder.join("letter.edi"), letter(GP, KNOWN, "IC3")).unwrap();
-    let text = std::fs::read_to_string(&h.config).unwrap().replace(
-        "route = \"ons\"\n",
-        "route = \"ons\"\nmax_message_mib = 1\n",
-    );
-    std::fs::write(&h.config, text).unwrap();
+    h.edit_config(|text| {
+        text.replace(
+            "route = \"ons\"\n",
+            "route = \"ons\"\nmax_message_mib = 1\n",
+        )
+    });
 
     let (running, address) = h.start_daemon().await;
-    wait_until(
-        "the three letters placed",
-        Duration::from_secs(30),
-        || async { counts(&address).await["processed"] == 3 },
-    )
-    .await;
+    wait_for_processed(&address, 3, Duration::from_secs(30)).await;
     wait_for_mailbox_problem(
         &address,
         "lab-noordwest",
@@ -560,12 +536,13 @@ async fn a_message_over_the_size_limit_stays_where_it_is_and_the_others_go_on() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_size_limit_out_of_range_is_a_config_error_naming_the_key() {
     let h = Harness::start("size-limit-config", 0, 2).await;
-    let text = std::fs::read_to_string(&h.config).unwrap().replacen(
-        "route = \"ons\"\n",
-        "route = \"ons\"\nmax_message_mib = 0\n",
-        1,
-    );
-    std::fs::write(&h.config, text).unwrap();
+    h.edit_config(|text| {
+        text.replacen(
+            "route = \"ons\"\n",
+            "route = \"ons\"\nmax_message_mib = 0\n",
+            1,
+        )
+    });
     let error = config::load(Some(&h.config)).unwrap_err().to_string();
     assert!(
         error.contains("mailboxes[0].max_message_mib = 0"),

@@ -135,6 +135,13 @@ expertise_groups = ["12"]
         }
     }
 
+    /// Rewrites the configuration file with `edit`; returns the new text.
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) -> String {
+        let text = edit(std::fs::read_to_string(&self.config).unwrap());
+        std::fs::write(&self.config, &text).unwrap();
+        text
+    }
+
     pub fn data(&self) -> PathBuf {
         self.dir.join("data")
     }
@@ -206,6 +213,15 @@ pub async fn wait_for_mailbox_problem(address: &str, mailbox: &str, text: &str, 
         mailbox_problem(address, mailbox)
             .await
             .is_some_and(|p| p.to_lowercase().contains(&text.to_lowercase()))
+    })
+    .await;
+}
+
+/// Waits until `processed` messages are counted as processed.
+pub async fn wait_for_processed(address: &str, processed: i64, limit: Duration) {
+    let what = format!("{processed} processed");
+    wait_until(&what, limit, || async {
+        counts(address).await["processed"] == processed
     })
     .await;
 }
