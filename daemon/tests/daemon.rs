@@ -13,6 +13,7 @@ use harness::{
     GP, LAB, TOKEN,
 };
 use ketenpost::config;
+use ketenpost_fixtures::zorgmail::Operation;
 use serde_json::Value;
 
 const KNOWN: &str = "999990019";
@@ -312,6 +313,50 @@ async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems()
     wait_until("the mailbox recovers", Duration::from_secs(10), || async {
         mailbox_problem(&address, "lab-noordwest").await.is_none()
     })
+    .await;
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delete_is_a_mailbox_problem_and_the_next_poll_only_deletes() {
+    let h = Harness::start("failed-delete", 0, 2).await;
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    // The first Delete answers a SOAP fault: the message is recorded but stays in the mailbox.
+    h.zorgmail
+        .faults()
+        .soap_fault_next_for(Operation::Delete, 1);
+    let first = h
+        .zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
+    let second = h
+        .zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC2"));
+    let (running, address) = h.start_daemon().await;
+    wait_for_mailbox_problem(&address, "lab-noordwest", "fault", Duration::from_secs(10)).await;
+    wait_until("the mailbox is empty", Duration::from_secs(20), || async {
+        h.zorgmail.remaining().is_empty()
+    })
+    .await;
+    wait_for_processed(&address, 2, Duration::from_secs(20)).await;
+    assert_eq!(
+        h.zorgmail.retrieve_count(),
+        2,
+        "a recorded id is not retrieved again"
+    );
+    let mut deleted = h.zorgmail.deleted_ids();
+    deleted.sort();
+    let mut expected = vec![first, second];
+    expected.sort();
+    assert_eq!(
+        deleted, expected,
+        "each message deleted once it was recorded"
+    );
+    assert_eq!(h.ons.documents().len(), 2, "each letter placed once");
+    wait_until(
+        "the mailbox problem clears",
+        Duration::from_secs(10),
+        || async { mailbox_problem(&address, "lab-noordwest").await.is_none() },
+    )
     .await;
     running.stop().await.unwrap();
 }

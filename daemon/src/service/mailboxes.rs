@@ -112,6 +112,9 @@ async fn poll_zorgmail(
     // ends the poll at the end of its chunk.
     let mut too_large: Option<String> = None;
     let mut rest = ids.as_slice();
+    // Deletes run while the next chunk is retrieved; all have finished when the poll ends.
+    let mut deletions = JoinSet::new();
+    let mut problem = None;
     while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
         let mut retrievals = JoinSet::new();
         for (index, id) in chunk.iter().enumerate() {
@@ -121,7 +124,6 @@ async fn poll_zorgmail(
             }
         }
         let mut retrieved = Vec::new();
-        let mut problem = None;
         while let Some(joined) = retrievals.join_next().await {
             match joined {
                 Ok((index, id, Ok(message))) => retrieved.push((
@@ -156,25 +158,39 @@ async fn poll_zorgmail(
         received += count;
         // Only now, with the messages on disk, may they go from the mailbox: those recorded
         // now and those recorded before (a redelivery).
-        let mut deletions = JoinSet::new();
         for id in chunk {
             if recorded.contains(id) || seen.has_id(mailbox, id) {
                 let (client, id) = (client.clone(), id.clone());
                 deletions.spawn(async move { client.delete(&id).await });
             }
         }
-        while let Some(joined) = deletions.join_next().await {
-            match joined {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => problem = Some(error.to_string()),
-                Err(error) => problem = Some(error.to_string()),
-            }
+        while let Some(joined) = deletions.try_join_next() {
+            note_deletion(joined, &mut problem);
         }
-        if let Some(problem) = problem {
-            return Err(problem);
+        if problem.is_some() {
+            break;
         }
     }
-    too_large.map_or(Ok(received), Err)
+    while let Some(joined) = deletions.join_next().await {
+        note_deletion(joined, &mut problem);
+    }
+    match (problem, too_large) {
+        (Some(problem), _) | (None, Some(problem)) => Err(problem),
+        (None, None) => Ok(received),
+    }
+}
+
+/// Keeps the first problem of a finished Delete.
+fn note_deletion(
+    joined: Result<Result<(), MailboxError>, tokio::task::JoinError>,
+    problem: &mut Option<String>,
+) {
+    let failed = match joined {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => error.to_string(),
+        Err(error) => error.to_string(),
+    };
+    problem.get_or_insert(failed);
 }
 
 /// A folder mailbox.
@@ -254,9 +270,10 @@ async fn next_chunk<'a, T>(
 }
 
 /// How many messages may wait for or be with a worker before a mailbox stops taking more in:
-/// as many as there are workers, so a message is placed soon after it is retrieved.
+/// twice as many as there are workers, so that the workers place one set while the mailbox
+/// retrieves and records the next, and the rest waits in the mailbox.
 fn backlog(shared: &Shared) -> usize {
-    shared.settings.workers
+    shared.settings.workers * 2
 }
 
 /// Whether the mailbox's route places incoming PDF payloads.
