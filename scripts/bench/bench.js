@@ -106,6 +106,7 @@ function daemonLatency(eventsFile) {
     placed: placed.size,
     unpaired,
     first_received_to_last_placed_s: span,
+    last_placed_ms: Number.isFinite(last) ? last : null,
     throughput_in_log_per_s: span > 0 ? Math.round(placed.size / span) : null,
     latency: stats(latencies),
   };

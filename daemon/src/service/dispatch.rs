@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ketenpost_domain::events::StreamId;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinSet;
 
 use super::state::{now_ms, Shared};
@@ -20,6 +20,8 @@ pub struct WorkQueue {
     sender: mpsc::UnboundedSender<StreamId>,
     /// Messages handed in and not finished (approximate: waiting plus running).
     load: Arc<AtomicUsize>,
+    /// Told whenever the load goes down.
+    freed: Arc<Notify>,
 }
 
 impl WorkQueue {
@@ -34,12 +36,23 @@ impl WorkQueue {
     /// the rest waits in the mailbox, where nothing is at risk, instead of in memory.
     pub async fn room_below(&self, limit: usize, stop: &watch::Receiver<bool>) -> usize {
         loop {
+            // Registered before the load is read, so a message finished in between is not missed.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
             let load = self.load.load(Ordering::Relaxed);
             if load < limit || *stop.borrow() {
                 return limit.saturating_sub(load).max(1);
             }
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            // The stop is looked at again at least every 100 ms.
+            let _ = tokio::time::timeout(Duration::from_millis(100), freed).await;
         }
+    }
+
+    /// One message fewer is waiting or being worked on.
+    fn finished_one(&self) {
+        self.load.fetch_sub(1, Ordering::Relaxed);
+        self.freed.notify_waiters();
     }
 }
 
@@ -50,6 +63,7 @@ pub fn queue() -> (WorkQueue, mpsc::UnboundedReceiver<StreamId>) {
         WorkQueue {
             sender,
             load: Arc::new(AtomicUsize::new(0)),
+            freed: Arc::new(Notify::new()),
         },
         rx,
     )
@@ -73,7 +87,7 @@ pub async fn run(
                 break;
             };
             if !active.insert(message.clone()) {
-                queue.load.fetch_sub(1, Ordering::Relaxed);
+                queue.finished_one();
                 again.insert(message);
                 continue;
             }
@@ -98,7 +112,7 @@ pub async fn run(
             }
             Some(finished) = running.join_next(), if !running.is_empty() => {
                 if let Ok((message, done)) = finished {
-                    queue.load.fetch_sub(1, Ordering::Relaxed);
+                    queue.finished_one();
                     active.remove(&message);
                     if again.remove(&message) {
                         queue.load.fetch_add(1, Ordering::Relaxed);
@@ -111,7 +125,7 @@ pub async fn run(
             Some(message) = incoming.recv() => {
                 if active.contains(&message) {
                     // Folded into the run under way: it runs once more after it.
-                    queue.load.fetch_sub(1, Ordering::Relaxed);
+                    queue.finished_one();
                     again.insert(message);
                 } else {
                     waiting.push_back(message);
