@@ -2,6 +2,7 @@
 //! message's history, decides what it needs, does the IO with the record system and appends
 //! the outcome. Every append names the version it expects, so two workers never both act.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -41,7 +42,7 @@ struct Moved;
 ///
 /// # Errors
 /// The log or the payload cannot be read or written.
-pub async fn work(shared: &Shared, message: &StreamId) -> anyhow::Result<Done> {
+pub async fn work(shared: &Arc<Shared>, message: &StreamId) -> anyhow::Result<Done> {
     for _ in 0..8 {
         match step(shared, message).await {
             Ok(Some(done)) => return Ok(done),
@@ -54,19 +55,8 @@ pub async fn work(shared: &Shared, message: &StreamId) -> anyhow::Result<Done> {
 }
 
 /// One step; `None` when there is a next step to take at once.
-async fn step(shared: &Shared, message: &StreamId) -> anyhow::Result<Option<Done>> {
-    let stream = message.clone();
-    let Some((facts, context)) = shared
-        .on_log(move |log| {
-            let facts = MessageFacts::from_history(&log.read_stream(&stream)?);
-            let Some(parsed) = &facts.parsed else {
-                return Ok(None);
-            };
-            let context = Origin::read(log, parsed)?;
-            Ok(Some((facts, context)))
-        })
-        .await?
-    else {
+async fn step(shared: &Arc<Shared>, message: &StreamId) -> anyhow::Result<Option<Done>> {
+    let Some((facts, context, prepared)) = read_and_prepare(shared, message).await? else {
         return Ok(Some(Done::Finished));
     };
     let (Some(parsed), Some(version)) = (facts.parsed.clone(), facts.version) else {
@@ -108,18 +98,57 @@ async fn step(shared: &Shared, message: &StreamId) -> anyhow::Result<Option<Done
             if not_before_ms > now_ms() {
                 return Ok(Some(Done::RetryAt(not_before_ms)));
             }
+            let Some(prepared) = prepared else {
+                // Read at a moment the delivery was not yet due: read and prepare again.
+                return Ok(None);
+            };
             deliver(
                 shared,
                 message,
                 version,
-                &parsed,
                 &context,
+                prepared,
                 attempt,
                 earlier_upload,
             )
             .await
         }
     }
+}
+
+/// Reads a message's history, its receipt and payload and, when a delivery is due, prepares
+/// the document, in one call off the async threads (one hop instead of two per message):
+/// `None` when the message is not parsed (nothing to do).
+async fn read_and_prepare(
+    shared: &Arc<Shared>,
+    message: &StreamId,
+) -> anyhow::Result<Option<(MessageFacts, Origin, Option<Prepared>)>> {
+    let stream = message.clone();
+    let on_cpu = Arc::clone(shared);
+    shared
+        .on_cpu(move || {
+            let log = &on_cpu.log;
+            let facts = MessageFacts::from_history(&log.read_stream(&stream)?);
+            let Some(parsed) = &facts.parsed else {
+                return Ok(None);
+            };
+            let context = Origin::read(log, parsed)?;
+            let due = matches!(
+                facts.next_step(),
+                NextStep::Deliver { not_before_ms, .. } if not_before_ms <= now_ms()
+            );
+            let prepared = due.then(|| {
+                prepare(
+                    &context.bytes,
+                    parsed,
+                    context.envelope.as_deref(),
+                    &context.mailbox,
+                    on_cpu.settings.route_for_mailbox(&context.mailbox),
+                )
+            });
+            Ok(Some((facts, context, prepared)))
+        })
+        .await?
 }
 
 /// What a message's receipt says, and the payload.
@@ -234,31 +263,12 @@ async fn deliver(
     shared: &Shared,
     message: &StreamId,
     version: u64,
-    parsed: &MessageParsed,
     context: &Origin,
+    prepared: Prepared,
     attempt: u32,
     earlier_upload: bool,
 ) -> anyhow::Result<Option<Done>> {
     let route = shared.settings.route_for_mailbox(&context.mailbox).cloned();
-    let prepared = {
-        let bytes = context.bytes.clone();
-        let parsed = parsed.clone();
-        let envelope = context.envelope.clone();
-        let mailbox = context.mailbox.clone();
-        let route = route.clone();
-        shared
-            .on_cpu(move || {
-                prepare(
-                    &bytes,
-                    &parsed,
-                    envelope.as_deref(),
-                    &mailbox,
-                    route.as_ref(),
-                )
-            })
-            .await
-            .context("Preparing the document failed")?
-    };
     let (ready, route) = match (prepared, route) {
         (Prepared::Decided(c), _) => return decided(shared, message, version, c).await,
         (Prepared::Ready(ready), Some(route)) => (ready, route),
