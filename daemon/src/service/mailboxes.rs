@@ -207,17 +207,20 @@ async fn poll_folder(
     folder: &Folder<'_>,
     stop: &watch::Receiver<bool>,
 ) -> Result<u64, String> {
-    let (files, too_large) =
-        waiting_files(folder.path, folder.max_message_bytes).map_err(|e| format!("{e:#}"))?;
+    let (path, max_bytes) = (folder.path.to_path_buf(), folder.max_message_bytes);
+    let (files, too_large) = off_the_runtime(move || waiting_files(&path, max_bytes)).await?;
     let done = folder.path.join("done");
     let mut received = 0;
     let mut rest = files.as_slice();
+    // Recorded files move to done/ while the next chunk is read; all have moved when the
+    // poll ends.
+    let mut moves = JoinSet::new();
+    let mut problem = None;
     while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
+        let paths: Vec<PathBuf> = chunk.iter().map(|(_, path)| path.clone()).collect();
+        let contents = off_the_runtime(move || read_files(&paths)).await?;
         let mut deliveries = Vec::new();
-        for (name, path) in chunk {
-            let bytes = tokio::fs::read(path)
-                .await
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+        for ((name, _), bytes) in chunk.iter().zip(contents) {
             if !seen.has_content(mailbox, name, &digest_of(&bytes)) {
                 deliveries.push(Delivery {
                     mailbox: mailbox.to_owned(),
@@ -232,7 +235,20 @@ async fn poll_folder(
         take_in(shared, seen, queue, deliveries)
             .await
             .map_err(|e| format!("{e:#}"))?;
-        move_to_done(folder.path, &done, chunk).map_err(|e| format!("{e:#}"))?;
+        let (from, to, recorded) = (folder.path.to_path_buf(), done.clone(), chunk.to_vec());
+        moves.spawn_blocking(move || move_to_done(&from, &to, &recorded));
+        while let Some(joined) = moves.try_join_next() {
+            note_move(joined, &mut problem);
+        }
+        if problem.is_some() {
+            break;
+        }
+    }
+    while let Some(joined) = moves.join_next().await {
+        note_move(joined, &mut problem);
+    }
+    if let Some(problem) = problem {
+        return Err(problem);
     }
     match too_large.first() {
         None => Ok(received),
@@ -247,6 +263,37 @@ async fn poll_folder(
             }
         )),
     }
+}
+
+/// Runs blocking file work off the async threads; its error as the mailbox problem.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(|e| format!("{e:#}")),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// The contents of `paths`, in order.
+fn read_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
+    paths
+        .iter()
+        .map(|path| std::fs::read(path).with_context(|| format!("Cannot read {}", path.display())))
+        .collect()
+}
+
+/// Keeps the first problem of a finished move to `done/`.
+fn note_move(
+    joined: Result<anyhow::Result<()>, tokio::task::JoinError>,
+    problem: &mut Option<String>,
+) {
+    let failed = match joined {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => format!("{error:#}"),
+        Err(error) => error.to_string(),
+    };
+    problem.get_or_insert(failed);
 }
 
 /// The next messages to take in from `rest`: as many as the workers have room for (at most
