@@ -317,6 +317,50 @@ async fn a_redelivered_id_is_only_deleted_and_soap_faults_are_mailbox_problems()
     running.stop().await.unwrap();
 }
 
+/// A letter of `lines` extra text lines (about 64 bytes each) after those of the fixture.
+fn long_letter(lines: usize) -> String {
+    let base = letter(GP, KNOWN, "IC7");
+    let extra: String = (0..lines)
+        .map(|n| {
+            format!(
+                "TXT:{}+Regel {n} van een lange brief met uitslagen en beleid, ter informatie.'\n",
+                n + 8
+            )
+        })
+        .collect();
+    base.replacen("GGO+", &format!("{extra}GGO+"), 1)
+        .replace("UNT+14+", &format!("UNT+{}+", 14 + lines))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_letter_too_large_to_prepare_in_place_is_placed_like_a_short_one() {
+    let h = Harness::start("long-letter", 0, 2).await;
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    let long = long_letter(2_000);
+    assert!(long.len() > 100 * 1024, "{} bytes", long.len());
+    h.zorgmail.add_message(ACCOUNT, GP, long);
+    h.zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC8"));
+    let (running, address) = h.start_daemon().await;
+    wait_for_processed(&address, 2, Duration::from_secs(30)).await;
+    let mut sizes: Vec<usize> = h
+        .ons
+        .documents()
+        .iter()
+        .map(|d| {
+            assert!(d.attachment.starts_with(b"%PDF"));
+            d.attachment.len()
+        })
+        .collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes.len(), 2, "both letters placed once");
+    assert!(
+        sizes[1] > 4 * sizes[0],
+        "the long letter runs to many pages: {sizes:?}"
+    );
+    running.stop().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_delete_is_a_mailbox_problem_and_the_next_poll_only_deletes() {
     let h = Harness::start("failed-delete", 0, 2).await;

@@ -55,10 +55,13 @@ pub struct GroupCommit {
 }
 
 impl Default for GroupCommit {
+    /// Up to 1024 appends, and no waiting: a group is what arrived while the previous commit
+    /// was syncing. Waiting 1 ms for more only added that millisecond to every append under
+    /// load (the end-to-end benchmark placed about 6 % more with no wait).
     fn default() -> Self {
         Self {
             max_appends: 1024,
-            max_wait: Duration::from_millis(1),
+            max_wait: Duration::ZERO,
         }
     }
 }
