@@ -2,7 +2,7 @@
 //! worker at a time; retries come back at their time. On shutdown no new work starts and the
 //! work in hand finishes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,10 @@ use tokio::task::JoinSet;
 
 use super::state::{now_ms, Shared};
 use super::worker::{work, Done};
+
+/// How long a message whose work failed (the log could not be read or written, or a bug)
+/// waits before it is tried again.
+const RETRY_AFTER_FAILURE_MS: i64 = 30_000;
 
 /// Where work is handed in.
 #[derive(Clone)]
@@ -81,6 +85,7 @@ pub async fn run(
     let mut again: HashSet<StreamId> = HashSet::new();
     let mut waiting: std::collections::VecDeque<StreamId> = std::collections::VecDeque::new();
     let mut running: JoinSet<(StreamId, Done)> = JoinSet::new();
+    let mut working: HashMap<tokio::task::Id, StreamId> = HashMap::new();
     loop {
         while running.len() < workers {
             let Some(message) = waiting.pop_front() else {
@@ -92,16 +97,18 @@ pub async fn run(
                 continue;
             }
             let shared = Arc::clone(&shared);
-            running.spawn(async move {
+            let worked_on = message.clone();
+            let task = running.spawn(async move {
                 let done = match work(&shared, &message).await {
                     Ok(done) => done,
                     Err(error) => {
                         tracing::error!(message = %message, error = %format!("{error:#}"), "work failed; retried in 30 s");
-                        Done::RetryAt(now_ms() + 30_000)
+                        Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS)
                     }
                 };
                 (message, done)
             });
+            working.insert(task.id(), worked_on);
         }
         tokio::select! {
             biased;
@@ -110,16 +117,32 @@ pub async fn run(
                     break;
                 }
             }
-            Some(finished) = running.join_next(), if !running.is_empty() => {
-                if let Ok((message, done)) = finished {
-                    queue.finished_one();
-                    active.remove(&message);
-                    if again.remove(&message) {
-                        queue.load.fetch_add(1, Ordering::Relaxed);
-                        waiting.push_back(message);
-                    } else if let Done::RetryAt(at) = done {
-                        later(queue.clone(), message, at);
+            Some(finished) = running.join_next_with_id(), if !running.is_empty() => {
+                let (task, outcome) = match finished {
+                    Ok((task, (_, done))) => (task, done),
+                    // A work item that panicked (a bug) is tried again later, like one that
+                    // failed, instead of holding its place and its message forever. The panic's
+                    // text is not logged: it could carry what the message says.
+                    Err(error) => {
+                        let message = working.get(&error.id()).map(ToString::to_string);
+                        tracing::error!(
+                            message = message.as_deref().unwrap_or("?"),
+                            panicked = error.is_panic(),
+                            "work ended abnormally; retried in 30 s"
+                        );
+                        (error.id(), Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS))
                     }
+                };
+                let Some(message) = working.remove(&task) else {
+                    continue;
+                };
+                queue.finished_one();
+                active.remove(&message);
+                if again.remove(&message) {
+                    queue.load.fetch_add(1, Ordering::Relaxed);
+                    waiting.push_back(message);
+                } else if let Done::RetryAt(at) = outcome {
+                    later(queue.clone(), message, at);
                 }
             }
             Some(message) = incoming.recv() => {
