@@ -12,6 +12,7 @@ use ketenpost_adapters::zorgmail::{MailboxError, ZorgMailClient};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::background::Background;
 use super::dispatch::WorkQueue;
 use super::seen::Seen;
 use super::state::Shared;
@@ -112,8 +113,7 @@ async fn poll_zorgmail(
     // ends the poll at the end of its chunk.
     let mut too_large: Option<String> = None;
     let mut rest = ids.as_slice();
-    // Deletes run while the next chunk is retrieved; all have finished when the poll ends.
-    let mut deletions = JoinSet::new();
+    let mut deletions = Background::new();
     let mut problem = None;
     while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
         let mut retrievals = JoinSet::new();
@@ -164,33 +164,15 @@ async fn poll_zorgmail(
                 deletions.spawn(async move { client.delete(&id).await });
             }
         }
-        while let Some(joined) = deletions.try_join_next() {
-            note_deletion(joined, &mut problem);
-        }
-        if problem.is_some() {
+        if problem.is_some() || !deletions.all_well_so_far() {
             break;
         }
     }
-    while let Some(joined) = deletions.join_next().await {
-        note_deletion(joined, &mut problem);
-    }
+    let problem = problem.or(deletions.finish().await);
     match (problem, too_large) {
         (Some(problem), _) | (None, Some(problem)) => Err(problem),
         (None, None) => Ok(received),
     }
-}
-
-/// Keeps the first problem of a finished Delete.
-fn note_deletion(
-    joined: Result<Result<(), MailboxError>, tokio::task::JoinError>,
-    problem: &mut Option<String>,
-) {
-    let failed = match joined {
-        Ok(Ok(())) => return,
-        Ok(Err(error)) => error.to_string(),
-        Err(error) => error.to_string(),
-    };
-    problem.get_or_insert(failed);
 }
 
 /// A folder mailbox.
@@ -212,10 +194,7 @@ async fn poll_folder(
     let done = folder.path.join("done");
     let mut received = 0;
     let mut rest = files.as_slice();
-    // Recorded files move to done/ while the next chunk is read; all have moved when the
-    // poll ends.
-    let mut moves = JoinSet::new();
-    let mut problem = None;
+    let mut moves = Background::new();
     while let Some(chunk) = next_chunk(shared, queue, stop, &mut rest).await {
         let paths: Vec<PathBuf> = chunk.iter().map(|(_, path)| path.clone()).collect();
         let contents = off_the_runtime(move || read_files(&paths)).await?;
@@ -237,17 +216,11 @@ async fn poll_folder(
             .map_err(|e| format!("{e:#}"))?;
         let (from, to, recorded) = (folder.path.to_path_buf(), done.clone(), chunk.to_vec());
         moves.spawn_blocking(move || move_to_done(&from, &to, &recorded));
-        while let Some(joined) = moves.try_join_next() {
-            note_move(joined, &mut problem);
-        }
-        if problem.is_some() {
+        if !moves.all_well_so_far() {
             break;
         }
     }
-    while let Some(joined) = moves.join_next().await {
-        note_move(joined, &mut problem);
-    }
-    if let Some(problem) = problem {
+    if let Some(problem) = moves.finish().await {
         return Err(problem);
     }
     match too_large.first() {
@@ -281,19 +254,6 @@ fn read_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
         .iter()
         .map(|path| std::fs::read(path).with_context(|| format!("Cannot read {}", path.display())))
         .collect()
-}
-
-/// Keeps the first problem of a finished move to `done/`.
-fn note_move(
-    joined: Result<anyhow::Result<()>, tokio::task::JoinError>,
-    problem: &mut Option<String>,
-) {
-    let failed = match joined {
-        Ok(Ok(())) => return,
-        Ok(Err(error)) => format!("{error:#}"),
-        Err(error) => error.to_string(),
-    };
-    problem.get_or_insert(failed);
 }
 
 /// The next messages to take in from `rest`: as many as the workers have room for (at most

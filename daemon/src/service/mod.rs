@@ -4,6 +4,7 @@
 //! SIGTERM or ctrl-c; then it stops pulling, lets the work in hand finish and exits.
 
 pub mod api;
+mod background;
 mod dispatch;
 pub mod logging;
 mod mailboxes;
