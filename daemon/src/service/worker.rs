@@ -119,9 +119,10 @@ async fn step(shared: &Arc<Shared>, message: &StreamId) -> anyhow::Result<Option
 /// Payloads up to this size are read and prepared on the async thread that works on the
 /// message: for a letter or lab report of a few KiB that is a tenth of a millisecond or two,
 /// less than handing it to the blocking pool and back (measured with the end-to-end
-/// benchmark: a tenth less CPU per message). At this size (about five pages of letter) it
-/// stays within a few milliseconds even with an embedded font. Larger payloads are read and
-/// prepared on the CPU pool, so that no async thread is held up for long.
+/// benchmark: a tenth less CPU per message). At this size (a letter of five to eight pages)
+/// it takes under ten milliseconds even with an embedded font (ten such pages: 10.9 ms, see
+/// `docs/performance.md`). Larger payloads are read and prepared on the CPU pool, so that no
+/// async thread is held up for long.
 const PREPARE_IN_PLACE_BYTES: u64 = 16 * 1024;
 
 /// Reads a message's history and receipt, then its payload and, when a delivery is due,
