@@ -10,6 +10,7 @@ pub mod logging;
 mod mailboxes;
 pub mod metrics;
 mod prepare;
+mod reading;
 mod seen;
 pub mod state;
 mod worker;

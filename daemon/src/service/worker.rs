@@ -6,21 +6,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::SledEventLog;
 use ketenpost_adapters::ons::{ClientLookup, DocumentMetadata, OnsError};
 use ketenpost_domain::category::{Category, Classification, Reason};
 use ketenpost_domain::delivery::{
-    after_failure, after_lookup, classified, file_name, is_document_of, Failure, MessageFacts,
-    NextStep,
+    after_failure, after_lookup, classified, file_name, is_document_of, Failure, NextStep,
 };
-use ketenpost_domain::events::{
-    DeliveryAttempted, DocumentPlaced, Event, MailEnvelope, MessageParsed, NewEvent, StreamId,
-};
-use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, PayloadStore, StreamAppend};
+use ketenpost_domain::events::{DeliveryAttempted, DocumentPlaced, Event, NewEvent, StreamId};
+use ketenpost_domain::ports::{AppendError, ExpectedVersion, StreamAppend};
 use ketenpost_domain::processing::{place_incoming_pdf, process_payload};
 use ketenpost_domain::routing::{RetryPolicy, RightSelection};
 
-use super::prepare::{prepare, Prepared, Ready};
+use super::prepare::{Prepared, Ready};
+use super::reading::{read_and_prepare, Origin};
 use super::state::{now_ms, Shared};
 use crate::intake::new_id;
 
@@ -114,106 +111,6 @@ async fn step(shared: &Arc<Shared>, message: &StreamId) -> anyhow::Result<Option
             .await
         }
     }
-}
-
-/// Payloads up to this size are read and prepared on the async thread that works on the
-/// message: for a letter or lab report of a few KiB that is a tenth of a millisecond or two,
-/// less than handing it to the blocking pool and back (measured with the end-to-end
-/// benchmark: a tenth less CPU per message). At this size (a letter of five to eight pages)
-/// it takes under ten milliseconds even with an embedded font (ten such pages: 10.9 ms, see
-/// `docs/performance.md`). Larger payloads are read and prepared on the CPU pool, so that no
-/// async thread is held up for long.
-const PREPARE_IN_PLACE_BYTES: u64 = 16 * 1024;
-
-/// Reads a message's history and receipt, then its payload and, when a delivery is due,
-/// prepares the document: `None` when the message is not parsed (nothing to do).
-async fn read_and_prepare(
-    shared: &Arc<Shared>,
-    message: &StreamId,
-) -> anyhow::Result<Option<(MessageFacts, Origin, Option<Prepared>)>> {
-    let facts = MessageFacts::from_history(&shared.log.read_stream(message)?);
-    let Some(parsed) = facts.parsed.clone() else {
-        return Ok(None);
-    };
-    let receipt = Receipt::read(&shared.log, &parsed)?;
-    let due = matches!(
-        facts.next_step(),
-        NextStep::Deliver { not_before_ms, .. } if not_before_ms <= now_ms()
-    );
-    let (origin, prepared) = if receipt.size <= PREPARE_IN_PLACE_BYTES {
-        load_and_prepare(shared, &parsed, receipt, due)?
-    } else {
-        let on_cpu = Arc::clone(shared);
-        shared
-            .on_cpu(move || load_and_prepare(&on_cpu, &parsed, receipt, due))
-            .await??
-    };
-    Ok(Some((facts, origin, prepared)))
-}
-
-/// Reads the payload of `parsed` and, when `due`, prepares its document.
-fn load_and_prepare(
-    shared: &Shared,
-    parsed: &MessageParsed,
-    receipt: Receipt,
-    due: bool,
-) -> anyhow::Result<(Origin, Option<Prepared>)> {
-    let bytes = shared
-        .log
-        .payloads()
-        .get(&parsed.payload_digest)?
-        .with_context(|| format!("The payload of {} is not stored", parsed.receipt))?;
-    let origin = Origin {
-        bytes,
-        mailbox: receipt.mailbox,
-        envelope: receipt.envelope,
-        received_at_ms: receipt.received_at_ms,
-    };
-    let prepared = due.then(|| {
-        prepare(
-            &origin.bytes,
-            parsed,
-            origin.envelope.as_deref(),
-            &origin.mailbox,
-            shared.settings.route_for_mailbox(&origin.mailbox),
-        )
-    });
-    Ok((origin, prepared))
-}
-
-/// What a message's receipt says.
-struct Receipt {
-    mailbox: String,
-    envelope: Option<Box<MailEnvelope>>,
-    received_at_ms: i64,
-    size: u64,
-}
-
-impl Receipt {
-    /// Reads the receipt of `parsed`.
-    fn read(log: &SledEventLog, parsed: &MessageParsed) -> anyhow::Result<Self> {
-        let receipt = &parsed.receipt;
-        log.read_stream(receipt)?
-            .into_iter()
-            .find_map(|e| match e.event {
-                Event::MessageReceived(r) => Some(Self {
-                    mailbox: r.mailbox,
-                    envelope: r.envelope,
-                    received_at_ms: e.recorded_at_ms,
-                    size: r.size,
-                }),
-                _ => None,
-            })
-            .with_context(|| format!("The receipt {receipt} has no MessageReceived"))
-    }
-}
-
-/// What a message's receipt says, and the payload.
-struct Origin {
-    bytes: Vec<u8>,
-    mailbox: String,
-    envelope: Option<Box<MailEnvelope>>,
-    received_at_ms: i64,
 }
 
 async fn append(
