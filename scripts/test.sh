@@ -2,7 +2,8 @@
 # Runs every test of ketenpost: formatting, lints, unit, integration, property and conformance
 # tests. On a fresh Debian machine it first installs what the tests need (poppler-utils for
 # pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash.rs,
-# a C compiler for the TLS crypto library).
+# a C compiler for the TLS crypto library), then runs the fuzz target for a bounded time
+# (FUZZ_SECONDS, default 180; cargo-fuzz is installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +29,6 @@ echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests"
 cargo test --workspace --locked
-if [ -f domain/fuzz/Cargo.toml ]; then
-  echo "== fuzz target builds"
-  cargo check --manifest-path domain/fuzz/Cargo.toml --quiet
-fi
+echo "== fuzz (read_payload, ${FUZZ_SECONDS:-180} s)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-180}"
 echo "== all tests passed"
