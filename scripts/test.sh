@@ -23,6 +23,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+echo "== rust-version is the real minimum"
+bash scripts/check-msrv.sh
 echo "== rustfmt"
 cargo fmt --all -- --check
 echo "== clippy"
