@@ -89,19 +89,33 @@ daemon=$!
 pids=("$daemon" "${pids[@]}")
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the daemon did not start; see $out/ketenpost.log" >&2; exit 1; }
-for _ in $(seq 1 100); do
-  left=$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/counts" |
-    sed -n 's/.*"awaiting_delivery":\([0-9]*\).*"in_flight":\([0-9]*\).*/\1 \2/p')
-  [ "$left" = "0 0" ] && break
-  sleep 0.2
+# Done when the mailbox has taken in every message it held and none is waiting or being worked on.
+expected=$(( ${#messages[@]} / 2 ))  # --message FILE pairs
+done_yet() {
+  curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/counts" | python3 -c '
+import json, sys
+body = json.load(sys.stdin)
+counts, expected = body["counts"], int(sys.argv[1])
+received = sum(m.get("received", 0) for m in body.get("mailboxes", {}).values())
+busy = counts.get("awaiting_delivery", 0) + counts.get("in_flight", 0)
+sys.exit(0 if received >= expected and busy == 0 else 1)
+' "$expected"
+}
+waited=0
+until done_yet; do
+  if [ "$waited" -ge 600 ]; then
+    echo "still working after 60 s; the counts below are not final (see $out/ketenpost.log)" >&2
+    break
+  fi
+  sleep 0.1
+  waited=$((waited + 1))
 done
-sleep 1
 
 echo
 echo "== ketenpost status --config $config"
 "$bin" status --config "$config"
-unknown=$("$bin" list unknown_bsn --config "$config" --limit 1 2>/dev/null | sed -n 's/.*"stream":"\([^"]*\)".*/\1/p' | head -1)
-processed=$("$bin" list processed --config "$config" --limit 1 2>/dev/null | sed -n 's/.*"stream":"\([^"]*\)".*/\1/p' | head -1)
+unknown=$("$bin" list unknown_bsn --json --config "$config" --limit 1 2>/dev/null | sed -n 's/.*"stream":"\([^"]*\)".*/\1/p' | head -1)
+processed=$("$bin" list processed --json --config "$config" --limit 1 2>/dev/null | sed -n 's/.*"stream":"\([^"]*\)".*/\1/p' | head -1)
 echo
 echo "The API listens at http://127.0.0.1:$port (token in $config). Try, in another terminal:"
 echo "  $bin status --config $config"

@@ -98,6 +98,9 @@ pub enum Command {
         /// Messages per page.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// One JSON object per message instead of a table.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         data: DataArgs,
     },

@@ -199,8 +199,64 @@ fn malformed_and_empty_files_exit_2_with_one_line_naming_file_and_position() {
             "{name}: {stderr}"
         );
         assert!(stderr.contains("byte "), "{name}: {stderr}");
-        assert!(output.stdout.is_empty(), "{name}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(stdout.lines().count(), 1, "{name}: one JSON line: {stdout}");
+        let line: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(line["file"], path.to_str().unwrap(), "{name}");
+        assert!(
+            line["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{name}: {line}"
+        );
+        assert!(line["position"]["offset"].is_u64(), "{name}: {line}");
+        assert!(line.get("messages").is_none(), "{name}: {line}");
     }
+}
+
+#[test]
+fn a_missing_file_is_reported_and_the_others_are_still_parsed() {
+    let missing = fixture("no_such_file.edi");
+    let good = fixture("medvri_lf.edi");
+    let output = ketenpost(&[
+        "parse",
+        "--json",
+        missing.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("no_such_file.edi"), "{stderr}");
+    let lines: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("no_such_file.edi"));
+    assert_eq!(lines[1]["messages"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_human_summary_prints_each_warning() {
+    let output = ketenpost(&[
+        "parse",
+        fixture("medvri_mismatched_references.edi")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("  warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 4, "{stdout}");
+    assert!(
+        warnings.iter().all(|w| w.len() > "  warning: ".len() + 5),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -214,7 +270,14 @@ fn good_files_are_still_reported_when_another_is_malformed() {
         bad.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 1);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0]["messages"].as_array().unwrap().len(), 1);
+    assert!(lines[1]["error"].is_string(), "{stdout}");
 }
 
 #[test]

@@ -139,7 +139,7 @@ fn list_pages_newest_first_and_replay_keeps_the_counts() {
         let printed = stdout(&run(&data, &["import", &fixture("medvri_bsn_missing.edi")]));
         ids.push(printed.split_whitespace().nth(1).unwrap().to_owned());
     }
-    let page = run(&data, &["list", "missing_bsn", "--limit", "2"]);
+    let page = run(&data, &["list", "missing_bsn", "--limit", "2", "--json"]);
     let listed: Vec<String> = stdout(&page)
         .lines()
         .map(|l| {
@@ -154,7 +154,15 @@ fn list_pages_newest_first_and_replay_keeps_the_counts() {
     let cursor = stderr.trim().strip_prefix("next page: --cursor ").unwrap();
     let rest = stdout(&run(
         &data,
-        &["list", "missing_bsn", "--limit", "2", "--cursor", cursor],
+        &[
+            "list",
+            "missing_bsn",
+            "--limit",
+            "2",
+            "--json",
+            "--cursor",
+            cursor,
+        ],
     ));
     assert!(rest.contains(&ids[0]));
 
@@ -165,6 +173,43 @@ fn list_pages_newest_first_and_replay_keeps_the_counts() {
         "{replayed}"
     );
     assert_eq!(json(&data, &["status", "--json"]), before);
+}
+
+#[test]
+fn list_prints_a_table_for_people_and_show_keeps_its_timeline_in_columns() {
+    let data = data_dir("list-table");
+    let printed = stdout(&run(&data, &["import", &fixture("medvri_bsn_missing.edi")]));
+    let id = printed.split_whitespace().nth(1).unwrap().to_owned();
+    let table = stdout(&run(&data, &["list", "missing_bsn"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and one row: {table}");
+    assert!(lines[0].starts_with("since (UTC)"), "{table}");
+    assert!(lines[1].contains(&id), "{table}");
+    assert!(lines[1].contains("MEDVRI"), "{table}");
+    assert!(!table.contains('{'), "no JSON in the table: {table}");
+    assert_eq!(
+        stdout(&run(&data, &["list", "unknown_bsn"])).trim(),
+        "no messages"
+    );
+
+    let shown = stdout(&run(&data, &["show", &id]));
+    let timeline: Vec<&str> = shown
+        .lines()
+        .skip_while(|l| *l != "timeline")
+        .skip(1)
+        .collect();
+    assert!(timeline.len() >= 3, "{shown}");
+    for line in timeline {
+        let (position, rest) = line.split_at(10);
+        assert!(
+            position.starts_with("  ") && position.trim().parse::<u64>().is_ok(),
+            "the position fills 8 columns, right-aligned: {line:?}"
+        );
+        assert!(
+            rest.starts_with("  20"),
+            "the time starts in column 13: {line:?}"
+        );
+    }
 }
 
 #[test]

@@ -20,7 +20,7 @@ use std::path::Path;
 pub enum Outcome {
     /// Every file was understood (also when unsupported).
     Understood,
-    /// At least one file was malformed or empty; each was named on stderr.
+    /// At least one file was malformed, empty or could not be read; each was named on stderr.
     Malformed,
 }
 

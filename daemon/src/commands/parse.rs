@@ -10,20 +10,42 @@ use serde_json::json;
 use super::{read_file, Outcome};
 use crate::report;
 
-/// Parses every file; prints JSON lines or a summary per message on stdout, and one line per
-/// malformed file on stderr.
+/// Parses every file; prints JSON lines or a summary per message on stdout (with each warning
+/// on a line of its own), and one line per unreadable or malformed file on stderr. With
+/// `--json` such a file is also a JSON line, with the error and its position. A file that cannot
+/// be read does not stop the others.
 ///
 /// # Errors
-/// A file cannot be read, or stdout is closed.
+/// Stdout is closed.
 pub fn run(files: &[PathBuf], as_json: bool) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::Understood;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for path in files {
-        let bytes = read_file(path)?;
+        let file = path.display().to_string();
+        let bytes = match read_file(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                eprintln!("{error:#}");
+                if as_json {
+                    let error = format!("{error:#}");
+                    writeln!(out, "{}", json!({ "file": file, "error": error }))?;
+                }
+                outcome = Outcome::Malformed;
+                continue;
+            }
+        };
         let entries = match read_payload(&bytes) {
             Err(error) => {
-                eprintln!("{}: {error}", path.display());
+                eprintln!("{file}: {error}");
+                if as_json {
+                    let failure = json!({
+                        "file": file,
+                        "error": error.kind.to_string(),
+                        "position": error.position,
+                    });
+                    writeln!(out, "{failure}")?;
+                }
                 outcome = Outcome::Malformed;
                 continue;
             }
@@ -34,14 +56,13 @@ pub fn run(files: &[PathBuf], as_json: bool) -> anyhow::Result<Outcome> {
                 .collect(),
         };
         if as_json {
-            writeln!(
-                out,
-                "{}",
-                json!({ "file": path.display().to_string(), "messages": entries })
-            )?;
+            writeln!(out, "{}", json!({ "file": file, "messages": entries }))?;
         } else {
             for entry in &entries {
-                writeln!(out, "{}", summary(&path.display().to_string(), entry))?;
+                writeln!(out, "{}", summary(&file, entry))?;
+                for warning in entry["warnings"].as_array().into_iter().flatten() {
+                    writeln!(out, "  warning: {}", warning.as_str().unwrap_or_default())?;
+                }
             }
         }
     }

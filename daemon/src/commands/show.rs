@@ -70,9 +70,11 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
 fn print_timeline<'a>(events: impl Iterator<Item = &'a serde_json::Value>) {
     println!("timeline");
     for event in events {
+        let position = event["position"]
+            .as_u64()
+            .map_or_else(|| "-".to_owned(), |p| p.to_string());
         println!(
-            "  {:>8}  {}  {:<18} {}",
-            event["position"],
+            "  {position:>8}  {}  {:<18} {}",
             event["recorded_at"].as_str().unwrap_or(""),
             event["type"].as_str().unwrap_or(""),
             event["summary"].as_str().unwrap_or("")
