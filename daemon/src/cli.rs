@@ -109,6 +109,10 @@ pub enum Command {
         /// The configuration file (TOML); `KETENPOST_` environment variables override it.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Only check the configuration (every key, sealed secrets, the record systems'
+        /// certificates), print what would run, and exit: 0 when it is usable, 1 when not.
+        #[arg(long)]
+        check: bool,
     },
     /// Ask for messages that are not processed to run again (herzenden).
     Resend {
@@ -129,4 +133,22 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Write the man pages or shell completions generated from these definitions (packaging).
+    #[command(hide = true)]
+    Generate {
+        /// `man` (ketenpost.1 and one page per command) or `completions` (bash, zsh, fish).
+        what: Generated,
+        /// The folder to write them into (created if absent).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// What `ketenpost generate` writes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Generated {
+    /// Man pages, section 1.
+    Man,
+    /// Completions for bash, zsh and fish.
+    Completions,
 }

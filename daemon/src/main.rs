@@ -30,9 +30,10 @@ fn main() -> ExitCode {
             data,
         } => commands::list::run(category, cursor.as_deref(), *limit, *json, data),
         Command::Replay { data } => commands::replay::run(data),
-        Command::Run { config } => commands::run::run(config.as_deref()),
+        Command::Run { config, check } => commands::run::run(config.as_deref(), *check),
         Command::Resend { ids, data } => commands::resend::run(ids, data),
         Command::Seal { data } => commands::seal::run(data),
+        Command::Generate { what, out } => commands::generate::run(*what, out),
     };
     match result {
         Ok(Outcome::Understood) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod events;
+pub mod generate;
 pub mod import;
 pub mod list;
 pub mod parse;
