@@ -12,6 +12,7 @@ pub mod metrics;
 mod prepare;
 mod reading;
 mod seen;
+pub mod serve;
 pub mod state;
 mod worker;
 
@@ -86,14 +87,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         queue: queue.clone(),
         ready: Arc::clone(&ready),
     });
-    let mut api_stop = stop_rx.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = api_stop.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let server = tokio::spawn(serve::serve_with_limits(
+        listener,
+        router,
+        shared.settings.api.limits,
+        stop_rx.clone(),
+    ));
     tracing::info!(address = %api_address, "API listening");
 
     let done = tokio::spawn(async move {

@@ -1,0 +1,171 @@
+//! Serving an HTTP router with limits, so that clients without a token cannot take the daemon
+//! down: a bounded number of connections (the rest wait in the listen backlog, holding no file
+//! descriptor of ours), a deadline for each request head (which also ends idle keep-alive
+//! connections and slowloris clients), a deadline for reading a body and answering, and a
+//! shutdown that closes whatever is still open after a short grace. The API uses it; any other
+//! HTTP server of the daemon (the portal) should too.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::config::HttpLimits;
+
+/// How long the accept loop waits after an accept error such as "too many open files", so
+/// that it neither spins nor gives up.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(200);
+
+/// Serves `router` on `listener` within `limits` until `stop` turns true (or its sender is
+/// gone); then stops accepting, lets requests in progress finish for `limits.shutdown_grace`
+/// and closes every connection still open.
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    stop: watch::Receiver<bool>,
+) {
+    let router = router.layer(middleware::from_fn_with_state(
+        limits.request_timeout,
+        request_deadline,
+    ));
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut connections = JoinSet::new();
+    let mut full_reported = false;
+    loop {
+        while connections.try_join_next().is_some() {}
+        if slots.available_permits() == 0 && !full_reported {
+            tracing::warn!(
+                max_connections = limits.max_connections,
+                "API connection limit reached; further connections wait"
+            );
+        }
+        full_reported = slots.available_permits() == 0;
+        let Some(slot) = until_stopped(&stop, Arc::clone(&slots).acquire_owned()).await else {
+            break;
+        };
+        let Ok(slot) = slot else { break };
+        let Some(accepted) = until_stopped(&stop, listener.accept()).await else {
+            break;
+        };
+        match accepted {
+            Ok((stream, _peer)) => {
+                connections.spawn(serve_connection(
+                    stream,
+                    router.clone(),
+                    limits,
+                    slot,
+                    stop.clone(),
+                ));
+            }
+            Err(error) => {
+                tracing::warn!(%error, "API: accepting a connection failed");
+                if until_stopped(&stop, tokio::time::sleep(ACCEPT_ERROR_PAUSE))
+                    .await
+                    .is_none()
+                {
+                    break;
+                }
+            }
+        }
+    }
+    drop(listener);
+    let open = connections.len();
+    if open > 0 {
+        tracing::info!(open, "API: closing connections");
+    }
+    let finished = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::info!(
+            open = connections.len(),
+            "API: connections still open after the shutdown grace are closed"
+        );
+        connections.shutdown().await;
+    }
+}
+
+/// Runs `work` unless `stop` turns true (or its sender is gone) first.
+async fn until_stopped<T>(
+    stop: &watch::Receiver<bool>,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    let mut stop = stop.clone();
+    let stopping = async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    tokio::select! {
+        biased;
+        () = stopping => None,
+        done = work => Some(done),
+    }
+}
+
+/// Serves one connection, holding its `slot` until it closes.
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    limits: HttpLimits,
+    slot: OwnedSemaphorePermit,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let mut connection = pin!(builder.serve_connection(
+        TokioIo::new(stream),
+        TowerToHyperService::new(router)
+    ));
+    let stopping = async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(error) = result {
+                tracing::debug!(%error, "API connection ended");
+            }
+        }
+        () = stopping => {
+            // Idle connections close now; a request in progress finishes (within the grace).
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+    drop(slot);
+}
+
+/// Answers 408 when reading the request's body and answering take longer than `limit`.
+async fn request_deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            [(header::CONNECTION, "close")],
+            Json(json!({
+                "error": format!(
+                    "the request was not completed within {}",
+                    humantime::format_duration(limit)
+                )
+            })),
+        )
+            .into_response(),
+    }
+}
