@@ -39,7 +39,10 @@ fn render_writes_a_letter_with_a_300_character_reference() {
         .collect();
     assert_eq!(written.len(), 1, "{written:?}");
     let name = &written[0];
-    assert!(name.starts_with("LONGLONG") && name.ends_with(".pdf"), "{name}");
+    assert!(
+        name.starts_with("LONGLONG") && name.ends_with(".pdf"),
+        "{name}"
+    );
     assert!(name.len() < 200, "{name}");
     let pdf = std::fs::read(out.join(name)).unwrap();
     assert!(pdf.starts_with(b"%PDF"));

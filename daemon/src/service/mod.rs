@@ -70,14 +70,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         })?;
     let log = Arc::new(log);
     let shared = Arc::new(Shared::new(Arc::clone(&log), settings)?);
-    let listener = tokio::net::TcpListener::bind(shared.settings.api.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "api.listen: cannot listen on {}",
-                shared.settings.api.listen
-            )
-        })?;
+    let listener = serve::listen(shared.settings.api.listen).with_context(|| {
+        format!(
+            "api.listen: cannot listen on {}",
+            shared.settings.api.listen
+        )
+    })?;
     let api_address = listener.local_addr().context("api.listen")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (queue, incoming) = dispatch::queue();

@@ -6,6 +6,7 @@
 //! HTTP server of the daemon (the portal) should too.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,15 +20,34 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::config::HttpLimits;
 
+/// How many connections wait in the kernel's listen backlog while `max_connections` are being
+/// served (the kernel caps it at `net.core.somaxconn`); they hold no file descriptor of ours.
+const BACKLOG: u32 = 1024;
+
 /// How long the accept loop waits after an accept error such as "too many open files", so
 /// that it neither spins nor gives up.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(200);
+
+/// Listens on `address` with a backlog of [`BACKLOG`] connections waiting for a free slot.
+///
+/// # Errors
+/// The address cannot be bound.
+pub fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
 
 /// Serves `router` on `listener` within `limits` until `stop` turns true (or its sender is
 /// gone); then stops accepting, lets requests in progress finish for `limits.shutdown_grace`
@@ -130,10 +150,8 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
-    let mut connection = pin!(builder.serve_connection(
-        TokioIo::new(stream),
-        TowerToHyperService::new(router)
-    ));
+    let mut connection =
+        pin!(builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router)));
     let stopping = async move {
         let _ = stop.wait_for(|stop| *stop).await;
     };
