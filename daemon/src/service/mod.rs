@@ -86,6 +86,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         ready: Arc::clone(&ready),
     });
     let server = tokio::spawn(serve::serve_with_limits(
+        "API",
         listener,
         router,
         shared.settings.api.limits,

@@ -49,15 +49,17 @@ pub fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
-/// Serves `router` on `listener` within `limits` until `stop` turns true (or its sender is
+/// Serves `router` on `listener` within `limits` (its log lines say `server`, e.g. `API`) until `stop` turns true (or its sender is
 /// gone); then stops accepting, lets requests in progress finish for `limits.shutdown_grace`
 /// and closes every connection still open.
 pub async fn serve_with_limits(
+    server: &'static str,
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
     stop: watch::Receiver<bool>,
 ) {
+    warn_if_descriptors_are_short(server, limits.max_connections);
     let router = router.layer(middleware::from_fn_with_state(
         limits.request_timeout,
         request_deadline,
@@ -69,8 +71,9 @@ pub async fn serve_with_limits(
         while connections.try_join_next().is_some() {}
         if slots.available_permits() == 0 && !full_reported {
             tracing::warn!(
+                server,
                 max_connections = limits.max_connections,
-                "API connection limit reached; further connections wait"
+                "connection limit reached; further connections wait"
             );
         }
         full_reported = slots.available_permits() == 0;
@@ -92,7 +95,7 @@ pub async fn serve_with_limits(
                 ));
             }
             Err(error) => {
-                tracing::warn!(%error, "API: accepting a connection failed");
+                tracing::warn!(server, %error, "accepting a connection failed");
                 if until_stopped(&stop, tokio::time::sleep(ACCEPT_ERROR_PAUSE))
                     .await
                     .is_none()
@@ -105,7 +108,7 @@ pub async fn serve_with_limits(
     drop(listener);
     let open = connections.len();
     if open > 0 {
-        tracing::info!(open, "API: closing connections");
+        tracing::info!(server, open, "closing connections");
     }
     let finished = tokio::time::timeout(limits.shutdown_grace, async {
         while connections.join_next().await.is_some() {}
@@ -113,11 +116,45 @@ pub async fn serve_with_limits(
     .await;
     if finished.is_err() {
         tracing::info!(
+            server,
             open = connections.len(),
-            "API: connections still open after the shutdown grace are closed"
+            "connections still open after the shutdown grace are closed"
         );
         connections.shutdown().await;
     }
+}
+
+/// Descriptors the daemon needs besides its connections: the data folder, the mailboxes, the
+/// record systems' connections, the runtime's own.
+const DESCRIPTORS_BESIDES: u64 = 128;
+
+/// Warns when the process's file descriptor limit leaves too little room beside
+/// `max_connections` (read from `/proc/self/limits`; elsewhere nothing is said).
+fn warn_if_descriptors_are_short(server: &str, max_connections: usize) {
+    let Some(soft) = descriptor_limit() else {
+        return;
+    };
+    let needed = max_connections as u64 + DESCRIPTORS_BESIDES;
+    if soft < needed {
+        tracing::warn!(
+            server,
+            max_connections,
+            descriptor_limit = soft,
+            "the file descriptor limit leaves too little room beside the connection limit: \
+             raise LimitNOFILE or lower max_connections"
+        );
+    }
+}
+
+/// The soft limit on open files, from `/proc/self/limits`.
+fn descriptor_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Runs `work` unless `stop` turns true (or its sender is gone) first.
@@ -185,5 +222,15 @@ async fn request_deadline(State(limit): State<Duration>, request: Request, next:
             })),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_descriptor_limit_is_read_where_proc_is_mounted() {
+        if std::path::Path::new("/proc/self/limits").exists() {
+            assert!(super::descriptor_limit().is_some_and(|n| n > 0));
+        }
     }
 }
