@@ -30,6 +30,10 @@ use crate::config::HttpLimits;
 /// served (the kernel caps it at `net.core.somaxconn`); they hold no file descriptor of ours.
 const BACKLOG: u32 = 1024;
 
+/// The largest request head read (and the connection's buffer): a token and a cursor fit many
+/// times over, and hundreds of connections cannot hold much memory with it.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// How long the accept loop waits after an accept error such as "too many open files", so
 /// that it neither spins nor gives up.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(200);
@@ -186,6 +190,8 @@ async fn serve_connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_header_size(MAX_HEAD_BYTES)
         .keep_alive(true);
     let mut connection =
         pin!(builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router)));
