@@ -9,7 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -33,6 +33,9 @@ const BACKLOG: u32 = 1024;
 /// The largest request head read (and the connection's buffer): a token and a cursor fit many
 /// times over, and hundreds of connections cannot hold much memory with it.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// While connections keep the limit reached, it is logged at most this often.
+const FULL_REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How long the accept loop waits after an accept error such as "too many open files", so
 /// that it neither spins nor gives up.
@@ -70,17 +73,18 @@ pub async fn serve_with_limits(
     ));
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = JoinSet::new();
-    let mut full_reported = false;
+    let mut full_reported: Option<Instant> = None;
     loop {
         while connections.try_join_next().is_some() {}
-        if slots.available_permits() == 0 && !full_reported {
+        let report_due = full_reported.is_none_or(|at| at.elapsed() >= FULL_REPORT_INTERVAL);
+        if slots.available_permits() == 0 && report_due {
             tracing::warn!(
                 server,
                 max_connections = limits.max_connections,
                 "connection limit reached; further connections wait"
             );
+            full_reported = Some(Instant::now());
         }
-        full_reported = slots.available_permits() == 0;
         let Some(slot) = until_stopped(&stop, Arc::clone(&slots).acquire_owned()).await else {
             break;
         };
