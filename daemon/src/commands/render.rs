@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use ketenpost_domain::message::Message;
 use ketenpost_domain::payload::{read_payload, Payload};
+use sha2::{Digest, Sha256};
 
 use super::{read_file, Outcome};
 
@@ -67,8 +68,13 @@ pub fn run(file: &Path, out: &Path) -> anyhow::Result<Outcome> {
     Ok(Outcome::Understood)
 }
 
+/// The longest file name stem written (ASCII, so bytes): with the message number and `.pdf`
+/// added the name stays well under the 255 bytes file systems allow.
+const MAX_STEM: usize = 120;
+
 /// `<interchange_ref>-<message_ref>`, with anything but letters, digits, `-` and `_` replaced,
-/// so a reference cannot leave the folder.
+/// so a reference cannot leave the folder; a longer stem than [`MAX_STEM`] is cut and ends in
+/// a digest of both references, so that long references still give distinct names.
 fn file_name(interchange_ref: &str, message_ref: &str) -> String {
     let clean = |s: &str| -> String {
         let s: String = s
@@ -87,7 +93,18 @@ fn file_name(interchange_ref: &str, message_ref: &str) -> String {
             s
         }
     };
-    format!("{}-{}", clean(interchange_ref), clean(message_ref))
+    let stem = format!("{}-{}", clean(interchange_ref), clean(message_ref));
+    if stem.len() <= MAX_STEM {
+        return stem;
+    }
+    let digest = Sha256::new()
+        .chain_update(interchange_ref.as_bytes())
+        .chain_update([0])
+        .chain_update(message_ref.as_bytes())
+        .finalize();
+    let digest: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    // The stem is ASCII: any byte index is a character boundary.
+    format!("{}-{digest}", &stem[..MAX_STEM - digest.len() - 1])
 }
 
 /// The path for `stem`, with the message number added when two messages share references.
@@ -109,5 +126,16 @@ mod tests {
     fn references_cannot_escape_the_folder() {
         assert_eq!(file_name("../../etc", "pass/wd"), "______etc-pass_wd");
         assert_eq!(file_name("", "1"), "_-1");
+    }
+
+    #[test]
+    fn long_references_give_short_distinct_names() {
+        let long = "R".repeat(300);
+        let name = file_name(&long, "1");
+        assert_eq!(name.len(), MAX_STEM);
+        assert!(name.starts_with("RRRR"));
+        assert_ne!(name, file_name(&long, "2"));
+        assert_ne!(name, file_name(&format!("{long}X"), "1"));
+        assert_eq!(file_name("IC1001", "1001"), "IC1001-1001");
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use ketenpost_domain::routing::TypeSettings;
 use serde::Deserialize;
 
+use super::limits::HttpLimitsFile;
 use super::secret::Secret;
 
 /// The whole file.
@@ -54,6 +55,9 @@ pub struct ApiFile {
     /// The bearer token.
     #[serde(default)]
     pub token: Secret,
+    /// `[api.limits]`: timeouts and the connection limit.
+    #[serde(default)]
+    pub limits: HttpLimitsFile,
 }
 
 /// One `[[mailboxes]]` entry; which fields are needed depends on `kind`.

@@ -3,6 +3,7 @@
 //! errors that name the key.
 
 mod file;
+mod limits;
 mod secret;
 mod unseal;
 mod validate;
@@ -16,6 +17,7 @@ use ketenpost_adapters::ons::OnsConfig;
 use ketenpost_adapters::zorgmail::ZorgMailConfig;
 use ketenpost_domain::routing::Route;
 
+pub use limits::HttpLimits;
 pub use secret::Secret;
 
 /// The embedded defaults: what `ketenpost run` uses for keys the file leaves out.
@@ -68,6 +70,8 @@ pub struct ApiSettings {
     pub listen: SocketAddr,
     /// The bearer token.
     pub token: Secret,
+    /// What protects the API from clients that never finish or hold connections open.
+    pub limits: HttpLimits,
 }
 
 /// A mailbox to pull.

@@ -41,6 +41,7 @@ pub fn validate(raw: ConfigFile) -> Result<Settings, ConfigError> {
     } else if raw.api.token.expose().len() < 16 {
         problems.push("api.token is shorter than 16 characters".to_owned());
     }
+    let api_limits = super::limits::validate("api", raw.api.limits, &mut problems);
 
     let record_systems: BTreeMap<String, OnsConfig> = raw
         .record_systems
@@ -113,6 +114,7 @@ pub fn validate(raw: ConfigFile) -> Result<Settings, ConfigError> {
         api: ApiSettings {
             listen,
             token: raw.api.token,
+            limits: api_limits,
         },
         mailboxes,
         record_systems,

@@ -102,7 +102,7 @@ pub async fn run(
                 let done = match work(&shared, &message).await {
                     Ok(done) => done,
                     Err(error) => {
-                        tracing::error!(message = %message, error = %format!("{error:#}"), "work failed; retried in 30 s");
+                        tracing::error!(message_id = %message, error = %format!("{error:#}"), "work failed; retried in 30 s");
                         Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS)
                     }
                 };
@@ -126,7 +126,7 @@ pub async fn run(
                     Err(error) => {
                         let message = working.get(&error.id()).map(ToString::to_string);
                         tracing::error!(
-                            message = message.as_deref().unwrap_or("?"),
+                            message_id = message.as_deref().unwrap_or("?"),
                             panicked = error.is_panic(),
                             "work ended abnormally; retried in 30 s"
                         );

@@ -12,6 +12,7 @@ pub mod metrics;
 mod prepare;
 mod reading;
 mod seen;
+pub mod serve;
 pub mod state;
 mod worker;
 
@@ -69,14 +70,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         })?;
     let log = Arc::new(log);
     let shared = Arc::new(Shared::new(Arc::clone(&log), settings)?);
-    let listener = tokio::net::TcpListener::bind(shared.settings.api.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "api.listen: cannot listen on {}",
-                shared.settings.api.listen
-            )
-        })?;
+    let listener = serve::listen(shared.settings.api.listen).with_context(|| {
+        format!(
+            "api.listen: cannot listen on {}",
+            shared.settings.api.listen
+        )
+    })?;
     let api_address = listener.local_addr().context("api.listen")?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (queue, incoming) = dispatch::queue();
@@ -86,14 +85,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         queue: queue.clone(),
         ready: Arc::clone(&ready),
     });
-    let mut api_stop = stop_rx.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = api_stop.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let server = tokio::spawn(serve::serve_with_limits(
+        "API",
+        listener,
+        router,
+        shared.settings.api.limits,
+        stop_rx.clone(),
+    ));
     tracing::info!(address = %api_address, "API listening");
 
     let done = tokio::spawn(async move {

@@ -182,7 +182,7 @@ async fn failed(
         Event::DeliveryFailed(f) => Some(f.retry_at_ms),
         _ => None,
     };
-    tracing::warn!(message = %message, attempt, error = %error, "delivery attempt failed");
+    tracing::warn!(message_id = %message, attempt, error = %error, "delivery attempt failed");
     append(shared, message, version, vec![event]).await?;
     Ok(Some(retry_at.map_or(Done::Finished, Done::RetryAt)))
 }
@@ -238,7 +238,7 @@ async fn deliver(
                     .iter()
                     .find(|d| is_document_of(&d.file_name, message))
                 {
-                    tracing::info!(message = %message, "an earlier upload had landed");
+                    tracing::info!(message_id = %message, "an earlier upload had landed");
                     append(shared, message, version, placed(found.id.clone(), true)).await?;
                     observe_latency(shared, context);
                     return Ok(Some(Done::Finished));
@@ -273,7 +273,7 @@ async fn deliver(
         Ok(document) => {
             append(shared, message, version, placed(document.id, false)).await?;
             observe_latency(shared, context);
-            tracing::info!(message = %message, "placed");
+            tracing::info!(message_id = %message, "placed");
             Ok(Some(Done::Finished))
         }
         Err(error) => failed(shared, message, version, &route.retry, attempt, &error).await,
