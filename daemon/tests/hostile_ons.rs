@@ -181,12 +181,13 @@ async fn a_refusal_of_ketenpost_is_a_technical_error_in_health_and_placed_after_
         .unwrap()
         .clone();
     let text = reason(&address, &list).await;
-    assert!(
-        text.contains("het opvragen van de documenten"),
-        "{text}"
-    );
+    assert!(text.contains("het opvragen van de documenten"), "{text}");
     assert_eq!(counts(&address).await["fallout"], 0, "nothing to fallout");
-    assert_eq!(h.ons.documents().len(), 1, "only the upload whose answer was lost");
+    assert_eq!(
+        h.ons.documents().len(),
+        1,
+        "only the upload whose answer was lost"
+    );
 
     // The operator fixes access and resends: each placed once.
     for id in [&lookup, &upload, &list] {

@@ -207,7 +207,8 @@ pub fn after_failure(
         Some(delay) => Event::DeliveryFailed(DeliveryFailed {
             attempt,
             error,
-            retry_at_ms: now_ms.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+            retry_at_ms: now_ms
+                .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
         }),
         None => classified(Category::TechnicalError, spent),
     }
@@ -327,9 +328,17 @@ mod tests {
         let lookup = RecordSystemCall::Lookup;
         for status in [401, 403] {
             let failure = Failure::from_status(lookup, status);
-            assert_eq!(failure, Failure::Refused { call: lookup, status });
+            assert_eq!(
+                failure,
+                Failure::Refused {
+                    call: lookup,
+                    status
+                }
+            );
             let first = after_failure(&policy(), 1, failure.clone(), 0, 0.5);
-            assert!(matches!(&first, Event::DeliveryFailed(f) if f.error.contains("client lookup")));
+            assert!(
+                matches!(&first, Event::DeliveryFailed(f) if f.error.contains("client lookup"))
+            );
             let spent = after_failure(&policy(), 3, failure, 0, 0.5);
             let Event::MessageClassified(c) = spent else {
                 panic!("not classified: {spent:?}")

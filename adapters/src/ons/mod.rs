@@ -83,7 +83,13 @@ impl OnsError {
     /// Whether Ons refused ketenpost itself (HTTP 401 or 403): its certificate or account is
     /// not accepted, whatever the message.
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::Status { status: 401 | 403, .. })
+        matches!(
+            self,
+            Self::Status {
+                status: 401 | 403,
+                ..
+            }
+        )
     }
 }
 

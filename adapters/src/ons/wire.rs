@@ -356,9 +356,17 @@ mod tests {
             actions: vec![],
         };
         let text = metadata_json(big, "4711", &m);
-        assert!(text.contains(&format!(r#""clientObjectId":{big}"#)), "{text}");
-        assert!(text.contains(&format!(r#""expertiseGroups":[{big}]"#)), "{text}");
-        for id in [r#""..""#, r#""a/b""#, r#""""#, r#""a b""#, "-1", "1.5", "1e3"] {
+        assert!(
+            text.contains(&format!(r#""clientObjectId":{big}"#)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(r#""expertiseGroups":[{big}]"#)),
+            "{text}"
+        );
+        for id in [
+            r#""..""#, r#""a/b""#, r#""""#, r#""a b""#, "-1", "1.5", "1e3",
+        ] {
             let body = format!(r#"{{"id": {id}}}"#);
             assert!(client_id(&body, "999990019").is_err(), "{id}");
         }
@@ -373,7 +381,10 @@ mod tests {
             format!(r#"[{{"id": 1, "fileName": ["{echo}"]}}]"#),
         ] {
             let error = stored_documents(&body).unwrap_err().to_string();
-            assert!(!error.contains("Wolf") && !error.contains("999990019"), "{error}");
+            assert!(
+                !error.contains("Wolf") && !error.contains("999990019"),
+                "{error}"
+            );
         }
         let error = placed_document(&format!(r#"{{"id": 1, "status": "{echo}""#))
             .unwrap_err()

@@ -34,7 +34,8 @@ impl Shared {
             Err(_) => return,
         };
         if let Some(status) = refused {
-            self.metrics.record_system_refused(record_system, call, true);
+            self.metrics
+                .record_system_refused(record_system, call, true);
             tracing::error!(
                 record_system,
                 call = call.as_str(),
@@ -43,7 +44,8 @@ impl Shared {
                  employee's rights; messages wait as technical errors for a resend"
             );
         } else {
-            self.metrics.record_system_refused(record_system, call, false);
+            self.metrics
+                .record_system_refused(record_system, call, false);
         }
         let Ok(mut all) = self.record_systems_health.lock() else {
             return;
