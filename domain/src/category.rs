@@ -111,8 +111,19 @@ pub enum Reason {
     Rejected {
         /// The HTTP status.
         status: u16,
-        /// What the record system said (without personal data).
-        detail: String,
+        /// The call it refused (absent in events recorded before calls were named).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call: Option<RecordSystemCall>,
+    },
+    /// The record system refused ketenpost itself (HTTP 401 or 403: a certificate or account
+    /// it does not accept) through the whole retry budget: not the message's fault.
+    RecordSystemRefused {
+        /// The call it refused.
+        call: RecordSystemCall,
+        /// The HTTP status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
     },
     /// The record system could not be reached or failed, after the whole retry budget.
     RecordSystemUnavailable {
@@ -139,6 +150,48 @@ impl Reason {
     /// The reason in Dutch, for people.
     pub fn describe(&self) -> String {
         labels::reason(self)
+    }
+}
+
+/// A call to the record system, named in reasons and problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordSystemCall {
+    /// Is the certificate accepted (`GET /ping`).
+    Ping,
+    /// Looking the client up by BSN.
+    Lookup,
+    /// Reading the client's documents back.
+    List,
+    /// Uploading the document.
+    Upload,
+}
+
+impl RecordSystemCall {
+    /// The machine name: `ping`, `lookup`, `list`, `upload`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ping => "ping",
+            Self::Lookup => "lookup",
+            Self::List => "list",
+            Self::Upload => "upload",
+        }
+    }
+
+    /// What the call does, in English, for logs and operators.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Ping => "certificate check",
+            Self::Lookup => "client lookup",
+            Self::List => "document read-back",
+            Self::Upload => "document upload",
+        }
+    }
+}
+
+impl std::fmt::Display for RecordSystemCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
     }
 }
 

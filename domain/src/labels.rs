@@ -1,7 +1,7 @@
 //! Every Dutch text people see, in one place: category labels, reasons, document labels.
 
 use crate::bsn::BsnError;
-use crate::category::{Category, Reason};
+use crate::category::{Category, Reason, RecordSystemCall};
 
 /// The Dutch label of a category.
 pub fn category(category: Category) -> &'static str {
@@ -52,14 +52,28 @@ pub fn reason(reason: &Reason) -> String {
         Reason::SeveralClients => {
             "Het dossier heeft meerdere cliënten met dit BSN: kies handmatig".into()
         }
-        Reason::Rejected { status, detail } => {
-            format!("Het dossier weigerde het document (HTTP {status}): {detail}")
-        }
+        Reason::Rejected { status, call } => match call {
+            Some(call) => format!(
+                "Het dossier weigerde {} (HTTP {status})",
+                record_system_call(*call)
+            ),
+            None => format!("Het dossier weigerde het document (HTTP {status})"),
+        },
+        Reason::RecordSystemRefused {
+            call,
+            status,
+            attempts,
+        } => format!(
+            "Het dossier weigerde ketenpost de toegang bij {} (HTTP {status}, {attempts} pogingen): \
+             controleer het certificaat en de rechten van ketenpost in het dossier en bied het \
+             bericht daarna opnieuw aan",
+            record_system_call(*call)
+        ),
         Reason::RecordSystemUnavailable {
             attempts,
             last_error,
         } => format!(
-            "Het dossier was na {attempts} pogingen niet bereikbaar; laatste fout: {last_error}"
+            "Het dossier gaf na {attempts} pogingen geen bruikbaar antwoord; laatste fout: {last_error}"
         ),
         Reason::MailboxNotRouted { mailbox } => {
             format!("Voor postbus {mailbox} is geen route ingesteld")
@@ -70,6 +84,16 @@ pub fn reason(reason: &Reason) -> String {
         Reason::NotRenderable { detail } => {
             format!("Van het bericht kon geen PDF-document gemaakt worden: {detail}")
         }
+    }
+}
+
+/// A call to the record system in Dutch, as the object of "weigerde".
+pub fn record_system_call(call: RecordSystemCall) -> &'static str {
+    match call {
+        RecordSystemCall::Ping => "het controleren van de verbinding",
+        RecordSystemCall::Lookup => "het opzoeken van de cliënt",
+        RecordSystemCall::List => "het opvragen van de documenten van de cliënt",
+        RecordSystemCall::Upload => "het plaatsen van het document",
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ketenpost_domain::bsn::Bsn;
+use ketenpost_domain::category::RecordSystemCall;
 use reqwest::multipart::{Form, Part};
 
 pub use wire::{DocumentMetadata, PlacedDocument, StoredDocument};
@@ -59,17 +60,37 @@ pub enum OnsError {
     /// No answer: the connection failed, was dropped or timed out.
     #[error("Ons could not be reached: {0}")]
     Transport(String),
-    /// An answer that was not a success.
-    #[error("Ons answered HTTP {status}: {detail}")]
+    /// An answer that was not a success. Its body is never read into the error: Ons' error
+    /// texts may echo the BSN or the client's name.
+    #[error("Ons answered HTTP {status} to the {call}")]
     Status {
+        /// The call answered.
+        call: RecordSystemCall,
         /// The status.
         status: u16,
-        /// The start of the body (no personal data is sent to Ons' error texts).
-        detail: String,
     },
-    /// A success whose body is not as described.
-    #[error("Ons' answer is not as described: {0}")]
-    Unreadable(String),
+    /// A success whose body is not as described (or is for another client than asked).
+    #[error("Ons' answer to the {call} is not as described: {problem}")]
+    Unreadable {
+        /// The call answered.
+        call: RecordSystemCall,
+        /// What is wrong, in fixed words: never a quote of the answer.
+        problem: String,
+    },
+}
+
+impl OnsError {
+    /// Whether Ons refused ketenpost itself (HTTP 401 or 403): its certificate or account is
+    /// not accepted, whatever the message.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Status {
+                status: 401 | 403,
+                ..
+            }
+        )
+    }
 }
 
 /// What a lookup by BSN gave.
@@ -141,13 +162,14 @@ impl OnsClient {
     /// No answer, or not 200.
     pub async fn ping(&self) -> Result<(), OnsError> {
         let answer = send(self.request(reqwest::Method::GET, "/ping")).await?;
-        success(answer).await.map(|_| ())
+        success(RecordSystemCall::Ping, answer).await.map(|_| ())
     }
 
     /// Looks a client up by BSN.
     ///
     /// # Errors
-    /// No answer, or an answer other than 200, 404 and 409.
+    /// No answer, an answer other than 200, 404 and 409, or a 200 for another BSN or with an
+    /// id that is not plain (see [`wire::client_id`]).
     pub async fn client_by_bsn(&self, bsn: &Bsn) -> Result<ClientLookup, OnsError> {
         let answer = send(
             self.request(reqwest::Method::GET, "/v0/administration/clients/by_bsn")
@@ -158,8 +180,8 @@ impl OnsClient {
             404 => Ok(ClientLookup::NotFound),
             409 => Ok(ClientLookup::Several),
             _ => {
-                let body = success(answer).await?;
-                wire::client_id(&body).map(ClientLookup::Found)
+                let body = success(RecordSystemCall::Lookup, answer).await?;
+                wire::client_id(&body, bsn.expose()).map(ClientLookup::Found)
             }
         }
     }
@@ -174,6 +196,7 @@ impl OnsClient {
         metadata: &DocumentMetadata,
         pdf: Vec<u8>,
     ) -> Result<PlacedDocument, OnsError> {
+        let path = documents_path(client_id, RecordSystemCall::Upload, "")?;
         let json = wire::metadata_json(client_id, &self.config.employee_object_id, metadata);
         let metadata_part = Part::text(json)
             .mime_str("application/json")
@@ -185,12 +208,8 @@ impl OnsClient {
         let form = Form::new()
             .part("metadata", metadata_part)
             .part("attachment", attachment);
-        let path = format!(
-            "/v0/administration/clients/{}/documents",
-            path_segment(client_id)
-        );
         let answer = send(self.request(reqwest::Method::POST, &path).multipart(form)).await?;
-        let body = success(answer).await?;
+        let body = success(RecordSystemCall::Upload, answer).await?;
         wire::placed_document(&body)
     }
 
@@ -199,18 +218,31 @@ impl OnsClient {
     /// # Errors
     /// No answer, or not 200.
     pub async fn documents(&self, client_id: &str) -> Result<Vec<StoredDocument>, OnsError> {
-        let path = format!(
-            "/v0/administration/clients/{}/documents/all",
-            path_segment(client_id)
-        );
+        let path = documents_path(client_id, RecordSystemCall::List, "/all")?;
         let answer = send(
             self.request(reqwest::Method::GET, &path)
                 .query(&[("employee_id", self.config.employee_object_id.as_str())]),
         )
         .await?;
-        let body = success(answer).await?;
+        let body = success(RecordSystemCall::List, answer).await?;
         wire::stored_documents(&body)
     }
+}
+
+/// `/v0/administration/clients/{client_id}/documents{tail}`, for a plain client id only: a
+/// URL normalises `..` (even percent-encoded), so an id that is not plain could name another
+/// path.
+fn documents_path(client_id: &str, call: RecordSystemCall, tail: &str) -> Result<String, OnsError> {
+    if !wire::is_plain_id(client_id) {
+        return Err(OnsError::Unreadable {
+            call,
+            problem: "the client id is not a plain id".into(),
+        });
+    }
+    Ok(format!(
+        "/v0/administration/clients/{}/documents{tail}",
+        path_segment(client_id)
+    ))
 }
 
 /// A path segment with everything but unreserved characters percent-encoded.
@@ -233,18 +265,16 @@ async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Ons
         .map_err(|e| OnsError::Transport(crate::http_error::describe(&e)))
 }
 
-async fn success(answer: reqwest::Response) -> Result<String, OnsError> {
+/// The body of a success; for any other answer only its status (the body is not read).
+async fn success(call: RecordSystemCall, answer: reqwest::Response) -> Result<String, OnsError> {
     let status = answer.status().as_u16();
-    let body = answer
+    if !(200..300).contains(&status) {
+        return Err(OnsError::Status { call, status });
+    }
+    answer
         .text()
         .await
-        .map_err(|e| OnsError::Transport(crate::http_error::describe(&e)))?;
-    if (200..300).contains(&status) {
-        Ok(body)
-    } else {
-        let detail: String = body.chars().filter(|c| !c.is_control()).take(200).collect();
-        Err(OnsError::Status { status, detail })
-    }
+        .map_err(|e| OnsError::Transport(crate::http_error::describe(&e)))
 }
 
 #[cfg(test)]
@@ -255,5 +285,17 @@ mod tests {
     fn path_segments_are_encoded() {
         assert_eq!(path_segment("123"), "123");
         assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn only_plain_client_ids_make_a_path() {
+        let upload = RecordSystemCall::Upload;
+        assert_eq!(
+            documents_path("1001", upload, "").unwrap(),
+            "/v0/administration/clients/1001/documents"
+        );
+        for id in ["..", ".", "", "a/b", "%2e%2e", "a b"] {
+            assert!(documents_path(id, upload, "/all").is_err(), "{id:?}");
+        }
     }
 }

@@ -54,5 +54,15 @@ fn remote_status(file: &std::path::Path, as_json: bool) -> anyhow::Result<Outcom
             );
         }
     }
+    if let Some(systems) = body["record_systems"].as_object() {
+        for (name, health) in systems {
+            let problem = health["problem"].as_str();
+            println!(
+                "record system {name}: {}{}",
+                if problem.is_some() { "PROBLEM" } else { "ok" },
+                problem.map(|p| format!("; {p}")).unwrap_or_default()
+            );
+        }
+    }
     Ok(Outcome::Understood)
 }

@@ -99,6 +99,7 @@ async fn counts(State(api): State<Api>) -> Response {
                 "counts": counts,
                 "labels": labels,
                 "mailboxes": api.shared.mailbox_health(),
+                "record_systems": api.shared.record_system_health(),
             }))
             .into_response()
         }

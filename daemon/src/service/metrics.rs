@@ -18,6 +18,17 @@ struct StateLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabel {
+    record_system: String,
+    call: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RecordSystemLabel {
+    record_system: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct MailboxLabel {
     mailbox: String,
 }
@@ -29,6 +40,8 @@ pub struct Metrics {
     mailbox_errors: Family<MailboxLabel, Counter>,
     delivery_latency: Histogram,
     append_latency: Histogram,
+    refusals: Family<CallLabel, Counter>,
+    refused: Family<RecordSystemLabel, Gauge>,
 }
 
 impl Metrics {
@@ -59,6 +72,25 @@ impl Metrics {
             "Durable event-log appends, from call to return",
             append_latency.clone(),
         );
+        let refusals = Family::<CallLabel, Counter>::default();
+        let refused = Family::<RecordSystemLabel, Gauge>::default();
+        registry.register(
+            "record_system_refusals",
+            "Calls the record system refused with HTTP 401 or 403 (ketenpost itself not accepted)",
+            refusals.clone(),
+        );
+        registry.register(
+            "record_system_refused",
+            "1 while the record system's last answer refused ketenpost itself (401, 403)",
+            refused.clone(),
+        );
+        for name in settings.record_systems.keys() {
+            refused
+                .get_or_create(&RecordSystemLabel {
+                    record_system: name.clone(),
+                })
+                .set(0);
+        }
         for mailbox in &settings.mailboxes {
             mailbox_errors
                 .get_or_create(&MailboxLabel {
@@ -72,7 +104,31 @@ impl Metrics {
             mailbox_errors,
             delivery_latency,
             append_latency,
+            refusals,
+            refused,
         }
+    }
+
+    /// Notes whether a call to `record_system` was refused (401, 403) or answered.
+    pub fn record_system_refused(
+        &self,
+        record_system: &str,
+        call: ketenpost_domain::category::RecordSystemCall,
+        refused: bool,
+    ) {
+        if refused {
+            self.refusals
+                .get_or_create(&CallLabel {
+                    record_system: record_system.to_owned(),
+                    call: call.as_str().to_owned(),
+                })
+                .inc();
+        }
+        self.refused
+            .get_or_create(&RecordSystemLabel {
+                record_system: record_system.to_owned(),
+            })
+            .set(i64::from(refused));
     }
 
     /// Counts a failed poll.

@@ -11,6 +11,7 @@ mod mailboxes;
 pub mod metrics;
 mod prepare;
 mod reading;
+pub mod record_health;
 mod seen;
 pub mod serve;
 pub mod state;

@@ -37,6 +37,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Each mailbox's health.
     pub mailboxes: Mutex<BTreeMap<String, MailboxHealth>>,
+    /// Each record system's health.
+    pub record_systems_health: Mutex<BTreeMap<String, super::record_health::RecordSystemHealth>>,
     /// One permit per core for CPU-bound work (parsing and rendering): more at once only
     /// adds threads that take turns on the same cores.
     pub cpu: tokio::sync::Semaphore,
@@ -54,6 +56,12 @@ impl Shared {
                 OnsClient::new(config.clone()).with_context(|| format!("record_systems.{name}"))?;
             record_systems.insert(name.clone(), client);
         }
+        let record_systems_health = Mutex::new(
+            record_systems
+                .keys()
+                .map(|name| (name.clone(), Default::default()))
+                .collect(),
+        );
         let mailboxes = settings
             .mailboxes
             .iter()
@@ -65,6 +73,7 @@ impl Shared {
             settings,
             record_systems,
             mailboxes: Mutex::new(mailboxes),
+            record_systems_health,
             cpu: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),

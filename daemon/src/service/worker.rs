@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use ketenpost_adapters::ons::{ClientLookup, DocumentMetadata, OnsError};
-use ketenpost_domain::category::{Category, Classification, Reason};
+use ketenpost_domain::category::{Category, Classification, Reason, RecordSystemCall};
 use ketenpost_domain::delivery::{
-    after_failure, after_lookup, classified, file_name, is_document_of, Failure, NextStep,
+    after_failure, after_lookup, classified, document_status_counts, file_name, is_document_of,
+    Failure, NextStep,
 };
 use ketenpost_domain::events::{DeliveryAttempted, DocumentPlaced, Event, NewEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, ExpectedVersion, StreamAppend};
@@ -151,7 +152,7 @@ fn jitter() -> f64 {
 
 fn failure_of(error: &OnsError) -> Failure {
     match error {
-        OnsError::Status { status, detail } => Failure::from_status(*status, detail),
+        OnsError::Status { call, status } => Failure::from_status(*call, *status),
         other => Failure::Transient(other.to_string()),
     }
 }
@@ -175,14 +176,18 @@ async fn failed(
     version: u64,
     retry: &RetryPolicy,
     attempt: u32,
-    error: &OnsError,
+    failure: Failure,
 ) -> anyhow::Result<Option<Done>> {
-    let event = after_failure(retry, attempt, failure_of(error), now_ms(), jitter());
+    let event = after_failure(retry, attempt, failure, now_ms(), jitter());
     let retry_at = match &event {
         Event::DeliveryFailed(f) => Some(f.retry_at_ms),
         _ => None,
     };
-    tracing::warn!(message_id = %message, attempt, error = %error, "delivery attempt failed");
+    let error = match &event {
+        Event::DeliveryFailed(f) => f.error.as_str(),
+        _ => "the attempt decided the message",
+    };
+    tracing::warn!(message_id = %message, attempt, error, "delivery attempt failed");
     append(shared, message, version, vec![event]).await?;
     Ok(Some(retry_at.map_or(Done::Finished, Done::RetryAt)))
 }
@@ -206,7 +211,10 @@ async fn deliver(
     let Some(ons) = shared.record_systems.get(&route.record_system) else {
         anyhow::bail!("routes.{}.record_system is not configured", route.name);
     };
-    let client_id = match ons.client_by_bsn(&ready.bsn).await {
+    let record_system = route.record_system.as_str();
+    let lookup = ons.client_by_bsn(&ready.bsn).await;
+    shared.record_system_answered(record_system, RecordSystemCall::Lookup, &lookup);
+    let client_id = match lookup {
         Ok(ClientLookup::Found(id)) => id,
         Ok(ClientLookup::NotFound) => {
             let c = after_lookup(404).context("404 is decided")?;
@@ -217,7 +225,8 @@ async fn deliver(
             return decided(shared, message, version, c).await;
         }
         Err(error) => {
-            return failed(shared, message, version, &route.retry, attempt, &error).await;
+            let failure = failure_of(&error);
+            return failed(shared, message, version, &route.retry, attempt, failure).await;
         }
     };
     let file = file_name(message);
@@ -232,12 +241,14 @@ async fn deliver(
         )
     };
     if earlier_upload {
-        match ons.documents(&client_id).await {
+        let listed = ons.documents(&client_id).await;
+        shared.record_system_answered(record_system, RecordSystemCall::List, &listed);
+        match listed {
             Ok(documents) => {
-                if let Some(found) = documents
-                    .iter()
-                    .find(|d| is_document_of(&d.file_name, message))
-                {
+                // A document of this message stored in error (or deleted) did not land.
+                if let Some(found) = documents.iter().find(|d| {
+                    is_document_of(&d.file_name, message) && document_status_counts(d.status)
+                }) {
                     tracing::info!(message_id = %message, "an earlier upload had landed");
                     append(shared, message, version, placed(found.id.clone(), true)).await?;
                     observe_latency(shared, context);
@@ -245,7 +256,8 @@ async fn deliver(
                 }
             }
             Err(error) => {
-                return failed(shared, message, version, &route.retry, attempt, &error).await;
+                let failure = failure_of(&error);
+                return failed(shared, message, version, &route.retry, attempt, failure).await;
             }
         }
     }
@@ -266,17 +278,30 @@ async fn deliver(
         expertise_profiles: ready.settings.expertise_profiles.clone(),
         actions: ready.settings.actions.clone(),
     };
-    match ons
+    let upload = ons
         .place_document(&client_id, &metadata, ready.pdf.clone())
-        .await
-    {
+        .await;
+    shared.record_system_answered(record_system, RecordSystemCall::Upload, &upload);
+    match upload {
+        Ok(document) if !document_status_counts(document.status) => {
+            // Stored in error (5), or deleted: not placed. The next attempt reads back first.
+            let failure = Failure::Transient(format!(
+                "Ons answered the {} with a document in status {}",
+                RecordSystemCall::Upload,
+                document.status.unwrap_or_default()
+            ));
+            failed(shared, message, version, &route.retry, attempt, failure).await
+        }
         Ok(document) => {
             append(shared, message, version, placed(document.id, false)).await?;
             observe_latency(shared, context);
             tracing::info!(message_id = %message, "placed");
             Ok(Some(Done::Finished))
         }
-        Err(error) => failed(shared, message, version, &route.retry, attempt, &error).await,
+        Err(error) => {
+            let failure = failure_of(&error);
+            failed(shared, message, version, &route.retry, attempt, failure).await
+        }
     }
 }
 

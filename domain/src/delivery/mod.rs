@@ -4,11 +4,14 @@
 //! The daemon turns a message's history into a [`NextStep`], does the IO, and appends the events
 //! these functions return. Nothing here talks to the record system.
 
+mod failure;
+
+pub use failure::{after_failure, document_status_counts, Failure};
+
 use crate::category::{Category, Classification, Reason};
 use crate::events::{
-    DeliveryFailed, Event, MailEnvelope, MessageClassified, MessageParsed, RecordedEvent, StreamId,
+    Event, MailEnvelope, MessageClassified, MessageParsed, RecordedEvent, StreamId,
 };
-use crate::routing::RetryPolicy;
 
 /// What a message stream needs next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,66 +128,6 @@ pub fn is_document_of(file_name_found: &str, message: &StreamId) -> bool {
     file_name_found == file_name(message)
 }
 
-/// How a failed call to the record system is judged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// Worth retrying: the connection failed or timed out, a 5xx, or a 415 (an upload that
-    /// arrived incomplete).
-    Transient(String),
-    /// Refused for good: another 4xx, with the status and what the record system said.
-    Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// What it said.
-        detail: String,
-    },
-}
-
-impl Failure {
-    /// Judges an HTTP answer that was not a success.
-    pub fn from_status(status: u16, detail: &str) -> Self {
-        if status >= 500 || status == 415 || status == 408 || status == 429 {
-            Self::Transient(format!("HTTP {status}: {detail}"))
-        } else {
-            Self::Rejected {
-                status,
-                detail: detail.to_owned(),
-            }
-        }
-    }
-}
-
-/// What a failed attempt leads to: a retry at a later time, or (with the budget spent, or
-/// refused for good) a category.
-pub fn after_failure(
-    policy: &RetryPolicy,
-    attempt: u32,
-    failure: Failure,
-    now_ms: i64,
-    jitter: f64,
-) -> Event {
-    match failure {
-        Failure::Rejected { status, detail } => {
-            classified(Category::Fallout, Reason::Rejected { status, detail })
-        }
-        Failure::Transient(error) => match policy.delay_before(attempt + 1, jitter) {
-            Some(delay) => Event::DeliveryFailed(DeliveryFailed {
-                attempt,
-                error,
-                retry_at_ms: now_ms
-                    .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
-            }),
-            None => classified(
-                Category::TechnicalError,
-                Reason::RecordSystemUnavailable {
-                    attempts: attempt,
-                    last_error: error,
-                },
-            ),
-        },
-    }
-}
-
 /// The outcome of looking a client up by BSN when it did not give one client.
 pub fn after_lookup(status: u16) -> Option<Classification> {
     match status {
@@ -210,6 +153,7 @@ mod tests {
     use super::*;
     use crate::events::test_support::{self, message_event};
     use crate::events::{DeliveryAttempted, EventId, ResendRequested, StreamKind};
+    use crate::routing::RetryPolicy;
     use std::time::Duration;
 
     fn at(version: u64, event: Event) -> RecordedEvent {
@@ -271,32 +215,6 @@ mod tests {
             at(3, failed),
         ]);
         assert_eq!(facts.next_step(), deliver(2, 6_000, true));
-    }
-
-    #[test]
-    fn the_spent_budget_is_a_technical_error_and_a_refusal_is_fallout() {
-        let spent = after_failure(&policy(), 3, Failure::Transient("timeout".into()), 0, 0.5);
-        assert!(
-            matches!(&spent, Event::MessageClassified(c) if c.category == Category::TechnicalError)
-        );
-        let refused = after_failure(
-            &policy(),
-            1,
-            Failure::from_status(400, "bad metadata"),
-            0,
-            0.5,
-        );
-        assert!(matches!(&refused, Event::MessageClassified(c)
-            if c.category == Category::Fallout
-            && c.reason == Reason::Rejected { status: 400, detail: "bad metadata".into() }));
-        assert!(matches!(
-            Failure::from_status(415, ""),
-            Failure::Transient(_)
-        ));
-        assert!(matches!(
-            Failure::from_status(503, ""),
-            Failure::Transient(_)
-        ));
     }
 
     #[test]
