@@ -2,8 +2,9 @@
 # Runs every test of ketenpost: formatting, lints, unit, integration, property and conformance
 # tests. On a fresh Debian machine it first installs what the tests need (poppler-utils for
 # pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash.rs,
-# a C compiler for the TLS crypto library), then runs the fuzz target for a bounded time
-# (FUZZ_SECONDS, default 180; cargo-fuzz is installed when missing).
+# a C compiler for the TLS crypto library), then builds the Debian package and installs, checks
+# and purges it (as root; cargo-deb is installed when missing), and runs the fuzz target for a
+# bounded time (FUZZ_SECONDS, default 180; cargo-fuzz is installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,8 @@ echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests"
 cargo test --workspace --locked
+echo "== Debian package: build, install, check, purge"
+bash scripts/test-package.sh
 echo "== fuzz (read_payload, ${FUZZ_SECONDS:-180} s)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-180}"
 echo "== all tests passed"
