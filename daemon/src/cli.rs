@@ -47,8 +47,12 @@ pub enum Command {
         /// The payload file.
         file: PathBuf,
         /// The folder to write `<interchange_ref>-<message_ref>.pdf` files into (created if absent).
+        /// A name already taken gets `-2`, `-3`, ... added: nothing is overwritten without --force.
         #[arg(long)]
         out: PathBuf,
+        /// Overwrite a file of the same name instead of choosing a new name.
+        #[arg(long)]
+        force: bool,
     },
     /// Record files as received from the mailbox `manual` and process them; prints
     /// `imported <message-id> <file>` per message once its events are on disk.

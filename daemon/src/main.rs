@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Parse { files, json } => commands::parse::run(files, *json),
-        Command::Render { file, out } => commands::render::run(file, out),
+        Command::Render { file, out, force } => commands::render::run(file, out, *force),
         Command::Import { files, data } => commands::import::run(files, data),
         Command::Events { stream, from, data } => {
             commands::events::run(stream.as_deref(), *from, data)

@@ -11,10 +11,11 @@ use sha2::{Digest, Sha256};
 use super::{read_file, Outcome};
 
 /// Renders every message of `file` that has a printable form into `out`, printing each path.
+/// An existing file is overwritten only with `force`; otherwise the new one gets a free name.
 ///
 /// # Errors
 /// The file cannot be read, the folder cannot be written, or a document cannot be rendered.
-pub fn run(file: &Path, out: &Path) -> anyhow::Result<Outcome> {
+pub fn run(file: &Path, out: &Path, force: bool) -> anyhow::Result<Outcome> {
     let bytes = read_file(file)?;
     let interchange = match read_payload(&bytes) {
         Err(error) => {
@@ -61,8 +62,7 @@ pub fn run(file: &Path, out: &Path) -> anyhow::Result<Outcome> {
             message.number,
             &mut used,
         );
-        std::fs::write(&path, pdf)
-            .with_context(|| format!("Failed to write {}", path.display()))?;
+        let path = write_pdf(&path, &pdf, force)?;
         println!("{}", path.display());
     }
     Ok(Outcome::Understood)
@@ -116,6 +116,47 @@ fn unique_path(out: &Path, stem: &str, number: usize, used: &mut HashSet<String>
     };
     used.insert(stem.clone());
     out.join(format!("{stem}.pdf"))
+}
+
+/// The most numbered names tried for one document before giving up.
+const MAX_FREE_NAME_TRIES: usize = 10_000;
+
+/// Writes `pdf` at `path`, or, when that file exists and `force` is not given, at the first free
+/// `<stem>-2.pdf`, `<stem>-3.pdf`, ...; returns where it went.
+fn write_pdf(path: &Path, pdf: &[u8], force: bool) -> anyhow::Result<PathBuf> {
+    use std::io::Write;
+    if force {
+        std::fs::write(path, pdf).with_context(|| format!("Failed to write {}", path.display()))?;
+        return Ok(path.to_path_buf());
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let candidates = std::iter::once(path.to_path_buf())
+        .chain((2..=MAX_FREE_NAME_TRIES).map(|n| path.with_file_name(format!("{stem}-{n}.pdf"))));
+    for candidate in candidates {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(mut file) => {
+                file.write_all(pdf)
+                    .with_context(|| format!("Failed to write {}", candidate.display()))?;
+                return Ok(candidate);
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("Failed to create {}", candidate.display()))
+            }
+        }
+    }
+    anyhow::bail!(
+        "{} and {MAX_FREE_NAME_TRIES} numbered names after it exist; use --force to overwrite",
+        path.display()
+    )
 }
 
 #[cfg(test)]
