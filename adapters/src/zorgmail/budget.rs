@@ -63,13 +63,20 @@ mod tests {
             async move { budget.reserve(6 * 1024).await }
         });
         tokio::task::yield_now().await;
-        assert!(!waiting.is_finished(), "no room until the first is given back");
+        assert!(
+            !waiting.is_finished(),
+            "no room until the first is given back"
+        );
         drop(first);
         let second = waiting.await.unwrap();
         assert_eq!(budget.free_bytes(), 4 * 1024);
         drop(second);
         let whole = budget.reserve(1 << 40).await;
-        assert_eq!(budget.free_bytes(), 0, "one larger than the budget takes it all");
+        assert_eq!(
+            budget.free_bytes(),
+            0,
+            "one larger than the budget takes it all"
+        );
         drop(whole);
     }
 }

@@ -229,7 +229,11 @@ impl ZorgMailClient {
     /// A mailbox problem.
     pub async fn list(&self) -> Result<Vec<String>, MailboxError> {
         let (response, _) = self
-            .call("ListRequest", &[("accountId", &self.config.account_id)], None)
+            .call(
+                "ListRequest",
+                &[("accountId", &self.config.account_id)],
+                None,
+            )
             .await?;
         let mut unique = std::collections::HashSet::new();
         Ok(response
@@ -245,7 +249,11 @@ impl ZorgMailClient {
     /// A mailbox problem.
     pub async fn stat(&self) -> Result<u64, MailboxError> {
         let (response, _) = self
-            .call("StatRequest", &[("accountId", &self.config.account_id)], None)
+            .call(
+                "StatRequest",
+                &[("accountId", &self.config.account_id)],
+                None,
+            )
             .await?;
         response
             .first("count")

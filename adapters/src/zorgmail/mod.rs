@@ -110,7 +110,10 @@ impl MailboxError {
     pub fn is_about_the_message(&self) -> bool {
         matches!(
             self,
-            Self::TooLarge { .. } | Self::Unreadable { .. } | Self::Fault { .. } | Self::Stalled { .. }
+            Self::TooLarge { .. }
+                | Self::Unreadable { .. }
+                | Self::Fault { .. }
+                | Self::Stalled { .. }
         )
     }
 }

@@ -44,8 +44,7 @@ pub(super) async fn poll(
 ) -> PollOutcome {
     let max_bytes = puller.mailbox.max_message_bytes;
     let path = folder.to_path_buf();
-    let (files, too_large) = match off_the_runtime(move || waiting_files(&path, max_bytes)).await
-    {
+    let (files, too_large) = match off_the_runtime(move || waiting_files(&path, max_bytes)).await {
         Ok(found) => found,
         Err(problem) => return PollOutcome::failed(problem),
     };
@@ -124,10 +123,7 @@ async fn next_set<'a>(
     if rest.is_empty() {
         return None;
     }
-    let room = puller
-        .queue
-        .room_below(backlog(puller.shared), stop)
-        .await;
+    let room = puller.queue.room_below(backlog(puller.shared), stop).await;
     if *stop.borrow() {
         return None;
     }

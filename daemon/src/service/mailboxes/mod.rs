@@ -98,7 +98,10 @@ async fn take_in(puller: &Puller<'_>, deliveries: Vec<Delivery>) -> anyhow::Resu
         .shared
         .on_log(move |log| intake::receive_and_process(log, deliveries))
         .await?;
-    puller.shared.metrics.appended(started.elapsed().as_secs_f64());
+    puller
+        .shared
+        .metrics
+        .appended(started.elapsed().as_secs_f64());
     for ((mailbox, remote_id), received) in names.iter().zip(received) {
         puller.seen.add(mailbox, remote_id, &received.digest);
         for (message, awaits) in received.messages {

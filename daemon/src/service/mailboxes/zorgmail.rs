@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use ketenpost_adapters::zorgmail::{MailboxError, RetrievedMessage, Reservation, ZorgMailClient};
+use ketenpost_adapters::zorgmail::{MailboxError, Reservation, RetrievedMessage, ZorgMailClient};
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
@@ -20,7 +20,10 @@ use crate::service::state::{NotTaken, PollOutcome};
 /// the next start (the message is recorded, so it is only deleted).
 const STOP_GRACE: Duration = Duration::from_secs(1);
 
-type Retrieval = (String, Result<(RetrievedMessage, Reservation), MailboxError>);
+type Retrieval = (
+    String,
+    Result<(RetrievedMessage, Reservation), MailboxError>,
+);
 
 /// One poll.
 pub(super) async fn poll(
