@@ -336,3 +336,28 @@ async fn a_drop_folder_file_is_named_by_inode_never_by_its_name() {
     assert!(!detail.to_string().contains("Wolf JH"), "{detail}");
     assert!(large.exists(), "the large file stays");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_just_under_the_limit_all_go_through_a_budget_of_one_at_a_time() {
+    let h = Harness::start("hostile-budget", 0, 2).await;
+    for n in 0..6u8 {
+        // Not EDIFACT: recorded, then to fallout.
+        h.zorgmail
+            .add_message(ACCOUNT, GP, vec![b'a' + n; 1024 * 1024 - 4096]);
+    }
+    configure_mailbox(
+        &h,
+        "max_message_mib = 1\nmax_in_flight_mib = 1\nmax_concurrent_requests = 4",
+    );
+
+    let (running, address) = h.start_daemon().await;
+    wait_until("all taken in", Duration::from_secs(60), || async {
+        h.zorgmail.remaining().is_empty()
+    })
+    .await;
+    let total = recorded(&address).await;
+    let shown = health(&address).await;
+    running.stop().await.unwrap();
+    assert_eq!(total, 6, "{shown}");
+    assert_eq!(h.zorgmail.retrieve_count(), 6);
+}
