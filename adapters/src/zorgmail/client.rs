@@ -177,6 +177,12 @@ impl ZorgMailClient {
             Some(budget) => Some(budget.reserve(expected.unwrap_or(limit) * 2).await),
             None => None,
         };
+        // The time spent waiting for the memory is not the service's.
+        let started = if reservation.is_some() {
+            Instant::now()
+        } else {
+            started
+        };
         let mut body = Vec::with_capacity(usize::try_from(expected.unwrap_or(0)).unwrap_or(0));
         while self
             .read_more(operation, &mut answer, started, &mut body)

@@ -154,7 +154,20 @@ impl Shared {
         let health = all.entry(mailbox.to_owned()).or_default();
         health.received += outcome.received;
         if let Some(mut not_taken) = outcome.not_taken {
-            health.not_taken_count = not_taken.len();
+            if outcome.problem.is_some() {
+                // A poll cut short did not look at every message: those named before stay.
+                let before = std::mem::take(&mut health.not_taken);
+                let new: Vec<NotTaken> = not_taken
+                    .iter()
+                    .filter(|n| !before.iter().any(|b| b.id == n.id))
+                    .cloned()
+                    .collect();
+                not_taken = before;
+                not_taken.extend(new);
+                health.not_taken_count = health.not_taken_count.max(not_taken.len());
+            } else {
+                health.not_taken_count = not_taken.len();
+            }
             not_taken.truncate(NOT_TAKEN_SHOWN);
             health.not_taken = not_taken;
         }
