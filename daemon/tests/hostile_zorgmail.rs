@@ -251,6 +251,8 @@ async fn a_list_that_never_answers_is_cut_off_by_the_mailbox_timeout() {
         .add_message(ACCOUNT, GP, letter(GP, KNOWN, "IC1"));
     h.zorgmail.faults().hang_next_for(Operation::List, 1);
     configure_mailbox(&h, "timeout = \"1s\"");
+    // The problem shows until the next poll: long enough to be seen.
+    h.edit_config(|text| text.replacen("poll_interval = \"100ms\"", "poll_interval = \"3s\"", 1));
 
     let (running, address) = h.start_daemon().await;
     wait_for_mailbox_problem(

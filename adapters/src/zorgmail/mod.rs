@@ -147,6 +147,30 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_kept_exactly_and_a_soap_body_is_required_to_be_seen() {
+        let xml = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>
+            <x:ListResponse xmlns:x="http://www.enovation.nl/ems/mailwebservice">
+            <x:uniqueIds>   </x:uniqueIds><x:uniqueIds> 7 </x:uniqueIds></x:ListResponse></S:Body></S:Envelope>"#;
+        let r = parse_response(xml).unwrap();
+        assert_eq!(r.all("uniqueIds"), ["   ", " 7 "]);
+        assert!(r.body);
+        let empty = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body/></S:Envelope>"#;
+        assert!(parse_response(empty).unwrap().body);
+        assert!(!parse_response("<html><body>ok</body></html>").unwrap().body);
+    }
+
+    #[test]
+    fn problems_of_one_message_are_told_from_the_mailbox_s() {
+        let stalled = MailboxError::Stalled {
+            operation: "RetrieveRequest",
+            detail: "no answer".into(),
+        };
+        assert!(stalled.is_about_the_message());
+        assert!(!MailboxError::Unauthorized.is_about_the_message());
+        assert!(!MailboxError::Unreachable("refused".into()).is_about_the_message());
+    }
+
+    #[test]
     fn elements_of_another_namespace_do_not_count() {
         let xml = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
             <ListResponse xmlns="urn:other"><uniqueIds>1</uniqueIds></ListResponse></s:Body></s:Envelope>"#;
