@@ -1,14 +1,17 @@
 //! A client of the ZorgMail mail web service (SOAP 1.1, inline endpoint): List, Retrieve,
 //! Delete and Stat, with HTTP Basic authentication.
 
+mod budget;
+mod client;
 mod soap;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use base64::Engine;
 use ketenpost_domain::events::MailEnvelope;
 
+pub use budget::{MemoryBudget, Reservation};
+pub use client::ZorgMailClient;
 pub use soap::{parse as parse_response, request as request_envelope, Response, NAMESPACE};
 
 /// How to reach one mailbox.
@@ -22,8 +25,13 @@ pub struct ZorgMailConfig {
     pub username: String,
     /// The password (a secret: never shown by `Debug`).
     pub password: String,
-    /// How long one request may take.
+    /// How long the service may take to begin an answer, and the longest it may go silent
+    /// in the middle of one.
     pub timeout: Duration,
+    /// How many calls may be under way at once (over as many reused connections).
+    pub max_requests: usize,
+    /// The bytes the Retrieves under way and the messages not yet recorded may hold.
+    pub max_in_flight_bytes: u64,
     /// The CA to trust for an https endpoint instead of the system's trust roots (PEM).
     pub ca_cert: Option<PathBuf>,
     /// The largest message content taken in, in bytes; a larger one stays in the mailbox.
@@ -40,6 +48,8 @@ impl std::fmt::Debug for ZorgMailConfig {
             .field("timeout", &self.timeout)
             .field("ca_cert", &self.ca_cert)
             .field("max_message_bytes", &self.max_message_bytes)
+            .field("max_requests", &self.max_requests)
+            .field("max_in_flight_bytes", &self.max_in_flight_bytes)
             .finish()
     }
 }
@@ -75,6 +85,14 @@ pub enum MailboxError {
         /// The limit, in MiB (rounded up).
         limit_mib: u64,
     },
+    /// An answer that did not begin in time, went silent, or came too slowly: cut off.
+    #[error("the mail web service's {operation} call was cut off: {detail}")]
+    Stalled {
+        /// The operation.
+        operation: &'static str,
+        /// What happened.
+        detail: String,
+    },
     /// A response that does not follow the service description.
     #[error("the mail web service's {operation} response is not as described: {detail}")]
     Unreadable {
@@ -85,8 +103,20 @@ pub enum MailboxError {
     },
 }
 
-/// Room in an answer for the SOAP envelope and the message's other fields.
-const ENVELOPE_BYTES: u64 = 1024 * 1024;
+impl MailboxError {
+    /// Whether a Retrieve failing so is about that one message (its answer was too large,
+    /// unreadable, a fault, or cut off) rather than the mailbox as a whole (unreachable,
+    /// refused): the other messages go on.
+    pub fn is_about_the_message(&self) -> bool {
+        matches!(
+            self,
+            Self::TooLarge { .. }
+                | Self::Unreadable { .. }
+                | Self::Fault { .. }
+                | Self::Stalled { .. }
+        )
+    }
+}
 
 /// A retrieved message: the payload and what the mailbox recorded with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,218 +125,6 @@ pub struct RetrievedMessage {
     pub content: Vec<u8>,
     /// The message fields, without the subjects.
     pub envelope: MailEnvelope,
-}
-
-/// A client of one ZorgMail mailbox.
-#[derive(Debug, Clone)]
-pub struct ZorgMailClient {
-    http: reqwest::Client,
-    config: ZorgMailConfig,
-    /// `endpoint`, parsed once: parsing a host for every call is a measurable cost.
-    endpoint: reqwest::Url,
-}
-
-impl ZorgMailClient {
-    /// A client for `config`.
-    ///
-    /// # Errors
-    /// The HTTP client cannot be built (no TLS roots, for instance).
-    pub fn new(config: ZorgMailConfig) -> Result<Self, MailboxError> {
-        crate::tls::install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10))
-            // The service does not redirect; following one would send the password elsewhere.
-            .redirect(reqwest::redirect::Policy::none());
-        if let Some(ca_cert) = &config.ca_cert {
-            let tls = crate::tls::server_trust_config(ca_cert)
-                .map_err(|e| MailboxError::Unreachable(format!("ca_cert: {e}")))?;
-            builder = builder.tls_backend_preconfigured(tls);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| MailboxError::Unreachable(format!("HTTP client: {e}")))?;
-        let endpoint = reqwest::Url::parse(&config.endpoint)
-            .map_err(|e| MailboxError::Unreachable(format!("endpoint {}: {e}", config.endpoint)))?;
-        Ok(Self {
-            http,
-            config,
-            endpoint,
-        })
-    }
-
-    /// The account this client pulls.
-    pub fn account_id(&self) -> &str {
-        &self.config.account_id
-    }
-
-    /// The answer's body as text, refused once it is larger than a message in base64 plus
-    /// the envelope could be, so that a huge answer cannot exhaust the memory.
-    async fn read_bounded(
-        &self,
-        operation: &'static str,
-        mut answer: reqwest::Response,
-    ) -> Result<String, MailboxError> {
-        let limit = self.config.max_message_bytes.saturating_mul(4) / 3 + ENVELOPE_BYTES;
-        let too_large = || MailboxError::TooLarge {
-            operation,
-            limit_mib: self.config.max_message_bytes.div_ceil(1024 * 1024),
-        };
-        if answer.content_length().is_some_and(|n| n > limit) {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = answer
-            .chunk()
-            .await
-            .map_err(|e| MailboxError::Unreachable(crate::http_error::describe(&e)))?
-        {
-            if (body.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        // The answers are XML in UTF-8; as with reqwest's `text()`, a stray invalid byte
-        // becomes U+FFFD (the content itself is base64, so it is never touched).
-        Ok(String::from_utf8_lossy(&body).into_owned())
-    }
-
-    async fn call(
-        &self,
-        operation: &'static str,
-        fields: &[(&str, &str)],
-    ) -> Result<Response, MailboxError> {
-        let body = soap::request(operation, fields);
-        let answer = self
-            .http
-            .post(self.endpoint.clone())
-            .basic_auth(&self.config.username, Some(&self.config.password))
-            .header("Content-Type", "text/xml; charset=utf-8")
-            .header("SOAPAction", "\"\"")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| MailboxError::Unreachable(crate::http_error::describe(&e)))?;
-        let status = answer.status().as_u16();
-        if status == 401 {
-            return Err(MailboxError::Unauthorized);
-        }
-        let text = self.read_bounded(operation, answer).await?;
-        let parsed = soap::parse(&text);
-        if let Ok(Response {
-            fault: Some((code, message)),
-            ..
-        }) = &parsed
-        {
-            return Err(MailboxError::Fault {
-                code: code.clone(),
-                message: message.clone(),
-            });
-        }
-        if !(200..300).contains(&status) {
-            return Err(MailboxError::Status(status));
-        }
-        let response = parsed.map_err(|e| MailboxError::Unreadable {
-            operation,
-            detail: e.to_string(),
-        })?;
-        let expected = operation.replace("Request", "Response");
-        if !response.elements.contains(&expected) {
-            return Err(MailboxError::Unreadable {
-                operation,
-                detail: format!("no {expected} element"),
-            });
-        }
-        Ok(response)
-    }
-
-    /// The unique ids of the messages waiting in the mailbox.
-    ///
-    /// # Errors
-    /// A mailbox problem.
-    pub async fn list(&self) -> Result<Vec<String>, MailboxError> {
-        let response = self
-            .call("ListRequest", &[("accountId", &self.config.account_id)])
-            .await?;
-        Ok(response
-            .all("uniqueIds")
-            .into_iter()
-            .filter(|id| !id.is_empty())
-            .collect())
-    }
-
-    /// How many messages wait.
-    ///
-    /// # Errors
-    /// A mailbox problem.
-    pub async fn stat(&self) -> Result<u64, MailboxError> {
-        let response = self
-            .call("StatRequest", &[("accountId", &self.config.account_id)])
-            .await?;
-        response
-            .first("count")
-            .and_then(|c| c.parse().ok())
-            .ok_or(MailboxError::Unreadable {
-                operation: "StatRequest",
-                detail: "no count".into(),
-            })
-    }
-
-    /// One message.
-    ///
-    /// # Errors
-    /// A mailbox problem, or content that is not base64.
-    pub async fn retrieve(&self, unique_id: &str) -> Result<RetrievedMessage, MailboxError> {
-        let response = self
-            .call("RetrieveRequest", &[("uniqueId", unique_id)])
-            .await?;
-        let content = response.first("content").unwrap_or_default();
-        let compact: String = content.split_whitespace().collect();
-        let content = base64::engine::general_purpose::STANDARD
-            .decode(compact.as_bytes())
-            .map_err(|e| MailboxError::Unreadable {
-                operation: "RetrieveRequest",
-                detail: format!("content is not base64: {e}"),
-            })?;
-        if content.len() as u64 > self.config.max_message_bytes {
-            return Err(MailboxError::TooLarge {
-                operation: "RetrieveRequest",
-                limit_mib: self.config.max_message_bytes.div_ceil(1024 * 1024),
-            });
-        }
-        let field = |name: &str| response.first(name).filter(|v| !v.is_empty());
-        let envelope = MailEnvelope {
-            message_id: field("messageId"),
-            source_account_id: field("sourceAccountId"),
-            source_address: field("sourceAddress"),
-            receive_timestamp: field("receiveTimestamp"),
-            header_message_id: field("headerMessageId"),
-            header_from: field("headerFrom"),
-            header_to: field("headerTo"),
-            document_format: field("documentFormat"),
-            document_type: field("documentType"),
-            document_count: field("documentCount"),
-            document_item_count: field("documentItemCount"),
-            document_id: field("documentId"),
-            document_timestamp: field("documentTimestamp"),
-            document_sender: field("documentSender"),
-            document_recipient: field("documentRecipient"),
-            document_type_version: field("documentTypeVersion"),
-            document_sub_type: field("documentSubType"),
-            content_type: field("contentType"),
-        };
-        Ok(RetrievedMessage { content, envelope })
-    }
-
-    /// Deletes a message (an unknown id succeeds).
-    ///
-    /// # Errors
-    /// A mailbox problem.
-    pub async fn delete(&self, unique_id: &str) -> Result<(), MailboxError> {
-        self.call("DeleteRequest", &[("uniqueId", unique_id)])
-            .await
-            .map(|_| ())
-    }
 }
 
 #[cfg(test)]
@@ -326,6 +144,30 @@ mod tests {
             assert_eq!(r.all("uniqueIds"), ["1", "2&3"]);
             assert!(r.elements.iter().any(|e| e == "ListResponse"));
         }
+    }
+
+    #[test]
+    fn ids_are_kept_exactly_and_a_soap_body_is_required_to_be_seen() {
+        let xml = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>
+            <x:ListResponse xmlns:x="http://www.enovation.nl/ems/mailwebservice">
+            <x:uniqueIds>   </x:uniqueIds><x:uniqueIds> 7 </x:uniqueIds></x:ListResponse></S:Body></S:Envelope>"#;
+        let r = parse_response(xml).unwrap();
+        assert_eq!(r.all("uniqueIds"), ["   ", " 7 "]);
+        assert!(r.body);
+        let empty = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body/></S:Envelope>"#;
+        assert!(parse_response(empty).unwrap().body);
+        assert!(!parse_response("<html><body>ok</body></html>").unwrap().body);
+    }
+
+    #[test]
+    fn problems_of_one_message_are_told_from_the_mailbox_s() {
+        let stalled = MailboxError::Stalled {
+            operation: "RetrieveRequest",
+            detail: "no answer".into(),
+        };
+        assert!(stalled.is_about_the_message());
+        assert!(!MailboxError::Unauthorized.is_about_the_message());
+        assert!(!MailboxError::Unreachable("refused".into()).is_about_the_message());
     }
 
     #[test]

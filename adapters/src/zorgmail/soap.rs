@@ -33,7 +33,8 @@ pub fn request(operation: &str, fields: &[(&str, &str)]) -> String {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Response {
     /// `(local name, text)` of every element in the service namespace that has no child
-    /// elements, in document order.
+    /// elements, in document order. The text is as sent, whitespace and all: a unique id is
+    /// exactly its text.
     pub leaves: Vec<(String, String)>,
     /// The local names of every element in the service namespace (to check the response type).
     pub elements: Vec<String>,
@@ -41,6 +42,8 @@ pub struct Response {
     pub fault: Option<(String, String)>,
     /// Elements whose `xsi:nil` is true.
     pub nil: Vec<String>,
+    /// Whether the envelope has a SOAP 1.1 `Body`.
+    pub body: bool,
 }
 
 impl Response {
@@ -53,13 +56,30 @@ impl Response {
             .collect()
     }
 
-    /// The first leaf named `name`, unless nil.
+    /// The first leaf named `name`, unless nil, without leading and trailing whitespace.
     pub fn first(&self, name: &str) -> Option<String> {
         self.leaves
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .filter(|_| !self.nil.iter().any(|n| n == name))
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|_| !self.is_nil(name))
+    }
+
+    /// Takes the first leaf named `name` out of the response (no copy of a large text),
+    /// nil or not.
+    pub fn take_first(&mut self, name: &str) -> Option<String> {
+        let at = self.leaves.iter().position(|(n, _)| n == name)?;
+        Some(self.leaves.swap_remove(at).1)
+    }
+
+    /// How many leaves are named `name`.
+    pub fn count(&self, name: &str) -> usize {
+        self.leaves.iter().filter(|(n, _)| n == name).count()
+    }
+
+    /// Whether an element named `name` has `xsi:nil` set.
+    pub fn is_nil(&self, name: &str) -> bool {
+        self.nil.iter().any(|n| n == name)
     }
 
     /// The first leaves of each name, for names listed.
@@ -112,11 +132,13 @@ pub fn parse(xml: &str) -> Result<Response, SoapError> {
         match event {
             Event::Start(start) => {
                 let open = opened(&start, ours, soap, &mut stack, &mut response);
+                response.body |= open.soap && open.local == "Body";
                 in_fault |= open.soap && open.local == "Fault";
                 stack.push(open);
             }
             Event::Empty(start) => {
                 let open = opened(&start, ours, soap, &mut stack, &mut response);
+                response.body |= open.soap && open.local == "Body";
                 close(
                     open,
                     &mut response,
@@ -231,8 +253,6 @@ fn close(
         }
     }
     if open.ours && !open.has_children {
-        response
-            .leaves
-            .push((open.local, open.text.trim().to_owned()));
+        response.leaves.push((open.local, open.text));
     }
 }

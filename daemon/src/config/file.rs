@@ -84,6 +84,12 @@ pub struct MailboxFile {
     pub poll_interval: Option<String>,
     /// The largest message taken in, in MiB; a larger one stays where it is.
     pub max_message_mib: Option<u64>,
+    /// The memory the messages being taken in may hold at once, in MiB.
+    pub max_in_flight_mib: Option<u64>,
+    /// ZorgMail: how many calls may be under way at once.
+    pub max_concurrent_requests: Option<usize>,
+    /// ZorgMail: how long the service may take to begin an answer or go silent in one, e.g. `20s`.
+    pub timeout: Option<String>,
     /// The route its messages take.
     pub route: String,
 }

@@ -84,6 +84,9 @@ pub struct Mailbox {
     /// The largest message taken in, in bytes: a larger one stays in the mailbox or folder,
     /// reported as a mailbox problem, so that one huge file cannot exhaust the memory.
     pub max_message_bytes: u64,
+    /// The memory the messages being taken in may hold at once, in bytes (one message larger
+    /// than this is taken in alone).
+    pub max_in_flight_bytes: u64,
     /// The route its messages take.
     pub route: String,
     /// What it is.

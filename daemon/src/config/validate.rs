@@ -147,6 +147,17 @@ const DEFAULT_MAX_MESSAGE_MIB: u64 = 64;
 /// The most `max_message_mib` may be: a message is held in memory a few times over.
 const MAX_MESSAGE_MIB_CEILING: u64 = 1024;
 
+/// The memory a mailbox's messages being taken in may hold at once unless it says otherwise,
+/// in MiB: a few large messages, or hundreds of letters.
+const DEFAULT_MAX_IN_FLIGHT_MIB: u64 = 256;
+
+/// How many calls a ZorgMail mailbox has under way at once unless it says otherwise.
+const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 8;
+
+/// How long a ZorgMail mailbox may take to begin an answer, or go silent in one, unless it
+/// says otherwise.
+const DEFAULT_MAILBOX_TIMEOUT: Duration = Duration::from_secs(20);
+
 fn plain_http_warning(key: &str, url: &str, warnings: &mut Vec<String>) {
     if url.starts_with("http://") {
         warnings.push(format!(
@@ -173,6 +184,27 @@ fn mailbox(
         return None;
     }
     let max_message_bytes = max_message_mib * 1024 * 1024;
+    let max_in_flight_mib = file.max_in_flight_mib.unwrap_or(DEFAULT_MAX_IN_FLIGHT_MIB);
+    if !(1..=65_536).contains(&max_in_flight_mib) {
+        problems.push(format!(
+            "{key}.max_in_flight_mib = {max_in_flight_mib}: use 1 to 65536"
+        ));
+        return None;
+    }
+    let max_in_flight_bytes = max_in_flight_mib * 1024 * 1024;
+    let max_requests = file
+        .max_concurrent_requests
+        .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS);
+    if !(1..=64).contains(&max_requests) {
+        problems.push(format!(
+            "{key}.max_concurrent_requests = {max_requests}: use 1 to 64"
+        ));
+        return None;
+    }
+    let timeout = match &file.timeout {
+        Some(text) => duration(&format!("{key}.timeout"), text, problems)?,
+        None => DEFAULT_MAILBOX_TIMEOUT,
+    };
     let mut required = |field: &str, value: Option<String>| -> Option<String> {
         match value.filter(|v| !v.trim().is_empty()) {
             Some(v) => Some(v),
@@ -221,7 +253,9 @@ fn mailbox(
                 account_id: account_id?,
                 username: username?,
                 password: password?,
-                timeout: Duration::from_secs(60),
+                timeout,
+                max_requests,
+                max_in_flight_bytes,
                 ca_cert: file.ca_cert.clone(),
                 max_message_bytes,
             })
@@ -246,6 +280,7 @@ fn mailbox(
         name: file.name,
         poll_interval,
         max_message_bytes,
+        max_in_flight_bytes,
         route: file.route,
         kind,
     })

@@ -53,6 +53,11 @@ impl WorkQueue {
         }
     }
 
+    /// The room below `limit` now, without waiting: 0 when there is none.
+    pub fn room_now(&self, limit: usize) -> usize {
+        limit.saturating_sub(self.load.load(Ordering::Relaxed))
+    }
+
     /// One message fewer is waiting or being worked on.
     fn finished_one(&self) {
         self.load.fetch_sub(1, Ordering::Relaxed);

@@ -21,8 +21,48 @@ pub struct MailboxHealth {
     pub problem: Option<String>,
     /// Polls in a row that failed.
     pub failures_in_a_row: u64,
-    /// Messages taken in since the start.
+    /// Messages taken in since the start, whether or not their polls also had a problem.
     pub received: u64,
+    /// Every message the mailbox holds but cannot take in (the first [`NOT_TAKEN_SHOWN`]),
+    /// each by its id, until it is gone.
+    pub not_taken: Vec<NotTaken>,
+    /// How many messages the mailbox cannot take in, shown or not.
+    pub not_taken_count: usize,
+}
+
+/// How many messages that cannot be taken in a mailbox's health lists.
+pub const NOT_TAKEN_SHOWN: usize = 1000;
+
+/// A message a mailbox holds but cannot take in: it stays there, named by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotTaken {
+    /// The mailbox's id for it, exactly (a ZorgMail unique id; for a folder, the file's
+    /// inode number, never its name).
+    pub id: String,
+    /// Why, naming the id escaped (`message "4711": ...`).
+    pub problem: String,
+}
+
+/// What one poll of a mailbox came to.
+#[derive(Debug, Default)]
+pub struct PollOutcome {
+    /// Messages taken in.
+    pub received: u64,
+    /// A problem of the mailbox as a whole (unreachable, refused, the log failed).
+    pub problem: Option<String>,
+    /// The messages it holds but cannot take in; `None` when the poll did not get to look
+    /// (its listing failed), so those shown before stay shown.
+    pub not_taken: Option<Vec<NotTaken>>,
+}
+
+impl PollOutcome {
+    /// A poll that failed before it looked at any message.
+    pub fn failed(problem: impl Into<String>) -> Self {
+        Self {
+            problem: Some(problem.into()),
+            ..Self::default()
+        }
+    }
 }
 
 /// Shared by every task.
@@ -114,20 +154,50 @@ impl Shared {
             .context("A CPU-bound task failed")
     }
 
-    /// Records a mailbox poll's outcome.
-    pub fn mailbox_polled(&self, mailbox: &str, outcome: Result<u64, String>) {
+    /// Records a mailbox poll's outcome. Its problem is the mailbox's own, else the first
+    /// message it cannot take in (and how many more there are).
+    pub fn mailbox_polled(&self, mailbox: &str, outcome: PollOutcome) {
         let Ok(mut all) = self.mailboxes.lock() else {
             return;
         };
         let health = all.entry(mailbox.to_owned()).or_default();
-        match outcome {
-            Ok(received) => {
+        health.received += outcome.received;
+        if let Some(mut not_taken) = outcome.not_taken {
+            if outcome.problem.is_some() {
+                // A poll cut short did not look at every message: those named before stay.
+                let before = std::mem::take(&mut health.not_taken);
+                let new: Vec<NotTaken> = not_taken
+                    .iter()
+                    .filter(|n| !before.iter().any(|b| b.id == n.id))
+                    .cloned()
+                    .collect();
+                not_taken = before;
+                not_taken.extend(new);
+                health.not_taken_count = health.not_taken_count.max(not_taken.len());
+            } else {
+                health.not_taken_count = not_taken.len();
+            }
+            not_taken.truncate(NOT_TAKEN_SHOWN);
+            health.not_taken = not_taken;
+        }
+        let problem = outcome.problem.or_else(|| {
+            let first = health.not_taken.first()?;
+            Some(match health.not_taken_count {
+                1 => first.problem.clone(),
+                n => format!(
+                    "{}; and {} more messages it cannot take in (see not_taken)",
+                    first.problem,
+                    n - 1
+                ),
+            })
+        });
+        match problem {
+            None => {
                 health.last_success = Some(crate::store::rfc3339(now_ms()));
                 health.problem = None;
                 health.failures_in_a_row = 0;
-                health.received += received;
             }
-            Err(problem) => {
+            Some(problem) => {
                 health.problem = Some(problem);
                 health.failures_in_a_row += 1;
                 self.metrics.mailbox_error(mailbox);

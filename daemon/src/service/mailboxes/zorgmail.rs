@@ -1,0 +1,194 @@
+//! One poll of a ZorgMail mailbox: List, then Retrieve each id not recorded before, at most
+//! `max_concurrent_requests` at a time and within the mailbox's memory budget; record what
+//! arrives as it arrives (one durable append for all that arrived together), then Delete it.
+//! An id recorded before is only deleted. A message that cannot be taken in stays in the
+//! mailbox and is named; a slow one holds up no other; a stop cancels the calls under way.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use ketenpost_adapters::zorgmail::{MailboxError, Reservation, RetrievedMessage, ZorgMailClient};
+use tokio::sync::watch;
+use tokio::task::{JoinError, JoinSet};
+
+use super::{backlog, places_pdf, stopped, take_in, Puller};
+use crate::intake::Delivery;
+use crate::service::background::Background;
+use crate::service::state::{NotTaken, PollOutcome};
+
+/// How long a stop lets the Deletes under way finish; one not done by then is repeated on
+/// the next start (the message is recorded, so it is only deleted).
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+type Retrieval = (
+    String,
+    Result<(RetrievedMessage, Reservation), MailboxError>,
+);
+
+/// One poll.
+pub(super) async fn poll(
+    puller: &Puller<'_>,
+    client: &ZorgMailClient,
+    stop: &watch::Receiver<bool>,
+) -> PollOutcome {
+    let listed = tokio::select! {
+        listed = client.list() => listed,
+        () = stopped(stop) => return PollOutcome::default(),
+    };
+    let ids = match listed {
+        Ok(ids) => ids,
+        Err(error) => return PollOutcome::failed(error.to_string()),
+    };
+    let name = puller.mailbox.name.as_str();
+    let mut deletions = Background::new();
+    let mut waiting = VecDeque::new();
+    for id in ids {
+        if puller.seen.has_id(name, &id) {
+            delete(&mut deletions, client, id);
+        } else {
+            waiting.push_back(id);
+        }
+    }
+    let mut outcome = PollOutcome::default();
+    let mut not_taken = Vec::new();
+    let mut retrievals: JoinSet<Retrieval> = JoinSet::new();
+    loop {
+        if outcome.problem.is_none() {
+            start_retrievals(puller, client, &mut waiting, &mut retrievals, 0);
+        }
+        if retrievals.is_empty() {
+            if waiting.is_empty() || outcome.problem.is_some() || *stop.borrow() {
+                break;
+            }
+            // The workers have no room: wait for it.
+            puller.queue.room_below(backlog(puller.shared), stop).await;
+            continue;
+        }
+        let first = tokio::select! {
+            joined = retrievals.join_next() => joined,
+            () = stopped(stop) => break,
+        };
+        let mut arrived: Vec<_> = first.into_iter().collect();
+        while let Some(joined) = retrievals.try_join_next() {
+            arrived.push(joined);
+        }
+        let (deliveries, reservations) =
+            sort_out(puller, arrived, &mut not_taken, &mut outcome.problem);
+        if outcome.problem.is_none() {
+            // Keep the calls going while these are recorded.
+            start_retrievals(
+                puller,
+                client,
+                &mut waiting,
+                &mut retrievals,
+                deliveries.len(),
+            );
+        }
+        let recorded: Vec<String> = deliveries.iter().map(|d| d.remote_id.clone()).collect();
+        if let Err(error) = take_in(puller, deliveries).await {
+            outcome.problem = Some(format!("{error:#}"));
+            break;
+        }
+        drop(reservations);
+        outcome.received += recorded.len() as u64;
+        // Only now, with the messages on disk, may they go from the mailbox.
+        for id in recorded {
+            delete(&mut deletions, client, id);
+        }
+        if !deletions.all_well_so_far() {
+            break;
+        }
+    }
+    // Retrievals not finished are cancelled: their messages stay in the mailbox.
+    drop(retrievals);
+    let finish = deletions.finish();
+    tokio::pin!(finish);
+    let deleting = tokio::select! {
+        problem = &mut finish => problem,
+        () = stopped(stop) => tokio::time::timeout(STOP_GRACE, &mut finish).await.unwrap_or(None),
+    };
+    if outcome.problem.is_none() {
+        outcome.problem = deleting;
+    }
+    outcome.not_taken = Some(not_taken);
+    outcome
+}
+
+/// Starts Retrieves of waiting ids: as many as calls may be under way, and as the workers
+/// have room for beside those retrieved (`arrived`) but not yet recorded.
+fn start_retrievals(
+    puller: &Puller<'_>,
+    client: &ZorgMailClient,
+    waiting: &mut VecDeque<String>,
+    retrievals: &mut JoinSet<Retrieval>,
+    arrived: usize,
+) {
+    let room = puller
+        .queue
+        .room_now(backlog(puller.shared))
+        .saturating_sub(retrievals.len() + arrived);
+    let slots = client.max_requests().saturating_sub(retrievals.len());
+    for _ in 0..room.min(slots) {
+        let Some(id) = waiting.pop_front() else {
+            return;
+        };
+        let client = client.clone();
+        retrievals.spawn(async move {
+            let retrieved = client.retrieve(&id).await;
+            (id, retrieved)
+        });
+    }
+}
+
+/// Sorts finished Retrieves into the messages to record (each id once) with their memory
+/// reservations, the messages that cannot be taken in, and a problem of the mailbox.
+fn sort_out(
+    puller: &Puller<'_>,
+    arrived: Vec<Result<Retrieval, JoinError>>,
+    not_taken: &mut Vec<NotTaken>,
+    problem: &mut Option<String>,
+) -> (Vec<Delivery>, Vec<Reservation>) {
+    let name = puller.mailbox.name.as_str();
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut reservations = Vec::new();
+    for joined in arrived {
+        match joined {
+            Ok((id, Ok((message, reservation)))) => {
+                // One id is one message, however often it was retrieved.
+                if puller.seen.has_id(name, &id) || deliveries.iter().any(|d| d.remote_id == id) {
+                    continue;
+                }
+                deliveries.push(Delivery {
+                    mailbox: name.to_owned(),
+                    remote_id: id,
+                    bytes: message.content,
+                    envelope: Some(message.envelope),
+                    place_incoming_pdf: places_pdf(puller.shared, name),
+                });
+                reservations.push(reservation);
+            }
+            Ok((id, Err(error))) if error.is_about_the_message() => not_taken.push(NotTaken {
+                problem: format!("message {id:?}: {error}"),
+                id,
+            }),
+            Ok((id, Err(error))) => {
+                problem.get_or_insert(format!("message {id:?}: {error}"));
+            }
+            Err(error) => {
+                problem.get_or_insert(error.to_string());
+            }
+        }
+    }
+    (deliveries, reservations)
+}
+
+/// Starts the Delete of a recorded message.
+fn delete(deletions: &mut Background<String>, client: &ZorgMailClient, id: String) {
+    let client = client.clone();
+    deletions.spawn(async move {
+        client
+            .delete(&id)
+            .await
+            .map_err(|error| format!("deleting message {id:?}: {error}"))
+    });
+}
