@@ -264,11 +264,12 @@ async fn next_chunk<'a, T>(
     stop: &watch::Receiver<bool>,
     rest: &mut &'a [T],
 ) -> Option<&'a [T]> {
-    if rest.is_empty() {
+    // Nothing is retrieved that the log cannot record.
+    if rest.is_empty() || shared.log.failure().is_some() {
         return None;
     }
     let room = queue.room_below(backlog(shared), stop).await.min(BATCH);
-    if *stop.borrow() {
+    if *stop.borrow() || shared.log.failure().is_some() {
         return None;
     }
     let (chunk, later) = rest.split_at(room.min(rest.len()));
