@@ -190,7 +190,7 @@ impl SledEventLog {
             .name("event-log-writer".into())
             .spawn(move || writer.run(receiver))
             .map_err(|e| store_error(e.to_string()))?;
-        let payloads = SledPayloadStore::new(trees.payloads.clone(), key);
+        let payloads = SledPayloadStore::new(trees.payloads.clone(), key, Arc::clone(&failure));
         Ok(Self {
             trees,
             db,
@@ -247,6 +247,13 @@ impl SledEventLog {
 impl Drop for SledEventLog {
     fn drop(&mut self) {
         self.close();
+        if self.failure().is_some() {
+            // After an IO error sled never counts later writes as stable, and its last handle
+            // to a tree waits for that in its drop, for ever: the handles are left to the
+            // process's exit instead (the log takes nothing more anyway).
+            std::mem::forget(self.db.clone());
+            std::mem::forget(self.trees.clone());
+        }
     }
 }
 
