@@ -232,7 +232,8 @@ fn a_missing_or_damaged_head_marker_is_refused_until_repair_head_accepts_the_log
 fn damaged_sled_files_give_one_clear_line_without_a_backtrace() {
     let work = work_dir("sled-files");
     let base = work.join("base");
-    let messages = import_letters(&work, &base, 30);
+    // Large enough for sled to panic on some of the flips below.
+    let messages = import_letters(&work, &base, 600);
 
     let data = work.join("conf");
     copy_dir(&base, &data);
@@ -249,7 +250,8 @@ fn damaged_sled_files_give_one_clear_line_without_a_backtrace() {
     // Flips all over sled's file: where sled or the log notices, one clear line, the same
     // from every command; a panic inside sled is neither printed nor a crash.
     let size = std::fs::metadata(base.join("log/db")).unwrap().len();
-    for percent in (3..100).step_by(8) {
+    let mut sled_gave_up = 0;
+    for percent in (3..100).step_by(4) {
         let data = work.join(format!("flip-{percent}"));
         copy_dir(&base, &data);
         let db = data.join("log/db");
@@ -259,10 +261,21 @@ fn damaged_sled_files_give_one_clear_line_without_a_backtrace() {
             bytes[i] ^= 0xFF;
         }
         std::fs::write(&db, bytes).unwrap();
-        if !ketenpost(&["status"], &data).status.success() {
-            every_command_refuses(&data, &messages[0]);
+        let status = ketenpost(&["status"], &data);
+        let stderr = String::from_utf8_lossy(&status.stderr);
+        assert!(!stderr.contains("panicked"), "{percent} %: {stderr}");
+        if !status.status.success() {
+            let line = every_command_refuses(&data, &messages[0]);
+            if line.contains("sled could not read its files") {
+                sled_gave_up += 1;
+            }
         }
+        let _ = std::fs::remove_dir_all(&data);
     }
+    assert!(
+        sled_gave_up > 0,
+        "no flip made sled give up: the test misses its case"
+    );
     let _ = std::fs::remove_dir_all(&work);
 }
 
