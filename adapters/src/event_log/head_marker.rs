@@ -171,3 +171,33 @@ impl Drop for HeadMarker {
         let _ = self.file.sync_data();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_reads_back_only_whole_and_with_its_checksum() {
+        let dir = std::env::temp_dir().join(format!("ketenpost-marker-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log.head");
+        assert_eq!(HeadMarker::read(&path), Err(MarkerProblem::Missing));
+        HeadMarker::replace(&path, 357).unwrap();
+        assert_eq!(HeadMarker::read(&path), Ok(357));
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..11]).unwrap();
+        assert!(matches!(
+            HeadMarker::read(&path),
+            Err(MarkerProblem::Damaged(_))
+        ));
+        let mut flipped = bytes.clone();
+        flipped[0] ^= 1;
+        std::fs::write(&path, flipped).unwrap();
+        assert!(matches!(
+            HeadMarker::read(&path),
+            Err(MarkerProblem::Damaged(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
