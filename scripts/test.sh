@@ -2,9 +2,11 @@
 # Runs every test of ketenpost: formatting, lints, unit, integration, property and conformance
 # tests. On a fresh Debian machine it first installs what the tests need (poppler-utils for
 # pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash.rs,
-# a C compiler for the TLS crypto library), then builds the Debian package and installs, checks
-# and purges it (as root; cargo-deb is installed when missing), and runs the fuzz target for a
-# bounded time (FUZZ_SECONDS, default 180; cargo-fuzz is installed when missing).
+# e2fsprogs for the full-disk test, a C compiler for the TLS crypto library), then builds the
+# Debian package and installs, checks and purges it (cargo-deb is installed when missing), and
+# runs the fuzz target for a bounded time (FUZZ_SECONDS, default 180; cargo-fuzz is installed
+# when missing). Run it as root in CI: the full-disk test mounts a loop filesystem and the
+# package test installs the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+# daemon/tests/disk_full.rs mounts a small ext4 filesystem on a loop device: it needs root
+# (under CI=true it fails rather than skips without it) and mkfs.ext4.
+command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"

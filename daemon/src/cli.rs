@@ -132,6 +132,13 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Accept the event log as it is when its head marker (`log.head`) is missing or damaged,
+    /// or says more events were acknowledged than the log holds: verifies every entry, then
+    /// makes the marker say where the log ends. Only on purpose: see docs/event-log.md.
+    RepairHead {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Rebuild every projection from position 0.
     Replay {
         #[command(flatten)]

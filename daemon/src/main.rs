@@ -12,6 +12,9 @@ use ketenpost::cli::{Cli, Command};
 use ketenpost::commands::{self, Outcome};
 
 fn main() -> ExitCode {
+    // Everything ketenpost creates (the data folder, the log, drop-folder moves) is for its
+    // owner only, whatever umask it was started with.
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Parse { files, json } => commands::parse::run(files, *json),
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
             data,
         } => commands::list::run(category, cursor.as_deref(), *limit, *json, data),
         Command::Replay { data } => commands::replay::run(data),
+        Command::RepairHead { data } => commands::repair_head::run(data),
         Command::Run { config, check } => commands::run::run(config.as_deref(), *check),
         Command::Resend { ids, data } => commands::resend::run(ids, data),
         Command::Seal { data } => commands::seal::run(data),

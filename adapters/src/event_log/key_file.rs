@@ -2,7 +2,7 @@
 //! Losing it makes every stored payload unreadable: back it up apart from the data.
 
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 /// Why the key could not be loaded or made.
@@ -51,7 +51,11 @@ pub fn load_or_create(path: &Path) -> Result<[u8; 32], KeyFileError> {
             let mut key = [0u8; 32];
             getrandom::getrandom(&mut key).map_err(|e| KeyFileError::Random(e.to_string()))?;
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(io)?;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(io)?;
             }
             let mut file = std::fs::OpenOptions::new()
                 .write(true)

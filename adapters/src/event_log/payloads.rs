@@ -6,6 +6,8 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use ketenpost_domain::ports::{AppendError, PayloadStore, ReadError};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tokio::sync::watch;
 
 /// The first byte of a stored payload: the format of what follows.
 const FORMAT: u8 = 1;
@@ -15,15 +17,38 @@ pub struct SledPayloadStore {
     tree: sled::Tree,
     cipher: XChaCha20Poly1305,
     key: [u8; 32],
+    /// The log's failed state: an IO error storing a payload fails the log as the writer's do
+    /// (sled keeps returning it), so nothing more is retrieved that cannot be recorded.
+    failure: Arc<watch::Sender<Option<String>>>,
 }
 
 impl SledPayloadStore {
-    pub(crate) fn new(tree: sled::Tree, key: [u8; 32]) -> Self {
+    pub(crate) fn new(
+        tree: sled::Tree,
+        key: [u8; 32],
+        failure: Arc<watch::Sender<Option<String>>>,
+    ) -> Self {
         Self {
             tree,
             cipher: XChaCha20Poly1305::new(&key.into()),
             key,
+            failure,
         }
+    }
+
+    /// Describes a sled error of `put`, failing the log on an IO error.
+    fn stored(&self, digest: &str, error: &sled::Error) -> AppendError {
+        let text = format!("storing payload {digest} failed: {error}");
+        if matches!(error, sled::Error::Io(_)) {
+            self.failure.send_if_modified(|failure| {
+                let first = failure.is_none();
+                if first {
+                    *failure = Some(text.clone());
+                }
+                first
+            });
+        }
+        AppendError::Storage(text)
     }
 
     fn nonce(&self, digest: &[u8]) -> XNonce {
@@ -45,7 +70,7 @@ impl PayloadStore for SledPayloadStore {
     fn put(&self, bytes: &[u8]) -> Result<String, AppendError> {
         let raw_digest = Sha256::digest(bytes);
         let digest = hex::encode(raw_digest);
-        let stored = |e: sled::Error| AppendError::Storage(format!("payload {digest}: {e}"));
+        let stored = |e: sled::Error| self.stored(&digest, &e);
         if self.tree.contains_key(raw_digest).map_err(stored)? {
             return Ok(digest);
         }

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use ketenpost_domain::events::{RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, StreamAppend};
 
@@ -17,6 +19,7 @@ use super::format;
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
 use super::key_file;
+use super::opening;
 use super::payloads::SledPayloadStore;
 use super::trees::Trees;
 use super::writer::{GroupCommit, Head, Reply, Request, Writer};
@@ -51,6 +54,12 @@ pub struct LogOptions {
     pub group_commit: GroupCommit,
     /// Sync to disk before acknowledging (always on in the daemon and CLI).
     pub durable: bool,
+    /// Build the index in memory while the log is verified at open, instead of only
+    /// verifying it (the daemon, which needs the index at its first append anyway).
+    pub index_at_open: bool,
+    /// Accept the log as it is: make the head marker say where the log ends, whatever it
+    /// said before (`ketenpost repair-head`).
+    pub repair_head: bool,
 }
 
 impl LogOptions {
@@ -61,6 +70,8 @@ impl LogOptions {
             key_file: folder.join("data.key"),
             group_commit: GroupCommit::default(),
             durable: true,
+            index_at_open: false,
+            repair_head: false,
         }
     }
 }
@@ -71,12 +82,16 @@ pub struct SledEventLog {
     db: sled::Db,
     head: Arc<Head>,
     index: Arc<RwLock<LogIndex>>,
-    chunks: Arc<ChunkCache>,
+    pub(crate) chunks: Arc<ChunkCache>,
     /// Held while the projections are brought up to date, one update at a time.
     pub(crate) projecting: Mutex<()>,
     requests: Mutex<Option<SyncSender<Request>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     payloads: SledPayloadStore,
+    /// The first IO error of the writer: from then on it takes no append.
+    failure: Arc<watch::Sender<Option<String>>>,
+    /// What the head marker said when the folder was opened.
+    head_found: String,
 }
 
 impl SledEventLog {
@@ -115,50 +130,45 @@ impl SledEventLog {
     /// # Errors
     /// The folder or key file cannot be used, or sled finds the store damaged beyond recovery.
     pub fn open(options: &LogOptions) -> Result<Self, OpenError> {
-        let key = key_file::load_or_create(&options.key_file)?;
         let folder = options.folder.join("log");
         let store_error = |detail: String| OpenError::Store {
             folder: folder.display().to_string(),
             detail,
         };
-        std::fs::create_dir_all(&folder).map_err(|e| store_error(e.to_string()))?;
-        // sled may panic on some kinds of damage; that must become an error, not a crash.
+        let marker_path = options.folder.join("log.head");
+        if !folder.exists() {
+            // A new folder: the marker is made before sled's files, so that a marker missing
+            // beside them always means a lost one.
+            opening::create_private_folder(&options.folder)
+                .and_then(|()| HeadMarker::replace(&marker_path, 0))
+                .map_err(|e| store_error(format!("{}: {e}", marker_path.display())))?;
+        }
+        opening::create_private_folder(&folder).map_err(|e| store_error(e.to_string()))?;
+        let key = key_file::load_or_create(&options.key_file)?;
+        opening::check_sled_settings(&folder).map_err(store_error)?;
         // sled's default page cache is 1 GiB, which a replay of a large log fills; 64 MiB keeps
         // the process small (measured by `cargo bench -p ketenpost-adapters --bench event_log`).
-        let opened = std::panic::catch_unwind(|| {
-            sled::Config::new()
-                .path(&folder)
-                .cache_capacity(CACHE_CAPACITY)
-                .open()
-        });
-        let db = match opened {
-            Ok(Ok(db)) => db,
-            Ok(Err(e)) => return Err(store_error(e.to_string())),
-            Err(_) => {
-                return Err(store_error(
-                    "the store is damaged and sled could not recover it".into(),
-                ))
-            }
-        };
-        let trees = Trees::open(&db).map_err(|e| store_error(e.to_string()))?;
+        let db = opening::open_sled(&folder, CACHE_CAPACITY).map_err(store_error)?;
+        let trees = Trees::open(&db).map_err(|e| store_error(opening::describe(&e)))?;
         format::check_or_stamp(&db, &trees.meta).map_err(store_error)?;
-        let next = next_position_on_disk(&trees).map_err(|e| store_error(e.to_string()))?;
-        let marker_path = options.folder.join("log.head");
-        if let Some(acknowledged) =
-            HeadMarker::read(&marker_path).filter(|acknowledged| *acknowledged > next)
-        {
-            return Err(store_error(format!(
-                "the log ends at position {next} but {acknowledged} events were acknowledged: the store is damaged; \
-                 restore the data folder from a backup"
-            )));
+        let next = next_position_on_disk(&trees).map_err(|e| store_error(damage(&e)))?;
+        let head_found =
+            opening::check_head(&marker_path, next, options.repair_head).map_err(store_error)?;
+        let mut index = LogIndex::default();
+        if options.index_at_open {
+            index.refresh(&trees.log, next)
+        } else {
+            opening::verify_chunks(&trees, next)
         }
+        .map_err(|e| store_error(damage(&e)))?;
         let marker = HeadMarker::open(&marker_path)
             .map_err(|e| store_error(format!("{}: {e}", marker_path.display())))?;
         let head = Arc::new(Head {
             next: Mutex::new(next),
             ..Head::default()
         });
-        let index = Arc::new(RwLock::new(LogIndex::default()));
+        let index = Arc::new(RwLock::new(index));
+        let failure = Arc::new(watch::Sender::new(None));
         let chunks = Arc::new(ChunkCache::default());
         let (sender, receiver) = sync_channel(4096);
         let writer = Writer {
@@ -174,12 +184,13 @@ impl SledEventLog {
             durable: options.durable,
             marker: Some(marker),
             chunks: Arc::clone(&chunks),
+            failure: Arc::clone(&failure),
         };
         let handle = std::thread::Builder::new()
             .name("event-log-writer".into())
             .spawn(move || writer.run(receiver))
             .map_err(|e| store_error(e.to_string()))?;
-        let payloads = SledPayloadStore::new(trees.payloads.clone(), key);
+        let payloads = SledPayloadStore::new(trees.payloads.clone(), key, Arc::clone(&failure));
         Ok(Self {
             trees,
             db,
@@ -190,7 +201,26 @@ impl SledEventLog {
             requests: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(handle)),
             payloads,
+            failure,
+            head_found,
         })
+    }
+
+    /// The IO error that stopped the log from taking appends, if one did. sled keeps
+    /// returning its first IO error until the folder is opened again, so the log takes
+    /// nothing more: the daemon stops (to be restarted) instead of retrying in vain.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.borrow().clone()
+    }
+
+    /// Changes to [`Self::failure`], to wait for.
+    pub fn watch_failure(&self) -> watch::Receiver<Option<String>> {
+        self.failure.subscribe()
+    }
+
+    /// What the head marker said when the folder was opened (`said N`, `is missing`, ...).
+    pub fn head_found(&self) -> &str {
+        &self.head_found
     }
 
     /// The payload store of this data folder.
@@ -217,6 +247,13 @@ impl SledEventLog {
 impl Drop for SledEventLog {
     fn drop(&mut self) {
         self.close();
+        if self.failure().is_some() {
+            // After an IO error sled never counts later writes as stable, and its last handle
+            // to a tree waits for that in its drop, for ever: the handles are left to the
+            // process's exit instead (the log takes nothing more anyway).
+            std::mem::forget(self.db.clone());
+            std::mem::forget(self.trees.clone());
+        }
     }
 }
 
@@ -244,66 +281,16 @@ pub(crate) fn position_of_key(key: &[u8]) -> Result<u64, ReadError> {
         })
 }
 
-fn storage(e: sled::Error) -> ReadError {
-    ReadError::Storage(e.to_string())
+/// Damage found at open, with what to do about it.
+fn damage(error: &ReadError) -> String {
+    match error {
+        ReadError::Damaged { .. } => format!("{error}: {}", opening::RESTORE),
+        ReadError::Storage(_) => error.to_string(),
+    }
 }
 
-impl SledEventLog {
-    /// Decodes the events from position `from` up to `to` (exclusive) in order, giving each
-    /// to `each`; stops early at the end of the log. Returns the position it reached.
-    ///
-    /// # Errors
-    /// A gap, a damaged entry, a storage failure, or what `each` returns.
-    pub(crate) fn scan(
-        &self,
-        from: u64,
-        to: u64,
-        mut each: impl FnMut(RecordedEvent) -> Result<(), ReadError>,
-    ) -> Result<u64, ReadError> {
-        if to <= from {
-            return Ok(from);
-        }
-        // The chunk holding `from` starts at or before it.
-        let start = self
-            .trees
-            .log
-            .range(..=from.to_be_bytes())
-            .next_back()
-            .transpose()
-            .map_err(storage)?
-            .map_or(Ok(from), |(key, _)| position_of_key(&key))?;
-        let mut expected = from;
-        for entry in self.trees.log.range(start.to_be_bytes()..) {
-            let (key, value) = entry.map_err(storage)?;
-            let chunk = self.chunks.get_or_parse(position_of_key(&key)?, &value)?;
-            if chunk.end() <= expected {
-                continue;
-            }
-            if chunk.first > expected {
-                return Err(ReadError::Damaged {
-                    position: expected,
-                    detail: format!("missing; the next entry is at {}", chunk.first),
-                });
-            }
-            for record in chunk.records_from(expected) {
-                if expected >= to {
-                    return Ok(expected);
-                }
-                let (position, bytes) = record?;
-                each(super::codec::decode(
-                    position,
-                    bytes,
-                    chunk.recorded_at_ms,
-                    &chunk.code_version,
-                )?)?;
-                expected = position + 1;
-            }
-            if expected >= to {
-                break;
-            }
-        }
-        Ok(expected)
-    }
+pub(crate) fn storage(e: sled::Error) -> ReadError {
+    ReadError::Storage(e.to_string())
 }
 
 impl EventLog for SledEventLog {

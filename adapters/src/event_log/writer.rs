@@ -90,6 +90,9 @@ pub(crate) struct Writer {
     pub marker: Option<HeadMarker>,
     /// The readers' cache of inflated chunks, given each chunk once it is acknowledged.
     pub chunks: Arc<ChunkCache>,
+    /// The first error that left the log unable to write; set once, then every append is
+    /// refused with it (sled keeps returning its first IO error until it is opened again).
+    pub failure: Arc<tokio::sync::watch::Sender<Option<String>>>,
 }
 
 /// The events a group writes, and each request's answer once they are durable.
@@ -123,12 +126,21 @@ impl Writer {
     }
 
     fn commit(&mut self, group: Vec<Request>) {
+        if let Some(failed) = self.failure.borrow().clone() {
+            for request in group {
+                request.reply.send(Err(AppendError::Storage(format!(
+                    "the event log failed and takes nothing more until it is opened again: {failed}"
+                ))));
+            }
+            return;
+        }
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let (entries, answers) = match self.prepare(group, now_ms) {
             Ok(prepared) => prepared,
             Err((error, replies)) => {
+                self.fail(&error);
                 for reply in replies {
                     reply.send(Err(AppendError::Storage(error.clone())));
                 }
@@ -160,6 +172,7 @@ impl Writer {
                 }
             }
             Err(error) => {
+                self.fail(&error);
                 // Nothing of this group is acknowledged; reload what is really on disk (the
                 // index catches up with it before the next check).
                 self.next_position = super::sled_log::next_position_on_disk(&self.trees)
@@ -169,6 +182,17 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// Keeps the first error that left the log unable to write.
+    fn fail(&self, error: &str) {
+        self.failure.send_if_modified(|failure| {
+            let first = failure.is_none();
+            if first {
+                *failure = Some(error.to_owned());
+            }
+            first
+        });
     }
 
     /// Checks every request of a group against the index and the requests before it, and

@@ -7,6 +7,7 @@ pub mod list;
 pub mod parse;
 pub mod remote;
 pub mod render;
+pub mod repair_head;
 pub mod replay;
 pub mod resend;
 pub mod run;

@@ -256,6 +256,13 @@ async fn resend_message(State(api): State<Api>, Path(id): Path<String>) -> Respo
 }
 
 async fn readyz(State(api): State<Api>) -> Response {
+    if let Some(failure) = api.shared.log.failure() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "ready": false, "why": format!("the event log failed: {failure}") })),
+        )
+            .into_response();
+    }
     let behind = api
         .shared
         .on_log(|log| Ok(log.next_position().saturating_sub(log.checkpoint()?)))

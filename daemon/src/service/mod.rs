@@ -35,11 +35,18 @@ use state::Shared;
 pub struct Running {
     /// Where the API listens (the configured address, or the port the OS chose for `:0`).
     pub api_address: std::net::SocketAddr,
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     done: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl Running {
+    /// Resolves once the daemon stops of its own accord (the event log failed, or taking up
+    /// earlier work failed); [`Self::stop`] then gives the reason.
+    pub async fn stopping(&self) {
+        let mut stopped = self.stop.subscribe();
+        let _ = stopped.wait_for(|stop| *stop).await;
+    }
+
     /// Stops pulling, lets the work in hand finish, closes the log.
     ///
     /// # Errors
@@ -60,6 +67,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     }
     let mut options = LogOptions::new(&settings.data_dir);
     options.key_file.clone_from(&settings.key_file);
+    // Verifying the log at open reads every chunk; the daemon keeps the index it builds.
+    options.index_at_open = true;
     let log = tokio::task::spawn_blocking(move || SledEventLog::open(&options))
         .await
         .context("Opening the data folder failed")?
@@ -70,6 +79,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             )
         })?;
     let log = Arc::new(log);
+    let log_of_daemon = Arc::clone(&log);
     let shared = Arc::new(Shared::new(Arc::clone(&log), settings)?);
     let listener = serve::listen(shared.settings.api.listen).with_context(|| {
         format!(
@@ -79,6 +89,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     })?;
     let api_address = listener.local_addr().context("api.listen")?;
     let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_tx = Arc::new(stop_tx);
+    tokio::spawn(stop_when_the_log_fails(
+        Arc::clone(&log),
+        Arc::clone(&stop_tx),
+        stop_rx.clone(),
+    ));
     let (queue, incoming) = dispatch::queue();
     let ready = Arc::new(AtomicBool::new(false));
     let router = api::router(api::Api {
@@ -95,7 +111,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ));
     tracing::info!(address = %api_address, "API listening");
 
-    let done = tokio::spawn(async move {
+    let stop_all = Arc::clone(&stop_tx);
+    let body = async move {
         let projector = tokio::spawn(keep_projections_current(Arc::clone(&log), stop_rx.clone()));
         let seen = Arc::new(
             shared
@@ -167,11 +184,54 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .await?;
         tracing::info!("stopped");
         Ok(())
+    };
+    let done = tokio::spawn(async move {
+        let outcome = body.await;
+        // Whatever ended it ends the rest (the API, the pullers) too.
+        let _ = stop_all.send(true);
+        match failure_of(&log_of_daemon) {
+            Some(failure) => Err(failure),
+            None => outcome,
+        }
     });
     Ok(Running {
         api_address,
         stop: stop_tx,
         done,
+    })
+}
+
+/// Stops the daemon when the event log fails (a full disk, a failing device): sled keeps
+/// returning its first IO error until the folder is opened again, so the daemon exits
+/// non-zero for its supervisor to restart it, instead of retrieving what it cannot record.
+async fn stop_when_the_log_fails(
+    log: Arc<SledEventLog>,
+    stop: Arc<watch::Sender<bool>>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut failures = log.watch_failure();
+    drop(log);
+    tokio::select! {
+        failed = failures.wait_for(Option::is_some) => {
+            if let Ok(failure) = failed {
+                tracing::error!(
+                    failure = failure.as_deref().unwrap_or_default(),
+                    "the event log failed: stopping, to be restarted"
+                );
+                let _ = stop.send(true);
+            }
+        }
+        _ = stopped.wait_for(|stop| *stop) => {}
+    }
+}
+
+/// The daemon's exit error when its event log failed.
+fn failure_of(log: &SledEventLog) -> Option<anyhow::Error> {
+    log.failure().map(|failure| {
+        anyhow::anyhow!(
+            "the event log failed: {failure}; ketenpost stopped (the messages it could not \
+             record stay in their mailboxes) and takes them in once restarted with the cause fixed"
+        )
     })
 }
 
@@ -214,8 +274,10 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let running = start(settings).await?;
         eprintln!("ketenpost: API at http://{}", running.api_address);
-        wait_for_signal().await;
-        tracing::info!("stopping: finishing the work in hand");
+        tokio::select! {
+            () = wait_for_signal() => tracing::info!("stopping: finishing the work in hand"),
+            () = running.stopping() => {}
+        }
         running.stop().await
     })
 }

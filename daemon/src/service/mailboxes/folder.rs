@@ -120,11 +120,12 @@ async fn next_set<'a>(
     stop: &watch::Receiver<bool>,
     rest: &mut &'a [Waiting],
 ) -> Option<&'a [Waiting]> {
-    if rest.is_empty() {
+    // Nothing is read that the log cannot record.
+    if rest.is_empty() || puller.shared.log.failure().is_some() {
         return None;
     }
     let room = puller.queue.room_below(backlog(puller.shared), stop).await;
-    if *stop.borrow() {
+    if *stop.borrow() || puller.shared.log.failure().is_some() {
         return None;
     }
     let budget = puller.mailbox.max_in_flight_bytes;

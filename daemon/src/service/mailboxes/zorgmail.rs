@@ -57,7 +57,9 @@ pub(super) async fn poll(
             start_retrievals(puller, client, &mut waiting, &mut retrievals, 0);
         }
         if retrievals.is_empty() {
-            if waiting.is_empty() || outcome.problem.is_some() || *stop.borrow() {
+            // Nothing more is retrieved that the log cannot record.
+            let log_failed = puller.shared.log.failure().is_some();
+            if waiting.is_empty() || outcome.problem.is_some() || *stop.borrow() || log_failed {
                 break;
             }
             // The workers have no room: wait for it.
@@ -123,6 +125,9 @@ fn start_retrievals(
     retrievals: &mut JoinSet<Retrieval>,
     arrived: usize,
 ) {
+    if puller.shared.log.failure().is_some() {
+        return;
+    }
     let room = puller
         .queue
         .room_now(backlog(puller.shared))
