@@ -50,6 +50,7 @@ fn letter(lines: usize, extra: bool) -> Document {
             field("BSN", "999990019"),
         ],
         blocks: vec![Block::Paragraph { lines: body }],
+        info: Default::default(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The printable form of a MEDLAB report: lab, patient and requester in the header, then per
 //! specimen a table of determinations with flags and ranges, headings and remarks.
 
-use crate::document::{Block, Column, Document, Row, Table};
+use crate::document::{Block, Column, Document, DocumentInfo, Row, Table};
 use crate::labels::document as label;
 use crate::letter::{push, push_patient};
 use crate::medlab::{Medlab, ResultLine, Specimen};
@@ -67,6 +67,12 @@ pub fn lab_report_document(report: &Medlab<'_>) -> Document {
         title: label::LAB_REPORT_TITLE.into(),
         header,
         blocks,
+        // The date is the message's (see `Message::document`), not a specimen's.
+        info: DocumentInfo {
+            author: report.lab.name.trim().to_owned(),
+            date: None,
+            time: None,
+        },
     }
 }
 

@@ -509,7 +509,7 @@ mod tests {
     use ketenpost_domain::document::Column;
 
     fn wrap10(text: &str, width: f32) -> Vec<String> {
-        wrap(&FontSet::Builtin, text, width, BODY)
+        wrap(&FontSet::get().unwrap(), text, width, BODY)
     }
 
     #[test]
@@ -529,7 +529,7 @@ mod tests {
         assert!(lines.len() > 2, "{lines:?}");
         for line in &lines {
             assert!(
-                text_width(&FontSet::Builtin, line, BODY) <= 120.01,
+                text_width(&FontSet::get().unwrap(), line, BODY) <= 120.01,
                 "{line}"
             );
             assert!(!line.starts_with(' ') && !line.ends_with(' '), "{line:?}");
@@ -542,10 +542,10 @@ mod tests {
         let word = "x".repeat(100);
         let lines = wrap10(&format!("kort {word} eind"), 100.0);
         assert_eq!(lines.first().map(String::as_str), Some("kort"));
-        assert_eq!(lines.last().map(String::as_str), Some("eind"));
-        assert_eq!(lines[1..lines.len() - 1].concat(), word);
+        assert!(lines.len() > 2, "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), format!("kort{word}eind"));
         for line in &lines {
-            assert!(text_width(&FontSet::Builtin, line, BODY) <= 100.01);
+            assert!(text_width(&FontSet::get().unwrap(), line, BODY) <= 100.01);
         }
     }
 
@@ -577,8 +577,9 @@ mod tests {
             blocks: vec![Block::Paragraph {
                 lines: vec!["regel".into(); 200],
             }],
+            info: Default::default(),
         };
-        let pages = layout(&document, &FontSet::Builtin);
+        let pages = layout(&document, &FontSet::get().unwrap());
         assert!(pages.len() >= 3);
         for (i, page) in pages.iter().enumerate() {
             let footer = format!("pagina {} van {}", i + 1, pages.len());

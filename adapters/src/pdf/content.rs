@@ -1,0 +1,190 @@
+//! The content stream of a laid-out page, written as bytes: the rules (`w m l S`), then all
+//! text in one `BT ... ET` (`Tf` where the face or size changes, `Tm` and a hex string of
+//! 2-byte CIDs per line). A line with a character the font cannot show draws U+FFFD for it and
+//! keeps its real text as `/ActualText`, so search and copy still find it.
+
+use super::drawing::{self, RuleAt, TextAt};
+use super::fonts::FontSet;
+use super::layout::Page;
+use super::pdfa::utf16be_with_bom;
+use super::subset::Subset;
+
+/// Resource name of the regular face.
+pub(crate) const REGULAR: &[u8] = b"F1";
+/// Resource name of the bold face.
+pub(crate) const BOLD: &[u8] = b"F2";
+/// Thickness of rules, in points.
+const RULE_WIDTH: f32 = 0.5;
+
+/// The subsets the text of a document is drawn with; `None` for a face no text uses.
+pub(crate) struct Faces<'a> {
+    /// The font set the page was laid out with.
+    pub fonts: &'a FontSet,
+    /// The regular face's subset.
+    pub regular: Option<&'a Subset>,
+    /// The bold face's subset.
+    pub bold: Option<&'a Subset>,
+}
+
+/// Appends the content stream of `page` to `out`.
+pub(crate) fn page_content(page: &Page, faces: &Faces<'_>, out: &mut Vec<u8>) {
+    for (index, RuleAt { x1, x2, y }) in drawing::rules(page).enumerate() {
+        if index == 0 {
+            number(out, RULE_WIDTH);
+            out.extend_from_slice(b" w\n");
+        }
+        number(out, x1);
+        out.push(b' ');
+        number(out, y);
+        out.extend_from_slice(b" m\n");
+        number(out, x2);
+        out.push(b' ');
+        number(out, y);
+        out.extend_from_slice(b" l\nS\n");
+    }
+
+    out.extend_from_slice(b"BT\n");
+    let mut bold = false;
+    for TextAt { x, y, font, text } in drawing::texts(page) {
+        if let Some((is_bold, size)) = font {
+            bold = is_bold;
+            out.push(b'/');
+            out.extend_from_slice(if bold { BOLD } else { REGULAR });
+            out.push(b' ');
+            number(out, size);
+            out.extend_from_slice(b" Tf\n");
+        }
+        out.extend_from_slice(b"1 0 0 1 ");
+        number(out, x);
+        out.push(b' ');
+        number(out, y);
+        out.extend_from_slice(b" Tm\n");
+
+        let face = faces.fonts.face(bold);
+        let subset = if bold { faces.bold } else { faces.regular };
+        let shown = faces.fonts.shown(text);
+        let replaced = shown != text;
+        if replaced {
+            out.extend_from_slice(b"/Span <</ActualText <");
+            hex(out, &utf16be_with_bom(text));
+            out.extend_from_slice(b">>> BDC\n");
+        }
+        out.push(b'<');
+        for c in shown.chars() {
+            let cid = face
+                .glyph(c)
+                .and_then(|gid| subset.and_then(|s| s.cid(gid)))
+                .unwrap_or(0);
+            hex(out, &cid.to_be_bytes());
+        }
+        out.extend_from_slice(b"> Tj\n");
+        if replaced {
+            out.extend_from_slice(b"EMC\n");
+        }
+    }
+    out.extend_from_slice(b"ET\n");
+}
+
+/// Appends `bytes` as upper-case hexadecimal digits.
+fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)]);
+        out.push(DIGITS[usize::from(byte & 0x0F)]);
+    }
+}
+
+/// Appends `value` rounded to 1/1000 point, without trailing zeros (`12`, `0.5`, `-3.125`).
+fn number(out: &mut Vec<u8>, value: f32) {
+    // A float-to-int cast saturates (and maps NaN to 0), so this cannot fail.
+    let thousandths = (f64::from(value) * 1000.0).round() as i64;
+    if thousandths < 0 {
+        out.push(b'-');
+    }
+    let magnitude = thousandths.unsigned_abs();
+    integer(out, magnitude / 1000);
+    let mut fraction = magnitude % 1000;
+    if fraction != 0 {
+        out.push(b'.');
+        let mut divisor = 100;
+        while fraction != 0 {
+            let digit = u8::try_from(fraction / divisor).unwrap_or(0);
+            out.push(b'0' + digit);
+            fraction %= divisor;
+            divisor /= 10;
+        }
+    }
+}
+
+/// Appends the decimal digits of `value`.
+fn integer(out: &mut Vec<u8>, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::pdf::layout::Item;
+    use crate::pdf::subset::subset_for;
+
+    fn number_string(value: f32) -> String {
+        let mut out = Vec::new();
+        number(&mut out, value);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_short_and_exact_to_a_thousandth() {
+        assert_eq!(number_string(0.0), "0");
+        assert_eq!(number_string(12.0), "12");
+        assert_eq!(number_string(0.5), "0.5");
+        assert_eq!(number_string(-3.125), "-3.125");
+        assert_eq!(number_string(56.693), "56.693");
+        assert_eq!(number_string(0.05), "0.05");
+        assert_eq!(number_string(1.0004), "1");
+        assert_eq!(number_string(f32::NAN), "0");
+    }
+
+    #[test]
+    fn text_is_written_as_cids_and_missing_glyphs_keep_their_actual_text() {
+        let fonts = FontSet::get().unwrap();
+        let chars: BTreeSet<char> = "a\u{FFFD}".chars().collect();
+        let regular = subset_for(fonts.face(false), &chars).unwrap();
+        let faces = Faces {
+            fonts: &fonts,
+            regular: Some(&regular),
+            bold: None,
+        };
+        let page = vec![Item::Text {
+            x: 10.0,
+            baseline: 20.0,
+            size: 10.0,
+            bold: false,
+            text: "a\u{4E2D}".into(),
+        }];
+        let mut out = Vec::new();
+        page_content(&page, &faces, &mut out);
+        let content = String::from_utf8(out).unwrap();
+        let a = regular.cid(fonts.face(false).glyph('a').unwrap()).unwrap();
+        let fffd = regular.cid(fonts.face(false).glyph('\u{FFFD}').unwrap()).unwrap();
+        assert!(
+            content.contains(&format!(
+                "/Span <</ActualText <FEFF00614E2D>>> BDC\n<{a:04X}{fffd:04X}> Tj\nEMC\n"
+            )),
+            "{content}"
+        );
+    }
+}
