@@ -187,6 +187,7 @@ mod tests {
                     ],
                 }),
             ],
+            info: DocumentInfo::default(),
         };
         assert_eq!(
             doc.plain_text(),

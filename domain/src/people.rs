@@ -12,6 +12,38 @@ use crate::edifact::{Segment, Warning};
 /// A text value as read from a payload: borrowed where it could be.
 pub type Text<'a> = Cow<'a, str>;
 
+/// Data element `element` of `segment` as a person reads it: its components joined by a
+/// space, empty ones left out (`Bakker:S.` reads `Bakker S.`). Names and identifications are
+/// composites in some writers' hands; no separator reaches the page.
+pub fn element_text<'a>(segment: &Segment<'_, 'a>, element: usize) -> Text<'a> {
+    let components = segment.components(element);
+    if components.len() <= 1 {
+        return segment.text(element);
+    }
+    Text::Owned(join_present(components.iter().map(|c| c.as_ref()), " "))
+}
+
+/// Data elements `from` to the end of `segment` as a person reads them: each as
+/// [`element_text`], joined by `, `, empty ones left out.
+pub fn elements_text(segment: &Segment<'_, '_>, from: usize) -> String {
+    join_present(
+        (from..=segment.element_count())
+            .map(|e| element_text(segment, e))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|t| t.as_ref()),
+        ", ",
+    )
+}
+
+fn join_present<'s>(parts: impl Iterator<Item = &'s str>, separator: &str) -> String {
+    parts
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 /// The name composite: married name : its prefix : birth name : its prefix : first name : initials.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PersonName<'a> {
@@ -160,9 +192,9 @@ impl<'a> Party<'a> {
     /// Reads a GGA or GGO segment.
     pub fn read(segment: &Segment<'_, 'a>) -> Self {
         Self {
-            name: segment.text(1),
-            department: segment.text(2),
-            institution: segment.text(3),
+            name: element_text(segment, 1),
+            department: element_text(segment, 2),
+            institution: element_text(segment, 3),
             address: Address::read(segment, 4),
             phone: segment.text(5),
         }
