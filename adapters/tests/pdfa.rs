@@ -140,11 +140,15 @@ fn every_document_passes_the_independent_pdfa_check() {
 }
 
 #[test]
-fn cjk_text_is_kept_in_the_text_layer_though_the_font_has_no_glyphs_for_it() {
+fn cjk_text_is_drawn_with_the_fallback_font_and_kept_in_the_text_layer() {
     let (_, document) = generated_letters().swap_remove(3);
     let path = common::fresh_dir("pdfa_cjk").join("cjk.pdf");
     std::fs::write(&path, render(&document).unwrap()).unwrap();
     let text = common::page_text(&path);
     assert!(text.contains("李小龍 (Li Xiaolong)"), "{text}");
     assert!(text.contains("王医生, 北京协和医院"), "{text}");
+    // Hangul has no glyph in either font: drawn as U+FFFD, the text layer keeps it.
+    assert!(text.contains("日本語のテキスト、한국어 텍스트"), "{text}");
+    let fonts = common::run_tool("pdffonts", &[path.to_str().unwrap()]);
+    assert!(fonts.contains("+DroidSansFallback"), "{fonts}");
 }

@@ -1,10 +1,12 @@
 //! The content stream of a laid-out page, written as bytes: the rules (`w m l S`), then all
-//! text in one `BT ... ET` (`Tf` where the face or size changes, `Tm` and a hex string of
-//! 2-byte CIDs per line). A line with a character the font cannot show draws U+FFFD for it and
-//! keeps its real text as `/ActualText`, so search and copy still find it.
+//! text in one `BT ... ET`: `Tm` per line, and per run of characters in one face a `Tf` where
+//! the face or size changes and a hex string of 2-byte CIDs (`Tj` moves on by the run's
+//! width, so the runs of a line follow each other). A line with a character no face can show
+//! draws U+FFFD for it and keeps its real text as `/ActualText`, so search and copy still
+//! find it.
 
 use super::drawing::{self, RuleAt, TextAt};
-use super::fonts::FontSet;
+use super::fonts::{FaceKind, FontSet};
 use super::layout::Page;
 use super::pdfa::utf16be_with_bom;
 use super::subset::Subset;
@@ -13,6 +15,8 @@ use super::subset::Subset;
 pub(crate) const REGULAR: &[u8] = b"F1";
 /// Resource name of the bold face.
 pub(crate) const BOLD: &[u8] = b"F2";
+/// Resource name of the fallback face.
+pub(crate) const FALLBACK: &[u8] = b"F3";
 /// Thickness of rules, in points.
 const RULE_WIDTH: f32 = 0.5;
 
@@ -24,6 +28,21 @@ pub(crate) struct Faces<'a> {
     pub regular: Option<&'a Subset>,
     /// The bold face's subset.
     pub bold: Option<&'a Subset>,
+    /// The fallback face's subset.
+    pub fallback: Option<&'a Subset>,
+}
+
+impl Faces<'_> {
+    /// The resource name and the CID that draw `c`.
+    fn cid(&self, c: char, bold: bool) -> (&'static [u8], u16) {
+        let (kind, gid) = self.fonts.glyph(c, bold);
+        let (name, subset) = match (kind, bold) {
+            (FaceKind::Fallback, _) => (FALLBACK, self.fallback),
+            (FaceKind::Primary, true) => (BOLD, self.bold),
+            (FaceKind::Primary, false) => (REGULAR, self.regular),
+        };
+        (name, subset.and_then(|s| s.cid(gid)).unwrap_or(0))
+    }
 }
 
 /// Appends the content stream of `page` to `out`.
@@ -44,24 +63,19 @@ pub(crate) fn page_content(page: &Page, faces: &Faces<'_>, out: &mut Vec<u8>) {
     }
 
     out.extend_from_slice(b"BT\n");
-    let mut bold = false;
+    let mut style = (false, 0.0);
+    let mut current: Option<(&[u8], f32)> = None;
     for TextAt { x, y, font, text } in drawing::texts(page) {
-        if let Some((is_bold, size)) = font {
-            bold = is_bold;
-            out.push(b'/');
-            out.extend_from_slice(if bold { BOLD } else { REGULAR });
-            out.push(b' ');
-            number(out, size);
-            out.extend_from_slice(b" Tf\n");
+        if let Some(changed) = font {
+            style = changed;
         }
+        let (bold, size) = style;
         out.extend_from_slice(b"1 0 0 1 ");
         number(out, x);
         out.push(b' ');
         number(out, y);
         out.extend_from_slice(b" Tm\n");
 
-        let face = faces.fonts.face(bold);
-        let subset = if bold { faces.bold } else { faces.regular };
         let shown = faces.fonts.shown(text);
         let replaced = shown != text;
         if replaced {
@@ -69,15 +83,29 @@ pub(crate) fn page_content(page: &Page, faces: &Faces<'_>, out: &mut Vec<u8>) {
             hex(out, &utf16be_with_bom(text));
             out.extend_from_slice(b">>> BDC\n");
         }
-        out.push(b'<');
+        let mut open = false;
         for c in shown.chars() {
-            let cid = face
-                .glyph(c)
-                .and_then(|gid| subset.and_then(|s| s.cid(gid)))
-                .unwrap_or(0);
+            let (name, cid) = faces.cid(c, bold);
+            if current != Some((name, size)) {
+                if open {
+                    out.extend_from_slice(b"> Tj\n");
+                }
+                out.push(b'/');
+                out.extend_from_slice(name);
+                out.push(b' ');
+                number(out, size);
+                out.extend_from_slice(b" Tf\n<");
+                current = Some((name, size));
+                open = true;
+            } else if !open {
+                out.push(b'<');
+                open = true;
+            }
             hex(out, &cid.to_be_bytes());
         }
-        out.extend_from_slice(b"> Tj\n");
+        if open {
+            out.extend_from_slice(b"> Tj\n");
+        }
         if replaced {
             out.extend_from_slice(b"EMC\n");
         }
@@ -163,26 +191,33 @@ mod tests {
         let fonts = FontSet::get().unwrap();
         let chars: BTreeSet<char> = "a\u{FFFD}".chars().collect();
         let regular = subset_for(fonts.face(false), &chars).unwrap();
+        let fallback_chars: BTreeSet<char> = "\u{4E2D}".chars().collect();
+        let fallback = subset_for(fonts.fallback().unwrap(), &fallback_chars).unwrap();
         let faces = Faces {
             fonts: &fonts,
             regular: Some(&regular),
             bold: None,
+            fallback: Some(&fallback),
         };
         let page = vec![Item::Text {
             x: 10.0,
             baseline: 20.0,
             size: 10.0,
             bold: false,
-            text: "a\u{4E2D}".into(),
+            text: "a\u{E000}\u{4E2D}a".into(),
         }];
         let mut out = Vec::new();
         page_content(&page, &faces, &mut out);
         let content = String::from_utf8(out).unwrap();
         let a = regular.cid(fonts.face(false).glyph('a').unwrap()).unwrap();
         let fffd = regular.cid(fonts.face(false).glyph('\u{FFFD}').unwrap()).unwrap();
+        let zhong = fallback
+            .cid(fonts.fallback().unwrap().glyph('\u{4E2D}').unwrap())
+            .unwrap();
         assert!(
             content.contains(&format!(
-                "/Span <</ActualText <FEFF00614E2D>>> BDC\n<{a:04X}{fffd:04X}> Tj\nEMC\n"
+                "/Span <</ActualText <FEFF0061E0004E2D0061>>> BDC\n/F1 10 Tf\n<{a:04X}{fffd:04X}> \
+                 Tj\n/F3 10 Tf\n<{zhong:04X}> Tj\n/F1 10 Tf\n<{a:04X}> Tj\nEMC\n"
             )),
             "{content}"
         );

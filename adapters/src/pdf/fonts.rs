@@ -1,6 +1,8 @@
-//! The font every document is written in: DejaVu Sans and DejaVu Sans Bold, vendored, parsed
-//! once per process. Text measurement for the layout, the glyph lookup for the writer, and
-//! what is drawn for a character the font has no glyph for.
+//! The fonts every document is written in: DejaVu Sans and DejaVu Sans Bold, and for the
+//! characters they lack (Chinese, Japanese, Korean) Droid Sans Fallback; all vendored, parsed
+//! once per process (the fallback only when a document needs it). Text measurement for the
+//! layout, the face of each character for the writer, and what is drawn for a character no
+//! face has: U+FFFD, with the real text kept in the text layer.
 //!
 //! There is no built-in (non-embedded) font: PDF/A requires every font to be embedded, and a
 //! viewer that substitutes a built-in font breaks the spacing. The writer embeds a subset of
@@ -18,6 +20,8 @@ use super::RenderError;
 const DEJAVU_SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 /// DejaVu Sans Bold, its bold face.
 const DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
+/// Droid Sans Fallback: CJK glyphs, for regular and bold text alike (it has no bold face).
+const DROID_SANS_FALLBACK: &[u8] = include_bytes!("../../fonts/DroidSansFallbackFull.ttf");
 
 /// Shown in place of a character the font has no glyph for.
 const REPLACEMENT: char = '\u{FFFD}';
@@ -111,10 +115,27 @@ impl Face {
     }
 }
 
-/// The two faces of the font.
+/// Which face draws a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FaceKind {
+    /// DejaVu Sans, or DejaVu Sans Bold for bold text.
+    Primary,
+    /// Droid Sans Fallback.
+    Fallback,
+}
+
+/// The faces of the font.
 pub(crate) struct FontSet {
     regular: &'static Face,
     bold: &'static Face,
+}
+
+/// Droid Sans Fallback, parsed on first use; `None` if the vendored file cannot be parsed
+/// (its characters are then drawn as U+FFFD).
+fn fallback_face() -> Option<&'static Face> {
+    static FACE: OnceLock<Option<Face>> = OnceLock::new();
+    FACE.get_or_init(|| Face::parse("DroidSansFallback", DROID_SANS_FALLBACK))
+        .as_ref()
 }
 
 impl FontSet {
@@ -148,16 +169,52 @@ impl FontSet {
         }
     }
 
-    /// Advance width of `c`, in 1/1000 em.
+    /// The fallback face, when a document needs it.
+    pub(crate) fn fallback(&self) -> Option<&'static Face> {
+        fallback_face()
+    }
+
+    /// Whether both primary faces have a glyph for `c`. Everything up to U+024F (Latin
+    /// Extended-B) is in both, so most text needs no lookups.
+    fn primary_has(&self, c: char) -> bool {
+        c <= '\u{24F}' || (self.regular.glyph(c).is_some() && self.bold.glyph(c).is_some())
+    }
+
+    /// The face that draws `c` (after [`Self::shown`]), and the glyph id in it.
+    pub(crate) fn glyph(&self, c: char, bold: bool) -> (FaceKind, u16) {
+        if self.primary_has(c) {
+            return (FaceKind::Primary, self.face(bold).glyph(c).unwrap_or(0));
+        }
+        match fallback_face().and_then(|f| f.glyph(c)) {
+            Some(gid) => (FaceKind::Fallback, gid),
+            None => (FaceKind::Primary, self.face(bold).glyph(c).unwrap_or(0)),
+        }
+    }
+
+    /// Advance width of `c` as it is drawn, in 1/1000 em.
     pub(crate) fn char_width(&self, c: char, bold: bool) -> f32 {
-        self.face(bold).advance(c)
+        if self.primary_has(c) {
+            return self.face(bold).advance(c);
+        }
+        match fallback_face().and_then(|f| f.glyph(c).map(|g| f.glyph_advance(g))) {
+            Some(width) => width,
+            None => self.face(bold).advance(REPLACEMENT),
+        }
     }
 
     /// Advance width of `text`, in 1/1000 em: the sum of [`Self::char_width`] over its
     /// characters (no kerning).
     pub(crate) fn text_width(&self, text: &str, bold: bool) -> f32 {
         let face = self.face(bold);
-        text.chars().map(|c| face.advance(c)).sum()
+        text.chars()
+            .map(|c| {
+                if c <= '\u{24F}' {
+                    face.advance(c)
+                } else {
+                    self.char_width(c, bold)
+                }
+            })
+            .sum()
     }
 
     /// `text` as it is laid out: a tab becomes a space and other control characters are
@@ -177,14 +234,14 @@ impl FontSet {
         )
     }
 
-    /// `text` as its glyphs are drawn: a character the font cannot show becomes U+FFFD. When
+    /// `text` as its glyphs are drawn: a character no face can show becomes U+FFFD. When
     /// this differs from `text`, the writer keeps the real text in the text layer as
     /// `/ActualText`.
     pub(crate) fn shown<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let can_show = |c: char| self.regular.glyph(c).is_some() && self.bold.glyph(c).is_some();
-        // Everything up to U+024F (Latin Extended-B) is in both faces: most text needs no
-        // lookups.
-        if text.chars().all(|c| c <= '\u{24F}' || can_show(c)) {
+        let can_show = |c: char| {
+            self.primary_has(c) || fallback_face().is_some_and(|f| f.glyph(c).is_some())
+        };
+        if text.chars().all(can_show) {
             return Cow::Borrowed(text);
         }
         Cow::Owned(
@@ -239,9 +296,28 @@ mod tests {
         let fonts = FontSet::get().unwrap();
         assert!(matches!(fonts.normalize("plain"), Cow::Borrowed(_)));
         assert_eq!(fonts.normalize("a\tb\r"), "a b");
-        // U+4E2D (CJK) is not in DejaVu Sans.
         assert_eq!(fonts.normalize("Ω\u{4E2D}"), "Ω\u{4E2D}");
-        assert_eq!(fonts.shown("Ω\u{4E2D}"), "Ω\u{FFFD}");
-        assert!(matches!(fonts.shown("Ω plain"), Cow::Borrowed(_)));
+        // U+4E2D (CJK) is drawn by the fallback; U+E000 (private use) by no face.
+        assert!(matches!(fonts.shown("Ω plain \u{4E2D}"), Cow::Borrowed(_)));
+        assert_eq!(fonts.shown("Ω\u{E000}"), "Ω\u{FFFD}");
+    }
+
+    #[test]
+    fn cjk_is_drawn_and_measured_with_the_fallback_face() {
+        let fonts = FontSet::get().unwrap();
+        assert_eq!(fonts.glyph('a', true).0, FaceKind::Primary);
+        let (kind, gid) = fonts.glyph('\u{4E2D}', true);
+        assert_eq!(kind, FaceKind::Fallback);
+        assert!(gid > 0);
+        for c in ['\u{4E2D}', 'あ', 'カ'] {
+            assert_eq!(fonts.glyph(c, false).0, FaceKind::Fallback, "{c}");
+            assert!(fonts.char_width(c, false) > 500.0, "{c}");
+        }
+        // Hangul is in neither font.
+        assert_eq!(fonts.shown("한"), "\u{FFFD}");
+        assert_eq!(
+            fonts.char_width('\u{E000}', false),
+            fonts.char_width('\u{FFFD}', false)
+        );
     }
 }

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use allsorts::binary::read::ReadScope;
 use allsorts::font_data::FontData;
 use allsorts::subset::{subset, CmapTarget, SubsetProfile};
+use allsorts::tag;
 
 use super::fonts::Face;
 use super::RenderError;
@@ -26,6 +27,21 @@ use crate::deflate::{deflate, Wrapper};
 const CACHE_ENTRIES: usize = 64;
 /// Deflate level of the font program and CMap: done once per cached subset.
 const FONT_LEVEL: u8 = 9;
+/// The tables of an embedded font program (`glyf` and `loca` are always written): what
+/// ISO 32000-1 9.9 asks of a TrueType program in a PDF (with the hinting tables the glyphs'
+/// instructions use), plus a `cmap` and a version 3 `post`. Not the `name` table: 15 KB of
+/// names and licence text that no PDF reader uses (`/BaseFont` names the font).
+const TABLES: [u32; 9] = [
+    tag::CMAP,
+    tag::HEAD,
+    tag::HHEA,
+    tag::HMTX,
+    tag::MAXP,
+    tag::POST,
+    tag::CVT,
+    tag::FPGM,
+    tag::PREP,
+];
 
 /// A subset of one face, ready to embed.
 pub(crate) struct Subset {
@@ -94,7 +110,8 @@ fn make(face: &Face, chars: &BTreeSet<char>) -> Result<Subset, RenderError> {
     let provider = font_data
         .table_provider(0)
         .map_err(|e| fail(e.to_string()))?;
-    let program = subset(&provider, &glyphs, &SubsetProfile::Pdf, CmapTarget::Unicode)
+    let profile = SubsetProfile::Custom(TABLES.to_vec());
+    let program = subset(&provider, &glyphs, &profile, CmapTarget::Unicode)
         .map_err(|e| fail(e.to_string()))?;
 
     let widths = glyphs

@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use ketenpost_domain::document::Document;
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
-use super::content::{page_content, Faces, BOLD, REGULAR};
-use super::fonts::{Face, FontSet};
+use super::content::{page_content, Faces, BOLD, FALLBACK, REGULAR};
+use super::fonts::{Face, FaceKind, FontSet};
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
 use super::pdfa;
 use super::subset::{subset_for, Subset};
@@ -32,19 +32,25 @@ pub(crate) fn write(
     pages: &[Page],
     fonts: &FontSet,
 ) -> Result<Vec<u8>, RenderError> {
-    let (regular_chars, bold_chars) = used_chars(pages, fonts);
+    let [regular_chars, bold_chars, fallback_chars] = used_chars(pages, fonts);
     let regular = subset_if_used(fonts.face(false), &regular_chars)?;
     let bold = subset_if_used(fonts.face(true), &bold_chars)?;
+    let fallback = match fonts.fallback() {
+        Some(face) => subset_if_used(face, &fallback_chars)?.map(|s| (face, s)),
+        None => None,
+    };
 
     let mut pdf = lopdf::Document::with_version("1.7");
     pdf.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
 
     let pages_id = pdf.new_object_id();
     let mut font_resources = Dictionary::new();
-    for (name, face, subset) in [
-        (REGULAR, fonts.face(false), &regular),
-        (BOLD, fonts.face(true), &bold),
-    ] {
+    let primary = [
+        (REGULAR, fonts.face(false), regular.as_ref()),
+        (BOLD, fonts.face(true), bold.as_ref()),
+    ];
+    let secondary = fallback.as_ref().map(|(face, s)| (FALLBACK, *face, Some(s)));
+    for (name, face, subset) in primary.into_iter().chain(secondary) {
         if let Some(subset) = subset {
             let id = add_font(&mut pdf, face, subset);
             font_resources.set(name, Object::Reference(id));
@@ -65,6 +71,7 @@ pub(crate) fn write(
         fonts,
         regular: regular.as_deref(),
         bold: bold.as_deref(),
+        fallback: fallback.as_ref().map(|(_, s)| s.as_ref()),
     };
     let mut content = Vec::new();
     let mut kids = Vec::with_capacity(pages.len());
@@ -116,9 +123,11 @@ pub(crate) fn write(
         ]),
     );
 
-    let font_bytes: usize = [&regular, &bold]
-        .iter()
-        .filter_map(|s| s.as_ref().map(|s| s.program.len() + s.to_unicode.len()))
+    let font_bytes: usize = [regular.as_ref(), bold.as_ref()]
+        .into_iter()
+        .chain(fallback.as_ref().map(|(_, s)| Some(s)))
+        .flatten()
+        .map(|s| s.program.len() + s.to_unicode.len())
         .sum();
     let mut bytes = Vec::with_capacity(8192 + font_bytes + pages.len() * 3072);
     pdf.save_to(&mut bytes)
@@ -204,22 +213,23 @@ fn add_font(pdf: &mut lopdf::Document, face: &Face, subset: &Subset) -> ObjectId
     ]))
 }
 
-/// The characters drawn in the regular and in the bold face.
-fn used_chars(pages: &[Page], fonts: &FontSet) -> (BTreeSet<char>, BTreeSet<char>) {
-    let mut regular = BTreeSet::new();
-    let mut bold = BTreeSet::new();
+/// The characters drawn in the regular, the bold and the fallback face.
+fn used_chars(pages: &[Page], fonts: &FontSet) -> [BTreeSet<char>; 3] {
+    let mut sets = [BTreeSet::new(), BTreeSet::new(), BTreeSet::new()];
     for item in pages.iter().flatten() {
-        if let Item::Text {
-            bold: is_bold,
-            text,
-            ..
-        } = item
-        {
-            let set = if *is_bold { &mut bold } else { &mut regular };
-            set.extend(fonts.shown(text).chars());
+        if let Item::Text { bold, text, .. } = item {
+            for c in fonts.shown(text).chars() {
+                let index = match fonts.glyph(c, *bold).0 {
+                    FaceKind::Fallback => 2,
+                    FaceKind::Primary => usize::from(*bold),
+                };
+                if let Some(set) = sets.get_mut(index) {
+                    set.insert(c);
+                }
+            }
         }
     }
-    (regular, bold)
+    sets
 }
 
 /// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
