@@ -200,12 +200,27 @@ impl<'a> Party<'a> {
         }
     }
 
-    /// Name, department and institution on one line, without repeats.
+    /// Name, department and institution on one line, without repeats: a part is left out
+    /// when it is another part or the first words of one (`Huisartsenpraktijk` beside
+    /// `Huisartsenpraktijk De Linde`).
     pub fn display(&self) -> String {
+        let all: Vec<&str> = [&self.name, &self.department, &self.institution]
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let repeats = |part: &str, other: &str| {
+            other.len() > part.len()
+                && other
+                    .get(..part.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(part))
+                && other[part.len()..].starts_with(' ')
+        };
         let mut parts: Vec<&str> = Vec::new();
-        for part in [&self.name, &self.department, &self.institution] {
-            let part = part.trim();
-            if !part.is_empty() && !parts.contains(&part) {
+        for part in &all {
+            if !parts.iter().any(|p| p.eq_ignore_ascii_case(part))
+                && !all.iter().any(|other| repeats(part, other))
+            {
                 parts.push(part);
             }
         }
@@ -372,6 +387,28 @@ mod tests {
         assert_eq!(
             name(["", "", "Groot", "de", "Karin", "KM"]).display(),
             "Karin de Groot (KM)"
+        );
+    }
+
+    #[test]
+    fn a_party_shows_each_part_once() {
+        let party = |name, department, institution| Party {
+            name: Cow::Borrowed(name),
+            department: Cow::Borrowed(department),
+            institution: Cow::Borrowed(institution),
+            ..Party::default()
+        };
+        assert_eq!(
+            party("Dr. S. Bakker", "Huisartsenpraktijk", "Huisartsenpraktijk De Linde").display(),
+            "Dr. S. Bakker, Huisartsenpraktijk De Linde"
+        );
+        assert_eq!(
+            party("Organisation name", "Fill work", "Organisation name").display(),
+            "Organisation name, Fill work"
+        );
+        assert_eq!(
+            party("Zorgteam Oost", "Verpleeghuis De Es", "Zorggroep Midden").display(),
+            "Zorgteam Oost, Verpleeghuis De Es, Zorggroep Midden"
         );
     }
 
