@@ -41,7 +41,11 @@ impl Faces<'_> {
             (FaceKind::Primary, true) => (BOLD, self.bold),
             (FaceKind::Primary, false) => (REGULAR, self.regular),
         };
-        (name, subset.and_then(|s| s.cid(gid)).unwrap_or(0))
+        let cid = match kind {
+            FaceKind::Primary => subset.and_then(|s| s.char_cid(c, gid)),
+            FaceKind::Fallback => subset.and_then(|s| s.cid(gid)),
+        };
+        (name, cid.unwrap_or(0))
     }
 }
 

@@ -25,6 +25,9 @@ const DROID_SANS_FALLBACK: &[u8] = include_bytes!("../../fonts/DroidSansFallback
 
 /// Shown in place of a character the font has no glyph for.
 const REPLACEMENT: char = '\u{FFFD}';
+/// Characters below this (Basic Latin to Latin Extended-B) are looked up in arrays, not in
+/// the cmap: they are nearly all the text of Dutch letters.
+pub(crate) const DIRECT: usize = 0x250;
 
 /// Values of a face's PDF font descriptor, in 1/1000 em.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +52,10 @@ pub(crate) struct Face {
     pub bytes: &'static [u8],
     /// Unicode code point to glyph id.
     cmap: HashMap<char, u16>,
+    /// Glyph id of each character below [`DIRECT`] (0: none).
+    direct_glyphs: Vec<u16>,
+    /// Advance width of each character below [`DIRECT`], in 1/1000 em.
+    direct_advances: Vec<f32>,
     /// Advance width per glyph id, in 1/1000 em.
     advances: Vec<f32>,
     /// For the font descriptor.
@@ -91,18 +98,36 @@ impl Face {
                 50 + (weight / 65.0).powi(2).round() as i64
             },
         };
-        Some(Self {
+        let mut face = Self {
             name,
             bytes,
             cmap,
+            direct_glyphs: Vec::new(),
+            direct_advances: Vec::new(),
             advances,
             metrics,
-        })
+        };
+        let direct: Vec<u16> = (0..DIRECT)
+            .map(|i| {
+                u32::try_from(i)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .and_then(|c| face.cmap.get(&c).copied())
+                    .unwrap_or(0)
+            })
+            .collect();
+        face.direct_advances = direct.iter().map(|g| face.glyph_advance(*g)).collect();
+        face.direct_glyphs = direct;
+        Some(face)
     }
 
     /// The glyph id of `c`, if the face has one.
     pub(crate) fn glyph(&self, c: char) -> Option<u16> {
-        self.cmap.get(&c).copied()
+        match self.direct_glyphs.get(c as usize) {
+            Some(0) => None,
+            Some(gid) => Some(*gid),
+            None => self.cmap.get(&c).copied(),
+        }
     }
 
     /// Advance width of glyph `gid`, in 1/1000 em.
@@ -111,7 +136,10 @@ impl Face {
     }
 
     fn advance(&self, c: char) -> f32 {
-        self.glyph_advance(self.glyph(c).unwrap_or(0))
+        match self.direct_advances.get(c as usize) {
+            Some(width) => *width,
+            None => self.glyph_advance(self.glyph(c).unwrap_or(0)),
+        }
     }
 }
 

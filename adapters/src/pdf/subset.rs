@@ -19,14 +19,14 @@ use allsorts::font_data::FontData;
 use allsorts::subset::{subset, CmapTarget, SubsetProfile};
 use allsorts::tag;
 
-use super::fonts::Face;
+use super::fonts::{Face, DIRECT};
 use super::RenderError;
 use crate::deflate::{deflate, Wrapper};
 
 /// How many subsets the cache keeps before it is emptied.
 const CACHE_ENTRIES: usize = 64;
 /// Deflate level of the font program and CMap: done once per cached subset.
-const FONT_LEVEL: u8 = 9;
+const FONT_LEVEL: u8 = 6;
 /// The tables of an embedded font program (`glyf` and `loca` are always written): what
 /// ISO 32000-1 9.9 asks of a TrueType program in a PDF (with the hinting tables the glyphs'
 /// instructions use), plus a `cmap` and a version 3 `post`. Not the `name` table: 15 KB of
@@ -49,6 +49,8 @@ pub(crate) struct Subset {
     pub base_font: String,
     /// The original glyph ids; the index of one is its CID in this subset.
     glyphs: Vec<u16>,
+    /// The CID of each character below [`DIRECT`] in the subset's character set (0: none).
+    direct_cids: Vec<u16>,
     /// Advance width per CID, in 1/1000 em, rounded to a thousandth.
     pub widths: Vec<f32>,
     /// The font program, zlib-compressed.
@@ -60,6 +62,15 @@ pub(crate) struct Subset {
 }
 
 impl Subset {
+    /// The CID of character `c` (drawn with glyph `gid` of the face), if the subset holds it.
+    pub(crate) fn char_cid(&self, c: char, gid: u16) -> Option<u16> {
+        match self.direct_cids.get(c as usize) {
+            Some(0) => None,
+            Some(cid) => Some(*cid),
+            None => self.cid(gid),
+        }
+    }
+
     /// The CID of glyph `gid` of the face, if the subset holds it.
     pub(crate) fn cid(&self, gid: u16) -> Option<u16> {
         let index = self.glyphs.binary_search(&gid).ok()?;
@@ -131,11 +142,24 @@ fn make(face: &Face, chars: &BTreeSet<char>) -> Result<Subset, RenderError> {
             }
         }
     }
+    let mut direct_cids = vec![0; DIRECT];
+    for c in chars.iter().filter(|c| (**c as usize) < DIRECT) {
+        if let Some(cid) = face
+            .glyph(*c)
+            .and_then(|g| glyphs.binary_search(&g).ok())
+            .and_then(|i| u16::try_from(i).ok())
+        {
+            if let Some(slot) = direct_cids.get_mut(*c as usize) {
+                *slot = cid;
+            }
+        }
+    }
     unicode.sort_unstable();
     let cmap = to_unicode_cmap(&unicode);
     Ok(Subset {
         base_font: format!("{}+{}", subset_tag(&glyphs), face.name),
         glyphs,
+        direct_cids,
         widths,
         program_len: program.len(),
         program: deflate(&program, Wrapper::Zlib, FONT_LEVEL),

@@ -15,7 +15,7 @@ use ketenpost_domain::document::Document;
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
 use super::content::{page_content, Faces, BOLD, FALLBACK, REGULAR};
-use super::fonts::{Face, FaceKind, FontSet};
+use super::fonts::{Face, FaceKind, FontSet, DIRECT};
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
 use super::pdfa;
 use super::subset::{subset_for, Subset};
@@ -215,13 +215,17 @@ fn add_font(pdf: &mut lopdf::Document, face: &Face, subset: &Subset) -> ObjectId
 
 /// The characters drawn in the regular, the bold and the fallback face.
 fn used_chars(pages: &[Page], fonts: &FontSet) -> [BTreeSet<char>; 3] {
-    let mut sets = [BTreeSet::new(), BTreeSet::new(), BTreeSet::new()];
+    let mut sets: [CharSet; 3] = Default::default();
     for item in pages.iter().flatten() {
         if let Item::Text { bold, text, .. } = item {
             for c in fonts.shown(text).chars() {
-                let index = match fonts.glyph(c, *bold).0 {
-                    FaceKind::Fallback => 2,
-                    FaceKind::Primary => usize::from(*bold),
+                let index = if (c as usize) < DIRECT {
+                    usize::from(*bold)
+                } else {
+                    match fonts.glyph(c, *bold).0 {
+                        FaceKind::Fallback => 2,
+                        FaceKind::Primary => usize::from(*bold),
+                    }
                 };
                 if let Some(set) = sets.get_mut(index) {
                     set.insert(c);
@@ -229,7 +233,42 @@ fn used_chars(pages: &[Page], fonts: &FontSet) -> [BTreeSet<char>; 3] {
             }
         }
     }
-    sets
+    sets.map(CharSet::into_set)
+}
+
+/// A set of characters that takes those below [`DIRECT`] in a bitmap: inserting the thousands
+/// of characters of a letter then costs a few instructions each.
+#[derive(Default)]
+struct CharSet {
+    direct: [u64; DIRECT.div_ceil(64)],
+    other: BTreeSet<char>,
+}
+
+impl CharSet {
+    fn insert(&mut self, c: char) {
+        let index = c as usize;
+        match self.direct.get_mut(index / 64) {
+            Some(word) => *word |= 1 << (index % 64),
+            None => {
+                self.other.insert(c);
+            }
+        }
+    }
+
+    fn into_set(self) -> BTreeSet<char> {
+        let mut set = self.other;
+        for (w, word) in self.direct.iter().enumerate() {
+            for bit in 0..64 {
+                if word & (1 << bit) != 0 {
+                    let code = u32::try_from(w * 64 + bit).unwrap_or(0);
+                    if let Some(c) = char::from_u32(code) {
+                        set.insert(c);
+                    }
+                }
+            }
+        }
+        set
+    }
 }
 
 /// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
