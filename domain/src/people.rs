@@ -399,7 +399,12 @@ mod tests {
             ..Party::default()
         };
         assert_eq!(
-            party("Dr. S. Bakker", "Huisartsenpraktijk", "Huisartsenpraktijk De Linde").display(),
+            party(
+                "Dr. S. Bakker",
+                "Huisartsenpraktijk",
+                "Huisartsenpraktijk De Linde"
+            )
+            .display(),
             "Dr. S. Bakker, Huisartsenpraktijk De Linde"
         );
         assert_eq!(

@@ -214,7 +214,9 @@ mod tests {
         page_content(&page, &faces, &mut out);
         let content = String::from_utf8(out).unwrap();
         let a = regular.cid(fonts.face(false).glyph('a').unwrap()).unwrap();
-        let fffd = regular.cid(fonts.face(false).glyph('\u{FFFD}').unwrap()).unwrap();
+        let fffd = regular
+            .cid(fonts.face(false).glyph('\u{FFFD}').unwrap())
+            .unwrap();
         let zhong = fallback
             .cid(fonts.fallback().unwrap().glyph('\u{4E2D}').unwrap())
             .unwrap();

@@ -266,9 +266,8 @@ impl FontSet {
     /// this differs from `text`, the writer keeps the real text in the text layer as
     /// `/ActualText`.
     pub(crate) fn shown<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let can_show = |c: char| {
-            self.primary_has(c) || fallback_face().is_some_and(|f| f.glyph(c).is_some())
-        };
+        let can_show =
+            |c: char| self.primary_has(c) || fallback_face().is_some_and(|f| f.glyph(c).is_some());
         if text.chars().all(can_show) {
             return Cow::Borrowed(text);
         }
@@ -310,7 +309,14 @@ mod tests {
 
     #[test]
     fn the_quick_control_check_agrees_with_the_character_check() {
-        for text in ["plain", "patiënt ÿ\u{A0}", "a\tb", "del\u{7F}", "c1\u{85}", "Łódź"] {
+        for text in [
+            "plain",
+            "patiënt ÿ\u{A0}",
+            "a\tb",
+            "del\u{7F}",
+            "c1\u{85}",
+            "Łódź",
+        ] {
             assert_eq!(
                 has_control(text),
                 text.chars().any(char::is_control),

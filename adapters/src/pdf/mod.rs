@@ -16,6 +16,8 @@ mod fonts;
 mod layout;
 mod pdfa;
 mod subset;
+mod table;
+mod wrap;
 mod writer;
 
 use ketenpost_domain::document::Document;

@@ -121,7 +121,10 @@ pub(crate) fn metadata_stream(document: &Document, document_id: &str) -> Stream 
         xmp.push_str("</rdf:li></rdf:Seq></dc:creator>\n");
     }
     if let Some(moment) = Moment::of(document) {
-        xmp.push_str(&format!("<xmp:CreateDate>{}</xmp:CreateDate>\n", moment.xmp()));
+        xmp.push_str(&format!(
+            "<xmp:CreateDate>{}</xmp:CreateDate>\n",
+            moment.xmp()
+        ));
     }
     xmp.push_str(&format!(
         "<xmp:CreatorTool>{CREATOR}</xmp:CreatorTool>\n<pdf:Producer>{PRODUCER}</pdf:Producer>\n\

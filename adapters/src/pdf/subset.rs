@@ -229,7 +229,10 @@ mod tests {
         }
         assert!(made.base_font.ends_with("+DejaVuSans") && made.base_font.len() == 6 + 1 + 10);
         let again = subset_for(face, &chars).unwrap();
-        assert!(Arc::ptr_eq(&made, &again), "the second request is served from the cache");
+        assert!(
+            Arc::ptr_eq(&made, &again),
+            "the second request is served from the cache"
+        );
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub(crate) fn write(
         (REGULAR, fonts.face(false), regular.as_ref()),
         (BOLD, fonts.face(true), bold.as_ref()),
     ];
-    let secondary = fallback.as_ref().map(|(face, s)| (FALLBACK, *face, Some(s)));
+    let secondary = fallback
+        .as_ref()
+        .map(|(face, s)| (FALLBACK, *face, Some(s)));
     for (name, face, subset) in primary.into_iter().chain(secondary) {
         if let Some(subset) = subset {
             let id = add_font(&mut pdf, face, subset);
@@ -110,7 +112,10 @@ pub(crate) fn write(
         ("Pages", Object::Reference(pages_id)),
         ("Metadata", Object::Reference(metadata)),
         ("OutputIntents", pdfa::output_intent(Object::Reference(icc))),
-        ("Lang", Object::String(b"nl-NL".to_vec(), StringFormat::Literal)),
+        (
+            "Lang",
+            Object::String(b"nl-NL".to_vec(), StringFormat::Literal),
+        ),
     ]));
     let info = pdf.add_object(pdfa::info(document));
     pdf.trailer.set("Root", Object::Reference(catalog));
@@ -279,11 +284,14 @@ fn content_id(document: &Document) -> Vec<u8> {
     // Both hashes in one pass: two independent multiply chains run side by side.
     let mut first = 0xcbf2_9ce4_8422_2325_u64;
     let mut second = 0x6c62_272e_07bb_0142_u64;
-    for byte in text
-        .bytes()
-        .chain(document.info.author.bytes())
-        .chain(document.info.date.map(|d| d.to_string()).unwrap_or_default().into_bytes())
-    {
+    for byte in text.bytes().chain(document.info.author.bytes()).chain(
+        document
+            .info
+            .date
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+            .into_bytes(),
+    ) {
         first = (first ^ u64::from(byte)).wrapping_mul(PRIME);
         second = (second ^ u64::from(byte)).wrapping_mul(PRIME);
     }

@@ -60,10 +60,18 @@ pub fn documents_in(dir: &Path) -> Vec<(String, Document)> {
 /// The documents of every fixture and every sample.
 pub fn corpus() -> Vec<(String, Document)> {
     let mut documents = documents_in(&repo_root().join("fixtures/messages"));
-    assert!(documents.len() >= 20, "the fixtures give {}", documents.len());
+    assert!(
+        documents.len() >= 20,
+        "the fixtures give {}",
+        documents.len()
+    );
     if let Some(samples) = samples_dir() {
         let from_samples = documents_in(&samples);
-        assert!(from_samples.len() >= 8, "the samples give {}", from_samples.len());
+        assert!(
+            from_samples.len() >= 8,
+            "the samples give {}",
+            from_samples.len()
+        );
         documents.extend(from_samples);
     }
     documents
@@ -73,10 +81,8 @@ pub fn corpus() -> Vec<(String, Document)> {
 pub fn fresh_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "{name}-{}-{n}",
-        std::process::id()
-    ));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
