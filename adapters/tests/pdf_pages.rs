@@ -51,8 +51,19 @@ fn remarks_stay_with_their_determination_and_headings_with_their_rows() {
         let path = dir.join(format!("report-{filler}.pdf"));
         std::fs::write(&path, render(&report(filler)).unwrap()).unwrap();
         let text = common::page_text(&path);
-        let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
-        if pages.len() > 1 && pages.last().unwrap().lines().filter(|l| !l.trim().is_empty()).count() < 10 {
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        if pages.len() > 1
+            && pages
+                .last()
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .count()
+                < 10
+        {
             broken_near_the_end += 1;
         }
         for (n, page) in pages.iter().enumerate() {
@@ -72,5 +83,8 @@ fn remarks_stay_with_their_determination_and_headings_with_their_rows() {
             }
         }
     }
-    assert!(broken_near_the_end > 3, "the break never fell near the last rows");
+    assert!(
+        broken_near_the_end > 3,
+        "the break never fell near the last rows"
+    );
 }
