@@ -92,29 +92,43 @@ pub(crate) fn page_content(page: &Page, faces: &Faces<'_>, out: &mut Vec<u8>) {
             let (name, cid) = faces.cid(c, bold);
             if current != Some((name, size)) {
                 if open {
-                    out.extend_from_slice(b"> Tj\n");
+                    out.extend_from_slice(b") Tj\n");
                 }
                 out.push(b'/');
                 out.extend_from_slice(name);
                 out.push(b' ');
                 number(out, size);
-                out.extend_from_slice(b" Tf\n<");
+                out.extend_from_slice(b" Tf\n(");
                 current = Some((name, size));
                 open = true;
             } else if !open {
-                out.push(b'<');
+                out.push(b'(');
                 open = true;
             }
-            hex(out, &cid.to_be_bytes());
+            literal_bytes(out, &cid.to_be_bytes());
         }
         if open {
-            out.extend_from_slice(b"> Tj\n");
+            out.extend_from_slice(b") Tj\n");
         }
         if replaced {
             out.extend_from_slice(b"EMC\n");
         }
     }
     out.extend_from_slice(b"ET\n");
+}
+
+/// Appends `bytes` inside a literal string: two bytes per CID where hex would take four.
+/// The delimiters and the backslash are escaped, and CR and LF too, as a reader turns an
+/// end of line inside a literal string into a single LF.
+fn literal_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    for byte in bytes {
+        match byte {
+            b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', *byte]),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(*byte),
+        }
+    }
 }
 
 /// Appends `bytes` as upper-case hexadecimal digits.
@@ -191,6 +205,13 @@ mod tests {
     }
 
     #[test]
+    fn cids_in_literal_strings_escape_delimiters_and_line_ends() {
+        let mut out = Vec::new();
+        literal_bytes(&mut out, &[0x28, 0x29, 0x5C, 0x0D, 0x0A, 0x00, 0x41]);
+        assert_eq!(out, b"\\(\\)\\\\\\r\\n\x00A");
+    }
+
+    #[test]
     fn text_is_written_as_cids_and_missing_glyphs_keep_their_actual_text() {
         let fonts = FontSet::get().unwrap();
         let chars: BTreeSet<char> = "a\u{FFFD}".chars().collect();
@@ -212,7 +233,14 @@ mod tests {
         }];
         let mut out = Vec::new();
         page_content(&page, &faces, &mut out);
-        let content = String::from_utf8(out).unwrap();
+        let literal = |cids: &[u16]| {
+            let mut bytes = b"(".to_vec();
+            for cid in cids {
+                literal_bytes(&mut bytes, &cid.to_be_bytes());
+            }
+            bytes.extend_from_slice(b") Tj\n");
+            bytes
+        };
         let a = regular.cid(fonts.face(false).glyph('a').unwrap()).unwrap();
         let fffd = regular
             .cid(fonts.face(false).glyph('\u{FFFD}').unwrap())
@@ -220,12 +248,19 @@ mod tests {
         let zhong = fallback
             .cid(fonts.fallback().unwrap().glyph('\u{4E2D}').unwrap())
             .unwrap();
+        let mut expected =
+            b"/Span <</ActualText <FEFF0061E0004E2D0061>>> BDC\n/F1 10 Tf\n".to_vec();
+        expected.extend(&literal(&[a, fffd])[..]);
+        expected.extend_from_slice(b"/F3 10 Tf\n");
+        expected.extend(&literal(&[zhong])[..]);
+        expected.extend_from_slice(b"/F1 10 Tf\n");
+        expected.extend(&literal(&[a])[..]);
+        expected.extend_from_slice(b"EMC\n");
+        let content = out;
         assert!(
-            content.contains(&format!(
-                "/Span <</ActualText <FEFF0061E0004E2D0061>>> BDC\n/F1 10 Tf\n<{a:04X}{fffd:04X}> \
-                 Tj\n/F3 10 Tf\n<{zhong:04X}> Tj\n/F1 10 Tf\n<{a:04X}> Tj\nEMC\n"
-            )),
-            "{content}"
+            content.windows(expected.len()).any(|w| w == expected),
+            "{}",
+            String::from_utf8_lossy(&content)
         );
     }
 }
