@@ -261,6 +261,9 @@ def check_font(font, name, r, used_codes):
                 declared[cid] = float(w[i + 2])
             i += 3
     for code in sorted(used_codes):
+        if code == 0:
+            r.fail("6.2.11.8 .notdef", f"{name}: text shows CID 0, the .notdef glyph")
+            continue
         if code >= glyphs:
             r.fail("6.2.11.4 glyph present", f"{name}: CID {code} beyond the {glyphs} glyphs")
             continue
