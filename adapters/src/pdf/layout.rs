@@ -107,6 +107,8 @@ pub(crate) fn layout(document: &Document, fonts: &FontSet) -> Vec<Page> {
     if !document.header.is_empty() {
         l.gap(BLOCK_GAP);
         l.header(&document.header);
+        // With the block gap, a blank line sets the letter apart from its header.
+        l.gap(BODY.leading - BLOCK_GAP);
     }
     for block in &document.blocks {
         l.gap(BLOCK_GAP);
