@@ -2,11 +2,12 @@
 # Runs every test of ketenpost: formatting, lints, unit, integration, property and conformance
 # tests. On a fresh Debian machine it first installs what the tests need (poppler-utils for
 # pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash.rs,
-# e2fsprogs for the full-disk test, a C compiler for the TLS crypto library), then builds the
-# Debian package and installs, checks and purges it (cargo-deb is installed when missing), and
-# runs the fuzz target for a bounded time (FUZZ_SECONDS, default 180; cargo-fuzz is installed
-# when missing). Run it as root in CI: the full-disk test mounts a loop filesystem and the
-# package test installs the package.
+# e2fsprogs for the full-disk test, a C compiler for the TLS crypto library, and the independent
+# PDF/A checker: qpdf and Python with pikepdf in a venv under target/), then builds the Debian
+# package and installs, checks and purges it (cargo-deb is installed when missing), and runs the
+# fuzz target for a bounded time (FUZZ_SECONDS, default 180; cargo-fuzz is installed when
+# missing). Run it as root in CI: the full-disk test mounts a loop filesystem and the package
+# test installs the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
 fi
+
+# --- PDF/A check (adapters/tests/pdfa.rs runs scripts/pdfa_check.py) ---------------------------
+# qpdf and pdffonts (poppler-utils) from Debian; pikepdf from PyPI into a venv under target/, so
+# nothing is installed into the system Python.
+pdfa_missing=()
+command -v qpdf >/dev/null 2>&1 || pdfa_missing+=(qpdf)
+command -v python3 >/dev/null 2>&1 || pdfa_missing+=(python3)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || pdfa_missing+=(python3-venv)
+if [ ${#pdfa_missing[@]} -gt 0 ]; then
+  echo "== installing ${pdfa_missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${pdfa_missing[@]}"
+fi
+pdfa_venv=target/pdfa-venv
+if ! "$pdfa_venv/bin/python" -c 'import pikepdf' >/dev/null 2>&1; then
+  echo "== installing pikepdf into $pdfa_venv"
+  python3 -m venv "$pdfa_venv"
+  "$pdfa_venv/bin/pip" install --quiet --disable-pip-version-check 'pikepdf==10.18.0'
+fi
+export KETENPOST_PDFA_PYTHON="$PWD/$pdfa_venv/bin/python"
+# -----------------------------------------------------------------------------------------------
+
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is needed: install Rust $(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml) or newer with rustup (https://rustup.rs)" >&2
   exit 1

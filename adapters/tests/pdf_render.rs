@@ -126,6 +126,7 @@ fn latin1_letter() -> Document {
                 ],
             },
         ],
+        info: Default::default(),
     }
 }
 
@@ -134,12 +135,12 @@ fn a_latin1_letter_comes_out_of_pdftotext_complete() {
     let document = latin1_letter();
     let bytes = render(&document).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
-    // The fast path: Helvetica, nothing embedded.
+    // PDF/A: the font is embedded, also for plain Latin-1 text; no built-in font is named.
     assert!(
-        !contains(&bytes, b"FontFile2"),
-        "a Latin-1 letter must not embed a font"
+        contains(&bytes, b"FontFile2"),
+        "a Latin-1 letter must embed its font"
     );
-    assert!(contains(&bytes, b"/Helvetica"));
+    assert!(!contains(&bytes, b"/Helvetica"));
 
     let path = write_pdf("latin1", &bytes);
     assert_eq!(page_count(&path), 1);
@@ -201,6 +202,7 @@ fn greek_cyrillic_and_polish_come_out_intact_from_a_small_file() {
         blocks: vec![Block::Paragraph {
             lines: lines.iter().map(|l| (*l).to_owned()).collect(),
         }],
+        info: Default::default(),
     };
     let bytes = render(&document).unwrap();
     assert!(bytes.len() < 60_000, "{} bytes", bytes.len());
@@ -252,6 +254,7 @@ fn long_letter(lines: usize) -> Document {
         blocks: vec![Block::Paragraph {
             lines: (0..lines).map(line).collect(),
         }],
+        info: Default::default(),
     }
 }
 
@@ -340,6 +343,7 @@ fn a_table_renders_titles_headings_cells_and_notes() {
         title: "Laboratoriumuitslag".into(),
         header: vec![field("Laboratorium", "Lab Noord")],
         blocks: vec![Block::Table(table.clone())],
+        info: Default::default(),
     };
     let path = write_pdf("table", &render(&document).unwrap());
     let text = pdftotext(&path, None);
@@ -407,6 +411,7 @@ fn a_long_table_continues_on_new_pages_with_its_column_titles() {
             ],
             rows,
         })],
+        info: Default::default(),
     };
     let path = write_pdf("long-table", &render(&document).unwrap());
     let pages = page_count(&path);

@@ -47,6 +47,21 @@ impl CalendarDate {
         Self::new(year, month.parse().ok()?, day.parse().ok()?)
     }
 
+    /// The year, e.g. 2024.
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(&self) -> u8 {
+        self.month
+    }
+
+    /// The day of the month, from 1.
+    pub fn day(&self) -> u8 {
+        self.day
+    }
+
     /// The Dutch way of writing it, `25-10-1980`.
     pub fn dutch(&self) -> String {
         format!("{:02}-{:02}-{:04}", self.day, self.month, self.year)
@@ -71,6 +86,18 @@ impl serde::Serialize for CalendarDate {
 pub struct TimeOfDay {
     hour: u8,
     minute: u8,
+}
+
+impl TimeOfDay {
+    /// The hour, 0 to 23.
+    pub fn hour(&self) -> u8 {
+        self.hour
+    }
+
+    /// The minute, 0 to 59.
+    pub fn minute(&self) -> u8 {
+        self.minute
+    }
 }
 
 impl fmt::Display for TimeOfDay {

@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::date::{CalendarDate, TimeOfDay};
+
 /// A document ready to be laid out: a title, a block of labelled header fields, then the body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Document {
@@ -15,6 +17,21 @@ pub struct Document {
     pub header: Vec<Field>,
     /// The body, in reading order.
     pub blocks: Vec<Block>,
+    /// What the file's metadata says about it (not shown on the pages).
+    #[serde(skip)]
+    pub info: DocumentInfo,
+}
+
+/// What a record system keeps about a document besides its pages: the PDF's author and
+/// creation date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentInfo {
+    /// Who wrote it: the sender of a letter, the lab of a report; empty when unknown.
+    pub author: String,
+    /// The message's date: the letter's (DET), else when the interchange was prepared (UNB).
+    pub date: Option<CalendarDate>,
+    /// The time of day on that date, when known.
+    pub time: Option<TimeOfDay>,
 }
 
 /// One labelled value of a document's header block.
@@ -170,6 +187,7 @@ mod tests {
                     ],
                 }),
             ],
+            info: DocumentInfo::default(),
         };
         assert_eq!(
             doc.plain_text(),

@@ -1,7 +1,7 @@
 //! The printable form of a MEDLAB report: lab, patient and requester in the header, then per
 //! specimen a table of determinations with flags and ranges, headings and remarks.
 
-use crate::document::{Block, Column, Document, Row, Table};
+use crate::document::{Block, Column, Document, DocumentInfo, Row, Table};
 use crate::labels::document as label;
 use crate::letter::{push, push_patient};
 use crate::medlab::{Medlab, ResultLine, Specimen};
@@ -10,26 +10,24 @@ use crate::medlab::{Medlab, ResultLine, Specimen};
 pub fn lab_report_document(report: &Medlab<'_>) -> Document {
     let mut header = Vec::new();
     let lab = &report.lab;
-    let lab_line = [lab.name.trim(), lab.code.trim()]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .copied()
-        .collect::<Vec<_>>();
-    push(&mut header, label::LAB, &lab_line.join(", "));
+    let lab_line = match (lab.name.trim(), lab.code.trim()) {
+        (name, "") => name.to_owned(),
+        ("", code) => format!("{} {code}", label::CODE),
+        (name, code) => format!("{name} ({} {code})", label::CODE),
+    };
+    push(&mut header, label::LAB, &lab_line);
     push(&mut header, label::SENDER_ADDRESS, &lab.address.display());
     push(&mut header, label::SENDER_PHONE, &lab.phone);
     push_patient(&mut header, &report.patient);
     if let Some(requester) = &report.requester {
-        let who = [requester.name.trim(), requester.code.trim()]
-            .iter()
-            .filter(|p| !p.is_empty())
-            .copied()
-            .collect::<Vec<_>>();
-        let kind = requester.kind.trim();
-        let who = if kind.is_empty() {
-            who.join(", ")
-        } else {
-            format!("{} ({kind})", who.join(", "))
+        // ART element 1 (the kind of requester) is a code whose meaning is not public: it is
+        // kept in the JSON, not shown. The code is the requester's AGB code.
+        let code = requester.code.trim();
+        let name = requester.name.trim();
+        let who = match (name, code) {
+            (name, "") => name.to_owned(),
+            ("", code) => format!("{} {code}", label::AGB_CODE),
+            (name, code) => format!("{name} ({} {code})", label::AGB_CODE),
         };
         push(&mut header, label::REQUESTER, &who);
         push(
@@ -67,6 +65,12 @@ pub fn lab_report_document(report: &Medlab<'_>) -> Document {
         title: label::LAB_REPORT_TITLE.into(),
         header,
         blocks,
+        // The date is the message's (see `Message::document`), not a specimen's.
+        info: DocumentInfo {
+            author: report.lab.name.trim().to_owned(),
+            date: None,
+            time: None,
+        },
     }
 }
 
@@ -91,8 +95,10 @@ fn specimen_blocks(blocks: &mut Vec<Block>, specimen: &Specimen<'_>) {
     if let Some(time) = specimen.time {
         title.push(time.to_string());
     }
-    if !specimen.complete.trim().is_empty() {
-        title.push(format!("({})", specimen.complete.trim()));
+    // IDE element 1: `J` or `C` when the request is complete; another code's meaning is not
+    // public, so it is not shown (the JSON keeps it).
+    if matches!(specimen.complete.trim(), "J" | "j" | "C" | "c") {
+        title.push(format!("({})", label::COMPLETE));
     }
     blocks.push(Block::Heading {
         text: title.join(" "),

@@ -150,6 +150,12 @@ pub mod document {
     pub const DEPARTMENT_DOCTOR: &str = "Afdelingsarts";
     /// Copy to.
     pub const COPY: &str = "Kopie aan";
+    /// Before a requester's AGB code.
+    pub const AGB_CODE: &str = "AGB-code";
+    /// Before a lab's own code.
+    pub const CODE: &str = "code";
+    /// A specimen whose results are complete (IDE `J`/`C`).
+    pub const COMPLETE: &str = "uitslag compleet";
     /// Attachment note (BLG).
     pub const ATTACHMENT: &str = "Bijlage";
     /// Specimen heading.

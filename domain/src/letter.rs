@@ -1,7 +1,7 @@
 //! The printable form of a MEDVRI letter: a header block (sender, date, patient, BSN,
 //! recipient) and then the letter's lines.
 
-use crate::document::{Block, Document, Field};
+use crate::document::{Block, Document, DocumentInfo, Field};
 use crate::labels::document as label;
 use crate::medvri::Medvri;
 use crate::people::{Party, Patient};
@@ -43,6 +43,11 @@ pub fn letter_document(letter: &Medvri<'_>) -> Document {
         title: label::LETTER_TITLE.into(),
         header,
         blocks: vec![Block::Paragraph { lines }],
+        info: DocumentInfo {
+            author: letter.sender.display(),
+            date: letter.date,
+            time: letter.time,
+        },
     }
 }
 

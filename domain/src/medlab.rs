@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::date::{CalendarDate, TimeOfDay};
 use crate::edifact::{Segment, Warning};
 use crate::medvri::read_det;
-use crate::people::{Address, Patient, Text};
+use crate::people::{element_text, elements_text, Address, Patient, Text};
 
 /// A MEDLAB report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -22,10 +22,11 @@ pub struct Medlab<'a> {
     pub department: Option<Contact<'a>>,
     /// ARA: the department's doctors.
     pub department_doctors: Vec<Contact<'a>>,
-    /// KOP: copy recipients, as written.
-    pub copies: Vec<Text<'a>>,
-    /// BLG: as written (its meaning is not public).
-    pub attachments: Vec<Text<'a>>,
+    /// KOP: copy recipients, one per KOP, as readable names (the indicator in element 1 and
+    /// the separators left out).
+    pub copies: Vec<String>,
+    /// BLG: its elements as readable text (its meaning is not public).
+    pub attachments: Vec<String>,
     /// The specimens (each starts with DET or IDE).
     pub specimens: Vec<Specimen<'a>>,
 }
@@ -169,7 +170,7 @@ impl<'a> Medlab<'a> {
             match segment.tag() {
                 "ZKH" => {
                     report.lab = Lab {
-                        name: segment.text(1),
+                        name: element_text(&segment, 1),
                         address: Address::read(&segment, 2),
                         phone: segment.text(3),
                         code: segment.text(4),
@@ -177,27 +178,32 @@ impl<'a> Medlab<'a> {
                 }
                 "PID" => report.patient.read_pid(&segment, warnings),
                 "PAD" => report.patient.read_pad(&segment),
-                "BLG" => report.attachments.push(segment.text_from(1)),
+                "BLG" => report.attachments.push(elements_text(&segment, 1)),
                 "ART" => {
                     report.requester = Some(Requester {
                         kind: segment.text(1),
                         code: segment.text(2),
-                        name: segment.text(3),
+                        name: element_text(&segment, 3),
                         address: Address::read(&segment, 4),
                         phone: segment.text(5),
                     })
                 }
                 "AFD" => {
                     report.department = Some(Contact {
-                        name: segment.text(1),
+                        name: element_text(&segment, 1),
                         phone: segment.text(2),
                     })
                 }
                 "ARA" => report.department_doctors.push(Contact {
-                    name: segment.text(1),
+                    name: element_text(&segment, 1),
                     phone: segment.text(2),
                 }),
-                "KOP" => report.copies.push(segment.text_from(1)),
+                "KOP" => {
+                    let names = read_kop(&segment);
+                    if !names.is_empty() {
+                        report.copies.push(names);
+                    }
+                }
                 "DET" => {
                     let (date, time) = read_det(&segment, warnings);
                     report.specimens.push(Specimen {
@@ -232,7 +238,7 @@ impl<'a> Medlab<'a> {
                     }
                 }
                 "NUB" => report.open_specimen(false).pending.push(Pending {
-                    name: segment.text_from(1),
+                    name: Text::Owned(elements_text(&segment, 1)),
                     remarks: Vec::new(),
                 }),
                 "OPU" => {
@@ -268,6 +274,18 @@ impl<'a> Medlab<'a> {
         let last = self.specimens.len() - 1;
         &mut self.specimens[last]
     }
+}
+
+/// KOP: element 1 is an indicator (`J`) when it is a single letter, the names follow; a
+/// writer that starts with the name loses nothing.
+fn read_kop(kop: &Segment<'_, '_>) -> String {
+    let first = kop.text(1);
+    let from = if first.trim().chars().count() <= 1 && kop.components(1).len() <= 1 {
+        2
+    } else {
+        1
+    };
+    elements_text(kop, from)
 }
 
 fn read_bep<'a>(bep: &Segment<'_, 'a>) -> ResultLine<'a> {

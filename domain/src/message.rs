@@ -1,6 +1,7 @@
 //! One message of a payload as the rest of ketenpost sees it: its envelope, what kind it is,
 //! and the typed view of its content.
 
+use crate::date::{read_time, CalendarDate, TimeOfDay};
 use crate::document::Document;
 use crate::edifact::{Interchange, MessageIdentifier, MessageSpan, Warning};
 use crate::lab_report::lab_report_document;
@@ -72,6 +73,8 @@ pub struct Message<'a> {
     pub content: Content<'a>,
     /// What the reader noticed in this message, and in the interchange around it.
     pub warnings: Vec<Warning>,
+    /// UNB element 4: when the interchange was prepared, when it is a real date.
+    pub prepared: Option<(CalendarDate, Option<TimeOfDay>)>,
 }
 
 impl<'a> Message<'a> {
@@ -140,6 +143,7 @@ impl<'a> Message<'a> {
             kind,
             content,
             warnings,
+            prepared: header.and_then(|h| prepared_at(&h.prepared_date, &h.prepared_time)),
         }
     }
 
@@ -152,12 +156,41 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// The printable document, for the kinds that are read.
+    /// The printable document, for the kinds that are read. Its date is the letter's own
+    /// (DET), else when the interchange was prepared (UNB), else a lab report's first
+    /// specimen's.
     pub fn document(&self) -> Option<Document> {
-        match &self.content {
-            Content::Medvri(letter) => Some(letter_document(letter)),
-            Content::Medlab(report) => Some(lab_report_document(report)),
-            Content::NotRead => None,
+        let mut document = match &self.content {
+            Content::Medvri(letter) => letter_document(letter),
+            Content::Medlab(report) => lab_report_document(report),
+            Content::NotRead => return None,
+        };
+        if document.info.date.is_none() {
+            let first_specimen = match &self.content {
+                Content::Medlab(report) => report
+                    .specimens
+                    .iter()
+                    .find_map(|s| s.date.map(|date| (date, s.time))),
+                _ => None,
+            };
+            if let Some((date, time)) = self.prepared.or(first_specimen) {
+                document.info.date = Some(date);
+                document.info.time = time;
+            }
         }
+        Some(document)
     }
+}
+
+/// Reads UNB element 4, `yymmdd` and `hhmm`.
+fn prepared_at(date: &str, time: &str) -> Option<(CalendarDate, Option<TimeOfDay>)> {
+    let date = match (date.get(0..2), date.get(2..4), date.get(4..)) {
+        (Some(y), Some(m), Some(d)) if date.len() == 6 => CalendarDate::from_short_parts(y, m, d)?,
+        _ => return None,
+    };
+    let time = match (time.get(0..2), time.get(2..)) {
+        (Some(h), Some(m)) if time.len() == 4 => read_time(h, m),
+        _ => None,
+    };
+    Some((date, time))
 }

@@ -12,6 +12,38 @@ use crate::edifact::{Segment, Warning};
 /// A text value as read from a payload: borrowed where it could be.
 pub type Text<'a> = Cow<'a, str>;
 
+/// Data element `element` of `segment` as a person reads it: its components joined by a
+/// space, empty ones left out (`Bakker:S.` reads `Bakker S.`). Names and identifications are
+/// composites in some writers' hands; no separator reaches the page.
+pub fn element_text<'a>(segment: &Segment<'_, 'a>, element: usize) -> Text<'a> {
+    let components = segment.components(element);
+    if components.len() <= 1 {
+        return segment.text(element);
+    }
+    Text::Owned(join_present(components.iter().map(|c| c.as_ref()), " "))
+}
+
+/// Data elements `from` to the end of `segment` as a person reads them: each as
+/// [`element_text`], joined by `, `, empty ones left out.
+pub fn elements_text(segment: &Segment<'_, '_>, from: usize) -> String {
+    join_present(
+        (from..=segment.element_count())
+            .map(|e| element_text(segment, e))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|t| t.as_ref()),
+        ", ",
+    )
+}
+
+fn join_present<'s>(parts: impl Iterator<Item = &'s str>, separator: &str) -> String {
+    parts
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 /// The name composite: married name : its prefix : birth name : its prefix : first name : initials.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PersonName<'a> {
@@ -160,20 +192,35 @@ impl<'a> Party<'a> {
     /// Reads a GGA or GGO segment.
     pub fn read(segment: &Segment<'_, 'a>) -> Self {
         Self {
-            name: segment.text(1),
-            department: segment.text(2),
-            institution: segment.text(3),
+            name: element_text(segment, 1),
+            department: element_text(segment, 2),
+            institution: element_text(segment, 3),
             address: Address::read(segment, 4),
             phone: segment.text(5),
         }
     }
 
-    /// Name, department and institution on one line, without repeats.
+    /// Name, department and institution on one line, without repeats: a part is left out
+    /// when it is another part or the first words of one (`Huisartsenpraktijk` beside
+    /// `Huisartsenpraktijk De Linde`).
     pub fn display(&self) -> String {
+        let all: Vec<&str> = [&self.name, &self.department, &self.institution]
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let repeats = |part: &str, other: &str| {
+            other.len() > part.len()
+                && other
+                    .get(..part.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(part))
+                && other[part.len()..].starts_with(' ')
+        };
         let mut parts: Vec<&str> = Vec::new();
-        for part in [&self.name, &self.department, &self.institution] {
-            let part = part.trim();
-            if !part.is_empty() && !parts.contains(&part) {
+        for part in &all {
+            if !parts.iter().any(|p| p.eq_ignore_ascii_case(part))
+                && !all.iter().any(|other| repeats(part, other))
+            {
                 parts.push(part);
             }
         }
@@ -340,6 +387,33 @@ mod tests {
         assert_eq!(
             name(["", "", "Groot", "de", "Karin", "KM"]).display(),
             "Karin de Groot (KM)"
+        );
+    }
+
+    #[test]
+    fn a_party_shows_each_part_once() {
+        let party = |name, department, institution| Party {
+            name: Cow::Borrowed(name),
+            department: Cow::Borrowed(department),
+            institution: Cow::Borrowed(institution),
+            ..Party::default()
+        };
+        assert_eq!(
+            party(
+                "Dr. S. Bakker",
+                "Huisartsenpraktijk",
+                "Huisartsenpraktijk De Linde"
+            )
+            .display(),
+            "Dr. S. Bakker, Huisartsenpraktijk De Linde"
+        );
+        assert_eq!(
+            party("Organisation name", "Fill work", "Organisation name").display(),
+            "Organisation name, Fill work"
+        );
+        assert_eq!(
+            party("Zorgteam Oost", "Verpleeghuis De Es", "Zorggroep Midden").display(),
+            "Zorgteam Oost, Verpleeghuis De Es, Zorggroep Midden"
         );
     }
 

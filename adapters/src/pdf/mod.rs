@@ -4,16 +4,20 @@
 //! fields as a "label: value" block, then the body (headings, wrapped paragraphs, tables),
 //! and "pagina N van M" at the foot of every page. All text is in the PDF's text layer.
 //!
-//! Documents whose text is all WinAnsi use the built-in Helvetica fonts (nothing embedded,
-//! the fast path, written by `builtin_writer.rs` without printpdf); any other character
-//! switches to an embedded subset of DejaVu Sans (see `fonts.rs`), written with printpdf by
-//! `writer.rs`. Output is deterministic: the same document gives the same bytes.
+//! Every file is PDF/A-2u (ISO 19005-2, level U): the text is in DejaVu Sans, embedded as a
+//! subset with a `/ToUnicode` map (`fonts.rs`, `subset.rs`); the XMP metadata, the Info
+//! dictionary and the sRGB OutputIntent are in `pdfa.rs`; `writer.rs` puts the objects
+//! together and `content.rs` writes the pages. Output is deterministic: the same document
+//! gives the same bytes. `docs/formats.md` lists which PDF/A rules the tests check.
 
-mod builtin_writer;
+mod content;
 mod drawing;
 mod fonts;
-mod helvetica;
 mod layout;
+mod pdfa;
+mod subset;
+mod table;
+mod wrap;
 mod writer;
 
 use ketenpost_domain::document::Document;
@@ -29,20 +33,18 @@ pub enum RenderError {
         /// What went wrong.
         reason: String,
     },
-    /// printpdf reported an error while building the PDF.
-    #[error("building the PDF failed: {0}")]
-    Pdf(String),
     /// Serializing the PDF failed.
     #[error("writing the PDF failed: {0}")]
     Write(String),
 }
 
-/// Renders `document` as a PDF file.
+/// Renders `document` as a PDF/A-2u file.
+///
+/// # Errors
+///
+/// [`RenderError`] when the font cannot be loaded or subset, or the file cannot be written.
 pub fn render(document: &Document) -> Result<Vec<u8>, RenderError> {
-    let fonts = fonts::FontSet::for_document(document)?;
+    let fonts = fonts::FontSet::get()?;
     let pages = layout::layout(document, &fonts);
-    match fonts {
-        fonts::FontSet::Builtin => builtin_writer::write(document, &pages),
-        fonts::FontSet::Embedded(embedded) => writer::write(document, &pages, &embedded),
-    }
+    writer::write(document, &pages, &fonts)
 }

@@ -1,200 +1,279 @@
-//! Turns laid-out pages into PDF bytes with printpdf, deterministically: the path for
-//! documents in the embedded font (the built-in fonts are written by
-//! [`super::builtin_writer`]).
+//! Turns laid-out pages into a PDF/A-2u file, straight into lopdf objects:
 //!
-//! printpdf puts three things into a file that are not a function of its input: random
-//! resource ids from `PdfDocument::add_font` (avoided in [`super::fonts`] by inserting
-//! fonts under fixed ids), an XMP packet with a random instance id (only written when the
-//! conformance level asks for XMP, which the default custom level does not), and a random
-//! trailer `/ID`. The writer therefore stops at `PdfDocument::to_lopdf_document`, replaces
-//! `/ID` with a hash of the document's content, drops the 1970 placeholder dates from the
-//! info dictionary, and compresses and saves the lopdf document itself.
+//! - Catalog with `/Metadata` (XMP, see [`super::pdfa`]), `/OutputIntents` (sRGB) and `/Lang`;
+//! - Pages, and one Page per laid-out page (A4 `/MediaBox`) sharing one `/Resources` with
+//!   `/F1` and `/F2`: subsets of DejaVu Sans and DejaVu Sans Bold as Type0 fonts
+//!   (CIDFontType2, `/Identity-H`, `/CIDToGIDMap /Identity`, `/W`, `/ToUnicode`, the font
+//!   program as `/FontFile2`);
+//! - per page one content stream ([`super::content`]), deflated;
+//! - the Info dictionary agreeing with the XMP packet, and the trailer `/ID` derived from the
+//!   content, so the same document always gives the same bytes.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use ketenpost_domain::document::Document;
-use lopdf::{Object, StringFormat};
-use printpdf::{
-    DictItem, Line, LinePoint, Mm, Op, PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions,
-    Point, Pt, TextItem, TextMatrix,
-};
+use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
-use super::drawing::{self, RuleAt, TextAt};
-use super::fonts::EmbeddedFonts;
+use super::content::{page_content, Faces, BOLD, FALLBACK, REGULAR};
+use super::fonts::{Face, FaceKind, FontSet, DIRECT};
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
+use super::pdfa;
+use super::subset::{subset_for, Subset};
 use super::RenderError;
 use crate::deflate::{deflate, Wrapper};
 
-/// Written as `/Producer` and `/Creator`.
-pub(super) const PRODUCER: &str = "ketenpost";
-/// The deflate level of the PDF's streams: zlib's default, a good size for little time.
-const STREAM_LEVEL: u8 = 6;
-/// Thickness of rules, in points.
-pub(super) const RULE_WIDTH: f32 = 0.5;
+/// The deflate level of the content streams: the fastest. Page text is small and repetitive,
+/// so level 1 costs little in size against level 6 and halves the time.
+const CONTENT_LEVEL: u8 = 1;
 
-/// Writes `pages` (laid out for the embedded `fonts`) as a PDF.
+/// Writes `pages` (laid out with `fonts`) as a PDF/A-2u file.
 pub(crate) fn write(
     document: &Document,
     pages: &[Page],
-    fonts: &EmbeddedFonts,
+    fonts: &FontSet,
 ) -> Result<Vec<u8>, RenderError> {
-    let mut pdf = PdfDocument::new(&document.title);
-    pdf.metadata.info.producer = PRODUCER.to_owned();
-    pdf.metadata.info.creator = PRODUCER.to_owned();
-
-    let (regular_chars, bold_chars) = used_chars(pages, fonts);
-    fonts.embed(&mut pdf, &regular_chars, &bold_chars)?;
-    pdf.pages = pages.iter().map(|page| pdf_page(page, fonts)).collect();
-
-    let options = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: false,
-        secure: true,
-        image_optimization: None,
+    let [regular_chars, bold_chars, fallback_chars] = used_chars(pages, fonts);
+    let regular = subset_if_used(fonts.face(false), &regular_chars)?;
+    let bold = subset_if_used(fonts.face(true), &bold_chars)?;
+    let fallback = match fonts.fallback() {
+        Some(face) => subset_if_used(face, &fallback_chars)?.map(|s| (face, s)),
+        None => None,
     };
-    let mut warnings = Vec::new();
-    let mut lo = pdf.to_lopdf_document(&options, &mut warnings);
-    let errors: Vec<String> = warnings
-        .into_iter()
-        .filter(|w| w.severity == PdfParseErrorSeverity::Error)
-        .map(|w| w.msg)
-        .collect();
-    if !errors.is_empty() {
-        return Err(RenderError::Pdf(errors.join("; ")));
-    }
 
-    lo.trailer.set("ID", trailer_id(document));
-    if let Ok(info_id) = lo.trailer.get(b"Info").and_then(Object::as_reference) {
-        if let Ok(info) = lo.get_object_mut(info_id).and_then(Object::as_dict_mut) {
-            for key in [
-                "CreationDate",
-                "ModDate",
-                "GTS_PDFXVersion",
-                "Identifier",
-                "Trapped",
-            ] {
-                info.remove(key.as_bytes());
-            }
+    let mut pdf = lopdf::Document::with_version("1.7");
+    pdf.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
+
+    let pages_id = pdf.new_object_id();
+    let mut font_resources = Dictionary::new();
+    let primary = [
+        (REGULAR, fonts.face(false), regular.as_ref()),
+        (BOLD, fonts.face(true), bold.as_ref()),
+    ];
+    let secondary = fallback
+        .as_ref()
+        .map(|(face, s)| (FALLBACK, *face, Some(s)));
+    for (name, face, subset) in primary.into_iter().chain(secondary) {
+        if let Some(subset) = subset {
+            let id = add_font(&mut pdf, face, subset);
+            font_resources.set(name, Object::Reference(id));
         }
     }
-    compress_streams(&mut lo);
-    let mut bytes = Vec::new();
-    lo.save_to(&mut bytes)
+    let resources = pdf.add_object(Dictionary::from_iter([(
+        "Font",
+        Object::Dictionary(font_resources),
+    )]));
+    let media_box = Object::Array(vec![
+        Object::Integer(0),
+        Object::Integer(0),
+        Object::Real(PAGE_WIDTH),
+        Object::Real(PAGE_HEIGHT),
+    ]);
+
+    let faces = Faces {
+        fonts,
+        regular: regular.as_deref(),
+        bold: bold.as_deref(),
+        fallback: fallback.as_ref().map(|(_, s)| s.as_ref()),
+    };
+    let mut content = Vec::new();
+    let mut kids = Vec::with_capacity(pages.len());
+    for page in pages {
+        content.clear();
+        page_content(page, &faces, &mut content);
+        let contents = pdf.add_object(compressed_stream(
+            Dictionary::new(),
+            deflate(&content, Wrapper::Zlib, CONTENT_LEVEL),
+        ));
+        let page_id = pdf.add_object(Dictionary::from_iter([
+            ("Type", Object::Name(b"Page".to_vec())),
+            ("Parent", Object::Reference(pages_id)),
+            ("MediaBox", media_box.clone()),
+            ("Resources", Object::Reference(resources)),
+            ("Contents", Object::Reference(contents)),
+        ]));
+        kids.push(Object::Reference(page_id));
+    }
+    let count = i64::try_from(kids.len()).map_err(|e| RenderError::Write(e.to_string()))?;
+    pdf.objects.insert(
+        pages_id,
+        Object::Dictionary(Dictionary::from_iter([
+            ("Type", Object::Name(b"Pages".to_vec())),
+            ("Count", Object::Integer(count)),
+            ("Kids", Object::Array(kids)),
+        ])),
+    );
+
+    let id = content_id(document);
+    let hex_id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let metadata = pdf.add_object(pdfa::metadata_stream(document, &hex_id));
+    let icc = pdf.add_object(pdfa::icc_stream());
+    let catalog = pdf.add_object(Dictionary::from_iter([
+        ("Type", Object::Name(b"Catalog".to_vec())),
+        ("Pages", Object::Reference(pages_id)),
+        ("Metadata", Object::Reference(metadata)),
+        ("OutputIntents", pdfa::output_intent(Object::Reference(icc))),
+        (
+            "Lang",
+            Object::String(b"nl-NL".to_vec(), StringFormat::Literal),
+        ),
+    ]));
+    let info = pdf.add_object(pdfa::info(document));
+    pdf.trailer.set("Root", Object::Reference(catalog));
+    pdf.trailer.set("Info", Object::Reference(info));
+    pdf.trailer.set(
+        "ID",
+        Object::Array(vec![
+            Object::String(id.clone(), StringFormat::Hexadecimal),
+            Object::String(id, StringFormat::Hexadecimal),
+        ]),
+    );
+
+    let font_bytes: usize = [regular.as_ref(), bold.as_ref()]
+        .into_iter()
+        .chain(fallback.as_ref().map(|(_, s)| Some(s)))
+        .flatten()
+        .map(|s| s.program.len() + s.to_unicode.len())
+        .sum();
+    let mut bytes = Vec::with_capacity(8192 + font_bytes + pages.len() * 3072);
+    pdf.save_to(&mut bytes)
         .map_err(|e| RenderError::Write(e.to_string()))?;
     Ok(bytes)
 }
 
-/// Deflates every stream that has no filter yet, as `lopdf::Document::compress` does, but with
-/// this thread's reused compressor (see [`crate::deflate`]) and the default level.
-fn compress_streams(lo: &mut lopdf::Document) {
-    for object in lo.objects.values_mut() {
-        let Object::Stream(stream) = object else {
-            continue;
-        };
-        if !stream.allows_compression || stream.dict.has(b"Filter") {
-            continue;
-        }
-        let compressed = deflate(&stream.content, Wrapper::Zlib, STREAM_LEVEL);
-        if compressed.len() + 19 < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
+fn subset_if_used(
+    face: &Face,
+    chars: &BTreeSet<char>,
+) -> Result<Option<std::sync::Arc<Subset>>, RenderError> {
+    if chars.is_empty() {
+        return Ok(None);
     }
+    subset_for(face, chars).map(Some)
 }
 
-/// The characters drawn in the regular and in the bold face.
-fn used_chars(pages: &[Page], fonts: &EmbeddedFonts) -> (BTreeSet<char>, BTreeSet<char>) {
-    let mut regular = BTreeSet::new();
-    let mut bold = BTreeSet::new();
+/// A stream whose `data` is already zlib-compressed.
+fn compressed_stream(mut dict: Dictionary, data: Vec<u8>) -> Stream {
+    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    Stream::new(dict, data).with_compression(false)
+}
+
+/// Adds the Type0 font for `subset` of `face` with its descendant, descriptor, program and
+/// CMap, and returns the Type0 font's id.
+fn add_font(pdf: &mut lopdf::Document, face: &Face, subset: &Subset) -> ObjectId {
+    let name = || Object::Name(subset.base_font.as_bytes().to_vec());
+    let program_len = i64::try_from(subset.program_len).unwrap_or(i64::MAX);
+    let program = pdf.add_object(compressed_stream(
+        Dictionary::from_iter([("Length1", Object::Integer(program_len))]),
+        subset.program.clone(),
+    ));
+    let m = face.metrics;
+    let descriptor = pdf.add_object(Dictionary::from_iter([
+        ("Type", Object::Name(b"FontDescriptor".to_vec())),
+        ("FontName", name()),
+        ("Flags", Object::Integer(32)),
+        (
+            "FontBBox",
+            Object::Array(m.bbox.iter().map(|v| Object::Integer(*v)).collect()),
+        ),
+        ("ItalicAngle", Object::Integer(0)),
+        ("Ascent", Object::Integer(m.ascent)),
+        ("Descent", Object::Integer(m.descent)),
+        ("CapHeight", Object::Integer(m.cap_height)),
+        ("StemV", Object::Integer(m.stem_v)),
+        ("FontFile2", Object::Reference(program)),
+    ]));
+    let widths = subset.widths.iter().map(|w| Object::Real(*w)).collect();
+    let descendant = pdf.add_object(Dictionary::from_iter([
+        ("Type", Object::Name(b"Font".to_vec())),
+        ("Subtype", Object::Name(b"CIDFontType2".to_vec())),
+        ("BaseFont", name()),
+        (
+            "CIDSystemInfo",
+            Object::Dictionary(Dictionary::from_iter([
+                ("Registry", Object::string_literal("Adobe")),
+                ("Ordering", Object::string_literal("Identity")),
+                ("Supplement", Object::Integer(0)),
+            ])),
+        ),
+        ("FontDescriptor", Object::Reference(descriptor)),
+        (
+            "W",
+            Object::Array(vec![Object::Integer(0), Object::Array(widths)]),
+        ),
+        ("CIDToGIDMap", Object::Name(b"Identity".to_vec())),
+    ]));
+    let to_unicode = pdf.add_object(compressed_stream(
+        Dictionary::new(),
+        subset.to_unicode.clone(),
+    ));
+    pdf.add_object(Dictionary::from_iter([
+        ("Type", Object::Name(b"Font".to_vec())),
+        ("Subtype", Object::Name(b"Type0".to_vec())),
+        ("BaseFont", name()),
+        ("Encoding", Object::Name(b"Identity-H".to_vec())),
+        (
+            "DescendantFonts",
+            Object::Array(vec![Object::Reference(descendant)]),
+        ),
+        ("ToUnicode", Object::Reference(to_unicode)),
+    ]))
+}
+
+/// The characters drawn in the regular, the bold and the fallback face.
+fn used_chars(pages: &[Page], fonts: &FontSet) -> [BTreeSet<char>; 3] {
+    let mut sets: [CharSet; 3] = Default::default();
     for item in pages.iter().flatten() {
-        if let Item::Text {
-            bold: is_bold,
-            text,
-            ..
-        } = item
-        {
-            let set = if *is_bold { &mut bold } else { &mut regular };
-            set.extend(fonts.shown(text).chars());
-        }
-    }
-    (regular, bold)
-}
-
-fn pdf_page(page: &Page, fonts: &EmbeddedFonts) -> PdfPage {
-    let mut ops = Vec::with_capacity(page.len() * 2 + 8);
-    for (index, RuleAt { x1, x2, y }) in drawing::rules(page).enumerate() {
-        if index == 0 {
-            ops.push(Op::SetOutlineThickness { pt: Pt(RULE_WIDTH) });
-        }
-        let point = |x| LinePoint {
-            p: Point { x: Pt(x), y: Pt(y) },
-            bezier: false,
-        };
-        ops.push(Op::DrawLine {
-            line: Line {
-                points: vec![point(x1), point(x2)],
-                is_closed: false,
-            },
-        });
-    }
-
-    ops.push(Op::StartTextSection);
-    for TextAt { x, y, font, text } in drawing::texts(page) {
-        if let Some((bold, size)) = font {
-            ops.push(Op::SetFont {
-                font: EmbeddedFonts::handle(bold),
-                size: Pt(size),
-            });
-        }
-        ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(x), Pt(y)),
-        });
-        match fonts.shown(text) {
-            Cow::Borrowed(_) => ops.push(Op::ShowText {
-                items: vec![TextItem::Text(text.to_owned())],
-            }),
-            Cow::Owned(shown) => {
-                // The font has no glyph for some characters: draw U+FFFD for them, and keep
-                // the real text in the text layer so search and copy still find it.
-                ops.push(Op::BeginMarkedContentWithProperties {
-                    tag: "Span".to_owned(),
-                    properties: actual_text(text),
-                });
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::Text(shown)],
-                });
-                ops.push(Op::EndMarkedContent);
+        if let Item::Text { bold, text, .. } = item {
+            for c in fonts.shown(text).chars() {
+                let index = if (c as usize) < DIRECT {
+                    usize::from(*bold)
+                } else {
+                    match fonts.glyph(c, *bold).0 {
+                        FaceKind::Fallback => 2,
+                        FaceKind::Primary => usize::from(*bold),
+                    }
+                };
+                if let Some(set) = sets.get_mut(index) {
+                    set.insert(c);
+                }
             }
         }
     }
-    ops.push(Op::EndTextSection);
-
-    PdfPage::new(Mm::from(Pt(PAGE_WIDTH)), Mm::from(Pt(PAGE_HEIGHT)), ops)
+    sets.map(CharSet::into_set)
 }
 
-/// The property list `<< /ActualText <FEFF...> >>`: the text as UTF-16BE with a byte-order mark.
-fn actual_text(text: &str) -> DictItem {
-    let mut data = vec![0xFE, 0xFF];
-    data.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
-    let mut map = std::collections::BTreeMap::new();
-    map.insert(
-        "ActualText".to_owned(),
-        DictItem::String {
-            data,
-            literal: false,
-        },
-    );
-    DictItem::Dict { map }
+/// A set of characters that takes those below [`DIRECT`] in a bitmap: inserting the thousands
+/// of characters of a letter then costs a few instructions each.
+#[derive(Default)]
+struct CharSet {
+    direct: [u64; DIRECT.div_ceil(64)],
+    other: BTreeSet<char>,
 }
 
-/// The trailer's `/ID`: the document's [`content_id`] twice (first and current version).
-pub(super) fn trailer_id(document: &Document) -> Object {
-    let id = content_id(document);
-    Object::Array(vec![
-        Object::String(id.clone(), StringFormat::Hexadecimal),
-        Object::String(id, StringFormat::Hexadecimal),
-    ])
+impl CharSet {
+    fn insert(&mut self, c: char) {
+        let index = c as usize;
+        match self.direct.get_mut(index / 64) {
+            Some(word) => *word |= 1 << (index % 64),
+            None => {
+                self.other.insert(c);
+            }
+        }
+    }
+
+    fn into_set(self) -> BTreeSet<char> {
+        let mut set = self.other;
+        for (w, word) in self.direct.iter().enumerate() {
+            for bit in 0..64 {
+                if word & (1 << bit) != 0 {
+                    let code = u32::try_from(w * 64 + bit).unwrap_or(0);
+                    if let Some(c) = char::from_u32(code) {
+                        set.insert(c);
+                    }
+                }
+            }
+        }
+        set
+    }
 }
 
 /// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
@@ -205,7 +284,14 @@ fn content_id(document: &Document) -> Vec<u8> {
     // Both hashes in one pass: two independent multiply chains run side by side.
     let mut first = 0xcbf2_9ce4_8422_2325_u64;
     let mut second = 0x6c62_272e_07bb_0142_u64;
-    for byte in text.bytes() {
+    for byte in text.bytes().chain(document.info.author.bytes()).chain(
+        document
+            .info
+            .date
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+            .into_bytes(),
+    ) {
         first = (first ^ u64::from(byte)).wrapping_mul(PRIME);
         second = (second ^ u64::from(byte)).wrapping_mul(PRIME);
     }
