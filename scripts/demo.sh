@@ -89,14 +89,18 @@ daemon=$!
 pids=("$daemon" "${pids[@]}")
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the daemon did not start; see $out/ketenpost.log" >&2; exit 1; }
-# Done when the mailbox has taken in every message it held and none is waiting or being worked on.
+# Done when the mailbox has taken in (or named as not taken) every message it held and none is
+# waiting or being worked on.
 expected=$(( ${#messages[@]} / 2 ))  # --message FILE pairs
 done_yet() {
   curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/counts" | python3 -c '
 import json, sys
 body = json.load(sys.stdin)
 counts, expected = body["counts"], int(sys.argv[1])
-received = sum(m.get("received", 0) for m in body.get("mailboxes", {}).values())
+# Every message accounted for: taken in, or named as one the mailbox cannot take in.
+received = sum(
+    m.get("received", 0) + m.get("not_taken_count", 0) for m in body.get("mailboxes", {}).values()
+)
 busy = counts.get("awaiting_delivery", 0) + counts.get("in_flight", 0)
 sys.exit(0 if received >= expected and busy == 0 else 1)
 ' "$expected"
