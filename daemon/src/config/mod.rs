@@ -197,8 +197,10 @@ fn parsed(
     path: Option<&Path>,
     need: read::Need,
 ) -> Result<(file::ConfigFile, Vec<String>), ConfigError> {
-    let root = source::merged(DEFAULTS, path).map_err(|problem| ConfigError {
-        problems: vec![problem],
+    let root = source::merged(DEFAULTS, path, &read::top_level_names()).map_err(|problem| {
+        ConfigError {
+            problems: vec![problem],
+        }
     })?;
     let mut problems = Vec::new();
     let file = read::read(root, need, &mut problems);

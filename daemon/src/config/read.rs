@@ -99,6 +99,11 @@ const TOP: &[Key] = &[
     optional("routes", Kind::Named(ROUTE)),
 ];
 
+/// The names of the top-level keys.
+pub fn top_level_names() -> Vec<&'static str> {
+    TOP.iter().map(|k| k.name).collect()
+}
+
 /// Reads what `need` asks for from `root`, adding every problem to `problems`.
 pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>) -> ConfigFile {
     let wanted: &[&str] = match need {

@@ -17,12 +17,17 @@ const PATH_KEYS: &[&[&str]] = &[
     &["record_systems", "*", "ca_cert"],
 ];
 
-/// The merged tree.
+/// The merged tree. Environment variables that name no top-level key in `known` are left
+/// out: other programs' `KETENPOST_` variables (`KETENPOST_STANDINS_PASSWORD`) are not ours.
 ///
 /// # Errors
 /// The file does not exist or is not TOML; the message names it (and the line, as the TOML
 /// reader gives it).
-pub fn merged(defaults: &str, path: Option<&Path>) -> Result<Map<String, Value>, String> {
+pub fn merged(
+    defaults: &str,
+    path: Option<&Path>,
+    known: &[&str],
+) -> Result<Map<String, Value>, String> {
     let mut root = tree(config::File::from_str(defaults, config::FileFormat::Toml))?;
     if let Some(path) = path {
         if !path.is_file() {
@@ -42,11 +47,12 @@ pub fn merged(defaults: &str, path: Option<&Path>) -> Result<Map<String, Value>,
         }
         merge(&mut root, file);
     }
-    let environment = tree(
+    let mut environment = tree(
         config::Environment::with_prefix("KETENPOST")
             .prefix_separator("_")
             .separator("__"),
     )?;
+    environment.retain(|key, _| known.contains(&key.as_str()));
     merge(&mut root, environment);
     Ok(root)
 }
