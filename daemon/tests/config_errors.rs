@@ -69,7 +69,7 @@ pol_interval = "5s"
         "workers = -3: use a whole number of 1 or more",
         "data_dirr is not a known key: did you mean data_dir?",
         "api.lmits is not a known key: did you mean limits?",
-        "mailboxes[0].route is missing: it must be given",
+        "mailboxes[0].route is missing: it must be given, as text in quotes",
         "mailboxes[1].pol_interval is not a known key: did you mean poll_interval?",
     ];
     for problem in expected {

@@ -28,7 +28,7 @@ const LIMITS: &[Key] = &[
 
 const API: &[Key] = &[
     required("listen", Kind::Text),
-    optional("token", Kind::Text),
+    optional("token", Kind::Secret),
     optional("limits", Kind::Table(LIMITS)),
 ];
 
@@ -38,7 +38,7 @@ const MAILBOX: &[Key] = &[
     optional("endpoint", Kind::Text),
     optional("account_id", Kind::Text),
     optional("username", Kind::Text),
-    optional("password", Kind::Text),
+    optional("password", Kind::Secret),
     optional("ca_cert", Kind::Text),
     optional("path", Kind::Text),
     optional("poll_interval", Kind::Text),
@@ -127,7 +127,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
     {
         let Some(mut value) = root.remove(key.name) else {
             if key.required {
-                problems.push(format!("{} is missing: it must be given", key.name));
+                problems.push(schema::missing(key.name, key.kind));
             }
             continue;
         };
@@ -140,7 +140,9 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                         .map(|(i, item)| entry(&format!("mailboxes[{i}]"), item, keys, problems))
                         .collect();
                 }
-                other => problems.push(format!("mailboxes = {other}: use [[mailboxes]] tables")),
+                mut other => {
+                    schema::check("mailboxes", &mut other, key.kind, problems);
+                }
             },
             (name @ ("record_systems" | "routes"), Kind::Named(keys)) => match value {
                 Value::Object(tables) => {
@@ -155,23 +157,25 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                         }
                     }
                 }
-                other => problems.push(format!("{name} = {other}: use [{name}.NAME] tables")),
+                mut other => {
+                    schema::check(name, &mut other, key.kind, problems);
+                }
             },
             (name, kind) => {
                 if !schema::check(name, &mut value, kind, problems) {
                     continue;
                 }
-                let ok = match name {
+                let read = match name {
                     "data_dir" => typed(value).map(|v| file.data_dir = v),
                     "key_file" => typed(value).map(|v| file.key_file = Some(v)),
                     "log_format" => typed(value).map(|v| file.log_format = v),
                     "workers" => typed(value).map(|v| file.workers = v),
                     "manual_route" => typed(value).map(|v| file.manual_route = Some(v)),
                     "api" => typed(value).map(|v| file.api = Some(v)),
-                    _ => Some(()),
+                    _ => Ok(()),
                 };
-                if ok.is_none() {
-                    problems.push(format!("{name} cannot be read"));
+                if let Err(e) = read {
+                    problems.push(format!("{name} cannot be read: {e}"));
                 }
             }
         }
@@ -189,14 +193,14 @@ fn entry<T: DeserializeOwned>(
     if !schema::check(key, &mut value, Kind::Table(keys), problems) {
         return None;
     }
-    let typed = serde_json::from_value(value);
+    let typed = typed(value);
     if let Err(e) = &typed {
         problems.push(format!("{key} cannot be read: {e}"));
     }
     typed.ok()
 }
 
-/// A value that passed its check, as its type.
-fn typed<T: DeserializeOwned>(value: Value) -> Option<T> {
-    serde_json::from_value(value).ok()
+/// A value that passed its check, as its type (which cannot fail but is not assumed).
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+    serde_json::from_value(value)
 }

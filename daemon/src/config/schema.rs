@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 pub enum Kind {
     /// Text.
     Text,
+    /// Text that is a secret: never shown, also not when it is wrong.
+    Secret,
     /// A whole number from the given minimum up.
     Number(u64),
     /// `true` or `false`.
@@ -64,45 +66,36 @@ pub const fn optional(name: &'static str, kind: Kind) -> Key {
 pub fn check(key: &str, value: &mut Value, kind: Kind, problems: &mut Vec<String>) -> bool {
     let before = problems.len();
     match kind {
-        Kind::Text => expect(key, value.is_string(), "text in quotes", value, problems),
+        Kind::Text => expect(key, value.is_string(), kind, value, problems),
+        Kind::Secret => {
+            if !value.is_string() {
+                problems.push(format!("{key} (a secret, not shown): use text in quotes"));
+            }
+        }
         Kind::Number(min) => {
             if let Some(n) = value.as_str().and_then(|s| s.trim().parse::<i64>().ok()) {
                 *value = Value::from(n);
             }
-            match value.as_i64() {
-                Some(n) if u64::try_from(n).is_ok_and(|n| n >= min) => {}
-                _ => problems.push(format!(
-                    "{key} = {}: use a whole number of {min} or more",
-                    shown(value)
-                )),
-            }
+            let ok = value
+                .as_i64()
+                .is_some_and(|n| u64::try_from(n).is_ok_and(|n| n >= min));
+            expect(key, ok, kind, value, problems);
         }
         Kind::Bool => {
             if let Some(b) = value.as_str().and_then(|s| s.trim().parse::<bool>().ok()) {
                 *value = Value::Bool(b);
             }
-            expect(key, value.is_boolean(), "true or false", value, problems);
+            expect(key, value.is_boolean(), kind, value, problems);
         }
         Kind::TextList => {
             let all_text = value
                 .as_array()
                 .is_some_and(|items| items.iter().all(Value::is_string));
-            expect(
-                key,
-                all_text,
-                "a list of text, like [\"a\", \"b\"]",
-                value,
-                problems,
-            );
+            expect(key, all_text, kind, value, problems);
         }
         Kind::OneOf(words) => {
-            if !value.as_str().is_some_and(|s| words.contains(&s)) {
-                problems.push(format!(
-                    "{key} = {}: use one of {}",
-                    shown(value),
-                    quoted(words)
-                ));
-            }
+            let ok = value.as_str().is_some_and(|s| words.contains(&s));
+            expect(key, ok, kind, value, problems);
         }
         Kind::Table(keys) => table(key, value, keys, problems),
         Kind::Named(keys) => match value.as_object_mut() {
@@ -111,7 +104,11 @@ pub fn check(key: &str, value: &mut Value, kind: Kind, problems: &mut Vec<String
                     table(&format!("{key}.{name}"), table_value, keys, problems);
                 }
             }
-            None => problems.push(format!("{key} must be a table of [{key}.NAME] tables")),
+            None => problems.push(format!(
+                "{key} = {}: use {}",
+                shown(value),
+                wanted(kind, key)
+            )),
         },
         Kind::List(keys) => match value.as_array_mut() {
             Some(items) => {
@@ -119,7 +116,11 @@ pub fn check(key: &str, value: &mut Value, kind: Kind, problems: &mut Vec<String
                     table(&format!("{key}[{index}]"), item, keys, problems);
                 }
             }
-            None => problems.push(format!("{key} must be a list of [[{key}]] tables")),
+            None => problems.push(format!(
+                "{key} = {}: use {}",
+                shown(value),
+                wanted(kind, key)
+            )),
         },
     }
     problems.len() == before
@@ -128,7 +129,7 @@ pub fn check(key: &str, value: &mut Value, kind: Kind, problems: &mut Vec<String
 /// Checks one table: its type, every key in it, required keys, unknown keys.
 fn table(key: &str, value: &mut Value, keys: &[Key], problems: &mut Vec<String>) {
     let Some(map) = value.as_object_mut() else {
-        problems.push(format!("{key} = {}: must be a table", shown(value)));
+        problems.push(format!("{key} = {}: use a [{key}] table", shown(value)));
         return;
     };
     check_keys(key, map, keys, problems);
@@ -151,10 +152,7 @@ fn check_keys(
         .iter()
         .filter(|k| k.required && !map.contains_key(k.name))
     {
-        problems.push(format!(
-            "{prefix}.{} is missing: it must be given",
-            key.name
-        ));
+        problems.push(missing(&format!("{prefix}.{}", key.name), key.kind));
     }
 }
 
@@ -197,9 +195,36 @@ fn unknown(dotted: &str, name: &str, keys: &[Key]) -> String {
     }
 }
 
-fn expect(key: &str, ok: bool, wanted: &str, value: &Value, problems: &mut Vec<String>) {
+fn expect(key: &str, ok: bool, kind: Kind, value: &Value, problems: &mut Vec<String>) {
     if !ok {
-        problems.push(format!("{key} = {}: use {wanted}", shown(value)));
+        problems.push(format!(
+            "{key} = {}: use {}",
+            shown(value),
+            wanted(kind, key)
+        ));
+    }
+}
+
+/// The problem of a required key that is not given.
+pub fn missing(key: &str, kind: Kind) -> String {
+    format!(
+        "{key} is missing: it must be given, as {}",
+        wanted(kind, key)
+    )
+}
+
+/// What a key of `kind` at `key` may hold, in plain words.
+fn wanted(kind: Kind, key: &str) -> String {
+    let last = key.rsplit(['.', '[']).next().unwrap_or(key);
+    match kind {
+        Kind::Text | Kind::Secret => "text in quotes".to_owned(),
+        Kind::Number(min) => format!("a whole number of {min} or more"),
+        Kind::Bool => "true or false".to_owned(),
+        Kind::TextList => "a list of text, like [\"a\", \"b\"]".to_owned(),
+        Kind::OneOf(words) => format!("one of {}", quoted(words)),
+        Kind::Table(_) => format!("a [{key}] table"),
+        Kind::Named(_) => format!("[{key}.NAME] tables"),
+        Kind::List(_) => format!("[[{last}]] tables"),
     }
 }
 
@@ -271,7 +296,9 @@ mod tests {
         assert!(problems
             .iter()
             .any(|p| p.starts_with("mailboxes[0].extra is not a known key: known here are route")));
-        assert!(problems.contains(&"mailboxes[0].route is missing: it must be given".to_owned()));
+        assert!(problems.contains(
+            &"mailboxes[0].route is missing: it must be given, as text in quotes".to_owned()
+        ));
     }
 
     #[test]
@@ -283,6 +310,17 @@ mod tests {
             "{problems:?}"
         );
         assert_eq!(value["workers"], json!(4));
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_not_shown() {
+        let mut value = json!(123456789);
+        let mut problems = Vec::new();
+        assert!(!check("api.token", &mut value, Kind::Secret, &mut problems));
+        assert_eq!(
+            problems,
+            ["api.token (a secret, not shown): use text in quotes"]
+        );
     }
 
     #[test]
