@@ -7,27 +7,39 @@ use clap::{Parser, Subcommand};
 /// ketenpost routes Dutch care EDIFACT messages (MEDVRI letters, MEDLAB lab results) into the
 /// client record system as PDF documents.
 #[derive(Debug, Parser)]
-#[command(name = "ketenpost", version, about)]
+#[command(name = "ketenpost", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Where the event log lives.
+/// Where the event log lives: `--config` (its `data_dir` and `key_file`) or `--data` and
+/// `--key-file`, the same for every command.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
-    /// The data folder (event log, payloads, projections and, unless --key-file, the key file).
-    #[arg(long, default_value = "./ketenpost-data")]
-    pub data: PathBuf,
-    /// The key file that encrypts payloads at rest (created with mode 0600 when absent).
-    #[arg(long)]
+    /// The data folder (event log, payloads, projections and, unless --key-file, the key file)
+    /// [default: ./ketenpost-data]. It must exist: only `import` and `run` create it.
+    #[arg(long, conflicts_with = "config")]
+    pub data: Option<PathBuf>,
+    /// The key file that encrypts payloads at rest [default: DATA/data.key].
+    #[arg(long, conflicts_with = "config")]
     pub key_file: Option<PathBuf>,
-    /// Ask the running daemon instead (`status`, `list`, `show`, `resend`): its configuration
-    /// file names the API address and token. The daemon holds the data folder while it runs.
+    /// The daemon's configuration file: the data folder and key file are the ones it names.
+    /// `status`, `list`, `show` and `resend` ask the running daemon instead, at its [api]
+    /// address with its token. Relative paths in it are relative to the file.
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
+
+/// The exit codes, shown at the end of `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  not done: a configuration problem, a data folder or file that does not exist or cannot
+     be used, or a daemon that cannot be reached; the reason is on stderr
+  2  done, but some input was refused (a malformed file, an unknown or refused message id),
+     each named on stderr";
 
 /// The subcommands. (The flattened `data` fields are documented on [`DataArgs`].)
 #[derive(Debug, Subcommand)]

@@ -1,23 +1,91 @@
 //! Opening the data folder for a command: the event log, its payloads and its projections.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
 
 use crate::cli::DataArgs;
+use crate::config::{self, DataPlace};
 
-/// Opens the data folder and brings the projections up to date.
+/// The data folder when neither `--data` nor `--config` names one.
+pub const DEFAULT_DATA_DIR: &str = "./ketenpost-data";
+
+/// A data folder that is not there: commands that read never create one.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the data folder {0} does not exist: name the right one with --data or --config \
+     (only `import` and `run` create it)"
+)]
+pub struct NoDataFolder(pub PathBuf);
+
+/// The data folder and key file the command line names: from `--config` (its `data_dir` and
+/// `key_file`), else `--data` and `--key-file`.
+///
+/// # Errors
+/// The configuration file cannot be read or names them wrongly.
+pub fn place(data: &DataArgs) -> anyhow::Result<DataPlace> {
+    if let Some(file) = &data.config {
+        return Ok(config::load_data_place(file)?);
+    }
+    let data_dir = data
+        .data
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let key_file = data
+        .key_file
+        .clone()
+        .unwrap_or_else(|| data_dir.join("data.key"));
+    Ok(DataPlace { data_dir, key_file })
+}
+
+/// Opens the existing data folder and brings the projections up to date.
+///
+/// # Errors
+/// The folder does not exist ([`NoDataFolder`]), the key file cannot be used, or the log is
+/// damaged.
+pub fn open(data: &DataArgs) -> anyhow::Result<SledEventLog> {
+    let place = place(data)?;
+    if !place.data_dir.is_dir() {
+        return Err(NoDataFolder(place.data_dir).into());
+    }
+    open_at(&place, false)
+}
+
+/// Opens the data folder, creating it when absent (`import`).
 ///
 /// # Errors
 /// The folder or key file cannot be used, or the log is damaged.
-pub fn open(data: &DataArgs) -> anyhow::Result<SledEventLog> {
-    let mut options = LogOptions::new(&data.data);
-    if let Some(key_file) = &data.key_file {
-        options.key_file.clone_from(key_file);
+pub fn open_or_create(data: &DataArgs) -> anyhow::Result<SledEventLog> {
+    open_at(&place(data)?, false)
+}
+
+/// Opens the existing data folder with `repair_head` set (`repair-head`), without catching up.
+///
+/// # Errors
+/// As [`open`].
+pub fn open_to_repair(data: &DataArgs) -> anyhow::Result<SledEventLog> {
+    let place = place(data)?;
+    if !place.data_dir.is_dir() {
+        return Err(NoDataFolder(place.data_dir).into());
     }
-    let log = SledEventLog::open(&options)
-        .with_context(|| format!("Failed to open the data folder {}", data.data.display()))?;
-    log.catch_up()
-        .context("Failed to bring the projections up to date")?;
+    open_at(&place, true)
+}
+
+fn open_at(place: &DataPlace, repair_head: bool) -> anyhow::Result<SledEventLog> {
+    let mut options = LogOptions::new(&place.data_dir);
+    options.key_file.clone_from(&place.key_file);
+    options.repair_head = repair_head;
+    let log = SledEventLog::open(&options).with_context(|| {
+        format!(
+            "Failed to open the data folder {}",
+            place.data_dir.display()
+        )
+    })?;
+    if !repair_head {
+        log.catch_up()
+            .context("Failed to bring the projections up to date")?;
+    }
     Ok(log)
 }
 

@@ -241,6 +241,8 @@ fn resend_without_a_daemon_records_the_request_and_refuses_what_it_must() {
 fn seal_prints_a_sealed_secret_that_opens_with_the_data_key_only() {
     use std::io::Write;
     let data = data_dir("seal");
+    // seal creates a missing key file, never the folder it belongs in.
+    std::fs::create_dir_all(&data).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(["seal", "--data"])
         .arg(&data)

@@ -16,7 +16,7 @@ pub const MANUAL_MAILBOX: &str = "manual";
 /// # Errors
 /// The data folder cannot be used, a file cannot be read, or events cannot be written.
 pub fn run(files: &[PathBuf], data: &DataArgs) -> anyhow::Result<Outcome> {
-    let log = store::open(data)?;
+    let log = store::open_or_create(data)?;
     let resumed = intake::resume(&log)?;
     if resumed > 0 {
         eprintln!("processed {resumed} payload(s) that were received but not processed before");

@@ -53,7 +53,7 @@ fn remote_page(
     cursor: Option<&str>,
     limit: usize,
 ) -> anyhow::Result<(Vec<Value>, Option<String>)> {
-    let settings = crate::config::load(Some(file))?;
+    let api = crate::config::load_api(file)?;
     let mut path = format!(
         "/api/v1/messages?category={}&limit={}",
         state.as_str(),
@@ -62,7 +62,7 @@ fn remote_page(
     if let Some(cursor) = cursor {
         path.push_str(&format!("&cursor={cursor}"));
     }
-    let (status, body) = super::remote::call(&settings, "GET", &path)?;
+    let (status, body) = super::remote::call(&api, "GET", &path)?;
     anyhow::ensure!(status == 200, "the daemon answered {status}: {body}");
     let messages = body["messages"].as_array().cloned().unwrap_or_default();
     let next = body["next_cursor"].as_str().map(str::to_owned);

@@ -5,17 +5,17 @@
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::config::Settings;
+use crate::config::ApiSettings;
 
 /// One API call: `(status, body)`.
 ///
 /// # Errors
 /// The daemon cannot be reached or does not answer JSON.
-pub fn call(settings: &Settings, method: &str, path: &str) -> anyhow::Result<(u16, Value)> {
+pub fn call(api: &ApiSettings, method: &str, path: &str) -> anyhow::Result<(u16, Value)> {
     ketenpost_adapters::tls::install_crypto_provider();
-    let address = settings.api.listen;
+    let address = api.listen;
     let url = format!("http://{address}{path}");
-    let token = settings.api.token.expose().to_owned();
+    let token = api.token.expose().to_owned();
     let method = reqwest::Method::from_bytes(method.as_bytes()).context("HTTP method")?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

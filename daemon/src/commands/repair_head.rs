@@ -2,7 +2,6 @@
 //! head marker (`log.head`) is missing or damaged, or says more than the log holds.
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
 use ketenpost_domain::ports::EventLog;
 
 use super::Outcome;
@@ -13,13 +12,7 @@ use crate::cli::DataArgs;
 /// # Errors
 /// The data folder cannot be used or the log itself is damaged.
 pub fn run(data: &DataArgs) -> anyhow::Result<Outcome> {
-    let mut options = LogOptions::new(&data.data);
-    if let Some(key_file) = &data.key_file {
-        options.key_file.clone_from(key_file);
-    }
-    options.repair_head = true;
-    let log = SledEventLog::open(&options)
-        .with_context(|| format!("Failed to open the data folder {}", data.data.display()))?;
+    let log = crate::store::open_to_repair(data)?;
     let events = log.next_position();
     println!(
         "the log holds {events} events, every one verified; its head marker {} and now says {events}",

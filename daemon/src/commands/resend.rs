@@ -13,10 +13,10 @@ use crate::{config, resend, store};
 pub fn run(ids: &[String], data: &DataArgs) -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::Understood;
     if let Some(file) = &data.config {
-        let settings = config::load(Some(file))?;
+        let api = config::load_api(file)?;
         for id in ids {
             let (status, body) =
-                remote::call(&settings, "POST", &format!("/api/v1/messages/{id}/resend"))?;
+                remote::call(&api, "POST", &format!("/api/v1/messages/{id}/resend"))?;
             if status == 202 {
                 println!("resend {id}");
             } else {

@@ -45,9 +45,6 @@ fn check_only(settings: &Settings) -> anyhow::Result<Outcome> {
             mailbox.route
         );
     }
-    if settings.mailboxes.is_empty() {
-        println!("  no mailbox: nothing will be pulled");
-    }
     for name in settings.record_systems.keys() {
         println!("  record system    {name} (certificates read)");
     }

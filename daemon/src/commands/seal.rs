@@ -16,10 +16,18 @@ use crate::cli::DataArgs;
 /// # Errors
 /// The key file cannot be used, or stdin is empty.
 pub fn run(data: &DataArgs) -> anyhow::Result<Outcome> {
-    let key_file = data
-        .key_file
-        .clone()
-        .unwrap_or_else(|| data.data.join("data.key"));
+    let key_file = crate::store::place(data)?.key_file;
+    // A missing key file is created (the first secret may be sealed before the first start),
+    // but never the folder it belongs in: a typo must not leave folders behind.
+    if let Some(folder) = key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        anyhow::ensure!(
+            folder.is_dir(),
+            "the folder {} of the key file {} does not exist: create it, or name the right \
+             key file with --key-file or --config",
+            folder.display(),
+            key_file.display()
+        );
+    }
     let key = load_or_create_key(&key_file)
         .with_context(|| format!("Failed to use the key file {}", key_file.display()))?;
     let mut secret = Vec::new();

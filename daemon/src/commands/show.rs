@@ -84,8 +84,8 @@ fn print_timeline<'a>(events: impl Iterator<Item = &'a serde_json::Value>) {
 
 /// `show` through the running daemon.
 fn remote_show(file: &std::path::Path, id: &str, as_json: bool) -> anyhow::Result<Outcome> {
-    let settings = crate::config::load(Some(file))?;
-    let (status, body) = super::remote::call(&settings, "GET", &format!("/api/v1/messages/{id}"))?;
+    let api = crate::config::load_api(file)?;
+    let (status, body) = super::remote::call(&api, "GET", &format!("/api/v1/messages/{id}"))?;
     anyhow::ensure!(
         status == 200,
         "{}",

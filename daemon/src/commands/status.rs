@@ -32,8 +32,8 @@ pub fn run(as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> {
 
 /// `status` through the running daemon: the counts, and each mailbox's health.
 fn remote_status(file: &std::path::Path, as_json: bool) -> anyhow::Result<Outcome> {
-    let settings = crate::config::load(Some(file))?;
-    let (status, body) = super::remote::call(&settings, "GET", "/api/v1/counts")?;
+    let api = crate::config::load_api(file)?;
+    let (status, body) = super::remote::call(&api, "GET", "/api/v1/counts")?;
     anyhow::ensure!(status == 200, "the daemon answered {status}: {body}");
     if as_json {
         println!("{body}");

@@ -10,40 +10,28 @@ use serde::Deserialize;
 use super::limits::HttpLimitsFile;
 use super::secret::Secret;
 
-/// The whole file.
-#[derive(Debug, Deserialize)]
+/// The whole file, as far as it could be read: an entry that is `None` is there but has
+/// problems (already reported), so that nothing else reports it missing.
+#[derive(Debug, Default)]
 pub struct ConfigFile {
     /// The data folder: event log, payloads, projections.
     pub data_dir: PathBuf,
     /// The key file that encrypts payloads at rest; default `<data_dir>/data.key`.
     pub key_file: Option<PathBuf>,
     /// `text` or `json` (JSON lines).
-    #[serde(default = "default_log_format")]
     pub log_format: String,
     /// How many messages are worked on at once.
-    #[serde(default = "default_workers")]
     pub workers: usize,
     /// The route for messages recorded with `ketenpost import` (mailbox `manual`).
     pub manual_route: Option<String>,
     /// The HTTP API.
-    pub api: ApiFile,
+    pub api: Option<ApiFile>,
     /// The mailboxes to pull.
-    #[serde(default)]
-    pub mailboxes: Vec<MailboxFile>,
+    pub mailboxes: Vec<Option<MailboxFile>>,
     /// The record systems, by name.
-    #[serde(default)]
-    pub record_systems: BTreeMap<String, RecordSystemFile>,
+    pub record_systems: BTreeMap<String, Option<RecordSystemFile>>,
     /// The routes, by name.
-    #[serde(default)]
-    pub routes: BTreeMap<String, RouteFile>,
-}
-
-fn default_log_format() -> String {
-    "text".to_owned()
-}
-
-fn default_workers() -> usize {
-    32
+    pub routes: BTreeMap<String, Option<RouteFile>>,
 }
 
 /// `[api]`.

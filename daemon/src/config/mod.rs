@@ -4,7 +4,11 @@
 
 mod file;
 mod limits;
+mod mailbox;
+mod read;
+mod schema;
 mod secret;
+mod source;
 mod unseal;
 mod validate;
 
@@ -128,36 +132,77 @@ pub struct ConfigError {
 }
 
 /// Loads the embedded defaults, then `path` (if given), then `KETENPOST_` environment
-/// variables, and validates the result.
+/// variables, and validates all of it: what `run` needs.
 ///
 /// # Errors
-/// A file that cannot be read or parsed, or settings with problems, each naming its key.
+/// A file that cannot be read or parsed, or settings with problems: every problem at once,
+/// each naming its key.
 pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
-    let one = |problem: String| ConfigError {
-        problems: vec![problem],
-    };
-    let mut builder = config::Config::builder()
-        .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
-    if let Some(path) = path {
-        if !path.is_file() {
-            return Err(one(format!(
-                "the configuration file {} does not exist",
-                path.display()
-            )));
-        }
-        builder = builder
-            .add_source(config::File::from(path.to_path_buf()).format(config::FileFormat::Toml));
-    }
-    let merged = builder
-        .add_source(
-            config::Environment::with_prefix("KETENPOST")
-                .prefix_separator("_")
-                .separator("__"),
-        )
-        .build()
-        .map_err(|e| one(e.to_string()))?;
-    let raw: file::ConfigFile = merged.try_deserialize().map_err(|e| one(e.to_string()))?;
-    let mut settings = validate::validate(raw)?;
+    let (file, problems) = parsed(path, read::Need::All)?;
+    let mut settings = validate::validate(file, problems)?;
     unseal::unseal(&mut settings)?;
     Ok(settings)
+}
+
+/// The data folder and key file a configuration names.
+#[derive(Debug, Clone)]
+pub struct DataPlace {
+    /// The data folder.
+    pub data_dir: PathBuf,
+    /// The key file.
+    pub key_file: PathBuf,
+}
+
+/// Loads only `data_dir` and `key_file` (for the commands that open the data folder); the
+/// rest of the file is not checked.
+///
+/// # Errors
+/// The file cannot be read or parsed, or those keys have problems.
+pub fn load_data_place(path: &Path) -> Result<DataPlace, ConfigError> {
+    let (file, problems) = parsed(Some(path), read::Need::Data)?;
+    if !problems.is_empty() {
+        return Err(ConfigError { problems });
+    }
+    Ok(data_place(&file))
+}
+
+/// Loads only what asking the running daemon needs: `[api]` (its token opened with the key
+/// file when sealed); the rest of the file, such as certificates, is not checked.
+///
+/// # Errors
+/// The file cannot be read or parsed, or `[api]`, `data_dir` or `key_file` have problems.
+pub fn load_api(path: &Path) -> Result<ApiSettings, ConfigError> {
+    let (file, mut problems) = parsed(Some(path), read::Need::Api)?;
+    let place = data_place(&file);
+    let api = file.api.map(|api| validate::api(api, &mut problems));
+    let (Some(mut api), true) = (api, problems.is_empty()) else {
+        return Err(ConfigError { problems });
+    };
+    api.token = unseal::open_token(&api.token, &place.key_file)?;
+    Ok(api)
+}
+
+fn data_place(file: &file::ConfigFile) -> DataPlace {
+    DataPlace {
+        data_dir: file.data_dir.clone(),
+        key_file: file
+            .key_file
+            .clone()
+            .unwrap_or_else(|| file.data_dir.join("data.key")),
+    }
+}
+
+/// The merged configuration read into its typed form, with the problems found on the way.
+fn parsed(
+    path: Option<&Path>,
+    need: read::Need,
+) -> Result<(file::ConfigFile, Vec<String>), ConfigError> {
+    let root = source::merged(DEFAULTS, path, &read::top_level_names()).map_err(|problem| {
+        ConfigError {
+            problems: vec![problem],
+        }
+    })?;
+    let mut problems = Vec::new();
+    let file = read::read(root, need, &mut problems);
+    Ok((file, problems))
 }

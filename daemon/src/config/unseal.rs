@@ -72,6 +72,23 @@ pub fn unseal(settings: &mut Settings) -> Result<(), ConfigError> {
     }
 }
 
+/// The API token, opened with the key in `key_file` when it is sealed.
+pub fn open_token(token: &Secret, key_file: &Path) -> Result<Secret, ConfigError> {
+    if !is_sealed(token.expose()) {
+        return Ok(token.clone());
+    }
+    let key = data_key(key_file)?;
+    match open(&key, token.expose()).map(String::from_utf8) {
+        Ok(Ok(plain)) => Ok(Secret::new(plain)),
+        Ok(Err(_)) => Err(ConfigError {
+            problems: vec!["api.token: the sealed value is not text".to_owned()],
+        }),
+        Err(e) => Err(ConfigError {
+            problems: vec![format!("api.token: {e} ({})", key_file.display())],
+        }),
+    }
+}
+
 fn data_key(path: &Path) -> Result<[u8; 32], ConfigError> {
     if !path.is_file() {
         return Err(ConfigError {
