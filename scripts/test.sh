@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of ketenpost: formatting, lints, unit, integration, property and conformance
 # tests. On a fresh Debian machine it first installs what the tests need (poppler-utils for
-# pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash.rs,
+# pdftotext and pdfinfo, strace for the fsync-before-acknowledge test in daemon/tests/crash_fsync.rs,
 # e2fsprogs for the full-disk test, a C compiler for the TLS crypto library, and the independent
 # PDF/A checker: qpdf and Python with pikepdf in a venv under target/), then builds the Debian
 # package and installs, checks and purges it (cargo-deb is installed when missing), and runs the

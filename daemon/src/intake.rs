@@ -64,9 +64,9 @@ pub struct Received {
     pub messages: Vec<(StreamId, bool)>,
 }
 
-/// A payload as a mailbox delivered it.
+/// A payload as it arrived from a mailbox, before it is recorded.
 #[derive(Debug, Clone)]
-pub struct Delivery {
+pub struct Arrival {
     /// The mailbox's name.
     pub mailbox: String,
     /// The mailbox's id for it.
@@ -86,23 +86,23 @@ pub struct Delivery {
 /// A payload or the events could not be written; then none of them is recorded.
 pub fn receive_and_process(
     log: &SledEventLog,
-    deliveries: Vec<Delivery>,
+    arrivals: Vec<Arrival>,
 ) -> anyhow::Result<Vec<Received>> {
     let mut appends = Vec::new();
     let mut received = Vec::new();
-    for delivery in deliveries {
+    for arrival in arrivals {
         let digest = log
             .payloads()
-            .put(&delivery.bytes)
+            .put(&arrival.bytes)
             .context("Failed to store the payload")?;
         let receipt = StreamId::new(StreamKind::Receipt, new_id());
         let event = Event::MessageReceived(MessageReceived {
-            mailbox: delivery.mailbox,
-            remote_id: delivery.remote_id,
+            mailbox: arrival.mailbox,
+            remote_id: arrival.remote_id,
             payload_digest: digest.clone(),
-            size: delivery.bytes.len() as u64,
-            format: detect_format(&delivery.bytes).unwrap_or(Format::Edifact),
-            envelope: delivery.envelope.map(Box::new),
+            size: arrival.bytes.len() as u64,
+            format: detect_format(&arrival.bytes).unwrap_or(Format::Edifact),
+            envelope: arrival.envelope.map(Box::new),
         });
         appends.push(StreamAppend {
             stream: receipt.clone(),
@@ -115,8 +115,8 @@ pub fn receive_and_process(
         let (message_appends, messages) = message_streams(
             &receipt,
             &digest,
-            &delivery.bytes,
-            delivery.place_incoming_pdf,
+            &arrival.bytes,
+            arrival.place_incoming_pdf,
         );
         appends.extend(message_appends);
         received.push(Received {

@@ -13,6 +13,7 @@ use ketenpost_domain::projections::{
 };
 
 use super::hashing::WordHasher;
+use super::log_tree::storage;
 use super::pages::{self, Entry, PAGE_ENTRIES};
 use super::sled_log::SledEventLog;
 
@@ -228,8 +229,4 @@ fn load<'d>(
     dirty
         .get_mut(&key)
         .ok_or_else(|| ReadError::Storage("a projection page went missing".into()))
-}
-
-fn storage(e: sled::Error) -> ReadError {
-    ReadError::Storage(e.to_string())
 }

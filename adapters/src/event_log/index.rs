@@ -14,6 +14,7 @@ use ketenpost_domain::ports::ReadError;
 use super::chunk::Chunk;
 use super::codec;
 use super::hashing::WordHasher;
+use super::log_tree::position_of_key;
 
 type Fast = BuildHasherDefault<WordHasher>;
 
@@ -119,7 +120,7 @@ impl LogIndex {
         }
         for entry in log.range(self.next.to_be_bytes()..) {
             let (key, value) = entry.map_err(|e| ReadError::Storage(e.to_string()))?;
-            let key = super::sled_log::position_of_key(&key)?;
+            let key = position_of_key(&key)?;
             if key >= target {
                 break;
             }

@@ -13,7 +13,7 @@ use ketenpost_domain::ports::ReadError;
 
 use super::chunk::Chunk;
 use super::head_marker::HeadMarker;
-use super::sled_log::position_of_key;
+use super::log_tree::position_of_key;
 use super::trees::Trees;
 
 /// What to tell an operator after a refusal that restoring a backup mends.

@@ -8,6 +8,7 @@ use ketenpost_domain::ports::{EventLog, ReadError};
 use ketenpost_domain::projections::{apply_to_message, MessageSummary, ReceiptSummary, State};
 
 use super::fold::Fold;
+use super::log_tree::storage;
 use super::pages;
 use super::sled_log::SledEventLog;
 
@@ -281,8 +282,4 @@ fn read_json<T: serde::de::DeserializeOwned>(
         .map(|v| serde_json::from_slice(&v))
         .transpose()
         .map_err(|e| ReadError::Storage(format!("projection entry: {e}")))
-}
-
-fn storage(e: sled::Error) -> ReadError {
-    ReadError::Storage(e.to_string())
 }

@@ -4,7 +4,8 @@
 use ketenpost_domain::events::RecordedEvent;
 use ketenpost_domain::ports::ReadError;
 
-use super::sled_log::{position_of_key, storage, SledEventLog};
+use super::log_tree::{position_of_key, storage};
+use super::sled_log::SledEventLog;
 
 impl SledEventLog {
     /// Decodes the events from position `from` up to `to` (exclusive) in order, giving each

@@ -12,17 +12,18 @@ use tokio::sync::watch;
 use ketenpost_domain::events::{RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, StreamAppend};
 
-use super::chunk::Chunk;
 use super::chunk_cache::ChunkCache;
 use super::durability::FolderSync;
 use super::format;
+use super::handoff::{Head, Reply, Request};
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
 use super::key_file;
+use super::log_tree::{next_position_on_disk, position_of_key, storage};
 use super::opening;
 use super::payloads::SledPayloadStore;
 use super::trees::Trees;
-use super::writer::{GroupCommit, Head, Reply, Request, Writer};
+use super::writer::{GroupCommit, Writer};
 
 /// Bytes of sled's page cache.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
@@ -257,40 +258,12 @@ impl Drop for SledEventLog {
     }
 }
 
-/// The position after the last chunk of the log tree.
-///
-/// # Errors
-/// The last chunk is damaged, or sled failed.
-pub(crate) fn next_position_on_disk(trees: &Trees) -> Result<u64, ReadError> {
-    let Some((key, value)) = trees.log.last().map_err(storage)? else {
-        return Ok(0);
-    };
-    Ok(Chunk::parse(position_of_key(&key)?, &value)?.end())
-}
-
-/// The position a `log` key stands for.
-///
-/// # Errors
-/// [`ReadError::Damaged`] when the key is not 8 bytes.
-pub(crate) fn position_of_key(key: &[u8]) -> Result<u64, ReadError> {
-    <[u8; 8]>::try_from(key)
-        .map(u64::from_be_bytes)
-        .map_err(|_| ReadError::Damaged {
-            position: 0,
-            detail: format!("a log key of {} bytes", key.len()),
-        })
-}
-
 /// Damage found at open, with what to do about it.
 fn damage(error: &ReadError) -> String {
     match error {
         ReadError::Damaged { .. } => format!("{error}: {}", opening::RESTORE),
         ReadError::Storage(_) => error.to_string(),
     }
-}
-
-pub(crate) fn storage(e: sled::Error) -> ReadError {
-    ReadError::Storage(e.to_string())
 }
 
 impl EventLog for SledEventLog {

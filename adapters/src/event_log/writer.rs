@@ -4,46 +4,20 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::chunk::{self, Chunk};
 use super::chunk_cache::ChunkCache;
 use super::durability::FolderSync;
+use super::handoff::{Head, Reply, Request};
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
+use super::log_tree::next_position_on_disk;
 use super::trees::Trees;
 use ketenpost_domain::events::{EventId, RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, StreamAppend};
-
-/// One append waiting for the writer.
-pub(crate) struct Request {
-    pub appends: Vec<StreamAppend>,
-    pub reply: Reply,
-}
-
-/// Where the writer sends an append's answer once its group is durable.
-pub(crate) enum Reply {
-    /// A thread blocked in [`ketenpost_domain::ports::EventLog::append`].
-    Blocking(SyncSender<Result<Appended, AppendError>>),
-    /// A task awaiting [`super::SledEventLog::append_async`].
-    Async(tokio::sync::oneshot::Sender<Result<Appended, AppendError>>),
-}
-
-impl Reply {
-    /// Answers; a waiter that has gone away no longer needs the answer.
-    fn send(self, answer: Result<Appended, AppendError>) {
-        match self {
-            Self::Blocking(sender) => {
-                let _ = sender.send(answer);
-            }
-            Self::Async(sender) => {
-                let _ = sender.send(answer);
-            }
-        }
-    }
-}
 
 /// How the writer groups commits.
 #[derive(Debug, Clone, Copy)]
@@ -64,13 +38,6 @@ impl Default for GroupCommit {
             max_wait: Duration::ZERO,
         }
     }
-}
-
-/// The position the log has reached, with a condition to wait on.
-#[derive(Default)]
-pub(crate) struct Head {
-    pub next: Mutex<u64>,
-    pub changed: Condvar,
 }
 
 pub(crate) struct Writer {
@@ -175,8 +142,8 @@ impl Writer {
                 self.fail(&error);
                 // Nothing of this group is acknowledged; reload what is really on disk (the
                 // index catches up with it before the next check).
-                self.next_position = super::sled_log::next_position_on_disk(&self.trees)
-                    .unwrap_or(self.next_position);
+                self.next_position =
+                    next_position_on_disk(&self.trees).unwrap_or(self.next_position);
                 for (reply, _) in answers {
                     reply.send(Err(AppendError::Storage(error.clone())));
                 }

@@ -88,11 +88,11 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intake::{receive_and_process, Delivery};
+    use crate::intake::{receive_and_process, Arrival};
     use ketenpost_adapters::event_log::LogOptions;
 
-    fn delivery(remote_id: &str) -> Delivery {
-        Delivery {
+    fn arrival(remote_id: &str) -> Arrival {
+        Arrival {
             mailbox: "lab".into(),
             remote_id: remote_id.into(),
             bytes: format!("not EDIFACT {remote_id}").into_bytes(),
@@ -106,9 +106,9 @@ mod tests {
         let folder = std::env::temp_dir().join(format!("ketenpost-seen-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
         let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
-        receive_and_process(&log, vec![delivery("1"), delivery("2")]).unwrap();
+        receive_and_process(&log, vec![arrival("1"), arrival("2")]).unwrap();
         log.catch_up().unwrap();
-        receive_and_process(&log, vec![delivery("3")]).unwrap();
+        receive_and_process(&log, vec![arrival("3")]).unwrap();
         assert!(
             log.checkpoint().unwrap() < log.next_position(),
             "3 is not projected yet"

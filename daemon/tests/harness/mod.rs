@@ -1,5 +1,6 @@
 //! Shared set-up for the daemon tests: both stand-ins on loopback ports, a data folder and a
 //! configuration file pointing at them.
+
 #![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ pub const ACCOUNT: &str = "500098765";
 pub const LAB: &str = "500011111";
 pub const GP: &str = "500012345";
 pub const TOKEN: &str = "test-token-0123456789abcdef";
+/// A BSN the stand-in record system knows once a test adds its client.
+pub const KNOWN: &str = "999990019";
 
 pub struct Harness {
     pub dir: PathBuf,
@@ -250,4 +253,11 @@ pub fn timeline_types(detail: &Value) -> Vec<String> {
         .iter()
         .map(|e| e["type"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// The messages listed in a category.
+pub async fn message_in(address: &str, category: &str) -> Vec<Value> {
+    let (status, page) = get(address, &format!("/api/v1/messages?category={category}")).await;
+    assert_eq!(status, 200, "{page}");
+    page["messages"].as_array().cloned().unwrap_or_default()
 }

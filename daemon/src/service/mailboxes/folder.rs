@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::{backlog, places_pdf, take_in, Puller};
-use crate::intake::Delivery;
+use crate::intake::Arrival;
 use crate::service::background::Background;
 use crate::service::state::{NotTaken, PollOutcome};
 
@@ -79,13 +79,13 @@ pub(super) async fn poll(
             }
         };
         let name = puller.mailbox.name.as_str();
-        let mut deliveries = Vec::new();
+        let mut arrivals = Vec::new();
         for (file, bytes) in set.iter().zip(contents) {
             if !puller
                 .seen
                 .has_content(name, &file.remote_id, &digest_of(&bytes))
             {
-                deliveries.push(Delivery {
+                arrivals.push(Arrival {
                     mailbox: name.to_owned(),
                     remote_id: file.remote_id.clone(),
                     bytes,
@@ -94,8 +94,8 @@ pub(super) async fn poll(
                 });
             }
         }
-        let count = deliveries.len() as u64;
-        if let Err(error) = take_in(puller, deliveries).await {
+        let count = arrivals.len() as u64;
+        if let Err(error) = take_in(puller, arrivals).await {
             outcome.problem = Some(format!("{error:#}"));
             break;
         }

@@ -14,7 +14,7 @@ use super::dispatch::WorkQueue;
 use super::seen::Seen;
 use super::state::{PollOutcome, Shared};
 use crate::config::{Mailbox, MailboxKind};
-use crate::intake::{self, Delivery};
+use crate::intake::{self, Arrival};
 
 /// What a poll works with.
 struct Puller<'a> {
@@ -85,18 +85,18 @@ async fn stopped(stop: &watch::Receiver<bool>) {
 }
 
 /// Records payloads durably (one append) and queues their messages that await delivery.
-async fn take_in(puller: &Puller<'_>, deliveries: Vec<Delivery>) -> anyhow::Result<()> {
-    if deliveries.is_empty() {
+async fn take_in(puller: &Puller<'_>, arrivals: Vec<Arrival>) -> anyhow::Result<()> {
+    if arrivals.is_empty() {
         return Ok(());
     }
-    let names: Vec<(String, String)> = deliveries
+    let names: Vec<(String, String)> = arrivals
         .iter()
         .map(|d| (d.mailbox.clone(), d.remote_id.clone()))
         .collect();
     let started = std::time::Instant::now();
     let received = puller
         .shared
-        .on_log(move |log| intake::receive_and_process(log, deliveries))
+        .on_log(move |log| intake::receive_and_process(log, arrivals))
         .await?;
     puller
         .shared

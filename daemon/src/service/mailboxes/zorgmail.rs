@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
 use super::{backlog, places_pdf, stopped, take_in, Puller};
-use crate::intake::Delivery;
+use crate::intake::Arrival;
 use crate::service::background::Background;
 use crate::service::state::{NotTaken, PollOutcome};
 
@@ -74,7 +74,7 @@ pub(super) async fn poll(
         while let Some(joined) = retrievals.try_join_next() {
             arrived.push(joined);
         }
-        let (deliveries, reservations) =
+        let (arrivals, reservations) =
             sort_out(puller, arrived, &mut not_taken, &mut outcome.problem);
         if outcome.problem.is_none() {
             // Keep the calls going while these are recorded.
@@ -83,11 +83,11 @@ pub(super) async fn poll(
                 client,
                 &mut waiting,
                 &mut retrievals,
-                deliveries.len(),
+                arrivals.len(),
             );
         }
-        let recorded: Vec<String> = deliveries.iter().map(|d| d.remote_id.clone()).collect();
-        if let Err(error) = take_in(puller, deliveries).await {
+        let recorded: Vec<String> = arrivals.iter().map(|d| d.remote_id.clone()).collect();
+        if let Err(error) = take_in(puller, arrivals).await {
             outcome.problem = Some(format!("{error:#}"));
             break;
         }
@@ -152,18 +152,18 @@ fn sort_out(
     arrived: Vec<Result<Retrieval, JoinError>>,
     not_taken: &mut Vec<NotTaken>,
     problem: &mut Option<String>,
-) -> (Vec<Delivery>, Vec<Reservation>) {
+) -> (Vec<Arrival>, Vec<Reservation>) {
     let name = puller.mailbox.name.as_str();
-    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut arrivals: Vec<Arrival> = Vec::new();
     let mut reservations = Vec::new();
     for joined in arrived {
         match joined {
             Ok((id, Ok((message, reservation)))) => {
                 // One id is one message, however often it was retrieved.
-                if puller.seen.has_id(name, &id) || deliveries.iter().any(|d| d.remote_id == id) {
+                if puller.seen.has_id(name, &id) || arrivals.iter().any(|d| d.remote_id == id) {
                     continue;
                 }
-                deliveries.push(Delivery {
+                arrivals.push(Arrival {
                     mailbox: name.to_owned(),
                     remote_id: id,
                     bytes: message.content,
@@ -184,7 +184,7 @@ fn sort_out(
             }
         }
     }
-    (deliveries, reservations)
+    (arrivals, reservations)
 }
 
 /// Starts the Delete of a recorded message.

@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bsn::BsnError;
-use crate::labels;
 use crate::payload::Format;
+
+mod dutch;
 
 /// Where a message waits: placed, or for a person to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -51,11 +52,6 @@ impl Category {
     /// The category named `name` (the machine name).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == name)
-    }
-
-    /// The Dutch label people see.
-    pub fn label(self) -> &'static str {
-        labels::category(self)
     }
 }
 
@@ -144,13 +140,6 @@ pub enum Reason {
         /// What went wrong.
         detail: String,
     },
-}
-
-impl Reason {
-    /// The reason in Dutch, for people.
-    pub fn describe(&self) -> String {
-        labels::reason(self)
-    }
 }
 
 /// A call to the record system, named in reasons and problems.

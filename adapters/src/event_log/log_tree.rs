@@ -1,0 +1,36 @@
+//! Reading the log tree's keys: the position a key stands for, where the log ends, and sled's
+//! errors as read errors (shared by the log, its writer, its index and its projections).
+
+use ketenpost_domain::ports::ReadError;
+
+use super::chunk::Chunk;
+use super::trees::Trees;
+
+/// The position after the last chunk of the log tree.
+///
+/// # Errors
+/// The last chunk is damaged, or sled failed.
+pub(crate) fn next_position_on_disk(trees: &Trees) -> Result<u64, ReadError> {
+    let Some((key, value)) = trees.log.last().map_err(storage)? else {
+        return Ok(0);
+    };
+    Ok(Chunk::parse(position_of_key(&key)?, &value)?.end())
+}
+
+/// The position a `log` key stands for.
+///
+/// # Errors
+/// [`ReadError::Damaged`] when the key is not 8 bytes.
+pub(crate) fn position_of_key(key: &[u8]) -> Result<u64, ReadError> {
+    <[u8; 8]>::try_from(key)
+        .map(u64::from_be_bytes)
+        .map_err(|_| ReadError::Damaged {
+            position: 0,
+            detail: format!("a log key of {} bytes", key.len()),
+        })
+}
+
+/// A sled failure as a read error.
+pub(crate) fn storage(e: sled::Error) -> ReadError {
+    ReadError::Storage(e.to_string())
+}
