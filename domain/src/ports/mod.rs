@@ -3,6 +3,7 @@
 //! only these traits.
 
 pub mod event_log;
+pub mod mailbox;
 pub mod record_system;
 pub mod render;
 
@@ -10,6 +11,7 @@ pub use event_log::{
     AppendError, Appended, EventLog, ExpectedVersion, PayloadStore, ReadError, StreamAppend,
     Subscription,
 };
+pub use mailbox::{Mailbox, MailboxError, TakenMessage};
 pub use record_system::{
     ClientLookup, DocumentMetadata, PlacedDocument, RecordSystem, RecordSystemError, StoredDocument,
 };
