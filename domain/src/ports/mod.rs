@@ -4,6 +4,7 @@
 
 pub mod event_log;
 pub mod mailbox;
+pub mod read_side;
 pub mod record_system;
 pub mod render;
 
@@ -12,6 +13,7 @@ pub use event_log::{
     Subscription,
 };
 pub use mailbox::{Mailbox, MailboxError, TakenMessage};
+pub use read_side::{CategoryPage, MessageDetail, ReadSide};
 pub use record_system::{
     ClientLookup, DocumentMetadata, PlacedDocument, RecordSystem, RecordSystemError, StoredDocument,
 };
