@@ -6,6 +6,8 @@ pub mod event_log;
 mod http_error;
 pub mod ons;
 pub mod pdf;
+mod read_side;
+pub mod render;
 pub mod sealed;
 pub mod tls;
 pub mod zorgmail;

@@ -21,3 +21,4 @@ pub mod ports;
 pub mod processing;
 pub mod projections;
 pub mod routing;
+pub mod work;

@@ -1,6 +1,7 @@
 //! A client of the Nedap Ons API over mutual TLS: looking a client up by BSN, placing a PDF
 //! document in the client's record, and reading the client's documents back.
 
+mod record_system;
 mod wire;
 
 use std::path::PathBuf;
@@ -93,16 +94,7 @@ impl OnsError {
     }
 }
 
-/// What a lookup by BSN gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientLookup {
-    /// One client, with this id.
-    Found(String),
-    /// No client (404).
-    NotFound,
-    /// Several clients share the BSN (409).
-    Several,
-}
+pub use ketenpost_domain::ports::ClientLookup;
 
 /// A client of one Ons environment.
 #[derive(Debug, Clone)]

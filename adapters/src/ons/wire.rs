@@ -10,46 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::OnsError;
-
-/// What a document is placed with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentMetadata {
-    /// `description`.
-    pub description: String,
-    /// `fileName`: carries the message id.
-    pub file_name: String,
-    /// `tags`: the labels.
-    pub tags: Vec<String>,
-    /// `rightSelection`: `Me`, `Group`, `Education`, `All` or `Nobody`.
-    pub right_selection: String,
-    /// `expertiseGroups`.
-    pub expertise_groups: Vec<String>,
-    /// `expertiseProfiles`.
-    pub expertise_profiles: Vec<String>,
-    /// Document actions: the expertise groups that must act on it. Not in Ons' public API
-    /// text; passed on as `documentActions`.
-    pub actions: Vec<String>,
-}
-
-/// A placed document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlacedDocument {
-    /// Its id.
-    pub id: String,
-    /// Its status (0 New .. 6 Archived), if given.
-    pub status: Option<i64>,
-}
-
-/// A document read back from a client's record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredDocument {
-    /// Its id.
-    pub id: String,
-    /// Its file name.
-    pub file_name: String,
-    /// Its status (0 New .. 6 Archived), if given.
-    pub status: Option<i64>,
-}
+pub use ketenpost_domain::ports::{DocumentMetadata, PlacedDocument, StoredDocument};
 
 /// The longest id accepted: ids are numbers or short codes, never text.
 const MAX_ID_LEN: usize = 64;

@@ -3,6 +3,7 @@
 
 mod budget;
 mod client;
+mod mailbox;
 mod soap;
 
 use std::path::PathBuf;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ketenpost_domain::events::{Event, StreamId, StreamKind};
-use ketenpost_domain::ports::EventLog;
+use ketenpost_domain::ports::{EventLog, MessageDetail, ReadSide};
 use ketenpost_domain::projections::State as MessageState;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -87,7 +87,7 @@ async fn bearer(State(api): State<Api>, request: Request, next: Next) -> Respons
 }
 
 async fn counts(State(api): State<Api>) -> Response {
-    match api.shared.on_log(|log| Ok(log.counts()?)).await {
+    match api.shared.on_log(|log| Ok(log.category_counts()?)).await {
         Ok(counts) => {
             let labels: BTreeMap<&str, &str> = counts
                 .iter()
@@ -132,7 +132,7 @@ async fn messages(State(api): State<Api>, Query(query): Query<ListQuery>) -> Res
     let cursor = query.cursor;
     match api
         .shared
-        .on_log(move |log| Ok(log.list(state, cursor.as_deref(), limit)?))
+        .on_log(move |log| Ok(log.category_page(state, cursor.as_deref(), limit)?))
         .await
     {
         Ok(page) => Json(json!({
@@ -159,30 +159,14 @@ async fn message(State(api): State<Api>, Path(id): Path<String>) -> Response {
     };
     let found = api
         .shared
-        .on_log(move |log| {
-            let history = log.read_stream(&stream)?;
-            if history.is_empty() {
-                return Ok(None);
-            }
-            let summary = log.message(&stream)?;
-            let receipt = history.iter().find_map(|e| match &e.event {
-                Event::MessageParsed(p) => Some(p.receipt.clone()),
-                _ => None,
-            });
-            let mut timeline = match &receipt {
-                Some(receipt) => log.read_stream(receipt)?,
-                None => Vec::new(),
-            };
-            let received = timeline.iter().find_map(|e| match &e.event {
-                Event::MessageReceived(r) => Some(r.clone()),
-                _ => None,
-            });
-            timeline.extend(history);
-            Ok(Some((summary, received, timeline)))
-        })
+        .on_log(move |log| Ok(log.message_detail(&stream)?))
         .await;
     match found {
-        Ok(Some((summary, received, timeline))) => {
+        Ok(Some(MessageDetail {
+            summary,
+            received,
+            timeline,
+        })) => {
             let facts = ketenpost_domain::delivery::MessageFacts::from_history(
                 &timeline
                     .iter()
@@ -282,7 +266,7 @@ async fn readyz(State(api): State<Api>) -> Response {
 }
 
 async fn metrics(State(api): State<Api>) -> Response {
-    match api.shared.on_log(|log| Ok(log.counts()?)).await {
+    match api.shared.on_log(|log| Ok(log.category_counts()?)).await {
         Ok(counts) => (
             [(
                 header::CONTENT_TYPE,

@@ -9,7 +9,7 @@ mod dispatch;
 pub mod logging;
 mod mailboxes;
 pub mod metrics;
-mod prepare;
+mod observed;
 mod reading;
 pub mod record_health;
 mod seen;

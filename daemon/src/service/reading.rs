@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::render::PdfRenderer;
 use ketenpost_domain::delivery::{MessageFacts, NextStep};
 use ketenpost_domain::events::{Event, MailEnvelope, MessageParsed, StreamId};
 use ketenpost_domain::ports::{EventLog, PayloadStore};
+use ketenpost_domain::work::{prepare, Prepared};
 
-use super::prepare::{prepare, Prepared};
 use super::state::{now_ms, Shared};
 
 /// Payloads up to this size are read and prepared on the async thread that works on the
@@ -67,6 +68,7 @@ fn load_and_prepare(
     };
     let prepared = due.then(|| {
         prepare(
+            &PdfRenderer,
             &origin.bytes,
             parsed,
             origin.envelope.as_deref(),

@@ -2,8 +2,8 @@
 //! refuses ketenpost itself (HTTP 401 or 403, e.g. a client certificate it no longer accepts),
 //! which no message can fix and every message would run into.
 
-use ketenpost_adapters::ons::OnsError;
 use ketenpost_domain::category::RecordSystemCall;
+use ketenpost_domain::ports::RecordSystemError;
 use serde::Serialize;
 
 use super::state::{now_ms, Shared};
@@ -26,11 +26,13 @@ impl Shared {
         &self,
         record_system: &str,
         call: RecordSystemCall,
-        outcome: &Result<T, OnsError>,
+        outcome: &Result<T, RecordSystemError>,
     ) {
         let refused = match outcome {
             Ok(_) => None,
-            Err(OnsError::Status { status, .. }) if matches!(status, 401 | 403) => Some(*status),
+            Err(RecordSystemError::Status { status, .. }) if matches!(status, 401 | 403) => {
+                Some(*status)
+            }
             Err(_) => return,
         };
         if let Some(status) = refused {

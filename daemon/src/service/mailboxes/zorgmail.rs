@@ -1,4 +1,4 @@
-//! One poll of a ZorgMail mailbox: List, then Retrieve each id not recorded before, at most
+//! One poll of a ZorgMail mailbox (through the mailbox port): List, then Retrieve each id not recorded before, at most
 //! `max_concurrent_requests` at a time and within the mailbox's memory budget; record what
 //! arrives as it arrives (one durable append for all that arrived together), then Delete it.
 //! An id recorded before is only deleted. A message that cannot be taken in stays in the
@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use ketenpost_adapters::zorgmail::{MailboxError, Reservation, RetrievedMessage, ZorgMailClient};
+use ketenpost_domain::ports::{Mailbox, MailboxError, TakenMessage};
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
@@ -20,19 +20,17 @@ use crate::service::state::{NotTaken, PollOutcome};
 /// the next start (the message is recorded, so it is only deleted).
 const STOP_GRACE: Duration = Duration::from_secs(1);
 
-type Retrieval = (
-    String,
-    Result<(RetrievedMessage, Reservation), MailboxError>,
-);
+type Retrieval<H> = (String, Result<(TakenMessage, H), MailboxError>);
 
-/// One poll.
-pub(super) async fn poll(
+/// One poll of `client`, through the mailbox port: the same code for any mailbox whose
+/// calls may run side by side (a clone per call under way).
+pub(super) async fn poll<M: Mailbox + Clone + 'static>(
     puller: &Puller<'_>,
-    client: &ZorgMailClient,
+    client: &M,
     stop: &watch::Receiver<bool>,
 ) -> PollOutcome {
     let listed = tokio::select! {
-        listed = client.list() => listed,
+        listed = client.waiting() => listed,
         () = stopped(stop) => return PollOutcome::default(),
     };
     let ids = match listed {
@@ -51,7 +49,7 @@ pub(super) async fn poll(
     }
     let mut outcome = PollOutcome::default();
     let mut not_taken = Vec::new();
-    let mut retrievals: JoinSet<Retrieval> = JoinSet::new();
+    let mut retrievals: JoinSet<Retrieval<M::Hold>> = JoinSet::new();
     loop {
         if outcome.problem.is_none() {
             start_retrievals(puller, client, &mut waiting, &mut retrievals, 0);
@@ -118,11 +116,11 @@ pub(super) async fn poll(
 
 /// Starts Retrieves of waiting ids: as many as calls may be under way, and as the workers
 /// have room for beside those retrieved (`arrived`) but not yet recorded.
-fn start_retrievals(
+fn start_retrievals<M: Mailbox + Clone + 'static>(
     puller: &Puller<'_>,
-    client: &ZorgMailClient,
+    client: &M,
     waiting: &mut VecDeque<String>,
-    retrievals: &mut JoinSet<Retrieval>,
+    retrievals: &mut JoinSet<Retrieval<M::Hold>>,
     arrived: usize,
 ) {
     if puller.shared.log.failure().is_some() {
@@ -139,7 +137,7 @@ fn start_retrievals(
         };
         let client = client.clone();
         retrievals.spawn(async move {
-            let retrieved = client.retrieve(&id).await;
+            let retrieved = client.take(&id).await;
             (id, retrieved)
         });
     }
@@ -147,12 +145,12 @@ fn start_retrievals(
 
 /// Sorts finished Retrieves into the messages to record (each id once) with their memory
 /// reservations, the messages that cannot be taken in, and a problem of the mailbox.
-fn sort_out(
+fn sort_out<H>(
     puller: &Puller<'_>,
-    arrived: Vec<Result<Retrieval, JoinError>>,
+    arrived: Vec<Result<Retrieval<H>, JoinError>>,
     not_taken: &mut Vec<NotTaken>,
     problem: &mut Option<String>,
-) -> (Vec<Arrival>, Vec<Reservation>) {
+) -> (Vec<Arrival>, Vec<H>) {
     let name = puller.mailbox.name.as_str();
     let mut arrivals: Vec<Arrival> = Vec::new();
     let mut reservations = Vec::new();
@@ -188,11 +186,15 @@ fn sort_out(
 }
 
 /// Starts the Delete of a recorded message.
-fn delete(deletions: &mut Background<String>, client: &ZorgMailClient, id: String) {
+fn delete<M: Mailbox + Clone + 'static>(
+    deletions: &mut Background<String>,
+    client: &M,
+    id: String,
+) {
     let client = client.clone();
     deletions.spawn(async move {
         client
-            .delete(&id)
+            .acknowledge(&id)
             .await
             .map_err(|error| format!("deleting message {id:?}: {error}"))
     });

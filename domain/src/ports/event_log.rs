@@ -1,5 +1,5 @@
-//! The ports the domain needs from the outside: the event log and the payload store.
-//! Adapters implement them; the domain and the daemon use only these traits.
+//! The event log port: appending to streams with an expected version, reading them back,
+//! and the payload store beside it.
 
 use std::time::Duration;
 

@@ -1,17 +1,17 @@
 //! Getting one message ready for the record system, with today's configuration: the route's
-//! settings for its type and sender, its BSN, and its PDF document. CPU only, no IO.
+//! settings for its type and sender, its BSN, and its rendered document. CPU only, no IO.
 
-use ketenpost_adapters::pdf;
-use ketenpost_domain::bsn::Bsn;
-use ketenpost_domain::category::{Category, Classification, Reason};
-use ketenpost_domain::classify::classify_message;
-use ketenpost_domain::delivery::sender;
-use ketenpost_domain::events::{MailEnvelope, MessageParsed};
-use ketenpost_domain::labels;
-use ketenpost_domain::message::{Message, MessageKind};
-use ketenpost_domain::payload::{read_payload, Payload};
-use ketenpost_domain::people::BsnReading;
-use ketenpost_domain::routing::{Route, TypeSettings};
+use crate::bsn::Bsn;
+use crate::category::{Category, Classification, Reason};
+use crate::classify::classify_message;
+use crate::delivery::sender;
+use crate::events::{MailEnvelope, MessageParsed};
+use crate::labels;
+use crate::message::{Message, MessageKind};
+use crate::payload::{read_payload, Payload};
+use crate::people::BsnReading;
+use crate::ports::DocumentRenderer;
+use crate::routing::{Route, TypeSettings};
 
 /// A message ready to place.
 #[derive(Debug)]
@@ -35,8 +35,9 @@ pub enum Prepared {
     Decided(Classification),
 }
 
-/// Prepares message `parsed.number` of `bytes` for `route`.
+/// Prepares message `parsed.number` of `bytes` for `route`, rendering with `renderer`.
 pub fn prepare(
+    renderer: &dyn DocumentRenderer,
     bytes: &[u8],
     parsed: &MessageParsed,
     envelope: Option<&MailEnvelope>,
@@ -97,16 +98,9 @@ pub fn prepare(
             },
         );
     };
-    let pdf = match pdf::render(&document) {
+    let pdf = match renderer.render(&document) {
         Ok(pdf) => pdf,
-        Err(error) => {
-            return decided(
-                Category::Fallout,
-                Reason::NotRenderable {
-                    detail: error.to_string(),
-                },
-            )
-        }
+        Err(detail) => return decided(Category::Fallout, Reason::NotRenderable { detail }),
     };
     let description = match message.kind {
         MessageKind::Medlab => labels::document::LAB_REPORT_TITLE,
