@@ -7,19 +7,11 @@
 mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use harness::process::{free_port, signal, wait_exit};
 use harness::{counts, letter, wait_until, Harness, ACCOUNT, GP};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn start_daemon(h: &Harness) -> Child {
     start_daemon_logging(h, Stdio::null(), "warn")
@@ -35,26 +27,6 @@ fn start_daemon_logging(h: &Harness, stderr: Stdio, level: &str) -> Child {
         .stderr(stderr)
         .spawn()
         .unwrap()
-}
-
-/// Sends a signal with the shell's own `kill` (no procps needed).
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("sh")
-        .args(["-c", &format!("kill {name} {}", child.id())])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(started.elapsed() < limit, "the daemon did not exit in time");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 async fn api_up(address: &str) {
@@ -117,7 +89,7 @@ async fn two_thousand_messages_survive_kill_9_restarts_without_loss_or_double_pl
         seed ^= seed << 17;
         tokio::time::sleep(Duration::from_millis(300 + seed % 1200)).await;
         signal(&child, "-KILL");
-        wait_exit(&mut child, Duration::from_secs(10));
+        wait_exit(&mut child, Duration::from_secs(10), "after kill -9");
         eprintln!(
             "cycle {cycle}: killed with {} messages left in the mailbox",
             h.zorgmail.remaining().len()
@@ -140,7 +112,7 @@ async fn two_thousand_messages_survive_kill_9_restarts_without_loss_or_double_pl
     .await;
     let c = counts(&address).await;
     signal(&child, "-TERM");
-    assert!(wait_exit(&mut child, Duration::from_secs(60)).success());
+    assert!(wait_exit(&mut child, Duration::from_secs(60), "after SIGTERM").success());
 
     // Every id the mailbox deleted is in the log.
     let events = events(&h);
@@ -212,7 +184,7 @@ async fn sigterm_finishes_the_work_in_hand_and_exits_0() {
     })
     .await;
     signal(&child, "-TERM");
-    let status = wait_exit(&mut child, Duration::from_secs(60));
+    let status = wait_exit(&mut child, Duration::from_secs(60), "after SIGTERM");
     assert!(status.success(), "{status:?}");
     // Nothing was left half-done: every upload that started was answered and recorded.
     let events = events(&h);

@@ -11,11 +11,11 @@ mod harness;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use harness::process::{free_port, wait_exit};
 use harness::{letter, wait_for_processed, wait_until, Harness, ACCOUNT, GP};
 
 /// A loop-mounted ext4 filesystem, unmounted when dropped.
@@ -101,14 +101,6 @@ fn fill(folder: &Path) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_daemon(h: &Harness, log: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(["run", "--config"])
@@ -118,20 +110,6 @@ fn start_daemon(h: &Harness, log: &Path) -> Child {
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap()
-}
-
-fn wait_exit(child: &mut Child, limit: Duration, what: &str) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{what}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 async fn ready(address: &str) {

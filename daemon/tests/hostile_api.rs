@@ -8,20 +8,13 @@
 mod harness;
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use harness::process::{free_port, signal, wait_exit};
 use harness::{letter, wait_until, Harness, ACCOUNT, GP};
 use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Starts `ketenpost run`, with at most `nofile` file descriptors when given (via `prlimit`).
 fn start_daemon(h: &Harness, nofile: Option<u32>, stderr: Stdio, format: &str) -> Child {
@@ -43,29 +36,6 @@ fn start_daemon(h: &Harness, nofile: Option<u32>, stderr: Stdio, format: &str) -
         .stderr(stderr)
         .spawn()
         .unwrap()
-}
-
-/// Sends a signal with the shell's own `kill` (no procps needed).
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("sh")
-        .args(["-c", &format!("kill {name} {}", child.id())])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn wait_exit(child: &mut Child, limit: Duration, what: &str) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("the daemon did not exit within {limit:?}: {what}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Kills the daemon if a test fails before it stopped it.

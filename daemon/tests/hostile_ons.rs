@@ -7,10 +7,10 @@
 
 mod harness;
 
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use harness::process::free_port;
 use harness::{
     call, counts, get, letter, message, wait_for_category, wait_until, Harness, ACCOUNT, GP, TOKEN,
 };
@@ -247,14 +247,6 @@ async fn client_ids_stay_inside_their_url_and_exact_beyond_64_bits() {
         h.ons.request_paths()
     );
     running.stop().await.unwrap();
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Every file under `dir`, read whole.

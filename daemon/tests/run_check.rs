@@ -7,15 +7,8 @@ mod harness;
 use std::net::TcpListener;
 use std::process::{Command, Output};
 
+use harness::process::free_port;
 use harness::Harness;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn check(h: &Harness) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ketenpost"))

@@ -10,6 +10,8 @@ use ketenpost_fixtures::ons::{OnsConfig, OnsStandIn};
 use ketenpost_fixtures::zorgmail::{ZorgMailConfig, ZorgMailStandIn};
 use serde_json::Value;
 
+pub mod process;
+
 pub const ACCOUNT: &str = "500098765";
 pub const LAB: &str = "500011111";
 pub const GP: &str = "500012345";
