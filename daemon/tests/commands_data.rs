@@ -201,3 +201,68 @@ fn status_with_a_configuration_from_another_folder_needs_only_the_api() {
         .to_lowercase()
         .contains("authorization: bearer a-token-of-more-than-16"));
 }
+
+/// A daemon API that answers every request with `status` and an error body; returns the
+/// request lines it saw once `count` requests were answered.
+fn answering_api(status: &str, count: usize) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let status = status.to_owned();
+    let server = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..count {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0_u8; 4096];
+            let n = stream.read(&mut request).unwrap();
+            let request = String::from_utf8_lossy(&request[..n]).into_owned();
+            seen.push(request.lines().next().unwrap_or("").to_owned());
+            let body = r#"{"error":"no message message-00000000-0000-0000-0000-000000000000"}"#;
+            write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        }
+        seen
+    });
+    (port, server)
+}
+
+#[test]
+fn show_and_resend_through_the_daemon_give_one_exit_code_per_meaning() {
+    let id = "message-00000000-0000-0000-0000-000000000000";
+    // An unknown id: refused input, exit 2 from both.
+    let home = folder("remote-unknown");
+    let (port, server) = answering_api("404 Not Found", 2);
+    let config = relative_config(&home, port);
+    for command in ["show", "resend"] {
+        let output = ketenpost(
+            &home,
+            &[command, id, "--config", config.to_str().unwrap()],
+            "",
+        );
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert!(stderr.contains(id), "{command}: {stderr}");
+    }
+    assert_eq!(server.join().unwrap().len(), 2);
+    // A token the daemon does not accept: not done, exit 1 from both.
+    let home = folder("remote-token");
+    let (port, server) = answering_api("401 Unauthorized", 2);
+    let config = relative_config(&home, port);
+    for command in ["show", "resend"] {
+        let output = ketenpost(
+            &home,
+            &[command, id, "--config", config.to_str().unwrap()],
+            "",
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{command}: {}",
+            text(&output.stderr)
+        );
+    }
+    server.join().unwrap();
+}

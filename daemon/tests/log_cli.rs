@@ -266,3 +266,21 @@ fn seal_prints_a_sealed_secret_that_opens_with_the_data_key_only() {
         b"hunter2-password"
     );
 }
+
+#[test]
+fn show_and_resend_give_the_same_exit_code_for_an_unknown_id() {
+    let data = data_dir("unknown-id");
+    run(&data, &["import", &fixture("medvri_bsn_missing.edi")]);
+    for wrong in ["message-00000000-0000-0000-0000-000000000000", "not-an-id"] {
+        for command in ["show", "resend"] {
+            let output = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+                .args([command, wrong, "--data"])
+                .arg(&data)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{command} {wrong}: {stderr}");
+            assert!(stderr.contains(wrong), "{command} {wrong}: {stderr}");
+        }
+    }
+}

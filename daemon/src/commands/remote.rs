@@ -38,3 +38,10 @@ pub fn call(api: &ApiSettings, method: &str, path: &str) -> anyhow::Result<(u16,
         Ok((status, body))
     })
 }
+
+/// Whether an API answer refuses the message id itself (not a message id, no such message, or
+/// a message that cannot be resent now): refused input, exit 2. Any other failure (a wrong
+/// token, a daemon in trouble) means the command could not be done: exit 1.
+pub fn refuses_the_id(status: u16) -> bool {
+    matches!(status, 400 | 404 | 409)
+}

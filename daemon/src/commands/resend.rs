@@ -17,11 +17,17 @@ pub fn run(ids: &[String], data: &DataArgs) -> anyhow::Result<Outcome> {
         for id in ids {
             let (status, body) =
                 remote::call(&api, "POST", &format!("/api/v1/messages/{id}/resend"))?;
+            let error = || body["error"].as_str().unwrap_or("refused").to_owned();
             if status == 202 {
                 println!("resend {id}");
-            } else {
-                eprintln!("ketenpost: {}", body["error"].as_str().unwrap_or("refused"));
+            } else if remote::refuses_the_id(status) {
+                eprintln!("ketenpost: {}", error());
                 outcome = Outcome::Malformed;
+            } else {
+                anyhow::bail!(
+                    "The daemon did not take the resend of {id} (HTTP {status}): {}",
+                    error()
+                );
             }
         }
         return Ok(outcome);

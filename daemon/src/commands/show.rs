@@ -12,17 +12,24 @@ use crate::store;
 
 /// Prints one message.
 ///
+/// An id that is not a message id, or names no message, is refused input like in `resend`:
+/// named on stderr, exit 2.
+///
 /// # Errors
-/// The data folder cannot be used, or there is no such message.
+/// The data folder or the daemon cannot be used.
 pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> {
     if let Some(file) = &data.config {
         return remote_show(file, id, as_json);
     }
     let log = store::open(data)?;
-    let stream = StreamId::parse(id).with_context(|| format!("{id:?} is not a message id"))?;
-    let summary = log
-        .message(&stream)?
-        .with_context(|| format!("No message {id}"))?;
+    let Some(stream) = StreamId::parse(id) else {
+        eprintln!("ketenpost: {id:?} is not a message id");
+        return Ok(Outcome::Malformed);
+    };
+    let Some(summary) = log.message(&stream).context("Failed to read the message")? else {
+        eprintln!("ketenpost: no message {id}");
+        return Ok(Outcome::Malformed);
+    };
     let mut timeline = log.read_stream(&summary.receipt)?;
     timeline.extend(log.read_stream(&stream)?);
     let timeline: Vec<_> = timeline.iter().map(line).collect();
@@ -86,6 +93,13 @@ fn print_timeline<'a>(events: impl Iterator<Item = &'a serde_json::Value>) {
 fn remote_show(file: &std::path::Path, id: &str, as_json: bool) -> anyhow::Result<Outcome> {
     let api = crate::config::load_api(file)?;
     let (status, body) = super::remote::call(&api, "GET", &format!("/api/v1/messages/{id}"))?;
+    if super::remote::refuses_the_id(status) {
+        eprintln!(
+            "ketenpost: {}",
+            body["error"].as_str().unwrap_or("no such message")
+        );
+        return Ok(Outcome::Malformed);
+    }
     anyhow::ensure!(
         status == 200,
         "{}",
