@@ -32,20 +32,35 @@ pub struct DataArgs {
     pub config: Option<PathBuf>,
 }
 
-/// The exit codes, shown at the end of `--help`.
-pub const EXIT_CODES: &str = "\
+/// The exit codes block as a literal, so each command's help can end with it.
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  done
   1  not done: a configuration problem, a data folder or file that does not exist or cannot
      be used, or a daemon that cannot be reached; the reason is on stderr
   2  done, but some input was refused (a malformed file, an unknown or refused message id),
-     each named on stderr";
+     each named on stderr"
+    };
+}
+
+/// A command's help ending: its examples, then the exit codes.
+macro_rules! examples {
+    ($($line:literal),+ $(,)?) => {
+        concat!("Examples:\n", $("  ", $line, "\n",)+ "\n", exit_codes!())
+    };
+}
+
+/// The exit codes, shown at the end of `--help` (and of every command's help).
+pub const EXIT_CODES: &str = exit_codes!();
 
 /// The subcommands. (The flattened `data` fields are documented on [`DataArgs`].)
 #[derive(Debug, Subcommand)]
 #[allow(missing_docs)]
 pub enum Command {
     /// Read payload files and show what is in them and where each message would go.
+    #[command(after_help = examples!("ketenpost parse letter.edi", "ketenpost parse --json *.edi | jq .messages", "ketenpost parse --config /etc/ketenpost/ketenpost.toml scan.pdf"))]
     Parse {
         /// The payload files (EDIFACT; XML, PDF, HL7 v2 and text are recognised as unsupported).
         #[arg(required = true)]
@@ -53,8 +68,14 @@ pub enum Command {
         /// Print one JSON object per file, on one line: {"messages": [...]}.
         #[arg(long)]
         json: bool,
+        /// The daemon's configuration file: a PDF is classified as its manual route (or else
+        /// its first route by name) would, by `place_incoming_pdf`. Without it, a PDF's entry
+        /// says what it becomes under either setting.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Render every letter and lab report of a payload file as a PDF document.
+    #[command(after_help = examples!("ketenpost render letter.edi --out /tmp/letters", "ketenpost render letter.edi --out /tmp/letters --force"))]
     Render {
         /// The payload file.
         file: PathBuf,
@@ -68,6 +89,7 @@ pub enum Command {
     },
     /// Record files as received from the mailbox `manual` and process them; prints
     /// `imported <message-id> <file>` per message once its events are on disk.
+    #[command(after_help = examples!("ketenpost import --config /etc/ketenpost/ketenpost.toml letter.edi", "ketenpost import --data ./ketenpost-data *.edi"))]
     Import {
         /// The payload files.
         #[arg(required = true)]
@@ -76,6 +98,7 @@ pub enum Command {
         data: DataArgs,
     },
     /// Print the event log as JSON lines.
+    #[command(after_help = examples!("ketenpost events --config /etc/ketenpost/ketenpost.toml --from 1200", "ketenpost events --data ./ketenpost-data --stream message-..."))]
     Events {
         /// Only this stream (a message or receipt id).
         #[arg(long)]
@@ -87,6 +110,7 @@ pub enum Command {
         data: DataArgs,
     },
     /// Print the number of messages per category (and in flight).
+    #[command(after_help = examples!("ketenpost status --config /etc/ketenpost/ketenpost.toml", "ketenpost status --data ./ketenpost-data --json"))]
     Status {
         /// As one JSON object.
         #[arg(long)]
@@ -95,6 +119,7 @@ pub enum Command {
         data: DataArgs,
     },
     /// Print one message with its whole timeline.
+    #[command(after_help = examples!("ketenpost show message-... --config /etc/ketenpost/ketenpost.toml", "ketenpost show message-... --data ./ketenpost-data --json"))]
     Show {
         /// The message id (`message-...`).
         id: String,
@@ -105,6 +130,7 @@ pub enum Command {
         data: DataArgs,
     },
     /// List the messages in one category (or `in_flight`, `awaiting_delivery`), newest first.
+    #[command(after_help = examples!("ketenpost list missing_bsn --config /etc/ketenpost/ketenpost.toml", "ketenpost list fallout --data ./ketenpost-data --limit 10 --cursor CURSOR"))]
     List {
         /// The category name, e.g. `missing_bsn`.
         category: String,
@@ -121,6 +147,7 @@ pub enum Command {
         data: DataArgs,
     },
     /// Run the daemon: pull the mailboxes, place documents, serve the API, until SIGTERM.
+    #[command(after_help = examples!("ketenpost run --config /etc/ketenpost/ketenpost.toml", "ketenpost run --check --config /etc/ketenpost/ketenpost.toml"))]
     Run {
         /// The configuration file (TOML); `KETENPOST_` environment variables override it.
         #[arg(long)]
@@ -131,6 +158,7 @@ pub enum Command {
         check: bool,
     },
     /// Ask for messages that are not processed to run again (herzenden).
+    #[command(after_help = examples!("ketenpost resend message-... --config /etc/ketenpost/ketenpost.toml", "ketenpost resend message-... message-... --data ./ketenpost-data"))]
     Resend {
         /// The message ids.
         #[arg(required = true)]
@@ -140,6 +168,7 @@ pub enum Command {
     },
     /// Seal a secret read from stdin with the data key, for the configuration: prints
     /// `sealed:v1:...` (mailbox password, API token, or a client key file's content).
+    #[command(after_help = examples!("printf %s \"$PASSWORD\" | ketenpost seal --config /etc/ketenpost/ketenpost.toml", "ketenpost seal --data ./ketenpost-data < client.key"))]
     Seal {
         #[command(flatten)]
         data: DataArgs,
@@ -147,16 +176,19 @@ pub enum Command {
     /// Accept the event log as it is when its head marker (`log.head`) is missing or damaged,
     /// or says more events were acknowledged than the log holds: verifies every entry, then
     /// makes the marker say where the log ends. Only on purpose: see docs/event-log.md.
+    #[command(after_help = examples!("ketenpost repair-head --config /etc/ketenpost/ketenpost.toml"))]
     RepairHead {
         #[command(flatten)]
         data: DataArgs,
     },
     /// Rebuild every projection from position 0.
+    #[command(after_help = examples!("ketenpost replay --config /etc/ketenpost/ketenpost.toml"))]
     Replay {
         #[command(flatten)]
         data: DataArgs,
     },
     /// Write the man pages or shell completions generated from these definitions (packaging).
+    #[command(after_help = examples!("ketenpost generate man --out target/man", "ketenpost generate completions --out target/completions"))]
     #[command(hide = true)]
     Generate {
         /// `man` (ketenpost.1 and one page per command) or `completions` (bash, zsh, fish).

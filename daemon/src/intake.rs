@@ -10,7 +10,7 @@ use ketenpost_domain::events::{
 use ketenpost_domain::payload::detect_format;
 use ketenpost_domain::payload::Format;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore, StreamAppend};
-use ketenpost_domain::processing::{place_incoming_pdf, process_payload};
+use ketenpost_domain::processing::process_payload;
 
 /// A new id, time-ordered (UUID v7).
 pub fn new_id() -> EventId {
@@ -141,14 +141,9 @@ fn message_streams(
     place_pdf: bool,
 ) -> (Vec<StreamAppend>, Vec<(StreamId, bool)>) {
     let mut streams = Vec::new();
-    let appends = process_payload(receipt, digest, bytes)
+    let appends = process_payload(receipt, digest, bytes, place_pdf)
         .into_iter()
         .map(|outcome| {
-            let outcome = if place_pdf {
-                place_incoming_pdf(outcome)
-            } else {
-                outcome
-            };
             let stream = StreamId::new(StreamKind::Message, new_id());
             streams.push((stream.clone(), outcome.next == Event::AwaitingDelivery));
             StreamAppend {

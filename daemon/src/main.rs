@@ -17,7 +17,11 @@ fn main() -> ExitCode {
     rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Parse { files, json } => commands::parse::run(files, *json),
+        Command::Parse {
+            files,
+            json,
+            config,
+        } => commands::parse::run(files, *json, config.as_deref()),
         Command::Render { file, out, force } => commands::render::run(file, out, *force),
         Command::Import { files, data } => commands::import::run(files, data),
         Command::Events { stream, from, data } => {

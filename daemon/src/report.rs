@@ -51,9 +51,18 @@ pub fn edifact_message(message: &Message<'_>) -> Value {
     })
 }
 
-/// The entry for a payload in a format that is recognised but not read.
-pub fn other_format(format: Format) -> Value {
-    let classification = classify_format(format);
+/// The entry for a payload in a format that is recognised but not read. `place_incoming_pdf`
+/// is the route's setting, `None` when no configuration was given: then a PDF's entry says
+/// what it becomes under each setting (`by_setting`), with `missing_bsn` as its hint.
+pub fn other_format(format: Format, place_incoming_pdf: Option<bool>) -> Value {
+    let classification = classify_format(format, place_incoming_pdf.unwrap_or(true));
+    let note = (format == Format::Pdf && place_incoming_pdf.is_none()).then_some(PDF_RULE);
+    let by_setting = note.map(|_| {
+        json!({
+            "place_incoming_pdf": classify_format(format, true).map(|c| c.category.as_str()),
+            "otherwise": classify_format(format, false).map(|c| c.category.as_str()),
+        })
+    });
     json!({
         "format": format.as_str(),
         "kind": Value::Null,
@@ -69,7 +78,14 @@ pub fn other_format(format: Format) -> Value {
         "text": Value::Null,
         "category_hint": classification.as_ref().map(|c| c.category.as_str()),
         "reason": classification.as_ref().map(|c| c.reason.describe()),
+        "note": note,
+        "by_setting": by_setting,
         "content": Value::Null,
         "warnings": Vec::<String>::new(),
     })
 }
+
+/// What `parse` says of a PDF when it does not know the route's setting.
+pub const PDF_RULE: &str = "a PDF names no client: missing_bsn where the route places incoming \
+    PDFs (place_incoming_pdf = true), unsupported otherwise; pass --config to apply a route's \
+    setting";

@@ -55,7 +55,6 @@ fn parse_json_gives_one_entry_per_message_and_the_hints() {
 fn other_formats_are_understood_as_unsupported() {
     for (name, format) in [
         ("letter.xml", "xml"),
-        ("letter.pdf", "pdf"),
         ("lab_result.hl7", "hl7v2"),
         ("note.txt", "text"),
     ] {
@@ -191,4 +190,74 @@ fn the_human_summary_masks_the_bsn() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("BSN ******019"), "{stdout}");
     assert!(!stdout.contains("999990019"), "{stdout}");
+}
+
+/// A configuration with one route `ons` whose `place_incoming_pdf` is `places`.
+fn route_config(places: bool) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ketenpost-parse-pdf-{places}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ketenpost.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "data_dir = \"data\"\n[routes.ons]\nrecord_system = \"ons\"\nplace_incoming_pdf = {places}\n"
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// What the daemon records for a payload on a route with that setting.
+fn daemon_category(bytes: &[u8], places: bool) -> String {
+    use ketenpost_domain::events::{Event, EventId, StreamId, StreamKind};
+    let receipt = StreamId::new(StreamKind::Receipt, EventId(1));
+    let outcome =
+        ketenpost_domain::processing::process_payload(&receipt, "d", bytes, places).remove(0);
+    match outcome.next {
+        Event::MessageClassified(c) => c.category.as_str().to_owned(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn parse_and_the_daemon_agree_on_a_pdf_under_either_route_setting() {
+    let pdf = fixture("letter.pdf");
+    let bytes = std::fs::read(&pdf).unwrap();
+    for places in [true, false] {
+        let config = route_config(places);
+        let output = ketenpost(&[
+            "parse",
+            "--json",
+            "--config",
+            config.to_str().unwrap(),
+            pdf.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let daemon = daemon_category(&bytes, places);
+        assert_eq!(
+            json["messages"][0]["category_hint"],
+            daemon.as_str(),
+            "{places}"
+        );
+        assert_eq!(json["messages"][0]["note"], Value::Null);
+    }
+    assert_eq!(daemon_category(&bytes, true), "missing_bsn");
+    assert_eq!(daemon_category(&bytes, false), "unsupported");
+    // Without a configuration, parse says what the PDF becomes under each setting.
+    let json = parse_json(&pdf);
+    let entry = &json["messages"][0];
+    assert_eq!(entry["by_setting"]["place_incoming_pdf"], "missing_bsn");
+    assert_eq!(entry["by_setting"]["otherwise"], "unsupported");
+    assert!(entry["note"]
+        .as_str()
+        .unwrap()
+        .contains("place_incoming_pdf"));
+    let text = ketenpost(&["parse", pdf.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("note: a PDF names no client"), "{stdout}");
 }

@@ -19,12 +19,21 @@ pub fn classify_unreadable(error: &ParseError) -> Classification {
     }
 }
 
-/// A payload in a format other than EDIFACT is unsupported.
-pub fn classify_format(format: Format) -> Option<Classification> {
-    (format != Format::Edifact).then_some(Classification {
-        category: Category::Unsupported,
-        reason: Reason::UnsupportedFormat { format },
-    })
+/// A payload in a format other than EDIFACT is unsupported, except a PDF on a route that
+/// places incoming PDFs (`place_incoming_pdf`, the route's setting): a PDF names no client, so
+/// it waits in missing BSN for a person to place it. The one rule for the daemon and `parse`.
+pub fn classify_format(format: Format, place_incoming_pdf: bool) -> Option<Classification> {
+    match format {
+        Format::Edifact => None,
+        Format::Pdf if place_incoming_pdf => Some(Classification {
+            category: Category::MissingBsn,
+            reason: Reason::PdfWithoutBsn,
+        }),
+        _ => Some(Classification {
+            category: Category::Unsupported,
+            reason: Reason::UnsupportedFormat { format },
+        }),
+    }
 }
 
 /// Decides what can be decided from the message alone: an unsupported type, or a missing,
@@ -135,11 +144,28 @@ mod tests {
 
     #[test]
     fn other_formats_are_unsupported_and_edifact_is_not() {
+        for places_pdf in [false, true] {
+            assert_eq!(
+                classify_format(Format::Xml, places_pdf).unwrap().category,
+                Category::Unsupported
+            );
+            assert_eq!(classify_format(Format::Edifact, places_pdf), None);
+        }
+    }
+
+    #[test]
+    fn a_pdf_is_missing_bsn_only_where_the_route_places_pdfs() {
         assert_eq!(
-            classify_format(Format::Xml).unwrap().category,
+            classify_format(Format::Pdf, true),
+            Some(Classification {
+                category: Category::MissingBsn,
+                reason: Reason::PdfWithoutBsn
+            })
+        );
+        assert_eq!(
+            classify_format(Format::Pdf, false).unwrap().category,
             Category::Unsupported
         );
-        assert_eq!(classify_format(Format::Edifact), None);
     }
 
     #[test]

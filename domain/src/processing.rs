@@ -8,8 +8,14 @@ use crate::payload::{read_payload, Format, Payload};
 /// Reads a payload and decides, per message, what can be decided without the record system.
 ///
 /// An interchange with n messages gives n outcomes; a payload in another format or one that
-/// cannot be read gives one.
-pub fn process_payload(receipt: &StreamId, digest: &str, bytes: &[u8]) -> Vec<ParsedOutcome> {
+/// cannot be read gives one. `place_incoming_pdf` is the route's setting (see
+/// [`classify_format`]).
+pub fn process_payload(
+    receipt: &StreamId,
+    digest: &str,
+    bytes: &[u8],
+    place_incoming_pdf: bool,
+) -> Vec<ParsedOutcome> {
     let parsed = |number: u32, format: Format| MessageParsed {
         receipt: receipt.clone(),
         payload_digest: digest.to_owned(),
@@ -38,7 +44,7 @@ pub fn process_payload(receipt: &StreamId, digest: &str, bytes: &[u8]) -> Vec<Pa
         Ok(Payload::Other(format)) => {
             vec![ParsedOutcome {
                 parsed: parsed(1, format),
-                next: decided(classify_format(format)),
+                next: decided(classify_format(format, place_incoming_pdf)),
             }]
         }
         Ok(Payload::Edifact(interchange)) => Message::read_all(&interchange)
@@ -61,21 +67,6 @@ pub fn process_payload(receipt: &StreamId, digest: &str, bytes: &[u8]) -> Vec<Pa
     }
 }
 
-/// The outcome for a PDF payload on a route that places incoming PDFs: a PDF names no client,
-/// so it waits in missing BSN for a person to place it (instead of unsupported).
-pub fn place_incoming_pdf(outcome: ParsedOutcome) -> ParsedOutcome {
-    if outcome.parsed.format != Format::Pdf {
-        return outcome;
-    }
-    ParsedOutcome {
-        next: Event::MessageClassified(MessageClassified {
-            category: crate::category::Category::MissingBsn,
-            reason: crate::category::Reason::PdfWithoutBsn,
-        }),
-        ..outcome
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,7 +81,7 @@ mod tests {
     fn an_interchange_of_two_messages_gives_two_outcomes() {
         let payload = "UNB+UNOA:1+1+2+240101:1200+IC'UNH+1+MEDVRI:1'PID+1980:10:25+V+A++BSN999990019'UNT+3+1'\
                        UNH+2+MEDRAD:1'UNT+2+2'UNZ+2+IC'";
-        let outcomes = process_payload(&receipt(), "d", payload.as_bytes());
+        let outcomes = process_payload(&receipt(), "d", payload.as_bytes(), false);
         assert_eq!(outcomes.len(), 2);
         assert_eq!(outcomes[0].next, Event::AwaitingDelivery);
         assert!(
@@ -101,7 +92,7 @@ mod tests {
 
     #[test]
     fn an_unreadable_payload_is_one_fallout_with_the_position() {
-        let outcomes = process_payload(&receipt(), "d", b"UNH+1+MEDVRI:1'TXT+x'");
+        let outcomes = process_payload(&receipt(), "d", b"UNH+1+MEDVRI:1'TXT+x'", false);
         assert_eq!(outcomes.len(), 1);
         assert!(outcomes[0]
             .parsed
@@ -116,15 +107,15 @@ mod tests {
 
     #[test]
     fn a_pdf_on_a_route_that_places_pdfs_waits_for_a_person() {
-        let outcome = process_payload(&receipt(), "d", b"%PDF-1.4 ...").remove(0);
+        let outcome = process_payload(&receipt(), "d", b"%PDF-1.4 ...", false).remove(0);
         assert!(
             matches!(&outcome.next, Event::MessageClassified(c) if c.category == Category::Unsupported)
         );
-        let placed = place_incoming_pdf(outcome);
+        let placed = process_payload(&receipt(), "d", b"%PDF-1.4 ...", true).remove(0);
         assert!(
             matches!(&placed.next, Event::MessageClassified(c) if c.category == Category::MissingBsn)
         );
-        let xml = place_incoming_pdf(process_payload(&receipt(), "d", b"<xml/>").remove(0));
+        let xml = process_payload(&receipt(), "d", b"<xml/>", true).remove(0);
         assert!(
             matches!(&xml.next, Event::MessageClassified(c) if c.category == Category::Unsupported)
         );
@@ -132,7 +123,7 @@ mod tests {
 
     #[test]
     fn another_format_is_one_unsupported() {
-        let outcomes = process_payload(&receipt(), "d", b"<xml/>");
+        let outcomes = process_payload(&receipt(), "d", b"<xml/>", false);
         assert_eq!(outcomes[0].parsed.format, Format::Xml);
         assert!(
             matches!(&outcomes[0].next, Event::MessageClassified(c) if c.category == Category::Unsupported)

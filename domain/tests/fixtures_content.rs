@@ -176,7 +176,7 @@ fn other_formats_are_unsupported_not_malformed() {
             other => panic!("{name}: {other:?}"),
         }
         assert_eq!(
-            classify_format(format).unwrap().category,
+            classify_format(format, false).unwrap().category,
             Category::Unsupported
         );
     }

@@ -1,7 +1,7 @@
 //! `ketenpost parse`: shows what is in payload files and where each message would go.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ketenpost_domain::message::Message;
 use ketenpost_domain::payload::{read_payload, Payload};
@@ -13,11 +13,20 @@ use crate::report;
 /// Parses every file; prints JSON lines or a summary per message on stdout (with each warning
 /// on a line of its own), and one line per unreadable or malformed file on stderr. With
 /// `--json` such a file is also a JSON line, with the error and its position. A file that cannot
-/// be read does not stop the others.
+/// be read does not stop the others. With `config`, a PDF is classified under the
+/// `place_incoming_pdf` of its manual route (or first route); without, under both settings.
 ///
 /// # Errors
-/// Stdout is closed.
-pub fn run(files: &[PathBuf], as_json: bool) -> anyhow::Result<Outcome> {
+/// The configuration cannot be used, or stdout is closed.
+pub fn run(files: &[PathBuf], as_json: bool, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let place_pdf = match config {
+        Some(file) => {
+            let (route, places) = crate::config::load_pdf_setting(file)?;
+            eprintln!("route {route}: place_incoming_pdf = {places}");
+            Some(places)
+        }
+        None => None,
+    };
     let mut outcome = Outcome::Understood;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -49,7 +58,7 @@ pub fn run(files: &[PathBuf], as_json: bool) -> anyhow::Result<Outcome> {
                 outcome = Outcome::Malformed;
                 continue;
             }
-            Ok(Payload::Other(format)) => vec![report::other_format(format)],
+            Ok(Payload::Other(format)) => vec![report::other_format(format, place_pdf)],
             Ok(Payload::Edifact(interchange)) => Message::read_all(&interchange)
                 .iter()
                 .map(report::edifact_message)
@@ -60,6 +69,9 @@ pub fn run(files: &[PathBuf], as_json: bool) -> anyhow::Result<Outcome> {
         } else {
             for entry in &entries {
                 writeln!(out, "{}", summary(&file, entry))?;
+                if let Some(note) = entry["note"].as_str() {
+                    writeln!(out, "  note: {note}")?;
+                }
                 for warning in entry["warnings"].as_array().into_iter().flatten() {
                     writeln!(out, "  warning: {}", warning.as_str().unwrap_or_default())?;
                 }

@@ -182,6 +182,37 @@ pub fn load_api(path: &Path) -> Result<ApiSettings, ConfigError> {
     Ok(api)
 }
 
+/// Loads only the routes and reads the `place_incoming_pdf` of the route `parse` shows: the
+/// `manual_route`, else the first route by name. `(route name, setting)`; the rest of the file
+/// is not checked.
+///
+/// # Errors
+/// The file cannot be read or parsed, the routes have problems, or there is no route.
+pub fn load_pdf_setting(path: &Path) -> Result<(String, bool), ConfigError> {
+    let (file, mut problems) = parsed(Some(path), read::Need::Routes)?;
+    let name = file
+        .manual_route
+        .clone()
+        .or_else(|| file.routes.keys().next().cloned());
+    let route = name.as_ref().and_then(|n| file.routes.get(n));
+    match (name, route) {
+        (Some(name), Some(Some(route))) if problems.is_empty() => {
+            Ok((name, route.place_incoming_pdf))
+        }
+        (Some(name), None) => {
+            problems.push(format!(
+                "manual_route names {name:?}, but there is no [routes.{name}]"
+            ));
+            Err(ConfigError { problems })
+        }
+        (None, _) => {
+            problems.push("no [routes.NAME] is configured".to_owned());
+            Err(ConfigError { problems })
+        }
+        _ => Err(ConfigError { problems }),
+    }
+}
+
 fn data_place(file: &file::ConfigFile) -> DataPlace {
     DataPlace {
         data_dir: file.data_dir.clone(),

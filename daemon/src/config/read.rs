@@ -15,6 +15,8 @@ pub enum Need {
     Data,
     /// The data folder, key file and `[api]` (commands that ask the running daemon).
     Api,
+    /// `manual_route` and `[routes]` (`parse`, for the route's `place_incoming_pdf`).
+    Routes,
     /// Everything (`run`).
     All,
 }
@@ -109,6 +111,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
     let wanted: &[&str] = match need {
         Need::Data => &["data_dir", "key_file"],
         Need::Api => &["data_dir", "key_file", "api"],
+        Need::Routes => &["manual_route", "routes"],
         Need::All => &[],
     };
     if need == Need::All {

@@ -23,7 +23,7 @@ use crate::category::{Category, Reason};
 use crate::delivery::{classified, MessageFacts, NextStep};
 use crate::events::{Event, StreamId};
 use crate::ports::RecordSystem;
-use crate::processing::{place_incoming_pdf, process_payload};
+use crate::processing::process_payload;
 use crate::routing::Route;
 
 /// One message to work on, as read from the log.
@@ -138,24 +138,28 @@ pub async fn decide<R: RecordSystem>(
         NextStep::Nothing => Ok(Decision::Nothing(Done::Finished)),
         NextStep::Reprocess => {
             let places_pdf = item.route.is_some_and(|route| route.place_incoming_pdf);
-            let next = process_payload(&parsed.receipt, &parsed.payload_digest, item.payload)
-                .into_iter()
-                .find(|o| o.parsed.number == parsed.number)
-                .map(|o| if places_pdf { place_incoming_pdf(o) } else { o })
-                .map_or_else(
-                    || {
-                        classified(
-                            Category::Fallout,
-                            Reason::Malformed {
-                                detail: format!(
-                                    "message {} is no longer in the payload",
-                                    parsed.number
-                                ),
-                            },
-                        )
-                    },
-                    |o| o.next,
-                );
+            let next = process_payload(
+                &parsed.receipt,
+                &parsed.payload_digest,
+                item.payload,
+                places_pdf,
+            )
+            .into_iter()
+            .find(|o| o.parsed.number == parsed.number)
+            .map_or_else(
+                || {
+                    classified(
+                        Category::Fallout,
+                        Reason::Malformed {
+                            detail: format!(
+                                "message {} is no longer in the payload",
+                                parsed.number
+                            ),
+                        },
+                    )
+                },
+                |o| o.next,
+            );
             Ok(Decision::Record(Outcome {
                 events: vec![next],
                 after: After::Again,
