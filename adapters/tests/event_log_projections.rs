@@ -72,7 +72,13 @@ fn projections_count_list_newest_first_page_and_rebuild_to_the_same_state() {
         let next = match i % 3 {
             0 => classified(Category::MissingBsn, Reason::NoBsn),
             1 => Event::AwaitingDelivery,
-            _ => classified(Category::Fallout, Reason::Malformed { detail: "x".into() }),
+            _ => classified(
+                Category::Fallout,
+                Reason::Malformed {
+                    detail: "x".into(),
+                    error: None,
+                },
+            ),
         };
         if i % 3 == 0 {
             missing.push(stream.clone());

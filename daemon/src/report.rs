@@ -46,6 +46,7 @@ pub fn edifact_message(message: &Message<'_>) -> Value {
         "text": message.document().map(|d| d.plain_text()),
         "category_hint": classification.as_ref().map(|c| c.category.as_str()),
         "reason": classification.as_ref().map(|c| c.reason.describe()),
+        "reason_code": classification.as_ref().map(|c| c.reason.code()),
         "content": content,
         "warnings": message.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
@@ -78,6 +79,7 @@ pub fn other_format(format: Format, place_incoming_pdf: Option<bool>) -> Value {
         "text": Value::Null,
         "category_hint": classification.as_ref().map(|c| c.category.as_str()),
         "reason": classification.as_ref().map(|c| c.reason.describe()),
+        "reason_code": classification.as_ref().map(|c| c.reason.code()),
         "note": note,
         "by_setting": by_setting,
         "content": Value::Null,

@@ -135,7 +135,7 @@ async fn a_refusal_of_ketenpost_is_a_technical_error_in_health_and_placed_after_
     let lookup = wait_for_n(&address, "technical_error", 1).await.remove(0);
     let text = reason(&address, &lookup).await;
     assert!(
-        text.contains("het opzoeken van de cliënt") && text.contains("HTTP 403"),
+        text.contains("het opzoeken van de cliënt") && text.contains("HTTP-statuscode 403"),
         "{text}"
     );
     let (_, body) = get(&address, "/api/v1/counts").await;

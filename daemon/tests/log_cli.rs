@@ -284,3 +284,35 @@ fn show_and_resend_give_the_same_exit_code_for_an_unknown_id() {
         }
     }
 }
+
+#[test]
+fn a_reason_is_dutch_for_people_with_a_stable_code_for_machines() {
+    let data = data_dir("reason-code");
+    let printed = stdout(&run(
+        &data,
+        &["import", &fixture("malformed_truncated.edi")],
+    ));
+    let id = printed.split_whitespace().nth(1).unwrap().to_owned();
+    let detail = json(&data, &["show", &id, "--json"]);
+    assert_eq!(detail["message"]["reason_code"], "unreadable_edifact");
+    let reason = detail["message"]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("Het bericht is niet leesbaar: "),
+        "{reason}"
+    );
+    assert!(reason.contains("byte "), "the position is named: {reason}");
+    for english in ["expected", "found", "payload", "the end", "message "] {
+        assert!(!reason.contains(english), "{english:?} in {reason:?}");
+    }
+    let shown = stdout(&run(&data, &["show", &id]));
+    assert!(
+        shown.lines().any(
+            |l| l.starts_with("reason      Het bericht is niet leesbaar")
+                && l.ends_with("(unreadable_edifact)")
+        ),
+        "{shown}"
+    );
+    let listed = stdout(&run(&data, &["list", "fallout", "--json"]));
+    let first: Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    assert_eq!(first["reason_code"], "unreadable_edifact", "{listed}");
+}

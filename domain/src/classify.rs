@@ -15,6 +15,7 @@ pub fn classify_unreadable(error: &ParseError) -> Classification {
         category: Category::Fallout,
         reason: Reason::Malformed {
             detail: error.to_string(),
+            error: Some(error.clone()),
         },
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::category::Category;
+use crate::category::{Category, Reason};
 use crate::events::{Event, RecordedEvent, StreamId};
 use crate::payload::Format;
 
@@ -116,6 +116,10 @@ pub struct MessageSummary {
     pub state: State,
     /// Why, in Dutch, when in a category.
     pub reason: Option<String>,
+    /// Why, as the reason's stable code (`Reason::code`), when in a category (absent in
+    /// projections written before codes were kept).
+    #[serde(default)]
+    pub reason_code: Option<String>,
     /// The log position at which it entered its current state (lists sort on this).
     pub state_position: u64,
     /// When it entered its current state.
@@ -156,9 +160,10 @@ pub fn apply_to_message(
     event: &RecordedEvent,
     receipt: Option<&ReceiptSummary>,
 ) -> Option<MessageSummary> {
-    let enter = |summary: MessageSummary, state: State, reason: Option<String>| MessageSummary {
+    let enter = |summary: MessageSummary, state: State, reason: Option<&Reason>| MessageSummary {
         state,
-        reason,
+        reason: reason.map(Reason::describe),
+        reason_code: reason.map(|r| r.code().to_owned()),
         state_position: event.position,
         state_at_ms: event.recorded_at_ms,
         ..summary
@@ -177,6 +182,7 @@ pub fn apply_to_message(
             sender_id: e.sender_id.clone(),
             state: State::InFlight,
             reason: None,
+            reason_code: None,
             state_position: event.position,
             state_at_ms: event.recorded_at_ms,
             created_at_ms: event.recorded_at_ms,
@@ -185,11 +191,9 @@ pub fn apply_to_message(
         (Event::AwaitingDelivery, Some(summary)) => {
             Some(enter(summary, State::AwaitingDelivery, None))
         }
-        (Event::MessageClassified(e), Some(summary)) => Some(enter(
-            summary,
-            State::Category(e.category),
-            Some(e.reason.describe()),
-        )),
+        (Event::MessageClassified(e), Some(summary)) => {
+            Some(enter(summary, State::Category(e.category), Some(&e.reason)))
+        }
         (Event::ResendRequested(_), Some(summary)) => {
             let resends = summary.resends + 1;
             Some(MessageSummary {

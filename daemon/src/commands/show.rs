@@ -47,7 +47,8 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
         summary.state.as_str()
     );
     if let Some(reason) = &summary.reason {
-        println!("reason      {reason}");
+        let code = summary.reason_code.as_deref().unwrap_or("-");
+        println!("reason      {reason} ({code})");
     }
     println!(
         "mailbox     {} (remote id {})",
@@ -113,7 +114,7 @@ fn remote_show(file: &std::path::Path, id: &str, as_json: bool) -> anyhow::Resul
     println!("message     {id}");
     println!("state       {} ({})", text("label"), text("category"));
     if body["reason"].is_string() {
-        println!("reason      {}", text("reason"));
+        println!("reason      {} ({})", text("reason"), text("reason_code"));
     }
     println!(
         "mailbox     {} (remote id {})",

@@ -11,6 +11,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use ketenpost_domain::category::Reason;
 use ketenpost_domain::events::{Event, StreamId, StreamKind};
 use ketenpost_domain::ports::{EventLog, MessageDetail, ReadSide};
 use ketenpost_domain::projections::State as MessageState;
@@ -186,10 +187,11 @@ async fn message(State(api): State<Api>, Path(id): Path<String>) -> Response {
                 _ => None,
             });
             let reason = timeline.iter().rev().find_map(|e| match &e.event {
-                Event::MessageClassified(c) => Some(c.reason.describe()),
-                Event::ResendRequested(_) | Event::AwaitingDelivery => Some(String::new()),
+                Event::MessageClassified(c) => Some(Some(&c.reason)),
+                Event::ResendRequested(_) | Event::AwaitingDelivery => Some(None),
                 _ => None,
             });
+            let reason = reason.flatten();
             let state = summary.as_ref().map(|s| s.state);
             Json(json!({
                 "id": id,
@@ -201,7 +203,8 @@ async fn message(State(api): State<Api>, Path(id): Path<String>) -> Response {
                     .or_else(|| facts.parsed.as_ref().map(|p| p.format.as_str().to_owned())),
                 "category": state.map(MessageState::as_str),
                 "label": state.map(MessageState::label),
-                "reason": reason.filter(|r| !r.is_empty()),
+                "reason": reason.map(Reason::describe),
+                "reason_code": reason.map(Reason::code),
                 "placement": placement,
                 "summary": summary,
                 "timeline": timeline.iter().map(line).collect::<Vec<Value>>(),

@@ -2,6 +2,7 @@
 
 use super::{Category, Reason, RecordSystemCall};
 use crate::bsn::BsnError;
+use crate::edifact::{Expected, ParseError, ParseErrorKind, Position};
 
 impl Category {
     /// The Dutch label people see.
@@ -18,7 +19,8 @@ impl Category {
 }
 
 impl Reason {
-    /// The reason in Dutch, for people.
+    /// The reason in Dutch, for people: a whole sentence, technical details (a read error, an
+    /// HTTP status) rendered in Dutch too. Machines use [`Reason::code`].
     pub fn describe(&self) -> String {
         match self {
             Reason::Placed => "Geplaatst in het dossier".into(),
@@ -45,33 +47,38 @@ impl Reason {
                 "Het BSN in het bericht is ongeldig: {}",
                 bsn_problem(*problem)
             ),
-            Reason::Malformed { detail } => format!("Het bericht is niet leesbaar: {detail}"),
+            Reason::Malformed { error, .. } => match error {
+                Some(error) => format!("Het bericht is niet leesbaar: {}", parse_error(error)),
+                None => "Het bericht is niet leesbaar".into(),
+            },
+            Reason::NoLongerInPayload { number } => format!(
+                "Bericht {number} staat niet meer in het ontvangen bestand en kan niet opnieuw \
+                 verwerkt worden"
+            ),
             Reason::UnknownBsn => "Het dossier kent geen cliënt met dit BSN".into(),
             Reason::SeveralClients => {
                 "Het dossier heeft meerdere cliënten met dit BSN: kies handmatig".into()
             }
             Reason::Rejected { status, call } => match call {
                 Some(call) => format!(
-                    "Het dossier weigerde {} (HTTP {status})",
+                    "Het dossier weigerde {} (HTTP-statuscode {status})",
                     record_system_call(*call)
                 ),
-                None => format!("Het dossier weigerde het document (HTTP {status})"),
+                None => format!("Het dossier weigerde het document (HTTP-statuscode {status})"),
             },
             Reason::RecordSystemRefused {
                 call,
                 status,
                 attempts,
             } => format!(
-                "Het dossier weigerde ketenpost de toegang bij {} (HTTP {status}, {attempts} pogingen): \
+                "Het dossier weigerde ketenpost de toegang bij {} (HTTP-statuscode {status}, {attempts} pogingen): \
                  controleer het certificaat en de rechten van ketenpost in het dossier en bied het \
                  bericht daarna opnieuw aan",
                 record_system_call(*call)
             ),
-            Reason::RecordSystemUnavailable {
-                attempts,
-                last_error,
-            } => format!(
-                "Het dossier gaf na {attempts} pogingen geen bruikbaar antwoord; laatste fout: {last_error}"
+            Reason::RecordSystemUnavailable { attempts, .. } => format!(
+                "Het dossier gaf na {attempts} pogingen geen bruikbaar antwoord; de tijdlijn van \
+                 het bericht noemt per poging wat er misging"
             ),
             Reason::MailboxNotRouted { mailbox } => {
                 format!("Voor postbus {mailbox} is geen route ingesteld")
@@ -79,8 +86,8 @@ impl Reason {
             Reason::PdfWithoutBsn => {
                 "Een PDF-bestand noemt geen BSN: plaats het handmatig in het juiste dossier".into()
             }
-            Reason::NotRenderable { detail } => {
-                format!("Van het bericht kon geen PDF-document gemaakt worden: {detail}")
+            Reason::NotRenderable { .. } => {
+                "Van het bericht kon geen PDF-document gemaakt worden".into()
             }
         }
     }
@@ -94,6 +101,64 @@ fn record_system_call(call: RecordSystemCall) -> &'static str {
         RecordSystemCall::List => "het opvragen van de documenten van de cliënt",
         RecordSystemCall::Upload => "het plaatsen van het document",
     }
+}
+
+/// A read error in Dutch: what, then where ("bericht 1, segment 3, byte 40").
+fn parse_error(error: &ParseError) -> String {
+    let what = match &error.kind {
+        ParseErrorKind::Empty => "het bestand is leeg".to_owned(),
+        ParseErrorKind::BadUna { .. } => {
+            "de UNA-regel met de scheidingstekens is onleesbaar".into()
+        }
+        ParseErrorKind::BadTag { .. } => {
+            "een segment begint niet met een code van 3 letters of cijfers".into()
+        }
+        ParseErrorKind::Unexpected { expected, found } => {
+            let found = if found.is_empty() {
+                "het einde van het bestand".to_owned()
+            } else {
+                format!("segment {found}")
+            };
+            format!(
+                "verwacht werd {}, maar er staat {found}",
+                expected_dutch(*expected)
+            )
+        }
+        ParseErrorKind::Unrecognised => {
+            "de inhoud is geen EDIFACT, XML, PDF, HL7 v2 of tekst".into()
+        }
+        ParseErrorKind::TooLarge(bytes) => format!(
+            "het bestand is {bytes} bytes groot; bestanden van 4 GiB of meer worden niet gelezen"
+        ),
+        ParseErrorKind::MissingIdentifier => "de UNH-regel noemt geen berichttype".into(),
+    };
+    format!("{what} ({})", position(&error.position))
+}
+
+/// What the structure allows, in Dutch.
+fn expected_dutch(expected: Expected) -> &'static str {
+    match expected {
+        Expected::InterchangeStart => "het begin van een bericht (UNB of UNH)",
+        Expected::MessageStart => "het begin van een bericht (UNH)",
+        Expected::MessageStartOrInterchangeEnd => {
+            "een volgend bericht (UNH) of het einde van de uitwisseling (UNZ)"
+        }
+        Expected::MessageEnd => "het einde van het bericht (UNT)",
+        Expected::PayloadEnd => "niets meer na het einde van de uitwisseling (UNZ)",
+    }
+}
+
+/// A position in Dutch: "bericht 1, segment 3, byte 40".
+fn position(position: &Position) -> String {
+    let mut parts = Vec::new();
+    if let Some(message) = position.message {
+        parts.push(format!("bericht {message}"));
+    }
+    if let Some(segment) = position.segment {
+        parts.push(format!("segment {segment}"));
+    }
+    parts.push(format!("byte {}", position.offset));
+    parts.join(", ")
 }
 
 fn bsn_problem(problem: BsnError) -> String {

@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bsn::BsnError;
+use crate::edifact::ParseError;
 use crate::payload::Format;
 
+mod code;
 mod dutch;
 
 /// Where a message waits: placed, or for a person to act on.
@@ -96,8 +98,17 @@ pub enum Reason {
     },
     /// The payload cannot be read.
     Malformed {
-        /// The reader's error, with its position.
+        /// The reader's error, with its position, in English (for operators and logs).
         detail: String,
+        /// The reader's error itself, from which the Dutch text is made (absent in events
+        /// recorded before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<ParseError>,
+    },
+    /// The message, read before, is no longer in its payload when it is processed again.
+    NoLongerInPayload {
+        /// Its number in the payload.
+        number: u32,
     },
     /// The record system knows no client with the message's BSN.
     UnknownBsn,

@@ -13,7 +13,7 @@ mod segment;
 mod service_chars;
 
 pub use charset::Charset;
-pub use error::{ParseError, ParseErrorKind, Position};
+pub use error::{Expected, ParseError, ParseErrorKind, Position};
 pub use reader::read;
 pub use segment::Segment;
 pub use service_chars::ServiceChars;

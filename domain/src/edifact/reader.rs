@@ -2,7 +2,7 @@
 //! `UNH..UNT` structure, with warnings for what is odd but readable.
 
 use super::charset::Charset;
-use super::error::{ParseError, ParseErrorKind, Position};
+use super::error::{Expected, ParseError, ParseErrorKind, Position};
 use super::lexer::lex;
 use super::service_chars::read_una;
 use super::{Interchange, InterchangeHeader, MessageIdentifier, MessageSpan, Warning};
@@ -104,11 +104,7 @@ impl<'a> Interchange<'a> {
             match &tag {
                 b"UNH" => {
                     if unz_seen {
-                        return Err(self.unexpected(
-                            index,
-                            None,
-                            "the end of the payload after UNZ",
-                        ));
+                        return Err(self.unexpected(index, None, Expected::PayloadEnd));
                     }
                     index = self.read_message(index)?;
                 }
@@ -118,19 +114,23 @@ impl<'a> Interchange<'a> {
                     index += 1;
                 }
                 _ if unz_seen => {
-                    return Err(self.unexpected(index, None, "the end of the payload after UNZ"));
+                    return Err(self.unexpected(index, None, Expected::PayloadEnd));
                 }
                 _ if enveloped => {
-                    return Err(self.unexpected(index, None, "UNH (start of a message) or UNZ"));
+                    return Err(self.unexpected(
+                        index,
+                        None,
+                        Expected::MessageStartOrInterchangeEnd,
+                    ));
                 }
-                _ => return Err(self.unexpected(index, None, "UNB or UNH (start of a message)")),
+                _ => return Err(self.unexpected(index, None, Expected::InterchangeStart)),
             }
         }
         if self.messages.is_empty() {
             return Err(ParseError {
                 kind: ParseErrorKind::Unexpected {
-                    expected: "UNH (start of a message)",
-                    found: "the end of the payload".into(),
+                    expected: Expected::MessageStart,
+                    found: String::new(),
                 },
                 position: Position {
                     message: None,
@@ -149,12 +149,7 @@ impl<'a> Interchange<'a> {
         Ok(())
     }
 
-    fn unexpected(
-        &self,
-        index: usize,
-        message: Option<usize>,
-        expected: &'static str,
-    ) -> ParseError {
+    fn unexpected(&self, index: usize, message: Option<usize>, expected: Expected) -> ParseError {
         let found = String::from_utf8_lossy(&self.tag(index)).into_owned();
         self.error(
             index,
@@ -199,15 +194,15 @@ impl<'a> Interchange<'a> {
                     index,
                     Some(number),
                     ParseErrorKind::Unexpected {
-                        expected: "UNT (end of the message)",
-                        found: "the end of the payload".into(),
+                        expected: Expected::MessageEnd,
+                        found: String::new(),
                     },
                 ));
             };
             match &span.tag {
                 b"UNT" => break,
                 b"UNH" | b"UNB" | b"UNZ" => {
-                    return Err(self.unexpected(index, Some(number), "UNT (end of the message)"));
+                    return Err(self.unexpected(index, Some(number), Expected::MessageEnd));
                 }
                 _ => index += 1,
             }

@@ -150,11 +150,8 @@ pub async fn decide<R: RecordSystem>(
                 || {
                     classified(
                         Category::Fallout,
-                        Reason::Malformed {
-                            detail: format!(
-                                "message {} is no longer in the payload",
-                                parsed.number
-                            ),
+                        Reason::NoLongerInPayload {
+                            number: parsed.number,
                         },
                     )
                 },

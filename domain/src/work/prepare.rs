@@ -3,7 +3,7 @@
 
 use crate::bsn::Bsn;
 use crate::category::{Category, Classification, Reason};
-use crate::classify::classify_message;
+use crate::classify::{classify_message, classify_unreadable};
 use crate::delivery::sender;
 use crate::events::{MailEnvelope, MessageParsed};
 use crate::labels;
@@ -58,14 +58,7 @@ pub fn prepare(
         Ok(Payload::Other(format)) => {
             return decided(Category::Unsupported, Reason::UnsupportedFormat { format })
         }
-        Err(error) => {
-            return decided(
-                Category::Fallout,
-                Reason::Malformed {
-                    detail: error.to_string(),
-                },
-            )
-        }
+        Err(error) => return Prepared::Decided(classify_unreadable(&error)),
     };
     let messages = Message::read_all(&interchange);
     let Some(message) = messages
@@ -74,8 +67,8 @@ pub fn prepare(
     else {
         return decided(
             Category::Fallout,
-            Reason::Malformed {
-                detail: format!("message {} is no longer in the payload", parsed.number),
+            Reason::NoLongerInPayload {
+                number: parsed.number,
             },
         );
     };
