@@ -139,6 +139,9 @@ async fn every_category_is_reached_and_a_resend_after_registering_the_client_lan
         detail["reason"].as_str().unwrap().contains("BSN"),
         "{detail}"
     );
+    // Beside the Dutch sentence, the stable code for machines, in the detail and the list.
+    assert_eq!(detail["reason_code"], "unknown_bsn", "{detail}");
+    assert_eq!(unknown[0]["reason_code"], "unknown_bsn", "{}", unknown[0]);
     let types = timeline_types(&detail);
     assert_eq!(
         types,
