@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/standins-route.sh
 once=false
 [ "${1:-}" = "--once" ] && once=true
-out=out/demo
+out="$PWD/out/demo"  # absolute: paths in a configuration file are relative to the file
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

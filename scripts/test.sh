@@ -62,6 +62,8 @@ echo "== tests"
 cargo test --workspace --locked
 echo "== Debian package: build, install, check, purge"
 bash scripts/test-package.sh
+echo "== the README's demo, once"
+bash scripts/test-demo.sh
 echo "== fuzz (read_payload, ${FUZZ_SECONDS:-180} s)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-180}"
 echo "== all tests passed"
