@@ -13,20 +13,7 @@ use std::process::{ExitStatus, Output};
 
 use serde_json::Value;
 
-use binary::{acknowledged_ids, run, run_ok, work_dir, write_inputs};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use binary::{acknowledged_ids, copy_dir, run, run_ok, work_dir, write_inputs};
 
 /// The largest file under `dir` (the newest of equal ones).
 fn largest_file(dir: &Path) -> PathBuf {

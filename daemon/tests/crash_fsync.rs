@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use std::process::{Command, Stdio};
 
-use binary::{fixture, work_dir, BIN};
+use binary::{fixture, succeeded, work_dir, BIN};
 
 /// Whether strace can be used here; panics when it cannot and `CI=true`.
 fn strace_available() -> bool {
@@ -60,11 +60,7 @@ fn every_imported_line_is_written_after_an_fsync() {
         .args(&files)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeeded(output);
     let printed: Vec<String> = String::from_utf8(output.stdout)
         .unwrap()
         .lines()

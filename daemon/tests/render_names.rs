@@ -3,8 +3,12 @@
 //! overwritten without `--force`.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod binary;
+
 use std::path::Path;
 use std::process::Command;
+
+use binary::succeeded;
 
 #[test]
 fn render_writes_a_letter_with_a_300_character_reference() {
@@ -27,12 +31,7 @@ fn render_writes_a_letter_with_a_300_character_reference() {
         .arg(&out)
         .output()
         .unwrap();
-
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeeded(output);
     let written: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -57,12 +56,7 @@ fn render(input: &Path, out: &Path, force: bool) -> Vec<String> {
     if force {
         command.arg("--force");
     }
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeeded(command.output().unwrap());
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()

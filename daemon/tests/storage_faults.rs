@@ -4,6 +4,7 @@
 //! ketenpost creates under umask 022.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod binary;
 mod harness;
 
 use std::os::unix::fs::PermissionsExt;
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use binary::copy_dir;
 use harness::{letter, Harness, GP};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ketenpost");
@@ -51,19 +53,6 @@ fn import_letters(work: &Path, data: &Path, files: usize) -> Vec<String> {
         .lines()
         .map(|l| l.split(' ').nth(1).unwrap().to_owned())
         .collect()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The one line a refusing command prints; fails the test on anything else.

@@ -1,5 +1,5 @@
-//! Shared by the tests of the real binary: running it on a data folder, fresh folders, the
-//! fixtures, and input files of MEDVRI letters.
+//! Shared by the tests of the real binary: running it on a data folder, fresh folders and
+//! copies of them, the fixtures, and input files of MEDVRI letters.
 
 #![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,6 +17,30 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/messages")
         .join(name)
+}
+
+/// A copy of the folder `from` (a data folder to damage without touching the original).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `output` of a run that must have succeeded; the test fails with its stderr otherwise.
+pub fn succeeded(output: Output) -> Output {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 /// A fresh, empty folder of this test.
