@@ -22,6 +22,8 @@ pub struct ConfigFile {
     pub log_format: String,
     /// How many messages are worked on at once.
     pub workers: usize,
+    /// How long a stop lets the placements in hand finish, e.g. `30s`.
+    pub drain_timeout: Option<String>,
     /// The route for messages recorded with `ketenpost import` (mailbox `manual`).
     pub manual_route: Option<String>,
     /// The HTTP API.

@@ -53,6 +53,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How many messages are worked on at once.
     pub workers: usize,
+    /// How long a stop lets the placements in hand finish; what is still in hand then is
+    /// left (recorded as far as it got) for the next start.
+    pub drain_timeout: Duration,
     /// The route for the `manual` mailbox (`ketenpost import`).
     pub manual_route: Option<String>,
     /// The HTTP API.

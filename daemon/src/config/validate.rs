@@ -21,6 +21,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         _ => LogFormat::Text,
     };
     let api = raw.api.map(|file| api(file, &mut problems));
+    let drain_timeout = drain_timeout(raw.drain_timeout.as_deref(), &mut problems);
 
     let system_names: BTreeSet<String> = raw.record_systems.keys().cloned().collect();
     let route_names: BTreeSet<String> = raw.routes.keys().cloned().collect();
@@ -96,12 +97,29 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         key_file,
         log_format,
         workers: raw.workers,
+        drain_timeout,
         manual_route: raw.manual_route,
         api,
         mailboxes,
         record_systems,
         routes,
         warnings,
+    })
+}
+
+/// How long a stop waits for the placements in hand when `drain_timeout` is left out.
+const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Validates `drain_timeout` (zero is allowed: a stop then leaves the work in hand at once).
+fn drain_timeout(text: Option<&str>, problems: &mut Vec<String>) -> Duration {
+    let Some(text) = text else {
+        return DEFAULT_DRAIN_TIMEOUT;
+    };
+    humantime::parse_duration(text).unwrap_or_else(|e| {
+        problems.push(format!(
+            "drain_timeout = {text:?} is not a duration like \"30s\": {e}"
+        ));
+        DEFAULT_DRAIN_TIMEOUT
     })
 }
 
@@ -246,4 +264,26 @@ fn route(name: &str, file: RouteFile, problems: &mut Vec<String>) -> Option<Rout
         return None;
     }
     Some(route)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drain_timeout_defaults_to_30_s_and_a_bad_one_is_named_with_its_key() {
+        let mut problems = Vec::new();
+        assert_eq!(drain_timeout(None, &mut problems), Duration::from_secs(30));
+        assert_eq!(
+            drain_timeout(Some("2s"), &mut problems),
+            Duration::from_secs(2)
+        );
+        assert!(problems.is_empty());
+        drain_timeout(Some("soon"), &mut problems);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("drain_timeout = \"soon\" is not a duration"),
+            "{problems:?}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The work queue: message ids in, at most `workers` worked on at once, each message by one
 //! worker at a time; retries come back at their time. On shutdown no new work starts and the
-//! work in hand finishes.
+//! work in hand finishes within the drain timeout; what is still in hand then is left, recorded
+//! as far as it got, for the next start.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,9 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ketenpost_domain::events::StreamId;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
+use super::shutdown::Shutdown;
 use super::state::{now_ms, Shared};
 use super::worker::{work, Done};
 
@@ -38,18 +41,20 @@ impl WorkQueue {
     /// Waits until fewer than `limit` messages are waiting or being worked on, and says how
     /// many more there is room for: a mailbox takes in no more than the workers can place, and
     /// the rest waits in the mailbox, where nothing is at risk, instead of in memory.
-    pub async fn room_below(&self, limit: usize, stop: &watch::Receiver<bool>) -> usize {
+    pub async fn room_below(&self, limit: usize, stop: &CancellationToken) -> usize {
         loop {
             // Registered before the load is read, so a message finished in between is not missed.
             let freed = self.freed.notified();
             tokio::pin!(freed);
             freed.as_mut().enable();
             let load = self.load.load(Ordering::Relaxed);
-            if load < limit || *stop.borrow() {
+            if load < limit || stop.is_cancelled() {
                 return limit.saturating_sub(load).max(1);
             }
-            // The stop is looked at again at least every 100 ms.
-            let _ = tokio::time::timeout(Duration::from_millis(100), freed).await;
+            tokio::select! {
+                () = freed => {}
+                () = stop.cancelled() => {}
+            }
         }
     }
 
@@ -78,13 +83,17 @@ pub fn queue() -> (WorkQueue, mpsc::UnboundedReceiver<StreamId>) {
     )
 }
 
-/// Runs the queue until `stop` turns true, then lets the work in hand finish.
+/// Runs the queue until the stop, then lets the work in hand finish until the drain is over.
+///
+/// # Errors
+/// None yet: a work item that fails or panics is retried later.
 pub async fn run(
     shared: Arc<Shared>,
     queue: WorkQueue,
     mut incoming: mpsc::UnboundedReceiver<StreamId>,
-    mut stop: watch::Receiver<bool>,
-) {
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let stop = shutdown.token();
     let workers = shared.settings.workers;
     let mut active: HashSet<StreamId> = HashSet::new();
     let mut again: HashSet<StreamId> = HashSet::new();
@@ -117,11 +126,7 @@ pub async fn run(
         }
         tokio::select! {
             biased;
-            changed = stop.changed() => {
-                if changed.is_err() || *stop.borrow() {
-                    break;
-                }
-            }
+            () = stop.cancelled() => break,
             Some(finished) = running.join_next_with_id(), if !running.is_empty() => {
                 let (task, outcome) = match finished {
                     Ok((task, (_, done))) => (task, done),
@@ -147,7 +152,7 @@ pub async fn run(
                     queue.load.fetch_add(1, Ordering::Relaxed);
                     waiting.push_back(message);
                 } else if let Done::RetryAt(at) = outcome {
-                    later(queue.clone(), message, at);
+                    later(&shutdown, queue.clone(), message, at);
                 }
             }
             Some(message) = incoming.recv() => {
@@ -161,15 +166,53 @@ pub async fn run(
             }
         }
     }
-    tracing::info!(in_hand = running.len(), "finishing the work in hand");
-    while running.join_next().await.is_some() {}
+    drain(&shutdown, running, &working, waiting.len()).await;
+    Ok(())
 }
 
-/// Hands `message` in again at `at_ms`.
-fn later(queue: WorkQueue, message: StreamId, at_ms: i64) {
+/// Lets the work in hand finish until the drain is over; then leaves what is still in hand
+/// (cut at its next step: each step's events are appended whole or not at all) to the next
+/// start, which takes up every message in flight or awaiting delivery.
+async fn drain(
+    shutdown: &Shutdown,
+    mut running: JoinSet<(StreamId, Done)>,
+    working: &HashMap<tokio::task::Id, StreamId>,
+    waiting: usize,
+) {
+    tracing::info!(in_hand = running.len(), "finishing the work in hand");
+    let finished = async {
+        while let Some(joined) = running.join_next_with_id().await {
+            if let Err(error) = joined {
+                let message = working.get(&error.id()).map(ToString::to_string);
+                tracing::error!(
+                    message_id = message.as_deref().unwrap_or("?"),
+                    panicked = error.is_panic(),
+                    "work ended abnormally; taken up at the next start"
+                );
+            }
+        }
+    };
+    tokio::select! {
+        () = finished => {}
+        () = shutdown.drain_over() => {}
+    }
+    let abandoned = running.len();
+    running.shutdown().await;
+    tracing::info!(
+        left = abandoned + waiting,
+        abandoned,
+        "messages left for the next start"
+    );
+}
+
+/// Hands `message` in again at `at_ms` (unless the daemon stops first).
+fn later(shutdown: &Shutdown, queue: WorkQueue, message: StreamId, at_ms: i64) {
     let wait = u64::try_from(at_ms.saturating_sub(now_ms())).unwrap_or(0);
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        queue.push(message);
+    let stop = shutdown.token();
+    shutdown.spawn_small(async move {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(wait)) => queue.push(message),
+            () = stop.cancelled() => {}
+        }
     });
 }

@@ -1,7 +1,8 @@
 //! `ketenpost run`: the always-on daemon. It opens the event log, takes up the work an earlier
 //! run left (receipts not processed, messages awaiting delivery or a retry, resends), pulls the
 //! mailboxes, works on messages, keeps the projections current and serves the API, until
-//! SIGTERM or ctrl-c; then it stops pulling, lets the work in hand finish and exits.
+//! SIGTERM or ctrl-c; then it stops pulling, lets the work in hand finish within the drain
+//! timeout (see [`shutdown`]), closes the log and exits.
 
 pub mod api;
 mod background;
@@ -14,6 +15,7 @@ mod reading;
 pub mod record_health;
 mod seen;
 pub mod serve;
+pub mod shutdown;
 pub mod state;
 mod worker;
 
@@ -25,35 +27,56 @@ use anyhow::Context;
 use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
 use ketenpost_domain::ports::EventLog;
 use ketenpost_domain::projections::State;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::intake;
+use shutdown::{Shutdown, Signals};
 use state::Shared;
 
 /// A running daemon, for tests and `run`: its API address and a way to stop it.
 pub struct Running {
     /// Where the API listens (the configured address, or the port the OS chose for `:0`).
     pub api_address: std::net::SocketAddr,
-    stop: Arc<watch::Sender<bool>>,
+    shutdown: Shutdown,
     done: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl Running {
-    /// Resolves once the daemon stops of its own accord (the event log failed, or taking up
-    /// earlier work failed); [`Self::stop`] then gives the reason.
+    /// Resolves once the daemon stops of its own accord (the event log failed, a task
+    /// failed, or taking up earlier work failed); [`Self::stop`] then gives the reason.
     pub async fn stopping(&self) {
-        let mut stopped = self.stop.subscribe();
-        let _ = stopped.wait_for(|stop| *stop).await;
+        self.shutdown.stopping().await;
     }
 
-    /// Stops pulling, lets the work in hand finish, closes the log.
+    /// Leaves the work in hand at once, without waiting for the drain timeout (a second
+    /// signal): it is recorded as far as it got and taken up at the next start.
+    pub fn abandon_the_work_in_hand(&self) {
+        self.shutdown.abandon();
+    }
+
+    /// A handle to the daemon's shutdown, to abandon the work in hand while [`Self::stop`]
+    /// runs.
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Stops pulling, lets the work in hand finish within the drain timeout (what is still
+    /// in hand then is left for the next start), closes the log and waits for every task.
     ///
     /// # Errors
-    /// A task failed.
+    /// The event log failed, or a task of the daemon panicked or failed.
     pub async fn stop(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(true);
-        self.done.await.context("The daemon's task failed")?
+        self.shutdown.stop();
+        let outcome = match self.done.await {
+            Ok(outcome) => outcome,
+            Err(error) => Err(anyhow::anyhow!(
+                "the daemon's task ended abnormally (panicked: {})",
+                error.is_panic()
+            )),
+        };
+        self.shutdown.wait().await;
+        outcome
     }
 }
 
@@ -80,6 +103,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         })?;
     let log = Arc::new(log);
     let log_of_daemon = Arc::clone(&log);
+    let shutdown = Shutdown::new(settings.drain_timeout);
     let shared = Arc::new(Shared::new(Arc::clone(&log), settings)?);
     let listener = serve::listen(shared.settings.api.listen).with_context(|| {
         format!(
@@ -88,13 +112,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         )
     })?;
     let api_address = listener.local_addr().context("api.listen")?;
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let stop_tx = Arc::new(stop_tx);
-    tokio::spawn(stop_when_the_log_fails(
-        Arc::clone(&log),
-        Arc::clone(&stop_tx),
-        stop_rx.clone(),
-    ));
+    let mut tasks = vec![shutdown.spawn(
+        "event log watcher",
+        stop_when_the_log_fails(Arc::clone(&log), shutdown.clone()),
+    )];
     let (queue, incoming) = dispatch::queue();
     let ready = Arc::new(AtomicBool::new(false));
     let router = api::router(api::Api {
@@ -102,113 +123,132 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         queue: queue.clone(),
         ready: Arc::clone(&ready),
     });
-    let server = tokio::spawn(serve::serve_with_limits(
-        "API",
-        listener,
-        router,
-        shared.settings.api.limits,
-        stop_rx.clone(),
+    tasks.push(shutdown.spawn(
+        "API server",
+        serve::serve_with_limits(
+            "API",
+            listener,
+            router,
+            shared.settings.api.limits,
+            shutdown.token(),
+        ),
     ));
     tracing::info!(address = %api_address, "API listening");
 
-    let stop_all = Arc::clone(&stop_tx);
-    let body = async move {
-        let projector = tokio::spawn(keep_projections_current(Arc::clone(&log), stop_rx.clone()));
-        let seen = Arc::new(
-            shared
-                .on_log(|log| {
-                    intake::resume(log)?;
-                    Ok(seen::Seen::load(log)?)
-                })
-                .await
-                .context("Failed to take up earlier work")?,
-        );
-        let dispatcher = tokio::spawn(dispatch::run(
-            Arc::clone(&shared),
-            queue.clone(),
-            incoming,
-            stop_rx.clone(),
-        ));
-        let pending = shared
-            .on_log(|log| {
-                let mut pending = Vec::new();
-                for state in [State::InFlight, State::AwaitingDelivery] {
-                    let mut cursor = None;
-                    loop {
-                        let page = log.list(state, cursor.as_deref(), 1000)?;
-                        pending.extend(page.messages.into_iter().map(|m| m.stream));
-                        match page.next_cursor {
-                            Some(next) => cursor = Some(next),
-                            None => break,
-                        }
-                    }
-                }
-                Ok(pending)
-            })
-            .await?;
-        tracing::info!(
-            messages = pending.len(),
-            "taking up messages left in flight"
-        );
-        for message in pending {
-            queue.push(message);
+    let of_daemon = shutdown.clone();
+    let done = tokio::spawn(async move {
+        let shutdown = of_daemon;
+        let started = take_up_and_start(&shared, &shutdown, queue, incoming, &mut tasks).await;
+        if started.is_ok() {
+            ready.store(true, Ordering::Release);
+            tracing::info!("ready");
+        } else {
+            // Whatever ended it ends the rest (the API, the pullers) too.
+            shutdown.stop();
         }
-        let pullers: Vec<_> = shared
-            .settings
-            .mailboxes
-            .iter()
-            .map(|mailbox| {
-                tokio::spawn(mailboxes::run(
-                    Arc::clone(&shared),
-                    Arc::clone(&seen),
-                    queue.clone(),
-                    mailbox.clone(),
-                    stop_rx.clone(),
-                ))
-            })
-            .collect();
-        ready.store(true, Ordering::Release);
-        tracing::info!("ready");
-        for puller in pullers {
-            let _ = puller.await;
-        }
-        let _ = dispatcher.await;
-        let _ = projector.await;
-        let _ = server.await;
-        shared
+        let failed = shutdown::join_all(tasks).await;
+        let closed = shared
             .on_log(|log| {
                 log.catch_up()?;
                 log.close();
                 Ok(())
             })
-            .await?;
+            .await;
         tracing::info!("stopped");
-        Ok(())
-    };
-    let done = tokio::spawn(async move {
-        let outcome = body.await;
-        // Whatever ended it ends the rest (the API, the pullers) too.
-        let _ = stop_all.send(true);
-        match failure_of(&log_of_daemon) {
-            Some(failure) => Err(failure),
-            None => outcome,
+        if let Some(failure) = failure_of(&log_of_daemon) {
+            return Err(failure);
         }
+        started?;
+        closed?;
+        if failed > 0 {
+            anyhow::bail!(
+                "{failed} of the daemon's tasks failed (see the log above); the messages they \
+                 had in hand are taken up at the next start"
+            );
+        }
+        Ok(())
     });
     Ok(Running {
         api_address,
-        stop: stop_tx,
+        shutdown,
         done,
     })
+}
+
+/// Takes up the work an earlier run left and starts the projector, the dispatcher and the
+/// pullers (their handles go to `tasks`).
+async fn take_up_and_start(
+    shared: &Arc<Shared>,
+    shutdown: &Shutdown,
+    queue: dispatch::WorkQueue,
+    incoming: tokio::sync::mpsc::UnboundedReceiver<ketenpost_domain::events::StreamId>,
+    tasks: &mut Vec<tokio::task::JoinHandle<bool>>,
+) -> anyhow::Result<()> {
+    tasks.push(shutdown.spawn(
+        "projector",
+        keep_projections_current(Arc::clone(&shared.log), shutdown.token()),
+    ));
+    let seen = Arc::new(
+        shared
+            .on_log(|log| {
+                intake::resume(log)?;
+                Ok(seen::Seen::load(log)?)
+            })
+            .await
+            .context("Failed to take up earlier work")?,
+    );
+    tasks.push(shutdown.spawn(
+        "dispatcher",
+        dispatch::run(
+            Arc::clone(shared),
+            queue.clone(),
+            incoming,
+            shutdown.clone(),
+        ),
+    ));
+    let pending = shared
+        .on_log(|log| {
+            let mut pending = Vec::new();
+            for state in [State::InFlight, State::AwaitingDelivery] {
+                let mut cursor = None;
+                loop {
+                    let page = log.list(state, cursor.as_deref(), 1000)?;
+                    pending.extend(page.messages.into_iter().map(|m| m.stream));
+                    match page.next_cursor {
+                        Some(next) => cursor = Some(next),
+                        None => break,
+                    }
+                }
+            }
+            Ok(pending)
+        })
+        .await?;
+    tracing::info!(
+        messages = pending.len(),
+        "taking up messages left in flight"
+    );
+    for message in pending {
+        queue.push(message);
+    }
+    for mailbox in &shared.settings.mailboxes {
+        tasks.push(shutdown.spawn(
+            "mailbox puller",
+            mailboxes::run(
+                Arc::clone(shared),
+                Arc::clone(&seen),
+                queue.clone(),
+                mailbox.clone(),
+                shutdown.token(),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Stops the daemon when the event log fails (a full disk, a failing device): sled keeps
 /// returning its first IO error until the folder is opened again, so the daemon exits
 /// non-zero for its supervisor to restart it, instead of retrieving what it cannot record.
-async fn stop_when_the_log_fails(
-    log: Arc<SledEventLog>,
-    stop: Arc<watch::Sender<bool>>,
-    mut stopped: watch::Receiver<bool>,
-) {
+async fn stop_when_the_log_fails(log: Arc<SledEventLog>, shutdown: Shutdown) -> anyhow::Result<()> {
     let mut failures = log.watch_failure();
     drop(log);
     tokio::select! {
@@ -218,11 +258,12 @@ async fn stop_when_the_log_fails(
                     failure = failure.as_deref().unwrap_or_default(),
                     "the event log failed: stopping, to be restarted"
                 );
-                let _ = stop.send(true);
+                shutdown.stop();
             }
         }
-        _ = stopped.wait_for(|stop| *stop) => {}
+        () = shutdown.stopping() => {}
     }
+    Ok(())
 }
 
 /// The daemon's exit error when its event log failed.
@@ -238,12 +279,15 @@ fn failure_of(log: &SledEventLog) -> Option<anyhow::Error> {
 /// How long the projector lets new events gather before it applies them.
 const PROJECTION_GATHER: Duration = Duration::from_millis(25);
 
-/// Applies new events to the projections as they arrive.
-async fn keep_projections_current(log: Arc<SledEventLog>, stop: watch::Receiver<bool>) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
+/// Applies new events to the projections as they arrive, until `stop`.
+///
+/// # Errors
+/// Bringing the projections up to date panicked (a bug).
+async fn keep_projections_current(
+    log: Arc<SledEventLog>,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    while !stop.is_cancelled() {
         let log = Arc::clone(&log);
         let result = tokio::task::spawn_blocking(move || {
             let at = log.checkpoint()?;
@@ -253,15 +297,21 @@ async fn keep_projections_current(log: Arc<SledEventLog>, stop: watch::Receiver<
             }
             log.catch_up()
         })
-        .await;
-        if let Ok(Err(error)) = result {
+        .await
+        .context("bringing the projections up to date ended abnormally")?;
+        if let Err(error) = result {
             tracing::error!(%error, "the projections could not be brought up to date");
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                () = stop.cancelled() => {}
+            }
         }
     }
+    Ok(())
 }
 
-/// `ketenpost run`: starts the daemon and runs it until SIGTERM or ctrl-c.
+/// `ketenpost run`: starts the daemon and runs it until SIGTERM or ctrl-c (SIGINT); a second
+/// signal during the drain leaves the work in hand at once.
 ///
 /// # Errors
 /// It could not start, or a task failed.
@@ -272,35 +322,23 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
         .build()
         .context("Failed to start the async runtime")?;
     runtime.block_on(async move {
+        let mut signals = Signals::listen().context("Failed to listen for SIGTERM and SIGINT")?;
         let running = start(settings).await?;
         eprintln!("ketenpost: API at http://{}", running.api_address);
         tokio::select! {
-            () = wait_for_signal() => tracing::info!("stopping: finishing the work in hand"),
+            () = signals.next() => tracing::info!("stopping: finishing the work in hand"),
             () = running.stopping() => {}
         }
-        running.stop().await
-    })
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let shutdown = running.shutdown();
+        let stop = running.stop();
+        tokio::pin!(stop);
         tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            outcome = &mut stop => return outcome,
+            () = signals.next() => {
+                tracing::warn!("second signal: leaving the work in hand for the next start");
+                shutdown.abandon();
+            }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+        stop.await
+    })
 }

@@ -21,8 +21,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::HttpLimits;
 
@@ -56,16 +57,19 @@ pub fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
-/// Serves `router` on `listener` within `limits` (its log lines say `server`, e.g. `API`) until `stop` turns true (or its sender is
-/// gone); then stops accepting, lets requests in progress finish for `limits.shutdown_grace`
-/// and closes every connection still open.
+/// Serves `router` on `listener` within `limits` (its log lines say `server`, e.g. `API`)
+/// until `stop`; then stops accepting, lets requests in progress finish for
+/// `limits.shutdown_grace` and closes every connection still open.
+///
+/// # Errors
+/// A connection's task panicked (a bug); it is logged, and the rest are served to the end.
 pub async fn serve_with_limits(
     server: &'static str,
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
-    stop: watch::Receiver<bool>,
-) {
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
     warn_if_descriptors_are_short(server, limits.max_connections);
     let router = router.layer(middleware::from_fn_with_state(
         limits.request_timeout,
@@ -74,8 +78,11 @@ pub async fn serve_with_limits(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = JoinSet::new();
     let mut full_reported: Option<Instant> = None;
+    let mut abnormal = 0usize;
     loop {
-        while connections.try_join_next().is_some() {}
+        while let Some(joined) = connections.try_join_next() {
+            abnormal += usize::from(ended_abnormally(server, joined));
+        }
         let report_due = full_reported.is_none_or(|at| at.elapsed() >= FULL_REPORT_INTERVAL);
         if slots.available_permits() == 0 && report_due {
             tracing::warn!(
@@ -119,7 +126,9 @@ pub async fn serve_with_limits(
         tracing::info!(server, open, "closing connections");
     }
     let finished = tokio::time::timeout(limits.shutdown_grace, async {
-        while connections.join_next().await.is_some() {}
+        while let Some(joined) = connections.join_next().await {
+            abnormal += usize::from(ended_abnormally(server, joined));
+        }
     })
     .await;
     if finished.is_err() {
@@ -129,6 +138,25 @@ pub async fn serve_with_limits(
             "connections still open after the shutdown grace are closed"
         );
         connections.shutdown().await;
+    }
+    if abnormal > 0 {
+        anyhow::bail!("{abnormal} of the {server}'s connections ended abnormally");
+    }
+    Ok(())
+}
+
+/// Whether a connection's task ended abnormally (a panic); logged if so.
+fn ended_abnormally(server: &str, joined: Result<(), tokio::task::JoinError>) -> bool {
+    match joined {
+        Ok(()) => false,
+        Err(error) => {
+            tracing::error!(
+                server,
+                panicked = error.is_panic(),
+                "a connection's task ended abnormally"
+            );
+            true
+        }
     }
 }
 
@@ -165,18 +193,11 @@ fn descriptor_limit() -> Option<u64> {
         .ok()
 }
 
-/// Runs `work` unless `stop` turns true (or its sender is gone) first.
-async fn until_stopped<T>(
-    stop: &watch::Receiver<bool>,
-    work: impl Future<Output = T>,
-) -> Option<T> {
-    let mut stop = stop.clone();
-    let stopping = async move {
-        let _ = stop.wait_for(|stop| *stop).await;
-    };
+/// Runs `work` unless `stop` comes first.
+async fn until_stopped<T>(stop: &CancellationToken, work: impl Future<Output = T>) -> Option<T> {
     tokio::select! {
         biased;
-        () = stopping => None,
+        () = stop.cancelled() => None,
         done = work => Some(done),
     }
 }
@@ -187,7 +208,7 @@ async fn serve_connection(
     router: Router,
     limits: HttpLimits,
     slot: OwnedSemaphorePermit,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
     let mut builder = http1::Builder::new();
@@ -199,16 +220,13 @@ async fn serve_connection(
         .keep_alive(true);
     let mut connection =
         pin!(builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router)));
-    let stopping = async move {
-        let _ = stop.wait_for(|stop| *stop).await;
-    };
     tokio::select! {
         result = connection.as_mut() => {
             if let Err(error) = result {
                 tracing::debug!(%error, "API connection ended");
             }
         }
-        () = stopping => {
+        () = stop.cancelled() => {
             // Idle connections close now; a request in progress finishes (within the grace).
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;

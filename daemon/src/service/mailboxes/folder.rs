@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use ketenpost_adapters::event_log::digest_of;
 use sha2::{Digest, Sha256};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::{backlog, places_pdf, take_in, Puller};
 use crate::intake::Arrival;
@@ -40,7 +40,7 @@ fn remote_id(name: &str) -> String {
 pub(super) async fn poll(
     puller: &Puller<'_>,
     folder: &Path,
-    stop: &watch::Receiver<bool>,
+    stop: &CancellationToken,
 ) -> PollOutcome {
     let max_bytes = puller.mailbox.max_message_bytes;
     let path = folder.to_path_buf();
@@ -117,7 +117,7 @@ pub(super) async fn poll(
 /// `None` when all are taken or the daemon stops.
 async fn next_set<'a>(
     puller: &Puller<'_>,
-    stop: &watch::Receiver<bool>,
+    stop: &CancellationToken,
     rest: &mut &'a [Waiting],
 ) -> Option<&'a [Waiting]> {
     // Nothing is read that the log cannot record.
@@ -125,7 +125,7 @@ async fn next_set<'a>(
         return None;
     }
     let room = puller.queue.room_below(backlog(puller.shared), stop).await;
-    if *stop.borrow() || puller.shared.log.failure().is_some() {
+    if stop.is_cancelled() || puller.shared.log.failure().is_some() {
         return None;
     }
     let budget = puller.mailbox.max_in_flight_bytes;

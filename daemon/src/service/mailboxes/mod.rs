@@ -8,7 +8,7 @@ mod zorgmail;
 use std::sync::Arc;
 
 use ketenpost_adapters::zorgmail::ZorgMailClient;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::dispatch::WorkQueue;
 use super::seen::Seen;
@@ -24,20 +24,24 @@ struct Puller<'a> {
     mailbox: &'a Mailbox,
 }
 
-/// Polls one mailbox until `stop`.
+/// Polls one mailbox until `stop`: a poll under way is cut at once (what it recorded is
+/// deleted at the mailbox within a short grace, what it had not is left there).
+///
+/// # Errors
+/// None yet: a mailbox's problems are shown in its health, and the polls go on.
 pub async fn run(
     shared: Arc<Shared>,
     seen: Arc<Seen>,
     queue: WorkQueue,
     mailbox: Mailbox,
-    mut stop: watch::Receiver<bool>,
-) {
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
     let zorgmail = match &mailbox.kind {
         MailboxKind::ZorgMail(config) => match ZorgMailClient::new(config.clone()) {
             Ok(client) => Some(client),
             Err(error) => {
                 shared.mailbox_polled(&mailbox.name, PollOutcome::failed(error.to_string()));
-                return;
+                return Ok(());
             }
         },
         MailboxKind::Folder(_) => None,
@@ -69,19 +73,13 @@ pub async fn run(
         }
         shared.mailbox_polled(&mailbox.name, outcome);
         tokio::select! {
-            _ = tokio::time::sleep(mailbox.poll_interval) => {}
-            _ = stop.changed() => {}
+            () = tokio::time::sleep(mailbox.poll_interval) => {}
+            () = stop.cancelled() => {}
         }
-        if *stop.borrow() {
-            break;
+        if stop.is_cancelled() {
+            return Ok(());
         }
     }
-}
-
-/// Resolves once the daemon stops.
-async fn stopped(stop: &watch::Receiver<bool>) {
-    let mut stop = stop.clone();
-    let _ = stop.wait_for(|stopping| *stopping).await;
 }
 
 /// Records payloads durably (one append) and queues their messages that await delivery.

@@ -8,10 +8,10 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use ketenpost_domain::ports::{Mailbox, MailboxError, TakenMessage};
-use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
 
-use super::{backlog, places_pdf, stopped, take_in, Puller};
+use super::{backlog, places_pdf, take_in, Puller};
 use crate::intake::Arrival;
 use crate::service::background::Background;
 use crate::service::state::{NotTaken, PollOutcome};
@@ -27,11 +27,11 @@ type Retrieval<H> = (String, Result<(TakenMessage, H), MailboxError>);
 pub(super) async fn poll<M: Mailbox + Clone + 'static>(
     puller: &Puller<'_>,
     client: &M,
-    stop: &watch::Receiver<bool>,
+    stop: &CancellationToken,
 ) -> PollOutcome {
     let listed = tokio::select! {
         listed = client.waiting() => listed,
-        () = stopped(stop) => return PollOutcome::default(),
+        () = stop.cancelled() => return PollOutcome::default(),
     };
     let ids = match listed {
         Ok(ids) => ids,
@@ -57,7 +57,8 @@ pub(super) async fn poll<M: Mailbox + Clone + 'static>(
         if retrievals.is_empty() {
             // Nothing more is retrieved that the log cannot record.
             let log_failed = puller.shared.log.failure().is_some();
-            if waiting.is_empty() || outcome.problem.is_some() || *stop.borrow() || log_failed {
+            if waiting.is_empty() || outcome.problem.is_some() || stop.is_cancelled() || log_failed
+            {
                 break;
             }
             // The workers have no room: wait for it.
@@ -66,7 +67,7 @@ pub(super) async fn poll<M: Mailbox + Clone + 'static>(
         }
         let first = tokio::select! {
             joined = retrievals.join_next() => joined,
-            () = stopped(stop) => break,
+            () = stop.cancelled() => break,
         };
         let mut arrived: Vec<_> = first.into_iter().collect();
         while let Some(joined) = retrievals.try_join_next() {
@@ -105,7 +106,7 @@ pub(super) async fn poll<M: Mailbox + Clone + 'static>(
     tokio::pin!(finish);
     let deleting = tokio::select! {
         problem = &mut finish => problem,
-        () = stopped(stop) => tokio::time::timeout(STOP_GRACE, &mut finish).await.unwrap_or(None),
+        () = stop.cancelled() => tokio::time::timeout(STOP_GRACE, &mut finish).await.unwrap_or(None),
     };
     if outcome.problem.is_none() {
         outcome.problem = deleting;
