@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_domain::category::Category;
 use ketenpost_domain::events::{
     Event, EventId, MailEnvelope, MessageReceived, NewEvent, StreamId, StreamKind,
 };
@@ -62,6 +63,8 @@ pub struct Received {
     pub digest: String,
     /// The message streams, and whether each awaits delivery.
     pub messages: Vec<(StreamId, bool)>,
+    /// The message streams decided at once (unsupported, no BSN), with their category.
+    pub classified: Vec<(StreamId, Category)>,
 }
 
 /// A payload as it arrived from a mailbox, before it is recorded.
@@ -118,11 +121,21 @@ pub fn receive_and_process(
             &arrival.bytes,
             arrival.place_incoming_pdf,
         );
+        let classified = message_appends
+            .iter()
+            .flat_map(|append| {
+                append.events.iter().filter_map(|e| match &e.event {
+                    Event::MessageClassified(c) => Some((append.stream.clone(), c.category)),
+                    _ => None,
+                })
+            })
+            .collect();
         appends.extend(message_appends);
         received.push(Received {
             receipt,
             digest,
             messages,
+            classified,
         });
     }
     if appends.is_empty() {

@@ -9,3 +9,4 @@ pub mod report;
 pub mod resend;
 pub mod service;
 pub mod store;
+pub mod telemetry;

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::shutdown::Shutdown;
 use super::state::{now_ms, Shared};
 use super::worker::{work, Done};
+use crate::telemetry::WorkFailed;
 
 /// How long a message whose work failed (the log could not be read or written, or a bug)
 /// waits before it is tried again.
@@ -116,7 +117,12 @@ pub async fn run(
                 let done = match work(&shared, &message).await {
                     Ok(done) => done,
                     Err(error) => {
-                        tracing::error!(message_id = %message, error = %format!("{error:#}"), "work failed; retried in 30 s");
+                        WorkFailed {
+                            message_id: &message,
+                            error: &format!("{error:#}"),
+                            retry_in_ms: RETRY_AFTER_FAILURE_MS,
+                        }
+                        .report(&shared.metrics);
                         Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS)
                     }
                 };
@@ -135,11 +141,12 @@ pub async fn run(
                     // text is not logged: it could carry what the message says.
                     Err(error) => {
                         let message = working.get(&error.id()).map(ToString::to_string);
-                        tracing::error!(
-                            message_id = message.as_deref().unwrap_or("?"),
-                            panicked = error.is_panic(),
-                            "work ended abnormally; retried in 30 s"
-                        );
+                        WorkFailed {
+                            message_id: &message.as_deref().unwrap_or("?"),
+                            error: &format!("the work ended abnormally (panicked: {})", error.is_panic()),
+                            retry_in_ms: RETRY_AFTER_FAILURE_MS,
+                        }
+                        .report(&shared.metrics);
                         (error.id(), Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS))
                     }
                 };

@@ -7,10 +7,7 @@
 pub mod api;
 mod background;
 mod dispatch;
-pub mod logging;
 mod mailboxes;
-pub mod metrics;
-mod observed;
 mod reading;
 pub mod record_health;
 mod seen;
@@ -316,7 +313,7 @@ async fn keep_projections_current(
 /// # Errors
 /// It could not start, or a task failed.
 pub fn run(settings: Settings) -> anyhow::Result<()> {
-    logging::init(settings.log_format);
+    crate::telemetry::logging::init(settings.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -12,6 +12,7 @@ use ketenpost_domain::ports::{EventLog, PayloadStore};
 use ketenpost_domain::work::{prepare, Prepared};
 
 use super::state::{now_ms, Shared};
+use crate::telemetry::{spans, Stage};
 
 /// Payloads up to this size are read and prepared on the async thread that works on the
 /// message: for a letter or lab report of a few KiB that is a tenth of a millisecond or two,
@@ -23,26 +24,34 @@ use super::state::{now_ms, Shared};
 const PREPARE_IN_PLACE_BYTES: u64 = 16 * 1024;
 
 /// Reads a message's history and receipt, then its payload and, when a delivery is due,
-/// prepares the document: `None` when the message is not parsed (nothing to do).
+/// prepares the document: `None` when the message is not parsed (nothing to do). Reading and
+/// rendering each run in a span of their step.
 pub async fn read_and_prepare(
     shared: &Arc<Shared>,
     message: &StreamId,
 ) -> anyhow::Result<Option<(MessageFacts, Origin, Option<Prepared>)>> {
-    let facts = MessageFacts::from_history(&shared.log.read_stream(message)?);
+    let read = spans::step(Stage::ReadPayload, message);
+    let facts = read.in_scope(|| {
+        shared
+            .log
+            .read_stream(message)
+            .map(|h| MessageFacts::from_history(&h))
+    })?;
     let Some(parsed) = facts.parsed.clone() else {
         return Ok(None);
     };
-    let receipt = Receipt::read(&shared.log, &parsed)?;
+    let receipt = read.in_scope(|| Receipt::read(&shared.log, &parsed))?;
     let due = matches!(
         facts.next_step(),
         NextStep::Deliver { not_before_ms, .. } if not_before_ms <= now_ms()
     );
     let (origin, prepared) = if receipt.size <= PREPARE_IN_PLACE_BYTES {
-        load_and_prepare(shared, &parsed, receipt, due)?
+        load_and_prepare(shared, message, &parsed, receipt, due)?
     } else {
         let on_cpu = Arc::clone(shared);
+        let message = message.clone();
         shared
-            .on_cpu(move || load_and_prepare(&on_cpu, &parsed, receipt, due))
+            .on_cpu(move || load_and_prepare(&on_cpu, &message, &parsed, receipt, due))
             .await??
     };
     Ok(Some((facts, origin, prepared)))
@@ -51,15 +60,18 @@ pub async fn read_and_prepare(
 /// Reads the payload of `parsed` and, when `due`, prepares its document.
 fn load_and_prepare(
     shared: &Shared,
+    message: &StreamId,
     parsed: &MessageParsed,
     receipt: Receipt,
     due: bool,
 ) -> anyhow::Result<(Origin, Option<Prepared>)> {
-    let bytes = shared
-        .log
-        .payloads()
-        .get(&parsed.payload_digest)?
-        .with_context(|| format!("The payload of {} is not stored", parsed.receipt))?;
+    let bytes = spans::step(Stage::ReadPayload, message).in_scope(|| {
+        shared
+            .log
+            .payloads()
+            .get(&parsed.payload_digest)?
+            .with_context(|| format!("The payload of {} is not stored", parsed.receipt))
+    })?;
     let origin = Origin {
         bytes,
         mailbox: receipt.mailbox,
@@ -67,6 +79,7 @@ fn load_and_prepare(
         received_at_ms: receipt.received_at_ms,
     };
     let prepared = due.then(|| {
+        let _render = spans::step(Stage::Render, message).entered();
         prepare(
             &PdfRenderer,
             &origin.bytes,

@@ -7,6 +7,7 @@ use ketenpost_domain::ports::RecordSystemError;
 use serde::Serialize;
 
 use super::state::{now_ms, Shared};
+use crate::telemetry::RecordSystemAnswered;
 
 /// How a record system is doing.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -35,20 +36,12 @@ impl Shared {
             }
             Err(_) => return,
         };
-        if let Some(status) = refused {
-            self.metrics
-                .record_system_refused(record_system, call, true);
-            tracing::error!(
-                record_system,
-                call = call.as_str(),
-                status,
-                "the record system refuses ketenpost: check the client certificate and the \
-                 employee's rights; messages wait as technical errors for a resend"
-            );
-        } else {
-            self.metrics
-                .record_system_refused(record_system, call, false);
+        RecordSystemAnswered {
+            record_system,
+            call,
+            refused,
         }
+        .report(&self.metrics);
         let Ok(mut all) = self.record_systems_health.lock() else {
             return;
         };

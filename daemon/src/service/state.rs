@@ -9,8 +9,8 @@ use ketenpost_adapters::event_log::SledEventLog;
 use ketenpost_adapters::ons::OnsClient;
 use serde::Serialize;
 
-use super::metrics::Metrics;
 use crate::config::Settings;
+use crate::telemetry::Metrics;
 
 /// How a mailbox is doing, as `status`, the API and the metrics show it.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -6,16 +6,22 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use ketenpost_domain::events::{Event, NewEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, ExpectedVersion, StreamAppend};
 use ketenpost_domain::work::{decide, After, Decision, Note, Outcome, WorkError, WorkItem};
 
 pub use ketenpost_domain::work::Done;
 
-use super::observed::Observed;
 use super::reading::{read_and_prepare, Origin};
 use super::state::{now_ms, Shared};
 use crate::intake::new_id;
+use crate::telemetry::observed::Observed;
+use crate::telemetry::{
+    spans, DeliveryAttemptFailed, ErrorType, LogAppended, MessageClassified, MessagePlaced,
+    RetryScheduled, Stage,
+};
 
 /// Why a step did not get to its end.
 #[derive(Debug, thiserror::Error)]
@@ -33,14 +39,18 @@ enum StepError {
 /// # Errors
 /// The log or the payload cannot be read or written.
 pub async fn work(shared: &Arc<Shared>, message: &StreamId) -> anyhow::Result<Done> {
-    for _ in 0..8 {
-        match step(shared, message).await {
-            Ok(Some(done)) => return Ok(done),
-            Ok(None) | Err(StepError::Moved) => {}
-            Err(StepError::Failed(error)) => return Err(error),
+    async {
+        for _ in 0..8 {
+            match step(shared, message).await {
+                Ok(Some(done)) => return Ok(done),
+                Ok(None) | Err(StepError::Moved) => {}
+                Err(StepError::Failed(error)) => return Err(error),
+            }
         }
+        Ok(Done::Finished)
     }
-    Ok(Done::Finished)
+    .instrument(spans::work(message))
+    .await
 }
 
 /// One step; `None` when there is a next step to take at once.
@@ -58,11 +68,7 @@ async fn step(shared: &Arc<Shared>, message: &StreamId) -> Result<Option<Done>, 
     let route = shared.settings.route_for_mailbox(&origin.mailbox);
     let record_system = route.and_then(|route| {
         let client = shared.record_systems.get(&route.record_system)?;
-        Some(Observed {
-            shared,
-            name: &route.record_system,
-            client,
-        })
+        Some(Observed::new(shared, &route.record_system, client, message))
     });
     let item = WorkItem {
         message,
@@ -77,10 +83,13 @@ async fn step(shared: &Arc<Shared>, message: &StreamId) -> Result<Option<Done>, 
         Err(WorkError::NotAMessage { .. }) => return Ok(Some(Done::Finished)),
         Err(error) => return Err(anyhow::Error::new(error).into()),
     };
+    let failure = || record_system.as_ref().and_then(Observed::last_failure);
     match decision {
         Decision::Nothing(done) => Ok(Some(done)),
         Decision::ReadAgain => Ok(None),
-        Decision::Record(outcome) => record(shared, message, version, &origin, outcome).await,
+        Decision::Record(outcome) => {
+            record(shared, message, version, &origin, outcome, failure()).await
+        }
         Decision::Upload(upload) => {
             let Some(record_system) = &record_system else {
                 return Err(
@@ -89,35 +98,70 @@ async fn step(shared: &Arc<Shared>, message: &StreamId) -> Result<Option<Done>, 
             };
             let version = append(shared, message, version, vec![upload.attempted()]).await?;
             let outcome = upload.place(record_system).await;
-            record(shared, message, version, &origin, outcome).await
+            record(shared, message, version, &origin, outcome, failure()).await
         }
     }
 }
 
-/// Appends an outcome's events, and logs and counts what it says.
+/// Appends an outcome's events, and logs and counts what it says. `failure` is the stage and
+/// kind of the record system's last failed call, if any.
 async fn record(
     shared: &Shared,
     message: &StreamId,
     version: u64,
     origin: &Origin,
     outcome: Outcome,
+    failure: Option<(Stage, ErrorType)>,
 ) -> Result<Option<Done>, StepError> {
+    // A failed attempt without a failed call: the document was stored, but in error.
+    let (stage, error_type) = failure.unwrap_or((Stage::Upload, ErrorType::DocumentInError));
     if let Note::AttemptFailed { attempt } = outcome.note {
         let error = match outcome.events.first() {
             Some(Event::DeliveryFailed(f)) => f.error.as_str(),
             _ => "the attempt decided the message",
         };
-        tracing::warn!(message_id = %message, attempt, error, "delivery attempt failed");
+        DeliveryAttemptFailed {
+            message_id: message,
+            attempt,
+            stage,
+            error_type,
+            error,
+        }
+        .report(&shared.metrics);
     }
+    let classified: Vec<_> = outcome
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::MessageClassified(c) => Some(c.category),
+            _ => None,
+        })
+        .collect();
     append(shared, message, version, outcome.events).await?;
+    for category in classified {
+        MessageClassified {
+            message_id: message,
+            category,
+        }
+        .report(&shared.metrics);
+    }
     if let Note::Placed { found_by_readback } = outcome.note {
-        if found_by_readback {
-            tracing::info!(message_id = %message, "an earlier upload had landed");
+        MessagePlaced {
+            message_id: message,
+            found_by_readback,
+            latency_seconds: latency_seconds(origin),
         }
-        observe_latency(shared, origin);
-        if !found_by_readback {
-            tracing::info!(message_id = %message, "placed");
+        .report(&shared.metrics);
+    }
+    if let (Note::AttemptFailed { .. }, After::Done(Done::RetryAt(at))) =
+        (outcome.note, outcome.after)
+    {
+        RetryScheduled {
+            message_id: message,
+            stage,
+            retry_in_ms: at.saturating_sub(now_ms()).max(0),
         }
+        .report(&shared.metrics);
     }
     Ok(match outcome.after {
         After::Again => None,
@@ -145,8 +189,16 @@ async fn append(
             .collect(),
     };
     let started = Instant::now();
-    let result = shared.log.append_async(vec![append]).await;
-    shared.metrics.appended(started.elapsed().as_secs_f64());
+    let result = shared
+        .log
+        .append_async(vec![append])
+        .instrument(spans::step(Stage::Append, message))
+        .await;
+    LogAppended {
+        stage: Stage::Append,
+        took: started.elapsed(),
+    }
+    .report(&shared.metrics);
     match result {
         Ok(_) => Ok(version + count),
         Err(AppendError::WrongExpectedVersion { .. }) => Err(StepError::Moved),
@@ -164,8 +216,10 @@ fn jitter() -> f64 {
     f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX)
 }
 
-fn observe_latency(shared: &Shared, context: &Origin) {
-    let ms = now_ms().saturating_sub(context.received_at_ms).max(0);
+/// From the payload's receipt until now, in seconds.
+fn latency_seconds(origin: &Origin) -> f64 {
+    let ms = now_ms().saturating_sub(origin.received_at_ms).max(0);
     #[allow(clippy::cast_precision_loss)]
-    shared.metrics.delivered(ms as f64 / 1000.0);
+    let seconds = ms as f64 / 1000.0;
+    seconds
 }

@@ -15,6 +15,9 @@ use super::seen::Seen;
 use super::state::{PollOutcome, Shared};
 use crate::config::{Mailbox, MailboxKind};
 use crate::intake::{self, Arrival};
+use crate::telemetry::{
+    LogAppended, MailboxProblem, MessageClassified, MessagesNotTaken, MessagesReceived, Stage,
+};
 
 /// What a poll works with.
 struct Puller<'a> {
@@ -61,15 +64,19 @@ pub async fn run(
             _ => PollOutcome::default(),
         };
         if let Some(problem) = &outcome.problem {
-            tracing::warn!(mailbox = %mailbox.name, %problem, "mailbox problem; retried on the next poll");
+            MailboxProblem {
+                mailbox: &mailbox.name,
+                problem,
+            }
+            .report(&shared.metrics);
         }
         if let Some(not_taken) = outcome.not_taken.as_ref().filter(|n| !n.is_empty()) {
-            tracing::warn!(
-                mailbox = %mailbox.name,
-                messages = not_taken.len(),
-                first = %not_taken[0].problem,
-                "messages that cannot be taken in stay in the mailbox"
-            );
+            MessagesNotTaken {
+                mailbox: &mailbox.name,
+                messages: not_taken.len(),
+                first: &not_taken[0].problem,
+            }
+            .report(&shared.metrics);
         }
         shared.mailbox_polled(&mailbox.name, outcome);
         tokio::select! {
@@ -96,12 +103,26 @@ async fn take_in(puller: &Puller<'_>, arrivals: Vec<Arrival>) -> anyhow::Result<
         .shared
         .on_log(move |log| intake::receive_and_process(log, arrivals))
         .await?;
-    puller
-        .shared
-        .metrics
-        .appended(started.elapsed().as_secs_f64());
+    let metrics = &puller.shared.metrics;
+    LogAppended {
+        stage: Stage::TakeIn,
+        took: started.elapsed(),
+    }
+    .report(metrics);
+    MessagesReceived {
+        mailbox: &puller.mailbox.name,
+        count: received.len() as u64,
+    }
+    .report(metrics);
     for ((mailbox, remote_id), received) in names.iter().zip(received) {
         puller.seen.add(mailbox, remote_id, &received.digest);
+        for (message_id, category) in &received.classified {
+            MessageClassified {
+                message_id,
+                category: *category,
+            }
+            .report(metrics);
+        }
         for (message, awaits) in received.messages {
             if awaits {
                 puller.queue.push(message);

@@ -1,5 +1,7 @@
 //! The Prometheus metrics: messages per category, mailbox errors, delivery latency (from
-//! receipt to placement) and event-log append latency.
+//! receipt to placement) and event-log append latency, and a counter per operational
+//! occurrence (see the occurrence types of [`super`], which count them). Names that exist are
+//! never renamed: operators scrape them.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -10,6 +12,7 @@ use prometheus_client::registry::Registry;
 
 use ketenpost_domain::projections::State;
 
+use super::counters::Occurrences;
 use crate::config::Settings;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -29,8 +32,8 @@ struct RecordSystemLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct MailboxLabel {
-    mailbox: String,
+pub(super) struct MailboxLabel {
+    pub(super) mailbox: String,
 }
 
 /// The daemon's metrics.
@@ -42,11 +45,20 @@ pub struct Metrics {
     append_latency: Histogram,
     refusals: Family<CallLabel, Counter>,
     refused: Family<RecordSystemLabel, Gauge>,
+    pub(super) occurrences: Occurrences,
 }
 
 impl Metrics {
     /// Registers every metric; each configured mailbox starts at 0 errors.
     pub fn new(settings: &Settings) -> Self {
+        let record_systems: Vec<&str> =
+            settings.record_systems.keys().map(String::as_str).collect();
+        let mailboxes: Vec<&str> = settings.mailboxes.iter().map(|m| m.name.as_str()).collect();
+        Self::registered(&record_systems, &mailboxes)
+    }
+
+    /// Registers every metric, with these record systems and mailboxes at 0.
+    pub(super) fn registered(record_systems: &[&str], mailboxes: &[&str]) -> Self {
         let mut registry = Registry::with_prefix("ketenpost");
         let messages = Family::<StateLabel, Gauge>::default();
         let mailbox_errors = Family::<MailboxLabel, Counter>::default();
@@ -84,21 +96,23 @@ impl Metrics {
             "1 while the record system's last answer refused ketenpost itself (401, 403)",
             refused.clone(),
         );
-        for name in settings.record_systems.keys() {
+        for name in record_systems {
             refused
                 .get_or_create(&RecordSystemLabel {
-                    record_system: name.clone(),
+                    record_system: (*name).to_owned(),
                 })
                 .set(0);
         }
-        for mailbox in &settings.mailboxes {
+        for mailbox in mailboxes {
             mailbox_errors
                 .get_or_create(&MailboxLabel {
-                    mailbox: mailbox.name.clone(),
+                    mailbox: (*mailbox).to_owned(),
                 })
                 .get();
         }
+        let occurrences = Occurrences::register(&mut registry);
         Self {
+            occurrences,
             registry,
             messages,
             mailbox_errors,
@@ -110,7 +124,7 @@ impl Metrics {
     }
 
     /// Notes whether a call to `record_system` was refused (401, 403) or answered.
-    pub fn record_system_refused(
+    pub(super) fn record_system_refused(
         &self,
         record_system: &str,
         call: ketenpost_domain::category::RecordSystemCall,
@@ -141,12 +155,12 @@ impl Metrics {
     }
 
     /// Records a placement's latency.
-    pub fn delivered(&self, seconds: f64) {
+    pub(super) fn delivered(&self, seconds: f64) {
         self.delivery_latency.observe(seconds);
     }
 
     /// Records an append's latency.
-    pub fn appended(&self, seconds: f64) {
+    pub(super) fn appended(&self, seconds: f64) {
         self.append_latency.observe(seconds);
     }
 
