@@ -216,7 +216,7 @@ async fn drain(
 fn later(shutdown: &Shutdown, queue: WorkQueue, message: StreamId, at_ms: i64) {
     let wait = u64::try_from(at_ms.saturating_sub(now_ms())).unwrap_or(0);
     let stop = shutdown.token();
-    shutdown.spawn_small(async move {
+    shutdown.spawn_small("retry timer", async move {
         tokio::select! {
             () = tokio::time::sleep(Duration::from_millis(wait)) => queue.push(message),
             () = stop.cancelled() => {}

@@ -88,15 +88,18 @@ impl Shutdown {
         })
     }
 
-    /// Starts a small task (a retry's timer) that needs no name: it is waited for by
-    /// [`Self::wait`] and must end soon after the stop.
-    pub fn spawn_small<F>(&self, task: F)
+    /// Starts a small task named `name` (a retry's timer) whose handle is not kept: its end
+    /// is read all the same (a panic is logged and stops the daemon), and [`Self::wait`] waits
+    /// for it, so it must end soon after the stop.
+    pub fn spawn_small<F>(&self, name: &'static str, task: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        // The handle is not needed: such a task returns nothing and cannot fail but by a
-        // panic, which the runtime reports; `wait` waits for it all the same.
-        drop(self.tracker.spawn(task));
+        // The handle only says how it ended, which the wrapper has logged already.
+        drop(self.spawn(name, async move {
+            task.await;
+            Ok(())
+        }));
     }
 
     /// Waits until every task started here has ended.
@@ -227,6 +230,14 @@ mod tests {
         let failing = shutdown.spawn("failing", async { Err(anyhow::anyhow!("broken")) });
         let well = shutdown.spawn("well", async { Ok(()) });
         assert_eq!(join_all(vec![failing, well]).await, 1);
+        assert!(shutdown.is_stopping());
+    }
+
+    #[tokio::test]
+    async fn a_small_task_that_panics_stops_the_daemon_and_is_waited_for() {
+        let shutdown = Shutdown::new(Duration::from_secs(30));
+        shutdown.spawn_small("small", async { panic!("a bug") });
+        shutdown.wait().await;
         assert!(shutdown.is_stopping());
     }
 
