@@ -8,6 +8,7 @@ pub mod api;
 mod background;
 mod dispatch;
 mod mailboxes;
+mod observed;
 mod reading;
 pub mod record_health;
 mod seen;

@@ -14,10 +14,10 @@ use ketenpost_domain::work::{decide, After, Decision, Note, Outcome, WorkError, 
 
 pub use ketenpost_domain::work::Done;
 
+use super::observed::Observed;
 use super::reading::{read_and_prepare, Origin};
 use super::state::{now_ms, Shared};
 use crate::intake::new_id;
-use crate::telemetry::observed::Observed;
 use crate::telemetry::{
     spans, DeliveryAttemptFailed, ErrorType, LogAppended, MessageClassified, MessagePlaced,
     RetryScheduled, Stage,

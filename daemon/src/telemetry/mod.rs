@@ -14,7 +14,6 @@ mod log_append;
 pub mod logging;
 mod mailbox;
 pub mod metrics;
-pub mod observed;
 mod record_system;
 pub mod spans;
 #[cfg(test)]

@@ -14,9 +14,8 @@ use ketenpost_domain::ports::{
 };
 use tracing::Instrument;
 
-use super::labels::{ErrorType, Stage};
-use super::spans;
-use crate::service::state::Shared;
+use super::state::Shared;
+use crate::telemetry::{spans, ErrorType, Stage};
 
 /// The record system `name`, noting its answers in `shared`'s health, for the work on one
 /// message.
