@@ -7,6 +7,7 @@ use std::time::Duration;
 use ketenpost_adapters::ons::OnsConfig;
 use ketenpost_domain::routing::{RetryPolicy, Route};
 
+use super::defaults;
 use super::file::{ApiFile, ConfigFile, RecordSystemFile, RouteFile};
 use super::{ApiSettings, ConfigError, LogFormat, Settings};
 
@@ -90,7 +91,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
     };
     let key_file = raw
         .key_file
-        .unwrap_or_else(|| raw.data_dir.join("data.key"));
+        .unwrap_or_else(|| defaults::key_file(&raw.data_dir));
     Ok(Settings {
         data_dir: raw.data_dir,
         key_file,
@@ -112,7 +113,8 @@ pub fn api(file: ApiFile, problems: &mut Vec<String>) -> ApiSettings {
             "api.listen = {:?}: use an address like \"127.0.0.1:8080\"",
             file.listen
         ));
-        std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
+        // Never used: the problem stops the start.
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0))
     });
     if file.token.is_empty() {
         problems.push(
@@ -185,7 +187,7 @@ fn record_system(
     }
     let timeout = match &file.timeout {
         Some(text) => duration(&format!("{key}.timeout"), text, problems),
-        None => Some(Duration::from_secs(30)),
+        None => Some(defaults::RECORD_SYSTEM_TIMEOUT),
     };
     let _ = warnings;
     if problems.len() > before {
@@ -221,9 +223,9 @@ fn route(name: &str, file: RouteFile, problems: &mut Vec<String>) -> Option<Rout
             )?,
         },
         None => RetryPolicy {
-            attempts: 8,
-            first_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(600),
+            attempts: defaults::RETRY_ATTEMPTS,
+            first_delay: defaults::RETRY_FIRST_DELAY,
+            max_delay: defaults::RETRY_MAX_DELAY,
         },
     };
     let route = Route {

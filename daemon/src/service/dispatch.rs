@@ -13,10 +13,12 @@ use tokio::task::JoinSet;
 
 use super::state::{now_ms, Shared};
 use super::worker::{work, Done};
+use crate::config::defaults;
 
-/// How long a message whose work failed (the log could not be read or written, or a bug)
-/// waits before it is tried again.
-const RETRY_AFTER_FAILURE_MS: i64 = 30_000;
+/// [`defaults::RETRY_AFTER_WORK_FAILED`] in milliseconds.
+fn retry_after_failure_ms() -> i64 {
+    i64::try_from(defaults::RETRY_AFTER_WORK_FAILED.as_millis()).unwrap_or(i64::MAX)
+}
 
 /// Where work is handed in.
 #[derive(Clone)]
@@ -107,8 +109,8 @@ pub async fn run(
                 let done = match work(&shared, &message).await {
                     Ok(done) => done,
                     Err(error) => {
-                        tracing::error!(message_id = %message, error = %format!("{error:#}"), "work failed; retried in 30 s");
-                        Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS)
+                        tracing::error!(message_id = %message, error = %format!("{error:#}"), "work failed; retried in {} s", defaults::RETRY_AFTER_WORK_FAILED.as_secs());
+                        Done::RetryAt(now_ms().saturating_add(retry_after_failure_ms()))
                     }
                 };
                 (message, done)
@@ -133,9 +135,10 @@ pub async fn run(
                         tracing::error!(
                             message_id = message.as_deref().unwrap_or("?"),
                             panicked = error.is_panic(),
-                            "work ended abnormally; retried in 30 s"
+                            "work ended abnormally; retried in {} s",
+                            defaults::RETRY_AFTER_WORK_FAILED.as_secs()
                         );
-                        (error.id(), Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS))
+                        (error.id(), Done::RetryAt(now_ms().saturating_add(retry_after_failure_ms())))
                     }
                 };
                 let Some(message) = working.remove(&task) else {
