@@ -1,4 +1,5 @@
-//! The mailbox pullers: each mailbox is polled until the daemon stops; what a poll takes in is
+//! The mailbox pullers: each mailbox is polled until the daemon stops, through its adapter
+//! (`ZorgMailClient`, `FolderMailbox`), which is opened once; what a poll takes in is
 //! recorded durably before it leaves the mailbox (ZorgMail: deleted; folder: moved to
 //! `done/`), and what it cannot take in stays there, shown in the mailbox's health by id.
 
@@ -7,6 +8,7 @@ mod zorgmail;
 
 use std::sync::Arc;
 
+use ketenpost_adapters::folder_mailbox::FolderMailbox;
 use ketenpost_adapters::zorgmail::ZorgMailClient;
 use tokio::sync::watch;
 
@@ -24,6 +26,30 @@ struct Puller<'a> {
     mailbox: &'a Mailbox,
 }
 
+/// The adapter behind a configured mailbox, opened once when its puller starts.
+enum Source {
+    /// A ZorgMail mailbox (boxed: its client is large, and made once).
+    ZorgMail(Box<ZorgMailClient>),
+    /// A drop folder.
+    Folder(FolderMailbox),
+}
+
+impl Source {
+    /// The adapter for `mailbox`, or why it cannot be used (a mailbox problem).
+    fn open(mailbox: &Mailbox) -> Result<Self, String> {
+        Ok(match &mailbox.kind {
+            MailboxKind::ZorgMail(config) => Self::ZorgMail(Box::new(
+                ZorgMailClient::new(config.clone()).map_err(|e| e.to_string())?,
+            )),
+            MailboxKind::Folder(path) => Self::Folder(FolderMailbox::new(
+                path.clone(),
+                mailbox.max_message_bytes,
+                mailbox.max_in_flight_bytes,
+            )),
+        })
+    }
+}
+
 /// Polls one mailbox until `stop`.
 pub async fn run(
     shared: Arc<Shared>,
@@ -32,15 +58,12 @@ pub async fn run(
     mailbox: Mailbox,
     mut stop: watch::Receiver<bool>,
 ) {
-    let zorgmail = match &mailbox.kind {
-        MailboxKind::ZorgMail(config) => match ZorgMailClient::new(config.clone()) {
-            Ok(client) => Some(client),
-            Err(error) => {
-                shared.mailbox_polled(&mailbox.name, PollOutcome::failed(error.to_string()));
-                return;
-            }
-        },
-        MailboxKind::Folder(_) => None,
+    let source = match Source::open(&mailbox) {
+        Ok(source) => source,
+        Err(problem) => {
+            shared.mailbox_polled(&mailbox.name, PollOutcome::failed(problem));
+            return;
+        }
     };
     loop {
         let puller = Puller {
@@ -49,12 +72,9 @@ pub async fn run(
             queue: &queue,
             mailbox: &mailbox,
         };
-        let outcome = match (&mailbox.kind, &zorgmail) {
-            (MailboxKind::ZorgMail(_), Some(client)) => {
-                zorgmail::poll(&puller, client, &stop).await
-            }
-            (MailboxKind::Folder(path), _) => folder::poll(&puller, path, &stop).await,
-            _ => PollOutcome::default(),
+        let outcome = match &source {
+            Source::ZorgMail(client) => zorgmail::poll(&puller, client.as_ref(), &stop).await,
+            Source::Folder(folder) => folder::poll(&puller, folder, &stop).await,
         };
         if let Some(problem) = &outcome.problem {
             tracing::warn!(mailbox = %mailbox.name, %problem, "mailbox problem; retried on the next poll");
