@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ketenpost_domain::events::StreamId;
+use ketenpost_domain::ports::RecordSystem;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinSet;
 
 use super::state::{now_ms, Shared};
+use super::wiring::RecordSystems;
 use super::worker::{work, Done};
 use crate::config::defaults;
 
@@ -80,9 +82,11 @@ pub fn queue() -> (WorkQueue, mpsc::UnboundedReceiver<StreamId>) {
     )
 }
 
-/// Runs the queue until `stop` turns true, then lets the work in hand finish.
-pub async fn run(
+/// Runs the queue until `stop` turns true, then lets the work in hand finish. Each message is
+/// worked on with the record system its route names, from `record_systems`.
+pub async fn run<R: RecordSystem + 'static>(
     shared: Arc<Shared>,
+    record_systems: Arc<RecordSystems<R>>,
     queue: WorkQueue,
     mut incoming: mpsc::UnboundedReceiver<StreamId>,
     mut stop: watch::Receiver<bool>,
@@ -104,9 +108,10 @@ pub async fn run(
                 continue;
             }
             let shared = Arc::clone(&shared);
+            let record_systems = Arc::clone(&record_systems);
             let worked_on = message.clone();
             let task = running.spawn(async move {
-                let done = match work(&shared, &message).await {
+                let done = match work(&shared, &record_systems, &message).await {
                     Ok(done) => done,
                     Err(error) => {
                         tracing::error!(message_id = %message, error = %format!("{error:#}"), "work failed; retried in {} s", defaults::RETRY_AFTER_WORK_FAILED.as_secs());

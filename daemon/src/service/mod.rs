@@ -15,6 +15,7 @@ pub mod record_health;
 mod seen;
 pub mod serve;
 pub mod state;
+pub mod wiring;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -80,7 +81,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         })?;
     let log = Arc::new(log);
     let log_of_daemon = Arc::clone(&log);
-    let shared = Arc::new(Shared::new(Arc::clone(&log), settings)?);
+    let record_systems = Arc::new(wiring::record_systems(&settings)?);
+    let shared = Arc::new(Shared::new(Arc::clone(&log), settings));
     let listener = serve::listen(shared.settings.api.listen).with_context(|| {
         format!(
             "api.listen: cannot listen on {}",
@@ -125,6 +127,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         );
         let dispatcher = tokio::spawn(dispatch::run(
             Arc::clone(&shared),
+            record_systems,
             queue.clone(),
             incoming,
             stop_rx.clone(),

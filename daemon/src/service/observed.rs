@@ -1,7 +1,7 @@
 //! A record system whose every answer is noted in its health (a refusal of ketenpost itself
-//! becomes its problem; any success clears it), wrapped around the Ons client.
+//! becomes its problem; any success clears it), wrapped around any implementation of the
+//! port (the Ons client in the daemon).
 
-use ketenpost_adapters::ons::OnsClient;
 use ketenpost_domain::bsn::Bsn;
 use ketenpost_domain::category::RecordSystemCall;
 use ketenpost_domain::ports::{
@@ -11,16 +11,16 @@ use ketenpost_domain::ports::{
 use super::state::Shared;
 
 /// The record system `name`, noting its answers in `shared`'s health.
-pub struct Observed<'s> {
+pub struct Observed<'s, R> {
     /// Where the answers are noted.
     pub shared: &'s Shared,
     /// The record system's configured name.
     pub name: &'s str,
     /// Its client.
-    pub client: &'s OnsClient,
+    pub client: &'s R,
 }
 
-impl Observed<'_> {
+impl<R> Observed<'_, R> {
     fn noted<T>(
         &self,
         call: RecordSystemCall,
@@ -32,7 +32,7 @@ impl Observed<'_> {
     }
 }
 
-impl RecordSystem for Observed<'_> {
+impl<R: RecordSystem> RecordSystem for Observed<'_, R> {
     async fn client_by_bsn(&self, bsn: &Bsn) -> Result<ClientLookup, RecordSystemError> {
         let outcome = RecordSystem::client_by_bsn(self.client, bsn).await;
         self.noted(RecordSystemCall::Lookup, outcome)

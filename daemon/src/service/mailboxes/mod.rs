@@ -1,5 +1,5 @@
 //! The mailbox pullers: each mailbox is polled until the daemon stops, through its adapter
-//! (`ZorgMailClient`, `FolderMailbox`), which is opened once; what a poll takes in is
+//! (`ZorgMailClient`, `FolderMailbox`, chosen in `wiring.rs`), opened once; what a poll takes in is
 //! recorded durably before it leaves the mailbox (ZorgMail: deleted; folder: moved to
 //! `done/`), and what it cannot take in stays there, shown in the mailbox's health by id.
 
@@ -8,14 +8,13 @@ mod zorgmail;
 
 use std::sync::Arc;
 
-use ketenpost_adapters::folder_mailbox::FolderMailbox;
-use ketenpost_adapters::zorgmail::ZorgMailClient;
 use tokio::sync::watch;
 
 use super::dispatch::WorkQueue;
 use super::seen::Seen;
 use super::state::{PollOutcome, Shared};
-use crate::config::{Mailbox, MailboxKind};
+use super::wiring::{self, MailboxAdapter};
+use crate::config::Mailbox;
 use crate::intake::{self, Arrival};
 
 /// What a poll works with.
@@ -26,30 +25,6 @@ struct Puller<'a> {
     mailbox: &'a Mailbox,
 }
 
-/// The adapter behind a configured mailbox, opened once when its puller starts.
-enum Source {
-    /// A ZorgMail mailbox (boxed: its client is large, and made once).
-    ZorgMail(Box<ZorgMailClient>),
-    /// A drop folder.
-    Folder(FolderMailbox),
-}
-
-impl Source {
-    /// The adapter for `mailbox`, or why it cannot be used (a mailbox problem).
-    fn open(mailbox: &Mailbox) -> Result<Self, String> {
-        Ok(match &mailbox.kind {
-            MailboxKind::ZorgMail(config) => Self::ZorgMail(Box::new(
-                ZorgMailClient::new(config.clone()).map_err(|e| e.to_string())?,
-            )),
-            MailboxKind::Folder(path) => Self::Folder(FolderMailbox::new(
-                path.clone(),
-                mailbox.max_message_bytes,
-                mailbox.max_in_flight_bytes,
-            )),
-        })
-    }
-}
-
 /// Polls one mailbox until `stop`.
 pub async fn run(
     shared: Arc<Shared>,
@@ -58,8 +33,8 @@ pub async fn run(
     mailbox: Mailbox,
     mut stop: watch::Receiver<bool>,
 ) {
-    let source = match Source::open(&mailbox) {
-        Ok(source) => source,
+    let adapter = match wiring::mailbox(&mailbox) {
+        Ok(adapter) => adapter,
         Err(problem) => {
             shared.mailbox_polled(&mailbox.name, PollOutcome::failed(problem));
             return;
@@ -72,9 +47,11 @@ pub async fn run(
             queue: &queue,
             mailbox: &mailbox,
         };
-        let outcome = match &source {
-            Source::ZorgMail(client) => zorgmail::poll(&puller, client.as_ref(), &stop).await,
-            Source::Folder(folder) => folder::poll(&puller, folder, &stop).await,
+        let outcome = match &adapter {
+            MailboxAdapter::ZorgMail(client) => {
+                zorgmail::poll(&puller, client.as_ref(), &stop).await
+            }
+            MailboxAdapter::Folder(folder) => folder::poll(&puller, folder, &stop).await,
         };
         if let Some(problem) = &outcome.problem {
             tracing::warn!(mailbox = %mailbox.name, %problem, "mailbox problem; retried on the next poll");
