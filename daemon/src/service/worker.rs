@@ -178,3 +178,7 @@ fn observe_latency(shared: &Shared, context: &Origin) {
     #[allow(clippy::cast_precision_loss)]
     shared.metrics.delivered(ms as f64 / 1000.0);
 }
+
+#[cfg(test)]
+#[path = "worker_tests.rs"]
+mod tests;
