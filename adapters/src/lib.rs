@@ -1,8 +1,10 @@
 //! The IO behind ketenpost's domain: PDF rendering, the sled event log, the ZorgMail mail web
-//! service client and the Nedap Ons client.
+//! service client, the drop folder mailbox and the Nedap Ons client.
 
+pub mod budget;
 mod deflate;
 pub mod event_log;
+pub mod folder_mailbox;
 mod http_error;
 pub mod ons;
 pub mod pdf;

@@ -6,10 +6,7 @@ use anyhow::Context;
 use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
 
 use crate::cli::DataArgs;
-use crate::config::{self, DataPlace};
-
-/// The data folder when neither `--data` nor `--config` names one.
-pub const DEFAULT_DATA_DIR: &str = "./ketenpost-data";
+use crate::config::{self, defaults, DataPlace};
 
 /// A data folder that is not there: commands that read never create one.
 #[derive(Debug, thiserror::Error)]
@@ -31,11 +28,11 @@ pub fn place(data: &DataArgs) -> anyhow::Result<DataPlace> {
     let data_dir = data
         .data
         .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        .unwrap_or_else(|| PathBuf::from(defaults::DATA_DIR));
     let key_file = data
         .key_file
         .clone()
-        .unwrap_or_else(|| data_dir.join("data.key"));
+        .unwrap_or_else(|| defaults::key_file(&data_dir));
     Ok(DataPlace { data_dir, key_file })
 }
 

@@ -11,9 +11,9 @@ use ketenpost_domain::events::MailEnvelope;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::budget::{MemoryBudget, Reservation};
 use super::soap::{self, Response};
 use super::{MailboxError, RetrievedMessage, ZorgMailConfig};
+use crate::budget::{MemoryBudget, Reservation};
 
 /// Room in an answer for the SOAP envelope and the message's other fields.
 const ENVELOPE_BYTES: u64 = 1024 * 1024;

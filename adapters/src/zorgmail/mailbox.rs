@@ -26,7 +26,7 @@ impl Mailbox for ZorgMailClient {
         let (message, reservation) = self.retrieve(id).await?;
         let taken = TakenMessage {
             content: message.content,
-            envelope: message.envelope,
+            envelope: Some(message.envelope),
         };
         Ok((taken, reservation))
     }

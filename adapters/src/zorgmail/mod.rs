@@ -1,7 +1,6 @@
 //! A client of the ZorgMail mail web service (SOAP 1.1, inline endpoint): List, Retrieve,
 //! Delete and Stat, with HTTP Basic authentication.
 
-mod budget;
 mod client;
 mod mailbox;
 mod soap;
@@ -11,7 +10,7 @@ use std::time::Duration;
 
 use ketenpost_domain::events::MailEnvelope;
 
-pub use budget::{MemoryBudget, Reservation};
+pub use crate::budget::{MemoryBudget, Reservation};
 pub use client::ZorgMailClient;
 pub use soap::{parse as parse_response, request as request_envelope, Response, NAMESPACE};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ketenpost_domain::document::Document;
+use ketenpost_domain::document::{Document, Field};
 use ketenpost_domain::message::Message;
 use ketenpost_domain::payload::{read_payload, Payload};
 
@@ -111,4 +111,58 @@ pub fn page_text(path: &Path) -> String {
         "pdftotext",
         &["-enc", "UTF-8", "-layout", path.to_str().unwrap(), "-"],
     )
+}
+
+/// Writes `bytes` to a fresh file under the target directory and returns its path.
+pub fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = fresh_dir(&format!("pdf-{name}")).join(format!("{name}.pdf"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The text of the whole file (or of pages `first..=last`), as `pdftotext` extracts it.
+pub fn pdftotext(path: &Path, pages: Option<(usize, usize)>) -> String {
+    let (first, last) = pages.map(|(f, l)| (f.to_string(), l.to_string())).unzip();
+    let mut args = vec!["-enc", "UTF-8"];
+    if let (Some(first), Some(last)) = (&first, &last) {
+        args.extend(["-f", first.as_str(), "-l", last.as_str()]);
+    }
+    args.extend([path.to_str().unwrap(), "-"]);
+    run_tool("pdftotext", &args)
+}
+
+/// The number of pages `pdfinfo` sees.
+pub fn page_count(path: &Path) -> usize {
+    let info = run_tool("pdfinfo", &[path.to_str().unwrap()]);
+    let line = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .expect("pdfinfo prints Pages:");
+    line["Pages:".len()..].trim().parse().unwrap()
+}
+
+/// Collapses every run of whitespace to one space.
+pub fn normalise(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Asserts that the words of `needle` occur in `haystack` in order (line wrapping may put
+/// any whitespace, or other text such as a footer, between them).
+pub fn assert_words_in_order(haystack: &str, needle: &str) {
+    let words: Vec<&str> = haystack.split_whitespace().collect();
+    let mut at = 0;
+    for word in needle.split_whitespace() {
+        match words[at..].iter().position(|w| *w == word) {
+            Some(offset) => at += offset + 1,
+            None => panic!("word {word:?} of {needle:?} missing (or out of order) in:\n{haystack}"),
+        }
+    }
+}
+
+/// A header field.
+pub fn field(label: &str, value: &str) -> Field {
+    Field {
+        label: label.into(),
+        value: value.into(),
+    }
 }

@@ -3,9 +3,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-use ketenpost_adapters::ons::OnsClient;
-
 use super::Outcome;
 use crate::config::{self, MailboxKind, Settings};
 use crate::service;
@@ -26,10 +23,7 @@ pub fn run(config_file: Option<&Path>, check: bool) -> anyhow::Result<Outcome> {
 
 /// What `run` would start with, once every part that can be checked without the network is.
 fn check_only(settings: &Settings) -> anyhow::Result<Outcome> {
-    for (name, record_system) in &settings.record_systems {
-        OnsClient::new(record_system.clone())
-            .with_context(|| format!("record_systems.{name} cannot be used"))?;
-    }
+    service::wiring::record_systems(settings)?;
     println!("configuration ok");
     println!("  data folder      {}", settings.data_dir.display());
     println!("  API              http://{}", settings.api.listen);

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::defaults;
+
 /// `[api.limits]` as written; every key may be left out.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,10 +40,10 @@ pub struct HttpLimits {
 impl Default for HttpLimits {
     fn default() -> Self {
         Self {
-            header_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            max_connections: 256,
-            shutdown_grace: Duration::from_secs(5),
+            header_timeout: defaults::API_HEADER_TIMEOUT,
+            request_timeout: defaults::API_REQUEST_TIMEOUT,
+            max_connections: defaults::API_MAX_CONNECTIONS,
+            shutdown_grace: defaults::API_SHUTDOWN_GRACE,
         }
     }
 }

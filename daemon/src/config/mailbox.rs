@@ -1,30 +1,14 @@
 //! Validating one `[[mailboxes]]` entry: its kind's required keys, limits and durations.
 
-use std::time::Duration;
-
 use ketenpost_adapters::zorgmail::ZorgMailConfig;
 
+use super::defaults;
 use super::file::MailboxFile;
 use super::validate::duration;
 use super::{Mailbox, MailboxKind};
 
-/// The largest message a mailbox takes in unless it says otherwise, in MiB: far above any
-/// letter or lab report, far below what would strain the server's memory.
-const DEFAULT_MAX_MESSAGE_MIB: u64 = 64;
-
 /// The most `max_message_mib` may be: a message is held in memory a few times over.
 const MAX_MESSAGE_MIB_CEILING: u64 = 1024;
-
-/// The memory a mailbox's messages being taken in may hold at once unless it says otherwise,
-/// in MiB: a few large messages, or hundreds of letters.
-const DEFAULT_MAX_IN_FLIGHT_MIB: u64 = 256;
-
-/// How many calls a ZorgMail mailbox has under way at once unless it says otherwise.
-const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 8;
-
-/// How long a ZorgMail mailbox may take to begin an answer, or go silent in one, unless it
-/// says otherwise.
-const DEFAULT_MAILBOX_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn plain_http_warning(key: &str, url: &str, warnings: &mut Vec<String>) {
     if url.starts_with("http://") {
@@ -43,9 +27,9 @@ pub fn mailbox(
 ) -> Option<Mailbox> {
     let poll_interval = match &file.poll_interval {
         Some(text) => duration(&format!("{key}.poll_interval"), text, problems)?,
-        None => Duration::from_secs(30),
+        None => defaults::POLL_INTERVAL,
     };
-    let max_message_mib = file.max_message_mib.unwrap_or(DEFAULT_MAX_MESSAGE_MIB);
+    let max_message_mib = file.max_message_mib.unwrap_or(defaults::MAX_MESSAGE_MIB);
     if !(1..=MAX_MESSAGE_MIB_CEILING).contains(&max_message_mib) {
         problems.push(format!(
             "{key}.max_message_mib = {max_message_mib}: use 1 to {MAX_MESSAGE_MIB_CEILING}"
@@ -53,7 +37,9 @@ pub fn mailbox(
         return None;
     }
     let max_message_bytes = max_message_mib * 1024 * 1024;
-    let max_in_flight_mib = file.max_in_flight_mib.unwrap_or(DEFAULT_MAX_IN_FLIGHT_MIB);
+    let max_in_flight_mib = file
+        .max_in_flight_mib
+        .unwrap_or(defaults::MAX_IN_FLIGHT_MIB);
     if !(1..=65_536).contains(&max_in_flight_mib) {
         problems.push(format!(
             "{key}.max_in_flight_mib = {max_in_flight_mib}: use 1 to 65536"
@@ -63,7 +49,7 @@ pub fn mailbox(
     let max_in_flight_bytes = max_in_flight_mib * 1024 * 1024;
     let max_requests = file
         .max_concurrent_requests
-        .unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS);
+        .unwrap_or(defaults::MAX_CONCURRENT_REQUESTS);
     if !(1..=64).contains(&max_requests) {
         problems.push(format!(
             "{key}.max_concurrent_requests = {max_requests}: use 1 to 64"
@@ -72,7 +58,7 @@ pub fn mailbox(
     }
     let timeout = match &file.timeout {
         Some(text) => duration(&format!("{key}.timeout"), text, problems)?,
-        None => DEFAULT_MAILBOX_TIMEOUT,
+        None => defaults::MAILBOX_TIMEOUT,
     };
     let mut required = |field: &str, value: Option<String>| -> Option<String> {
         match value.filter(|v| !v.trim().is_empty()) {

@@ -2,6 +2,7 @@
 //! nesting, e.g. `KETENPOST_API__TOKEN`), over embedded defaults; validated at start with
 //! errors that name the key.
 
+pub mod defaults;
 mod file;
 mod limits;
 mod mailbox;
@@ -23,15 +24,6 @@ use ketenpost_domain::routing::Route;
 
 pub use limits::HttpLimits;
 pub use secret::Secret;
-
-/// The embedded defaults: what `ketenpost run` uses for keys the file leaves out.
-pub const DEFAULTS: &str = r#"
-data_dir = "./ketenpost-data"
-log_format = "text"
-workers = 32
-[api]
-listen = "127.0.0.1:8080"
-"#;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,7 +214,7 @@ fn data_place(file: &file::ConfigFile) -> DataPlace {
         key_file: file
             .key_file
             .clone()
-            .unwrap_or_else(|| file.data_dir.join("data.key")),
+            .unwrap_or_else(|| defaults::key_file(&file.data_dir)),
     }
 }
 
@@ -231,11 +223,12 @@ fn parsed(
     path: Option<&Path>,
     need: read::Need,
 ) -> Result<(file::ConfigFile, Vec<String>), ConfigError> {
-    let root = source::merged(DEFAULTS, path, &read::top_level_names()).map_err(|problem| {
-        ConfigError {
-            problems: vec![problem],
-        }
-    })?;
+    let root =
+        source::merged(&defaults::toml(), path, &read::top_level_names()).map_err(|problem| {
+            ConfigError {
+                problems: vec![problem],
+            }
+        })?;
     let mut problems = Vec::new();
     let file = read::read(root, need, &mut problems);
     Ok((file, problems))

@@ -5,6 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::defaults;
 use super::file::ConfigFile;
 use super::schema::{self, optional, required, Key, Kind};
 
@@ -121,8 +122,8 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
         root.retain(|name, _| wanted.contains(&name.as_str()));
     }
     let mut file = ConfigFile {
-        log_format: "text".to_owned(),
-        workers: 32,
+        log_format: defaults::LOG_FORMAT.to_owned(),
+        workers: defaults::WORKERS,
         ..ConfigFile::default()
     };
     for key in TOP

@@ -7,6 +7,7 @@ use std::time::Duration;
 use ketenpost_adapters::ons::OnsConfig;
 use ketenpost_domain::routing::{RetryPolicy, Route};
 
+use super::defaults;
 use super::file::{ApiFile, ConfigFile, RecordSystemFile, RouteFile};
 use super::{ApiSettings, ConfigError, LogFormat, Settings};
 
@@ -91,7 +92,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
     };
     let key_file = raw
         .key_file
-        .unwrap_or_else(|| raw.data_dir.join("data.key"));
+        .unwrap_or_else(|| defaults::key_file(&raw.data_dir));
     Ok(Settings {
         data_dir: raw.data_dir,
         key_file,
@@ -107,19 +108,16 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
     })
 }
 
-/// How long a stop waits for the placements in hand when `drain_timeout` is left out.
-const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Validates `drain_timeout` (zero is allowed: a stop then leaves the work in hand at once).
 fn drain_timeout(text: Option<&str>, problems: &mut Vec<String>) -> Duration {
     let Some(text) = text else {
-        return DEFAULT_DRAIN_TIMEOUT;
+        return defaults::DRAIN_TIMEOUT;
     };
     humantime::parse_duration(text).unwrap_or_else(|e| {
         problems.push(format!(
             "drain_timeout = {text:?} is not a duration like \"30s\": {e}"
         ));
-        DEFAULT_DRAIN_TIMEOUT
+        defaults::DRAIN_TIMEOUT
     })
 }
 
@@ -130,7 +128,8 @@ pub fn api(file: ApiFile, problems: &mut Vec<String>) -> ApiSettings {
             "api.listen = {:?}: use an address like \"127.0.0.1:8080\"",
             file.listen
         ));
-        std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
+        // Never used: the problem stops the start.
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0))
     });
     if file.token.is_empty() {
         problems.push(
@@ -203,7 +202,7 @@ fn record_system(
     }
     let timeout = match &file.timeout {
         Some(text) => duration(&format!("{key}.timeout"), text, problems),
-        None => Some(Duration::from_secs(30)),
+        None => Some(defaults::RECORD_SYSTEM_TIMEOUT),
     };
     let _ = warnings;
     if problems.len() > before {
@@ -239,9 +238,9 @@ fn route(name: &str, file: RouteFile, problems: &mut Vec<String>) -> Option<Rout
             )?,
         },
         None => RetryPolicy {
-            attempts: 8,
-            first_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(600),
+            attempts: defaults::RETRY_ATTEMPTS,
+            first_delay: defaults::RETRY_FIRST_DELAY,
+            max_delay: defaults::RETRY_MAX_DELAY,
         },
     };
     let route = Route {

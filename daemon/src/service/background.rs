@@ -27,11 +27,6 @@ impl<E: Display + Send + 'static> Background<E> {
         self.tasks.spawn(work);
     }
 
-    /// Starts blocking work (file system calls) off the async threads.
-    pub fn spawn_blocking(&mut self, work: impl FnOnce() -> Result<(), E> + Send + 'static) {
-        self.tasks.spawn_blocking(work);
-    }
-
     /// Takes note of the work that has finished; `false` once any of it failed.
     pub fn all_well_so_far(&mut self) -> bool {
         while let Some(joined) = self.tasks.try_join_next() {

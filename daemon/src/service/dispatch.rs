@@ -9,18 +9,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ketenpost_domain::events::StreamId;
+use ketenpost_domain::ports::RecordSystem;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::shutdown::Shutdown;
 use super::state::{now_ms, Shared};
+use super::wiring::RecordSystems;
 use super::worker::{work, Done};
+use crate::config::defaults;
 use crate::telemetry::WorkFailed;
 
-/// How long a message whose work failed (the log could not be read or written, or a bug)
-/// waits before it is tried again.
-const RETRY_AFTER_FAILURE_MS: i64 = 30_000;
+/// [`defaults::RETRY_AFTER_WORK_FAILED`] in milliseconds.
+fn retry_after_failure_ms() -> i64 {
+    i64::try_from(defaults::RETRY_AFTER_WORK_FAILED.as_millis()).unwrap_or(i64::MAX)
+}
 
 /// Where work is handed in.
 #[derive(Clone)]
@@ -85,11 +89,13 @@ pub fn queue() -> (WorkQueue, mpsc::UnboundedReceiver<StreamId>) {
 }
 
 /// Runs the queue until the stop, then lets the work in hand finish until the drain is over.
+/// Each message is worked on with the record system its route names, from `record_systems`.
 ///
 /// # Errors
 /// None yet: a work item that fails or panics is retried later.
-pub async fn run(
+pub async fn run<R: RecordSystem + 'static>(
     shared: Arc<Shared>,
+    record_systems: Arc<RecordSystems<R>>,
     queue: WorkQueue,
     mut incoming: mpsc::UnboundedReceiver<StreamId>,
     shutdown: Shutdown,
@@ -112,18 +118,19 @@ pub async fn run(
                 continue;
             }
             let shared = Arc::clone(&shared);
+            let record_systems = Arc::clone(&record_systems);
             let worked_on = message.clone();
             let task = running.spawn(async move {
-                let done = match work(&shared, &message).await {
+                let done = match work(&shared, &record_systems, &message).await {
                     Ok(done) => done,
                     Err(error) => {
                         WorkFailed {
                             message_id: &message,
                             error: &format!("{error:#}"),
-                            retry_in_ms: RETRY_AFTER_FAILURE_MS,
+                            retry_in_ms: retry_after_failure_ms(),
                         }
                         .report(&shared.metrics);
-                        Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS)
+                        Done::RetryAt(now_ms().saturating_add(retry_after_failure_ms()))
                     }
                 };
                 (message, done)
@@ -144,10 +151,10 @@ pub async fn run(
                         WorkFailed {
                             message_id: &message.as_deref().unwrap_or("?"),
                             error: &format!("the work ended abnormally (panicked: {})", error.is_panic()),
-                            retry_in_ms: RETRY_AFTER_FAILURE_MS,
+                            retry_in_ms: retry_after_failure_ms(),
                         }
                         .report(&shared.metrics);
-                        (error.id(), Done::RetryAt(now_ms() + RETRY_AFTER_FAILURE_MS))
+                        (error.id(), Done::RetryAt(now_ms().saturating_add(retry_after_failure_ms())))
                     }
                 };
                 let Some(message) = working.remove(&task) else {

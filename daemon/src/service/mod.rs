@@ -15,6 +15,7 @@ mod seen;
 pub mod serve;
 pub mod shutdown;
 pub mod state;
+pub mod wiring;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,7 +103,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let log = Arc::new(log);
     let log_of_daemon = Arc::clone(&log);
     let shutdown = Shutdown::new(settings.drain_timeout);
-    let shared = Arc::new(Shared::new(Arc::clone(&log), settings)?);
+    let record_systems = Arc::new(wiring::record_systems(&settings)?);
+    let shared = Arc::new(Shared::new(Arc::clone(&log), settings));
     let listener = serve::listen(shared.settings.api.listen).with_context(|| {
         format!(
             "api.listen: cannot listen on {}",
@@ -136,7 +138,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let of_daemon = shutdown.clone();
     let done = tokio::spawn(async move {
         let shutdown = of_daemon;
-        let started = take_up_and_start(&shared, &shutdown, queue, incoming, &mut tasks).await;
+        let started = take_up_and_start(
+            &shared,
+            record_systems,
+            &shutdown,
+            queue,
+            incoming,
+            &mut tasks,
+        )
+        .await;
         if started.is_ok() {
             ready.store(true, Ordering::Release);
             tracing::info!("ready");
@@ -175,8 +185,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 
 /// Takes up the work an earlier run left and starts the projector, the dispatcher and the
 /// pullers (their handles go to `tasks`).
-async fn take_up_and_start(
+async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
     shared: &Arc<Shared>,
+    record_systems: Arc<wiring::RecordSystems<R>>,
     shutdown: &Shutdown,
     queue: dispatch::WorkQueue,
     incoming: tokio::sync::mpsc::UnboundedReceiver<ketenpost_domain::events::StreamId>,
@@ -199,6 +210,7 @@ async fn take_up_and_start(
         "dispatcher",
         dispatch::run(
             Arc::clone(shared),
+            record_systems,
             queue.clone(),
             incoming,
             shutdown.clone(),

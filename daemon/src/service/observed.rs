@@ -1,11 +1,11 @@
 //! A record system whose every answer is noted in its health (a refusal of ketenpost itself
-//! becomes its problem; any success clears it), wrapped around the Ons client; each call runs
+//! becomes its problem; any success clears it), wrapped around any implementation of the port
+//! (the Ons client in the daemon); each call runs
 //! in a span of its step with the message's id, and the last failure's stage and error type
 //! are kept for the delivery attempt's telemetry.
 
 use std::sync::Mutex;
 
-use ketenpost_adapters::ons::OnsClient;
 use ketenpost_domain::bsn::Bsn;
 use ketenpost_domain::category::RecordSystemCall;
 use ketenpost_domain::events::StreamId;
@@ -19,22 +19,17 @@ use crate::telemetry::{spans, ErrorType, Stage};
 
 /// The record system `name`, noting its answers in `shared`'s health, for the work on one
 /// message.
-pub struct Observed<'s> {
+pub struct Observed<'s, R> {
     shared: &'s Shared,
     name: &'s str,
-    client: &'s OnsClient,
+    client: &'s R,
     message: &'s StreamId,
     last_failure: Mutex<Option<(Stage, ErrorType)>>,
 }
 
-impl<'s> Observed<'s> {
+impl<'s, R> Observed<'s, R> {
     /// The record system `name` (its client `client`) for the work on `message`.
-    pub fn new(
-        shared: &'s Shared,
-        name: &'s str,
-        client: &'s OnsClient,
-        message: &'s StreamId,
-    ) -> Self {
+    pub fn new(shared: &'s Shared, name: &'s str, client: &'s R, message: &'s StreamId) -> Self {
         Self {
             shared,
             name,
@@ -65,7 +60,7 @@ impl<'s> Observed<'s> {
     }
 }
 
-impl RecordSystem for Observed<'_> {
+impl<R: RecordSystem> RecordSystem for Observed<'_, R> {
     async fn client_by_bsn(&self, bsn: &Bsn) -> Result<ClientLookup, RecordSystemError> {
         async {
             let outcome = RecordSystem::client_by_bsn(self.client, bsn).await;

@@ -1,12 +1,12 @@
-//! What the daemon's tasks share: the event log, the settings, the record-system clients, the
-//! metrics and each mailbox's health.
+//! What the daemon's tasks share: the event log, the settings, the metrics and each mailbox's
+//! and record system's health. The record systems themselves are wired in `wiring.rs` and
+//! handed to the workers only, through the `RecordSystem` port.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::SledEventLog;
-use ketenpost_adapters::ons::OnsClient;
 use serde::Serialize;
 
 use crate::config::Settings;
@@ -71,8 +71,6 @@ pub struct Shared {
     pub log: Arc<SledEventLog>,
     /// The settings.
     pub settings: Settings,
-    /// A client per record system.
-    pub record_systems: BTreeMap<String, OnsClient>,
     /// The metrics.
     pub metrics: Metrics,
     /// Each mailbox's health.
@@ -85,19 +83,11 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Builds the shared state: a client per record system (reading its certificates).
-    ///
-    /// # Errors
-    /// A record system's certificates cannot be used.
-    pub fn new(log: Arc<SledEventLog>, settings: Settings) -> anyhow::Result<Self> {
-        let mut record_systems = BTreeMap::new();
-        for (name, config) in &settings.record_systems {
-            let client =
-                OnsClient::new(config.clone()).with_context(|| format!("record_systems.{name}"))?;
-            record_systems.insert(name.clone(), client);
-        }
+    /// Builds the shared state, with a health entry per mailbox and record system.
+    pub fn new(log: Arc<SledEventLog>, settings: Settings) -> Self {
         let record_systems_health = Mutex::new(
-            record_systems
+            settings
+                .record_systems
                 .keys()
                 .map(|name| (name.clone(), Default::default()))
                 .collect(),
@@ -107,17 +97,16 @@ impl Shared {
             .iter()
             .map(|m| (m.name.clone(), MailboxHealth::default()))
             .collect();
-        Ok(Self {
+        Self {
             log,
             metrics: Metrics::new(&settings),
             settings,
-            record_systems,
             mailboxes: Mutex::new(mailboxes),
             record_systems_health,
             cpu: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),
-        })
+        }
     }
 
     /// Runs a blocking call on the event log off the async threads.

@@ -9,7 +9,7 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use ketenpost_domain::events::{Event, NewEvent, StreamId};
-use ketenpost_domain::ports::{AppendError, ExpectedVersion, StreamAppend};
+use ketenpost_domain::ports::{AppendError, ExpectedVersion, RecordSystem, StreamAppend};
 use ketenpost_domain::work::{decide, After, Decision, Note, Outcome, WorkError, WorkItem};
 
 pub use ketenpost_domain::work::Done;
@@ -17,6 +17,7 @@ pub use ketenpost_domain::work::Done;
 use super::observed::Observed;
 use super::reading::{read_and_prepare, Origin};
 use super::state::{now_ms, Shared};
+use super::wiring::RecordSystems;
 use crate::intake::new_id;
 use crate::telemetry::{
     spans, DeliveryAttemptFailed, ErrorType, LogAppended, MessageClassified, MessagePlaced,
@@ -38,10 +39,14 @@ enum StepError {
 ///
 /// # Errors
 /// The log or the payload cannot be read or written.
-pub async fn work(shared: &Arc<Shared>, message: &StreamId) -> anyhow::Result<Done> {
+pub async fn work<R: RecordSystem>(
+    shared: &Arc<Shared>,
+    record_systems: &RecordSystems<R>,
+    message: &StreamId,
+) -> anyhow::Result<Done> {
     async {
         for _ in 0..8 {
-            match step(shared, message).await {
+            match step(shared, record_systems, message).await {
                 Ok(Some(done)) => return Ok(done),
                 Ok(None) | Err(StepError::Moved) => {}
                 Err(StepError::Failed(error)) => return Err(error),
@@ -55,10 +60,14 @@ pub async fn work(shared: &Arc<Shared>, message: &StreamId) -> anyhow::Result<Do
 
 /// One step; `None` when there is a next step to take at once.
 ///
-/// The record system is passed to the domain as a generic (the Ons client wrapped in
+/// The record system is passed to the domain as a generic (the one wired in, wrapped in
 /// [`Observed`]), not a trait object: the port's methods are async functions in a trait,
 /// which a trait object could only hold by boxing every call's future.
-async fn step(shared: &Arc<Shared>, message: &StreamId) -> Result<Option<Done>, StepError> {
+async fn step<R: RecordSystem>(
+    shared: &Arc<Shared>,
+    record_systems: &RecordSystems<R>,
+    message: &StreamId,
+) -> Result<Option<Done>, StepError> {
     let Some((facts, origin, prepared)) = read_and_prepare(shared, message).await? else {
         return Ok(Some(Done::Finished));
     };
@@ -67,7 +76,7 @@ async fn step(shared: &Arc<Shared>, message: &StreamId) -> Result<Option<Done>, 
     };
     let route = shared.settings.route_for_mailbox(&origin.mailbox);
     let record_system = route.and_then(|route| {
-        let client = shared.record_systems.get(&route.record_system)?;
+        let client = record_systems.get(&route.record_system)?;
         Some(Observed::new(shared, &route.record_system, client, message))
     });
     let item = WorkItem {
@@ -223,3 +232,7 @@ fn latency_seconds(origin: &Origin) -> f64 {
     let seconds = ms as f64 / 1000.0;
     seconds
 }
+
+#[cfg(test)]
+#[path = "worker_tests.rs"]
+mod tests;

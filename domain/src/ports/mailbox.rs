@@ -1,4 +1,4 @@
-//! The mailbox port (a ZorgMail mailbox today): which messages wait, taking one, and
+//! The mailbox port (a ZorgMail mailbox, a drop folder): which messages wait, taking one, and
 //! acknowledging one once it is durably recorded, so that it may go from the mailbox.
 
 use std::future::Future;
@@ -10,8 +10,9 @@ use crate::events::MailEnvelope;
 pub struct TakenMessage {
     /// The payload.
     pub content: Vec<u8>,
-    /// What the mailbox recorded with it.
-    pub envelope: MailEnvelope,
+    /// What the mailbox recorded with it; `None` for a mailbox that records nothing beside
+    /// the content (a drop folder).
+    pub envelope: Option<MailEnvelope>,
 }
 
 /// Why a mailbox call failed. The text names the mailbox service and the problem; it never

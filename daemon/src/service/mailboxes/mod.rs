@@ -1,4 +1,5 @@
-//! The mailbox pullers: each mailbox is polled until the daemon stops; what a poll takes in is
+//! The mailbox pullers: each mailbox is polled until the daemon stops, through its adapter
+//! (`ZorgMailClient`, `FolderMailbox`, chosen in `wiring.rs`), opened once; what a poll takes in is
 //! recorded durably before it leaves the mailbox (ZorgMail: deleted; folder: moved to
 //! `done/`), and what it cannot take in stays there, shown in the mailbox's health by id.
 
@@ -7,13 +8,13 @@ mod zorgmail;
 
 use std::sync::Arc;
 
-use ketenpost_adapters::zorgmail::ZorgMailClient;
 use tokio_util::sync::CancellationToken;
 
 use super::dispatch::WorkQueue;
 use super::seen::Seen;
 use super::state::{PollOutcome, Shared};
-use crate::config::{Mailbox, MailboxKind};
+use super::wiring::{self, MailboxAdapter};
+use crate::config::Mailbox;
 use crate::intake::{self, Arrival};
 use crate::telemetry::{
     LogAppended, MailboxProblem, MessageClassified, MessagesNotTaken, MessagesReceived, Stage,
@@ -39,15 +40,12 @@ pub async fn run(
     mailbox: Mailbox,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
-    let zorgmail = match &mailbox.kind {
-        MailboxKind::ZorgMail(config) => match ZorgMailClient::new(config.clone()) {
-            Ok(client) => Some(client),
-            Err(error) => {
-                shared.mailbox_polled(&mailbox.name, PollOutcome::failed(error.to_string()));
-                return Ok(());
-            }
-        },
-        MailboxKind::Folder(_) => None,
+    let adapter = match wiring::mailbox(&mailbox) {
+        Ok(adapter) => adapter,
+        Err(problem) => {
+            shared.mailbox_polled(&mailbox.name, PollOutcome::failed(problem));
+            return Ok(());
+        }
     };
     loop {
         let puller = Puller {
@@ -56,12 +54,11 @@ pub async fn run(
             queue: &queue,
             mailbox: &mailbox,
         };
-        let outcome = match (&mailbox.kind, &zorgmail) {
-            (MailboxKind::ZorgMail(_), Some(client)) => {
-                zorgmail::poll(&puller, client, &stop).await
+        let outcome = match &adapter {
+            MailboxAdapter::ZorgMail(client) => {
+                zorgmail::poll(&puller, client.as_ref(), &stop).await
             }
-            (MailboxKind::Folder(path), _) => folder::poll(&puller, path, &stop).await,
-            _ => PollOutcome::default(),
+            MailboxAdapter::Folder(folder) => folder::poll(&puller, folder, &stop).await,
         };
         if let Some(problem) = &outcome.problem {
             MailboxProblem {

@@ -166,7 +166,7 @@ fn sort_out<H>(
                     mailbox: name.to_owned(),
                     remote_id: id,
                     bytes: message.content,
-                    envelope: Some(message.envelope),
+                    envelope: message.envelope,
                     place_incoming_pdf: places_pdf(puller.shared, name),
                 });
                 reservations.push(reservation);

@@ -1,6 +1,7 @@
-//! The memory a mailbox's Retrieves may hold at once: each answer reserves what reading and
-//! decoding it takes before its body is read, and the reservation is held until the message is
-//! recorded, so that many large messages cannot exhaust the memory whatever their sizes.
+//! The memory a mailbox's messages may hold at once: each message reserves what reading and
+//! decoding it takes before its body is read (a ZorgMail Retrieve, a dropped file), and the
+//! reservation is held until the message is recorded, so that many large messages cannot
+//! exhaust the memory whatever their sizes.
 
 use std::sync::Arc;
 
