@@ -2,8 +2,9 @@
 //! event log (see `ketenpost_domain::users`); this crate holds the rules for passwords,
 //! second factors, failed logins and sessions (`rules`), the secrets kept of them (`secrets`),
 //! how a user is named without naming them in the log (`identity`), the operations on users
-//! (`users`) and the mails the portal sends (`mail`).
+//! (`users`), the mails the portal sends (`mail`) and times as people read them (`clock`).
 
+pub mod clock;
 pub mod identity;
 pub mod mail;
 pub mod rules;

@@ -94,14 +94,20 @@ impl std::fmt::Debug for Mail {
     }
 }
 
+/// Whether `from` is a sender the mails can carry (`name <address>` or an address).
+pub fn usable_sender(from: &str) -> bool {
+    from.parse::<Mailbox>().is_ok()
+}
+
 /// Sends `mail` through the server in `settings` (blocking: call it from a blocking task).
 ///
 /// # Errors
 /// An unusable address, or a server that cannot be reached or refuses.
 pub fn send(settings: &SmtpSettings, mail: &Mail) -> Result<(), MailError> {
-    let from: Mailbox = settings.from.parse().map_err(|_| MailError::Address {
-        what: "smtp.from",
-    })?;
+    let from: Mailbox = settings
+        .from
+        .parse()
+        .map_err(|_| MailError::Address { what: "smtp.from" })?;
     let to: Mailbox = mail.to.parse().map_err(|_| MailError::Address {
         what: "the recipient",
     })?;

@@ -101,8 +101,11 @@ pub fn dummy_hash() -> &'static str {
 
 /// Whether `password` matches the PHC `hash`; a malformed hash matches nothing.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -112,7 +115,10 @@ mod tests {
     #[test]
     fn a_password_verifies_against_its_own_hash_only() {
         let hash = hash_password("kastanjeboom in de tuin").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("kastanjeboom in de tuin", &hash));
         assert!(!verify_password("kastanjeboom in de tuiN", &hash));
         assert!(!verify_password("x", "not a hash"));

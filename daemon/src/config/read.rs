@@ -17,6 +17,8 @@ pub enum Need {
     Api,
     /// `manual_route` and `[routes]` (`parse`, for the route's `place_incoming_pdf`).
     Routes,
+    /// The data folder, key file, `[portal]` and `[smtp]` (the `user` commands).
+    People,
     /// Everything (`run`).
     All,
 }
@@ -99,6 +101,8 @@ const TOP: &[Key] = &[
     optional("mailboxes", Kind::List(MAILBOX)),
     optional("record_systems", Kind::Named(RECORD_SYSTEM)),
     optional("routes", Kind::Named(ROUTE)),
+    optional("portal", Kind::Table(super::portal::PORTAL)),
+    optional("smtp", Kind::Table(super::portal::SMTP)),
 ];
 
 /// The names of the top-level keys.
@@ -112,6 +116,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
         Need::Data => &["data_dir", "key_file"],
         Need::Api => &["data_dir", "key_file", "api"],
         Need::Routes => &["manual_route", "routes"],
+        Need::People => &["data_dir", "key_file", "portal", "smtp"],
         Need::All => &[],
     };
     if need == Need::All {
@@ -175,6 +180,8 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                     "workers" => typed(value).map(|v| file.workers = v),
                     "manual_route" => typed(value).map(|v| file.manual_route = Some(v)),
                     "api" => typed(value).map(|v| file.api = Some(v)),
+                    "portal" => typed(value).map(|v| file.portal = Some(v)),
+                    "smtp" => typed(value).map(|v| file.smtp = Some(v)),
                     _ => Ok(()),
                 };
                 if let Err(e) = read {

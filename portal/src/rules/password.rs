@@ -27,7 +27,9 @@ pub enum PasswordRefused {
     #[error("Het wachtwoord mag hoogstens 128 tekens lang zijn.")]
     TooLong,
     /// In the list of common passwords.
-    #[error("Dit wachtwoord komt voor in een lijst van veelgebruikte wachtwoorden; kies een ander.")]
+    #[error(
+        "Dit wachtwoord komt voor in een lijst van veelgebruikte wachtwoorden; kies een ander."
+    )]
     Common,
 }
 

@@ -164,8 +164,14 @@ mod tests {
         let step = step_at(now);
         assert_eq!(check(SECRET, &at(step - 1), now, None), Ok(step - 1));
         assert_eq!(check(SECRET, &at(step + 1), now, None), Ok(step + 1));
-        assert_eq!(check(SECRET, &at(step - 2), now, None), Err(CodeRefused::Wrong));
-        assert_eq!(check(SECRET, &at(step + 2), now, None), Err(CodeRefused::Wrong));
+        assert_eq!(
+            check(SECRET, &at(step - 2), now, None),
+            Err(CodeRefused::Wrong)
+        );
+        assert_eq!(
+            check(SECRET, &at(step + 2), now, None),
+            Err(CodeRefused::Wrong)
+        );
     }
 
     #[test]
@@ -188,7 +194,11 @@ mod tests {
     #[test]
     fn anything_but_six_digits_is_malformed() {
         for code in ["", "12345", "1234567", "12a456", "１２３４５６"] {
-            assert_eq!(check(SECRET, code, 59, None), Err(CodeRefused::Malformed), "{code}");
+            assert_eq!(
+                check(SECRET, code, 59, None),
+                Err(CodeRefused::Malformed),
+                "{code}"
+            );
         }
     }
 
@@ -197,6 +207,9 @@ mod tests {
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
         assert_eq!(base32(SECRET), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
         let uri = otpauth_uri("ketenpost", "a@b.nl", SECRET);
-        assert!(uri.starts_with("otpauth://totp/ketenpost:a@b.nl?secret=GEZDG"), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/ketenpost:a@b.nl?secret=GEZDG"),
+            "{uri}"
+        );
     }
 }
