@@ -212,8 +212,14 @@ mod tests {
                     hashes: vec!["r1".into(), "r2".into()],
                 }),
             ),
-            at(3, Event::SecondFactorUsed(SecondFactorUsed::Totp { step: 12 })),
-            at(4, Event::SecondFactorUsed(SecondFactorUsed::Totp { step: 11 })),
+            at(
+                3,
+                Event::SecondFactorUsed(SecondFactorUsed::Totp { step: 12 }),
+            ),
+            at(
+                4,
+                Event::SecondFactorUsed(SecondFactorUsed::Totp { step: 11 }),
+            ),
             at(
                 5,
                 Event::SecondFactorUsed(SecondFactorUsed::RecoveryCode { hash: "r1".into() }),

@@ -17,10 +17,10 @@ pub use message_events::{
     DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, MailEnvelope, MessageClassified,
     MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
 };
+pub use upcast::{
+    decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,
+};
 pub use user_events::{
     LinkPurpose, PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, Role, SecondFactorUsed,
     TwoFactorEnrolled, UserAdded, UserChange, UserChanged,
-};
-pub use upcast::{
-    decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,
 };
