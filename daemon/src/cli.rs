@@ -189,7 +189,7 @@ pub enum Command {
     },
     /// Manage the portal's users: add one (and send the invitation), list, disable, or remove
     /// a lost phone's second factor. Opens the data folder itself (as `events` does).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples!("ketenpost user add anna@zorggroep.example --name \"Anna de Vries\" --role beheerder --config /etc/ketenpost/ketenpost.toml", "ketenpost user list --config /etc/ketenpost/ketenpost.toml"))]
     User(UserCommand),
     /// Write the man pages or shell completions generated from these definitions (packaging).
     #[command(after_help = examples!("ketenpost generate man --out target/man", "ketenpost generate completions --out target/completions"))]
