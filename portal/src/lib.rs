@@ -10,3 +10,4 @@ pub mod mail;
 pub mod rules;
 pub mod secrets;
 pub mod users;
+pub mod web;

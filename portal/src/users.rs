@@ -94,7 +94,7 @@ fn new_event_id() -> EventId {
 /// # Errors
 /// A bad address or name, an address in use, or the log failed.
 pub fn add(
-    log: &impl EventLog,
+    log: &(impl EventLog + ?Sized),
     key: &[u8; 32],
     profile: &Profile,
     role: Role,
@@ -155,7 +155,7 @@ pub fn add(
 /// # Errors
 /// The log could not be read.
 pub fn find(
-    log: &impl EventLog,
+    log: &(impl EventLog + ?Sized),
     key: &[u8; 32],
     email: &str,
 ) -> Result<Option<UserState>, UserError> {
@@ -167,7 +167,10 @@ pub fn find(
 ///
 /// # Errors
 /// The log could not be read.
-pub fn by_stream(log: &impl EventLog, stream: &StreamId) -> Result<Option<UserState>, UserError> {
+pub fn by_stream(
+    log: &(impl EventLog + ?Sized),
+    stream: &StreamId,
+) -> Result<Option<UserState>, UserError> {
     if stream.kind() != Some(StreamKind::User) {
         return Ok(None);
     }
@@ -180,7 +183,10 @@ pub fn by_stream(log: &impl EventLog, stream: &StreamId) -> Result<Option<UserSt
 ///
 /// # Errors
 /// The log could not be read, or a profile does not open with this key.
-pub fn list(log: &impl EventLog, key: &[u8; 32]) -> Result<Vec<(UserState, Profile)>, UserError> {
+pub fn list(
+    log: &(impl EventLog + ?Sized),
+    key: &[u8; 32],
+) -> Result<Vec<(UserState, Profile)>, UserError> {
     let mut streams = BTreeSet::new();
     let mut from = 0;
     loop {
@@ -213,7 +219,7 @@ pub fn list(log: &impl EventLog, key: &[u8; 32]) -> Result<Vec<(UserState, Profi
 /// # Errors
 /// No such user, a user disabled already, or the log failed.
 pub fn change(
-    log: &impl EventLog,
+    log: &(impl EventLog + ?Sized),
     key: &[u8; 32],
     email: &str,
     change: UserChange,
@@ -239,7 +245,7 @@ pub fn change(
 /// # Errors
 /// No randomness, or the log failed.
 pub fn issue_link(
-    log: &impl EventLog,
+    log: &(impl EventLog + ?Sized),
     user: &UserState,
     purpose: LinkPurpose,
     now_ms: i64,
@@ -266,11 +272,40 @@ pub fn issue_link(
     })
 }
 
+/// Appends events to `user`'s stream in one append, expecting the version the state was read
+/// at.
+///
+/// # Errors
+/// Another change came first, or the log failed.
+pub fn append_all(
+    log: &(impl EventLog + ?Sized),
+    user: &UserState,
+    events: Vec<Event>,
+) -> Result<(), UserError> {
+    log.append(vec![StreamAppend {
+        stream: user.stream.clone(),
+        expected: ExpectedVersion::Exactly(user.version),
+        events: events
+            .into_iter()
+            .map(|event| NewEvent {
+                id: new_event_id(),
+                event,
+            })
+            .collect(),
+    }])
+    .map(|_| ())
+    .map_err(written)
+}
+
 /// Appends one event to `user`'s stream, expecting the version the state was read at.
 ///
 /// # Errors
 /// Another change came first, or the log failed.
-pub fn append(log: &impl EventLog, user: &UserState, event: Event) -> Result<(), UserError> {
+pub fn append(
+    log: &(impl EventLog + ?Sized),
+    user: &UserState,
+    event: Event,
+) -> Result<(), UserError> {
     log.append(vec![StreamAppend {
         stream: user.stream.clone(),
         expected: ExpectedVersion::Exactly(user.version),
