@@ -44,3 +44,11 @@ pub struct PasswordForm {
     #[serde(default)]
     pub wachtwoord: String,
 }
+
+/// Only an e-mail address (a reset request).
+#[derive(Deserialize)]
+pub struct EmailForm {
+    /// The address.
+    #[serde(default)]
+    pub email: String,
+}

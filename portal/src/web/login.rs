@@ -76,7 +76,7 @@ pub async fn form(Extension(csrf): Extension<CsrfToken>) -> Response {
 }
 
 /// Takes one attempt from the address's bucket.
-fn address_allows(portal: &Portal, extensions: &Extensions) -> bool {
+pub(crate) fn address_allows(portal: &Portal, extensions: &Extensions) -> bool {
     let now = portal.now();
     let ip = peer_ip(extensions);
     let Ok(mut buckets) = portal.addresses.lock() else {

@@ -11,6 +11,7 @@ mod headers;
 mod login;
 mod pages;
 mod profile;
+mod reset;
 mod sessions;
 
 use std::collections::HashMap;
@@ -112,6 +113,7 @@ pub fn router(portal: Arc<Portal>) -> Router {
             get(login::code_form).post(login::code_submit),
         )
         .route("/uitloggen", post(login::logout))
+        .route("/wachtwoord-vergeten", get(reset::form).post(reset::submit))
         .route(
             "/wachtwoord/{stream}/{token}",
             get(enrol::password_form).post(enrol::password_submit),

@@ -16,6 +16,16 @@ pub struct Login {
     pub email: String,
 }
 
+/// Wachtwoord vergeten.
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub struct Forgot {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+}
+
 /// The second step of the login.
 #[derive(Template)]
 #[template(path = "code.html")]

@@ -41,6 +41,11 @@ fn system_ms() -> i64 {
 
 impl TestPortal {
     pub async fn start(name: &str, https: bool) -> Self {
+        Self::start_with(name, https, None).await
+    }
+
+    /// With mail through the SMTP server on `smtp_port` (127.0.0.1, plain).
+    pub async fn start_with(name: &str, https: bool, smtp_port: Option<u16>) -> Self {
         let folder =
             std::env::temp_dir().join(format!("ketenpost-portal-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
@@ -55,7 +60,14 @@ impl TestPortal {
             public_url: base.clone(),
             https,
             sessions: SessionLimits::default(),
-            smtp: None,
+            smtp: smtp_port.map(|port| ketenpost_portal::mail::SmtpSettings {
+                host: "127.0.0.1".into(),
+                port,
+                security: ketenpost_portal::mail::SmtpSecurity::None,
+                credentials: None,
+                from: "ketenpost <noreply@zorggroep.example>".into(),
+                timeout: std::time::Duration::from_secs(10),
+            }),
         };
         let dyn_log: Arc<dyn EventLog> = log.clone();
         let portal = Arc::new(Portal::new(dyn_log, KEY, settings, clock));
