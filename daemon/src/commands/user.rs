@@ -110,8 +110,8 @@ fn add(
         let invitation = mail::invitation(email.trim(), name.trim(), &url, &valid_until);
         mail::send(smtp, &invitation).with_context(|| {
             format!(
-                "The user is added, but the invitation mail was not sent; run `ketenpost user \
-                 add` again after `user disable`, or use --print-link ({email})"
+                "The user is added, but the invitation mail was not sent ({email}): once [smtp] \
+                 works they can ask for a link with \"Wachtwoord vergeten?\" on the login page"
             )
         })?;
         println!("invitation sent to {email}");

@@ -10,6 +10,7 @@ pub mod logging;
 mod mailboxes;
 pub mod metrics;
 mod observed;
+mod portal;
 mod reading;
 pub mod record_health;
 mod seen;
@@ -35,6 +36,8 @@ use state::Shared;
 pub struct Running {
     /// Where the API listens (the configured address, or the port the OS chose for `:0`).
     pub api_address: std::net::SocketAddr,
+    /// Where the portal listens, when `[portal]` is configured.
+    pub portal_address: Option<std::net::SocketAddr>,
     stop: Arc<watch::Sender<bool>>,
     done: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -110,6 +113,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         stop_rx.clone(),
     ));
     tracing::info!(address = %api_address, "API listening");
+    // --- The portal (issue 14): its own listener beside the API, stopping with the daemon. ---
+    let portal = portal::start(&log, &shared.settings, stop_rx.clone())?;
+    let portal_address = portal.as_ref().map(|(address, _)| *address);
+    // ------------------------------------------------------------------------------------------
 
     let stop_all = Arc::clone(&stop_tx);
     let body = async move {
@@ -175,6 +182,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         let _ = dispatcher.await;
         let _ = projector.await;
         let _ = server.await;
+        if let Some((_, portal_server)) = portal {
+            let _ = portal_server.await;
+        }
         shared
             .on_log(|log| {
                 log.catch_up()?;
@@ -196,6 +206,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     });
     Ok(Running {
         api_address,
+        portal_address,
         stop: stop_tx,
         done,
     })

@@ -93,10 +93,14 @@ pub async fn serve_with_limits(
             break;
         };
         match accepted {
-            Ok((stream, _peer)) => {
+            Ok((stream, peer)) => {
+                // The client's address, for handlers that need it (the portal's rate limit).
+                let router = router
+                    .clone()
+                    .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
                 connections.spawn(serve_connection(
                     stream,
-                    router.clone(),
+                    router,
                     limits,
                     slot,
                     stop.clone(),
