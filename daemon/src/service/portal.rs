@@ -40,7 +40,12 @@ pub fn start(
         smtp: settings.smtp.clone(),
     };
     let shared_log: Arc<dyn EventLog> = Arc::clone(log) as Arc<dyn EventLog>;
-    let state = Arc::new(Portal::new(shared_log, key, web_settings, web::system_clock()));
+    let state = Arc::new(Portal::new(
+        shared_log,
+        key,
+        web_settings,
+        web::system_clock(),
+    ));
     let listener = serve::listen(portal.listen)
         .with_context(|| format!("portal.listen: cannot listen on {}", portal.listen))?;
     let address = listener.local_addr().context("portal.listen")?;

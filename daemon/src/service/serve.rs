@@ -98,13 +98,7 @@ pub async fn serve_with_limits(
                 let router = router
                     .clone()
                     .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
-                connections.spawn(serve_connection(
-                    stream,
-                    router,
-                    limits,
-                    slot,
-                    stop.clone(),
-                ));
+                connections.spawn(serve_connection(stream, router, limits, slot, stop.clone()));
             }
             Err(error) => {
                 tracing::warn!(server, %error, "accepting a connection failed");

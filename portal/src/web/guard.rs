@@ -1,8 +1,15 @@
 //! The check in front of every state change: a request that is not GET or HEAD must come from
-//! a page of the portal (its `Origin` is the portal's own) and carry the CSRF token of the
+//! a page of the portal and carry the CSRF token of the
 //! browser's CSRF cookie in its form (double submit with a `__Host-` cookie, which a sibling
 //! domain cannot set). A GET without the cookie gets one. Handlers find the token in the
 //! request's extensions as [`CsrfToken`] to put into their forms.
+//!
+//! "From a page of the portal": its `Origin` is the portal's own. Every page is served with
+//! `Referrer-Policy: no-referrer`, and under that policy browsers send `Origin: null` even on
+//! a same-origin form post (Fetch standard, "append a request Origin header"); for such a
+//! post the browser's Fetch Metadata must then say `Sec-Fetch-Site: same-origin` (sent by
+//! current Chrome, Firefox and Safari, and not settable by a page). A request with neither a
+//! matching Origin nor that header is refused: this fails closed.
 
 use std::sync::Arc;
 
@@ -59,6 +66,20 @@ fn url_fields(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
+/// Whether a state-changing request comes from a page of the portal (see the module's doc).
+fn from_the_portal(headers: &axum::http::HeaderMap, own: &str) -> bool {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .unwrap_or("")
+    };
+    match text("origin") {
+        "null" | "" => text("sec-fetch-site") == "same-origin",
+        origin => origin.eq_ignore_ascii_case(own),
+    }
+}
+
 /// Checks POSTs, hands out CSRF cookies on GETs.
 pub async fn check_posts(
     State(portal): State<Arc<Portal>>,
@@ -84,13 +105,7 @@ pub async fn check_posts(
         }
         return response;
     }
-    let own = origin_of(&portal.settings.public_url);
-    let origin = request
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !origin.eq_ignore_ascii_case(own) {
+    if !from_the_portal(request.headers(), origin_of(&portal.settings.public_url)) {
         tracing::warn!(target: "portal", "a form was posted from another origin; refused");
         return refused("Dit formulier komt niet van het portaal en is niet verwerkt.");
     }
@@ -126,6 +141,43 @@ mod tests {
             origin_of("https://p.example:8443/portaal"),
             "https://p.example:8443"
         );
+    }
+
+    #[test]
+    fn a_post_comes_from_the_portal_by_its_origin_or_by_fetch_metadata() {
+        let own = "https://p.example";
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = axum::http::HeaderMap::new();
+            for (k, v) in pairs {
+                map.insert(*k, HeaderValue::from_static(v));
+            }
+            map
+        };
+        assert!(from_the_portal(
+            &headers(&[("origin", "https://p.example")]),
+            own
+        ));
+        assert!(!from_the_portal(
+            &headers(&[("origin", "https://evil.example")]),
+            own
+        ));
+        assert!(!from_the_portal(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            own
+        ));
+        assert!(from_the_portal(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            own
+        ));
+        assert!(!from_the_portal(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            own
+        ));
+        assert!(!from_the_portal(&headers(&[("origin", "null")]), own));
+        assert!(!from_the_portal(&headers(&[]), own));
     }
 
     #[test]
