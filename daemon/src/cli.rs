@@ -191,6 +191,23 @@ pub enum Command {
     /// a lost phone's second factor. Opens the data folder itself (as `events` does).
     #[command(subcommand, after_help = examples!("ketenpost user add anna@zorggroep.example --name \"Anna de Vries\" --role beheerder --config /etc/ketenpost/ketenpost.toml", "ketenpost user list --config /etc/ketenpost/ketenpost.toml"))]
     User(UserCommand),
+    /// Print the security log of one portal user: logins (with the factor and outcome),
+    /// lockouts, logouts, password and two-factor changes, invitations, reset requests and
+    /// changes by an operator, oldest first. Opens the data folder itself.
+    #[command(after_help = examples!("ketenpost audit --user anna@zorggroep.example --config /etc/ketenpost/ketenpost.toml", "ketenpost audit --user anna@zorggroep.example --from 2026-12-01 --to 2026-12-06 --config /etc/ketenpost/ketenpost.toml"))]
+    Audit {
+        /// The user's e-mail address (also one that has no account: its failed logins).
+        #[arg(long)]
+        user: String,
+        /// From this day (`2026-12-01`, UTC) or moment (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to and including this day (`2026-12-06`, UTC), or up to this moment (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Write the man pages or shell completions generated from these definitions (packaging).
     #[command(after_help = examples!("ketenpost generate man --out target/man", "ketenpost generate completions --out target/completions"))]
     #[command(hide = true)]

@@ -42,6 +42,12 @@ fn main() -> ExitCode {
         Command::Resend { ids, data } => commands::resend::run(ids, data),
         Command::Seal { data } => commands::seal::run(data),
         Command::User(user) => commands::user::run(user),
+        Command::Audit {
+            user,
+            from,
+            to,
+            data,
+        } => commands::audit::run(user, from.as_deref(), to.as_deref(), data),
         Command::Generate { what, out } => commands::generate::run(*what, out),
     };
     match result {

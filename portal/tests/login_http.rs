@@ -151,6 +151,22 @@ async fn repeated_failures_lock_the_account_for_a_while_only() {
             &[("email", &user.email), ("wachtwoord", PASSWORD)],
         )
         .await;
+    let log = ketenpost_portal::audit::entries(
+        &*portal.log,
+        &support::KEY,
+        &user.email,
+        i64::MIN,
+        i64::MAX,
+    )
+    .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.what == "lockout from 127.0.0.1: locked"),
+        "{log:?}"
+    );
+    assert!(log
+        .iter()
+        .any(|e| e.what.ends_with("login (password) from 127.0.0.1: locked")));
     assert!(
         locked.body.contains("Inloggen is niet gelukt."),
         "{}",
@@ -191,4 +207,77 @@ async fn one_address_is_slowed_down_whatever_accounts_it_tries() {
         }
     }
     assert!(limited, "25 attempts from one address were never limited");
+}
+
+#[tokio::test]
+async fn every_login_and_logout_is_in_the_security_log_without_secrets() {
+    let portal = TestPortal::start("audit", false).await;
+    let mut user = enrolled(&portal, "gerda@zorggroep.example").await;
+    user.browser.post("/uitloggen", &[]).await;
+    let mut browser = Browser::new(&portal);
+    browser.get("/inloggen").await;
+    browser
+        .post(
+            "/inloggen",
+            &[
+                ("email", &user.email),
+                ("wachtwoord", "een fout wachtwoord"),
+            ],
+        )
+        .await;
+    browser
+        .post(
+            "/inloggen",
+            &[("email", "onbekend@zorggroep.example"), ("wachtwoord", "x")],
+        )
+        .await;
+    portal.advance(STEP_MS);
+    let code = portal.code(&user.secret, 0);
+    assert_eq!(
+        browser.login(&user.email, PASSWORD, &code).await.location,
+        "/profiel"
+    );
+
+    let lines: Vec<String> = ketenpost_portal::audit::entries(
+        &*portal.log,
+        &support::KEY,
+        &user.email,
+        i64::MIN,
+        i64::MAX,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|e| e.what)
+    .collect();
+    let text = lines.join("\n");
+    for expected in [
+        "user added as beheerder by test",
+        "invitation link issued",
+        "password_set (invitation_link) from 127.0.0.1: success",
+        "two_factor_enrolled (totp) from 127.0.0.1: success",
+        "logout from 127.0.0.1: success",
+        "login (password) from 127.0.0.1: wrong_password",
+        "login (password) from 127.0.0.1: success",
+        "login (totp) from 127.0.0.1: success",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    for secret in [PASSWORD, "een fout wachtwoord", code.as_str(), "gerda"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} in the security log:\n{text}"
+        );
+    }
+    let unknown = ketenpost_portal::audit::entries(
+        &*portal.log,
+        &support::KEY,
+        "onbekend@zorggroep.example",
+        i64::MIN,
+        i64::MAX,
+    )
+    .unwrap();
+    assert_eq!(unknown.len(), 1);
+    assert!(unknown[0]
+        .what
+        .contains("login (password) from 127.0.0.1: unknown_user"));
 }

@@ -75,7 +75,7 @@ impl<'l> Fold<'l> {
                 }
             }
             // Users have no message projection: their streams are read by id (portal).
-            Some(StreamKind::User) | None => {}
+            Some(StreamKind::User | StreamKind::Security) | None => {}
         }
         Ok(())
     }

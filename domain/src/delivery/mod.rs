@@ -88,7 +88,8 @@ impl MessageFacts {
                 | Event::TwoFactorEnrolled(_)
                 | Event::RecoveryCodesIssued(_)
                 | Event::SecondFactorUsed(_)
-                | Event::UserChanged(_) => {}
+                | Event::UserChanged(_)
+                | Event::SecurityLogged(_) => {}
             }
         }
         facts

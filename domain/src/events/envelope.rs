@@ -35,6 +35,8 @@ pub enum StreamKind {
     Message,
     /// One portal user (`user-<id>`), the id a keyed hash of the e-mail address.
     User,
+    /// The security log of one address (`security-<id>`, the id as the user stream's).
+    Security,
 }
 
 /// The stream an event belongs to, e.g. `message-0190a5b2-...`.
@@ -48,6 +50,7 @@ impl StreamId {
             StreamKind::Receipt => "receipt",
             StreamKind::Message => "message",
             StreamKind::User => "user",
+            StreamKind::Security => "security",
         };
         Self(format!("{prefix}-{id}"))
     }
@@ -67,6 +70,8 @@ impl StreamId {
             Some(StreamKind::Message)
         } else if self.0.starts_with("user-") {
             Some(StreamKind::User)
+        } else if self.0.starts_with("security-") {
+            Some(StreamKind::Security)
         } else {
             None
         }

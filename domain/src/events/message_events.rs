@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::user_events::{
-    PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, SecondFactorUsed, TwoFactorEnrolled,
-    UserAdded, UserChanged,
+    PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, SecondFactorUsed, SecurityLogged,
+    TwoFactorEnrolled, UserAdded, UserChanged,
 };
 use super::StreamId;
 use crate::category::{Category, Classification, Reason};
@@ -44,6 +44,8 @@ pub enum Event {
     SecondFactorUsed(SecondFactorUsed),
     /// The user was disabled or their second factor removed.
     UserChanged(UserChanged),
+    /// An entry of the security log (security stream).
+    SecurityLogged(SecurityLogged),
 }
 
 impl Event {
@@ -65,6 +67,7 @@ impl Event {
             Self::RecoveryCodesIssued(_) => "RecoveryCodesIssued",
             Self::SecondFactorUsed(_) => "SecondFactorUsed",
             Self::UserChanged(_) => "UserChanged",
+            Self::SecurityLogged(_) => "SecurityLogged",
         }
     }
 
@@ -137,6 +140,16 @@ impl Event {
                 "recovery code used".to_owned()
             }
             Self::UserChanged(e) => format!("user {} by {}", e.change.as_str(), e.by),
+            Self::SecurityLogged(e) => format!(
+                "{}{} from {}: {}",
+                e.action,
+                e.factor
+                    .as_deref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default(),
+                e.address,
+                e.outcome
+            ),
         }
     }
 }

@@ -22,5 +22,5 @@ pub use upcast::{
 };
 pub use user_events::{
     LinkPurpose, PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, Role, SecondFactorUsed,
-    TwoFactorEnrolled, UserAdded, UserChange, UserChanged,
+    SecurityLogged, TwoFactorEnrolled, UserAdded, UserChange, UserChanged,
 };

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 15] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 16] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
@@ -22,6 +22,7 @@ pub const SCHEMA_VERSIONS: [(&str, u32); 15] = [
     ("RecoveryCodesIssued", 1),
     ("SecondFactorUsed", 1),
     ("UserChanged", 1),
+    ("SecurityLogged", 1),
 ];
 
 /// An event that cannot be read back.
@@ -76,6 +77,7 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::RecoveryCodesIssued(e) => serde_json::to_string(e),
         Event::SecondFactorUsed(e) => serde_json::to_string(e),
         Event::UserChanged(e) => serde_json::to_string(e),
+        Event::SecurityLogged(e) => serde_json::to_string(e),
     };
     (
         name,
@@ -125,6 +127,7 @@ pub fn decode_event_json(
         }
         "SecondFactorUsed" => Event::SecondFactorUsed(serde_json::from_str(data).map_err(fit)?),
         "UserChanged" => Event::UserChanged(serde_json::from_str(data).map_err(fit)?),
+        "SecurityLogged" => Event::SecurityLogged(serde_json::from_str(data).map_err(fit)?),
         other => return Err(EventDecodeError::UnknownType(other.to_owned())),
     })
 }

@@ -137,3 +137,20 @@ impl UserChange {
         }
     }
 }
+
+/// One entry of the security log (`security-<id>` streams, the id that of the user stream of
+/// the address it concerns, also when no such user exists): who, from where, what, and how it
+/// ended. Never a password, code or token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityLogged {
+    /// What happened, e.g. `login`, `logout`, `lockout`, `password_set`, `reset_requested`.
+    pub action: String,
+    /// Which factor, where one was used: `password`, `totp`, `recovery_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<String>,
+    /// The client's address.
+    pub address: String,
+    /// `success`, or why not (for the operator: `wrong_password`, `unknown_user`, `locked`,
+    /// `disabled`, `wrong_code`, ...).
+    pub outcome: String,
+}

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use ketenpost_domain::events::{
-    Event, PasswordSet, RecoveryCodesIssued, StreamId, TwoFactorEnrolled,
+    Event, LinkPurpose, PasswordSet, RecoveryCodesIssued, StreamId, TwoFactorEnrolled,
 };
 use ketenpost_domain::users::UserState;
 use qrcode::render::svg;
@@ -87,8 +87,10 @@ pub async fn password_submit(
     State(portal): State<Arc<Portal>>,
     Extension(csrf): Extension<CsrfToken>,
     Path((stream, token)): Path<(String, String)>,
+    extensions: Extensions,
     Form(form): Form<NewPasswordForm>,
 ) -> Response {
+    let address = super::client(&extensions);
     if form.wachtwoord != form.herhaal {
         return render(
             StatusCode::OK,
@@ -117,6 +119,11 @@ pub async fn password_submit(
             Event::PasswordSet(PasswordSet { hash }),
         )
         .ok()?;
+        let used = match user.open_link.as_ref().map(|l| l.purpose) {
+            Some(LinkPurpose::Reset) => "reset_link",
+            _ => "invitation_link",
+        };
+        working.audit(&user.stream, "password_set", Some(used), address, "success");
         working.end_sessions_of(&user.stream);
         clear_failures(&working, &user.stream);
         notify(
@@ -272,9 +279,11 @@ pub async fn two_factor_submit(
     State(portal): State<Arc<Portal>>,
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
+    extensions: Extensions,
     Form(form): Form<CodeForm>,
 ) -> Response {
     let working = Arc::clone(&portal);
+    let address = super::client(&extensions);
     tokio::task::spawn_blocking(move || {
         let Some((id, session, user)) = enrolling(&working, &headers) else {
             return Redirect::to("/inloggen").into_response();
@@ -321,6 +330,13 @@ pub async fn two_factor_submit(
         // Every session of the user ends with the change; this browser gets a new one.
         working.sessions.remove(&id);
         working.end_sessions_of(&user.stream);
+        working.audit(
+            &user.stream,
+            "two_factor_enrolled",
+            Some("totp"),
+            address,
+            "success",
+        );
         if full {
             notify(
                 &working,

@@ -3,10 +3,9 @@
 //! against a dummy hash when there is no account or password); failures slow the account down
 //! and lock it for a while, and each address has a rate limit (see `rules::lockout`).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -33,12 +32,6 @@ pub const CODE_FAILED: &str = "De code is onjuist, verlopen of al gebruikt.";
 /// The answer when an address tries too often.
 pub const TOO_MANY: &str =
     "Te veel pogingen vanaf dit adres. Wacht een minuut en probeer het daarna opnieuw.";
-
-fn peer_ip(extensions: &Extensions) -> std::net::IpAddr {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
-}
 
 fn login_page(csrf: &str, email: &str, error: &str, notice: &str) -> pages::Login {
     pages::Login {
@@ -78,7 +71,7 @@ pub async fn form(Extension(csrf): Extension<CsrfToken>) -> Response {
 /// Takes one attempt from the address's bucket.
 pub(crate) fn address_allows(portal: &Portal, extensions: &Extensions) -> bool {
     let now = portal.now();
-    let ip = peer_ip(extensions);
+    let ip = super::client(extensions);
     let Ok(mut buckets) = portal.addresses.lock() else {
         return false;
     };
@@ -105,18 +98,21 @@ fn gate(portal: &Portal, stream: &StreamId) -> Gate {
         .gate(now)
 }
 
-fn record_failure(portal: &Portal, stream: &StreamId) {
+fn record_failure(portal: &Portal, stream: &StreamId, address: std::net::IpAddr) {
     let now = portal.now();
+    let mut locked = false;
     if let Ok(mut failures) = portal.failures.lock() {
         if failures.len() > 100_000 {
             failures.retain(|_, f| f.at(now).count > 0);
         }
         let before = failures.get(stream).copied().unwrap_or_default();
         let after = before.after_failure(now);
-        if after.count == crate::rules::lockout::LOCK_AFTER {
-            tracing::warn!(target: "portal", user = %stream, "account locked after repeated failed logins");
-        }
+        locked = after.count == crate::rules::lockout::LOCK_AFTER;
         failures.insert(stream.clone(), after);
+    }
+    if locked {
+        tracing::warn!(target: "portal", user = %stream, "account locked after repeated failed logins");
+        portal.audit(stream, "lockout", None, address, "locked");
     }
 }
 
@@ -127,8 +123,14 @@ pub(crate) fn clear_failures(portal: &Portal, stream: &StreamId) {
     }
 }
 
-/// The password step, blocking (argon2id): the user when everything is right.
-fn check_password(portal: &Portal, email: &str, password: &str) -> Option<UserState> {
+/// The password step, blocking (argon2id): the user when everything is right. Every outcome
+/// goes to the security log, with the real reason (the person is told the same for each).
+fn check_password(
+    portal: &Portal,
+    email: &str,
+    password: &str,
+    address: std::net::IpAddr,
+) -> Option<UserState> {
     let stream = identity::user_stream(&portal.key, email);
     let user = users::find(&*portal.log, &portal.key, email).ok().flatten();
     let open = matches!(gate(portal, &stream), Gate::Open);
@@ -137,15 +139,20 @@ fn check_password(portal: &Portal, email: &str, password: &str) -> Option<UserSt
         .and_then(|u| u.password_hash.as_deref())
         .unwrap_or(dummy_hash());
     let matches = verify_password(password, hash);
-    match user {
-        Some(user) if matches && open && !user.disabled && user.password_hash.is_some() => {
-            Some(user)
-        }
-        _ => {
-            record_failure(portal, &stream);
-            None
-        }
+    let outcome = match &user {
+        None => "unknown_user",
+        Some(u) if u.password_hash.is_none() => "no_password_yet",
+        Some(u) if u.disabled => "disabled",
+        Some(_) if !open => "locked",
+        Some(_) if !matches => "wrong_password",
+        Some(_) => "success",
+    };
+    portal.audit(&stream, "login", Some("password"), address, outcome);
+    if outcome == "success" {
+        return user;
     }
+    record_failure(portal, &stream, address);
+    None
 }
 
 /// POST /inloggen.
@@ -164,11 +171,13 @@ pub async fn submit(
     }
     let checking = Arc::clone(&portal);
     let email = form.email.clone();
-    let user =
-        tokio::task::spawn_blocking(move || check_password(&checking, &email, &form.wachtwoord))
-            .await
-            .ok()
-            .flatten();
+    let address = super::client(&extensions);
+    let user = tokio::task::spawn_blocking(move || {
+        check_password(&checking, &email, &form.wachtwoord, address)
+    })
+    .await
+    .ok()
+    .flatten();
     let Some(user) = user else {
         return render(
             StatusCode::OK,
@@ -272,21 +281,41 @@ pub async fn code_submit(
         return render(StatusCode::TOO_MANY_REQUESTS, &code_page(&csrf.0, TOO_MANY));
     }
     let checking = Arc::clone(&portal);
+    let address = super::client(&extensions);
     let outcome = tokio::task::spawn_blocking(move || {
         let user = users::by_stream(&*checking.log, &session.user)
             .ok()
             .flatten()?;
-        if user.disabled || !matches!(gate(&checking, &user.stream), Gate::Open) {
-            record_failure(&checking, &user.stream);
+        let refuse = |outcome: &str| {
+            checking.audit(
+                &user.stream,
+                "login",
+                Some("second_factor"),
+                address,
+                outcome,
+            );
+            record_failure(&checking, &user.stream, address);
+        };
+        if user.disabled {
+            refuse("disabled");
+            return None;
+        }
+        if !matches!(gate(&checking, &user.stream), Gate::Open) {
+            refuse("locked");
             return None;
         }
         let Some(used) = check_second_factor(&checking, &user, &form.code) else {
-            record_failure(&checking, &user.stream);
+            refuse("wrong_code");
             return None;
+        };
+        let factor = match used {
+            SecondFactorUsed::Totp { .. } => "totp",
+            SecondFactorUsed::RecoveryCode { .. } => "recovery_code",
         };
         // Recorded before the login counts: a code is spent even if two requests race.
         users::append(&*checking.log, &user, Event::SecondFactorUsed(used)).ok()?;
         clear_failures(&checking, &user.stream);
+        checking.audit(&user.stream, "login", Some(factor), address, "success");
         Some((user, session))
     })
     .await
@@ -315,9 +344,20 @@ pub async fn code_submit(
 }
 
 /// POST /uitloggen: the session ends on the server.
-pub async fn logout(State(portal): State<Arc<Portal>>, headers: HeaderMap) -> Response {
+pub async fn logout(
+    State(portal): State<Arc<Portal>>,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Response {
     if let Some(id) = super::cookie(&headers, sessions::SESSION_COOKIE) {
-        portal.sessions.remove(&id);
+        if let Some(session) = portal.sessions.remove(&id) {
+            let address = super::client(&extensions);
+            let working = Arc::clone(&portal);
+            let _ = tokio::task::spawn_blocking(move || {
+                working.audit(&session.user, "logout", None, address, "success");
+            })
+            .await;
+        }
     }
     see_other("/inloggen", &[sessions::cleared_cookie()])
 }

@@ -85,10 +85,30 @@ impl Portal {
         (self.clock)()
     }
 
+    /// Records a security log entry for `user` (see `crate::audit`).
+    pub(crate) fn audit(
+        &self,
+        user: &StreamId,
+        action: &str,
+        factor: Option<&str>,
+        address: IpAddr,
+        outcome: &str,
+    ) {
+        crate::audit::record(&*self.log, user, action, factor, address, outcome);
+    }
+
     /// Ends every session of `user` at once (disabled, password reset).
     pub fn end_sessions_of(&self, user: &StreamId) {
         self.sessions.end_user(user);
     }
+}
+
+/// The client's address: the connection's peer (the daemon's server and the tests put it in
+/// the request's extensions). Behind a proxy this is the proxy.
+pub(crate) fn client(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Form};
 use ketenpost_domain::events::{Event, RecoveryCodesIssued};
@@ -45,15 +45,25 @@ pub async fn new_recovery_codes(
     State(portal): State<Arc<Portal>>,
     Extension(csrf): Extension<CsrfToken>,
     signed: Signed,
+    extensions: Extensions,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let working = Arc::clone(&portal);
+    let address = super::client(&extensions);
     tokio::task::spawn_blocking(move || {
         let right = signed
             .user
             .password_hash
             .as_deref()
             .is_some_and(|h| secrets::verify_password(&form.wachtwoord, h));
+        let outcome = if right { "success" } else { "wrong_password" };
+        working.audit(
+            &signed.user.stream,
+            "recovery_codes_replaced",
+            Some("password"),
+            address,
+            outcome,
+        );
         if !right {
             return render(
                 StatusCode::OK,

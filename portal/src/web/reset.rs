@@ -51,31 +51,35 @@ pub async fn submit(
         );
     }
     let working = Arc::clone(&portal);
+    let address = super::client(&extensions);
     // Not awaited: the answer does not wait for the lookup or the mail.
     drop(tokio::task::spawn_blocking(move || {
-        send_reset_link(&working, &form.email);
+        let outcome = send_reset_link(&working, &form.email);
+        let stream = identity::user_stream(&working.key, &form.email);
+        working.audit(&stream, "reset_requested", None, address, outcome);
     }));
     render(StatusCode::OK, &forgot_page(&csrf.0, RESET_SENT, ""))
 }
 
-/// Issues and mails a reset link when `email` is a user who may log in.
-fn send_reset_link(portal: &Portal, email: &str) {
+/// Issues and mails a reset link when `email` is a user who may log in; what became of the
+/// request, for the security log.
+fn send_reset_link(portal: &Portal, email: &str) -> &'static str {
     let Ok(Some(user)) = users::find(&*portal.log, &portal.key, email) else {
-        return;
+        return "unknown_user";
     };
     if user.disabled {
-        return;
+        return "disabled";
     }
     let Some(smtp) = portal.settings.smtp.clone() else {
         tracing::warn!(target: "portal", user = %user.stream, "a password reset was asked, but no [smtp] is configured");
-        return;
+        return "no_smtp";
     };
     let Ok(profile) = identity::open_profile(&portal.key, &user.profile) else {
-        return;
+        return "profile_unreadable";
     };
     let Ok(link) = users::issue_link(&*portal.log, &user, LinkPurpose::Reset, portal.now()) else {
         tracing::warn!(target: "portal", user = %user.stream, "a reset link could not be recorded");
-        return;
+        return "log_failed";
     };
     let url = link.url(&portal.settings.public_url);
     let message = mail::Mail {
@@ -91,5 +95,7 @@ fn send_reset_link(portal: &Portal, email: &str) {
     };
     if let Err(error) = mail::send(&smtp, &message) {
         tracing::warn!(target: "portal", user = %user.stream, %error, "the reset mail was not sent");
+        return "mail_failed";
     }
+    "sent"
 }
