@@ -219,3 +219,51 @@ async fn the_login_page_speaks_to_password_managers_and_screen_readers() {
     }
     assert!(body.contains("INLOGGEN") && body.contains("Wachtwoord vergeten?"));
 }
+
+#[tokio::test]
+async fn only_a_beheerder_sees_the_users_and_their_security_log() {
+    let portal = TestPortal::start("admin", false).await;
+    let mut admin = enrolled(&portal, "hans@zorggroep.example").await;
+    let page = admin
+        .browser
+        .get("/beheer?email=hans%40zorggroep.example")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("hans@zorggroep.example") && page.body.contains("actief"));
+    assert!(
+        page.body
+            .contains("two_factor_enrolled (totp) from 127.0.0.1: success"),
+        "{}",
+        page.body
+    );
+
+    let link = portal.invite(
+        "ingrid@zorggroep.example",
+        ketenpost_domain::events::Role::Secretariaat,
+    );
+    let mut staff = Browser::new(&portal);
+    staff.get(&link).await;
+    staff
+        .post(&link, &[("wachtwoord", PASSWORD), ("herhaal", PASSWORD)])
+        .await;
+    let enrol = staff.get("/profiel/twee-factor").await;
+    let secret = support::unbase32(support::between(
+        &enrol.body,
+        "<code class=\"secret\">",
+        "</code>",
+    ));
+    staff
+        .post(
+            "/profiel/twee-factor",
+            &[("code", &portal.code(&secret, 0))],
+        )
+        .await;
+    assert_eq!(staff.get("/profiel").await.status, 200);
+    let refused = staff.get("/beheer").await;
+    assert_eq!(refused.status, 403);
+    assert!(!refused.body.contains("hans@zorggroep.example"));
+    assert_eq!(
+        Browser::new(&portal).get("/beheer").await.location,
+        "/inloggen"
+    );
+}

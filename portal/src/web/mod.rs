@@ -4,6 +4,7 @@
 //! Origin and CSRF token before a handler sees it (`guard.rs`); sessions live on the server
 //! (`sessions.rs`). Later parts add their pages to [`router`] and use [`Signed`] for role checks.
 
+mod admin;
 mod enrol;
 mod forms;
 mod guard;
@@ -143,6 +144,7 @@ pub fn router(portal: Arc<Portal>) -> Router {
             get(enrol::two_factor_form).post(enrol::two_factor_submit),
         )
         .route("/profiel", get(profile::show))
+        .route("/beheer", get(admin::show))
         .route("/profiel/herstelcodes", post(profile::new_recovery_codes))
         .route("/static/portal.css", get(pages::stylesheet))
         .fallback(pages::not_found)

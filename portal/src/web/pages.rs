@@ -85,6 +85,21 @@ pub struct Profile {
     pub codes_left: usize,
 }
 
+/// The beheerder's page: the users and one user's security log.
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct Admin {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    /// Naam, e-mail, rol, status.
+    pub users: Vec<(String, String, String, String)>,
+    pub email: String,
+    /// Tijdstip, gebeurtenis.
+    pub entries: Vec<(String, String)>,
+}
+
 /// A page with one sentence and perhaps a link.
 #[derive(Template)]
 #[template(path = "notice.html")]
