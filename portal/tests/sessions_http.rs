@@ -267,3 +267,104 @@ async fn only_a_beheerder_sees_the_users_and_their_security_log() {
         "/inloggen"
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_asks_for_the_old_one_and_ends_other_sessions() {
+    let portal = TestPortal::start("change", false).await;
+    let mut user = enrolled(&portal, "jan@zorggroep.example").await;
+    portal.advance(30_000);
+    let mut elsewhere = Browser::new(&portal);
+    let code = portal.code(&user.secret, 0);
+    assert_eq!(
+        elsewhere.login(&user.email, PASSWORD, &code).await.location,
+        "/profiel"
+    );
+
+    let fresh = "een heel ander lang wachtwoord";
+    let wrong = user
+        .browser
+        .post(
+            "/profiel/wachtwoord",
+            &[
+                ("huidig", "niet het oude"),
+                ("wachtwoord", fresh),
+                ("herhaal", fresh),
+            ],
+        )
+        .await;
+    assert!(wrong.body.contains("Het huidige wachtwoord is onjuist."));
+    let changed = user
+        .browser
+        .post(
+            "/profiel/wachtwoord",
+            &[
+                ("huidig", PASSWORD),
+                ("wachtwoord", fresh),
+                ("herhaal", fresh),
+            ],
+        )
+        .await;
+    assert!(
+        changed.body.contains("Uw wachtwoord is gewijzigd."),
+        "{}",
+        changed.body
+    );
+    assert_eq!(
+        user.browser.get("/profiel").await.status,
+        200,
+        "this browser goes on"
+    );
+    assert_eq!(
+        elsewhere.get("/profiel").await.location,
+        "/inloggen",
+        "the other session ended"
+    );
+    let mut again = Browser::new(&portal);
+    again.get("/inloggen").await;
+    let old = again
+        .post(
+            "/inloggen",
+            &[("email", &user.email), ("wachtwoord", PASSWORD)],
+        )
+        .await;
+    assert!(old.body.contains("Inloggen is niet gelukt."));
+    let new = again
+        .post(
+            "/inloggen",
+            &[("email", &user.email), ("wachtwoord", fresh)],
+        )
+        .await;
+    assert_eq!(new.location, "/inloggen/code");
+}
+
+#[tokio::test]
+async fn onthouden_makes_the_cookie_outlive_the_browser_for_fourteen_days_only() {
+    let portal = TestPortal::start("remember", false).await;
+    let user = enrolled(&portal, "kees@zorggroep.example").await;
+    for (remember, steps) in [(true, 1), (false, 2)] {
+        portal.advance(30_000);
+        let mut browser = Browser::new(&portal);
+        browser.get("/inloggen").await;
+        let mut fields = vec![("email", user.email.as_str()), ("wachtwoord", PASSWORD)];
+        if remember {
+            fields.push(("onthouden", "ja"));
+        }
+        browser.post("/inloggen", &fields).await;
+        let code = portal.code(&user.secret, 0);
+        let done = browser.post("/inloggen/code", &[("code", &code)]).await;
+        assert_eq!(done.location, "/profiel", "{steps}");
+        let cookie = done
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("__Host-ketenpost="))
+            .unwrap();
+        assert_eq!(cookie.contains("Max-Age=1209600"), remember, "{cookie}");
+        if remember {
+            // Past the idle limit it still counts, up to 14 days.
+            portal.advance(2 * 60 * 60 * 1000);
+            assert_eq!(browser.get("/profiel").await.status, 200);
+            portal.advance(14 * 24 * 60 * 60 * 1000);
+            assert_eq!(browser.get("/profiel").await.location, "/inloggen");
+        }
+    }
+}

@@ -52,3 +52,17 @@ pub struct EmailForm {
     #[serde(default)]
     pub email: String,
 }
+
+/// A password change on the profile: the current one, and the new one twice.
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    /// The current password.
+    #[serde(default)]
+    pub huidig: String,
+    /// The new password.
+    #[serde(default)]
+    pub wachtwoord: String,
+    /// Again.
+    #[serde(default)]
+    pub herhaal: String,
+}

@@ -146,6 +146,7 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/profiel", get(profile::show))
         .route("/beheer", get(admin::show))
         .route("/profiel/herstelcodes", post(profile::new_recovery_codes))
+        .route("/profiel/wachtwoord", post(profile::change_password))
         .route("/static/portal.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(

@@ -6,14 +6,17 @@ use axum::extract::State;
 use axum::http::{Extensions, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Form};
-use ketenpost_domain::events::{Event, RecoveryCodesIssued};
+use ketenpost_domain::events::{Event, PasswordSet, RecoveryCodesIssued};
 
 use super::enrol::notify;
-use super::forms::PasswordForm;
+use super::forms::{ChangePasswordForm, PasswordForm};
 use super::guard::CsrfToken;
 use super::pages::{self, render};
+use super::sessions::{session_cookie, Session, Stage};
 use super::{Portal, Signed};
 use crate::identity;
+use crate::rules::password;
+use crate::rules::session::SessionTimes;
 use crate::secrets;
 use crate::users;
 
@@ -93,6 +96,98 @@ pub async fn new_recovery_codes(
                 codes,
             },
         )
+    })
+    .await
+    .unwrap_or_else(|_| pages::unavailable())
+}
+
+/// POST /profiel/wachtwoord: a new password, after the current one. Every other session of
+/// the user ends; this browser gets a new session.
+pub async fn change_password(
+    State(portal): State<Arc<Portal>>,
+    Extension(csrf): Extension<CsrfToken>,
+    signed: Signed,
+    extensions: Extensions,
+    Form(form): Form<ChangePasswordForm>,
+) -> Response {
+    let working = Arc::clone(&portal);
+    let address = super::client(&extensions);
+    tokio::task::spawn_blocking(move || {
+        let refuse = |error: &str| {
+            render(
+                StatusCode::OK,
+                &profile_page(&working, &signed, &csrf.0, error),
+            )
+        };
+        let right = signed
+            .user
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| secrets::verify_password(&form.huidig, h));
+        if !right {
+            working.audit(
+                &signed.user.stream,
+                "password_changed",
+                Some("password"),
+                address,
+                "wrong_password",
+            );
+            return refuse("Het huidige wachtwoord is onjuist.");
+        }
+        if form.wachtwoord != form.herhaal {
+            return refuse("De twee nieuwe wachtwoorden zijn niet gelijk.");
+        }
+        if let Err(refused) = password::check_new(&form.wachtwoord) {
+            return refuse(&refused.to_string());
+        }
+        let Ok(hash) = secrets::hash_password(&form.wachtwoord) else {
+            return pages::unavailable();
+        };
+        if users::append(
+            &*working.log,
+            &signed.user,
+            Event::PasswordSet(PasswordSet { hash }),
+        )
+        .is_err()
+        {
+            return pages::unavailable();
+        }
+        working.audit(
+            &signed.user.stream,
+            "password_changed",
+            Some("password"),
+            address,
+            "success",
+        );
+        working.end_sessions_of(&signed.user.stream);
+        notify(
+            &working,
+            &signed.user,
+            "Uw wachtwoord voor het ketenpost-portaal is gewijzigd.",
+        );
+        let now = working.now();
+        let fresh = Session {
+            user: signed.user.stream.clone(),
+            stage: Stage::Full,
+            times: SessionTimes {
+                started_ms: now,
+                last_seen_ms: now,
+                remember: false,
+            },
+            pending_secret: None,
+        };
+        let Ok(id) = working.sessions.create(fresh) else {
+            return pages::unavailable();
+        };
+        let mut page = profile_page(&working, &signed, &csrf.0, "");
+        page.notice = "Uw wachtwoord is gewijzigd.".to_owned();
+        let mut response = render(StatusCode::OK, &page);
+        if let Ok(value) = session_cookie(&id, None).parse() {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, value);
+        }
+        response
     })
     .await
     .unwrap_or_else(|_| pages::unavailable())
