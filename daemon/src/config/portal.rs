@@ -138,12 +138,6 @@ pub fn portal(file: PortalFile, problems: &mut Vec<String>) -> PortalSettings {
                     problems.push(format!("portal.{name} = {}: no such file", path.display()));
                 }
             }
-            // Not served yet: refused here so that `run --check` says so, not only `run`.
-            problems.push(
-                "portal.tls_cert: the portal does not serve TLS itself yet; leave tls_cert and \
-                 tls_key out and put a TLS-terminating proxy in front of portal.listen"
-                    .to_owned(),
-            );
             Some((cert, key))
         }
         (None, None) => None,

@@ -17,8 +17,7 @@ use crate::config::Settings;
 /// Starts the portal when `[portal]` is configured: its address and its server's task.
 ///
 /// # Errors
-/// The key file or the listen address cannot be used, or TLS is asked for (not served by
-/// the daemon itself yet: put a TLS proxy in front).
+/// The key file, the TLS certificate or key, or the listen address cannot be used.
 pub fn start(
     log: &Arc<SledEventLog>,
     settings: &Settings,
@@ -27,12 +26,11 @@ pub fn start(
     let Some(portal) = &settings.portal else {
         return Ok(None);
     };
-    anyhow::ensure!(
-        portal.tls.is_none(),
-        "portal.tls_cert: the portal does not serve TLS itself yet; leave tls_cert and \
-         tls_key out and put a TLS-terminating proxy in front of portal.listen"
-    );
     let key = load_or_create_key(&settings.key_file).context("portal: the key file")?;
+    let tls = match &portal.tls {
+        Some((cert, tls_key)) => Some(acceptor(cert, tls_key, &key)?),
+        None => None,
+    };
     let web_settings = WebSettings {
         https: portal.public_url.starts_with("https://"),
         public_url: portal.public_url.clone(),
@@ -49,13 +47,64 @@ pub fn start(
     let listener = serve::listen(portal.listen)
         .with_context(|| format!("portal.listen: cannot listen on {}", portal.listen))?;
     let address = listener.local_addr().context("portal.listen")?;
-    let server = tokio::spawn(serve::serve_with_limits(
-        "portal",
-        listener,
-        web::router(state),
-        portal.limits,
-        stop,
-    ));
+    let router = web::router(state);
+    let server = match tls {
+        Some(acceptor) => tokio::spawn(serve::serve_tls_with_limits(
+            "portal",
+            listener,
+            router,
+            portal.limits,
+            stop,
+            acceptor,
+        )),
+        None => tokio::spawn(serve::serve_with_limits(
+            "portal",
+            listener,
+            router,
+            portal.limits,
+            stop,
+        )),
+    };
     tracing::info!(address = %address, "portal listening");
     Ok(Some((address, server)))
+}
+
+/// The TLS settings from `tls_cert` (PEM chain) and `tls_key` (PEM, or sealed with the data
+/// key by `ketenpost seal`): TLS 1.2 and 1.3 with ring, HTTP/1.1.
+fn acceptor(
+    cert: &std::path::Path,
+    tls_key: &std::path::Path,
+    data_key: &[u8; 32],
+) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| anyhow::anyhow!("portal.tls_cert = {}: {e}", cert.display()))?;
+    anyhow::ensure!(
+        !chain.is_empty(),
+        "portal.tls_cert = {}: no certificate in it",
+        cert.display()
+    );
+    let mut bytes = std::fs::read(tls_key)
+        .with_context(|| format!("portal.tls_key = {}: cannot be read", tls_key.display()))?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if ketenpost_adapters::sealed::is_sealed(&text) {
+        bytes = ketenpost_adapters::sealed::open(data_key, &text)
+            .map_err(|e| anyhow::anyhow!("portal.tls_key = {}: {e}", tls_key.display()))?;
+    }
+    let private = PrivateKeyDer::from_pem_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("portal.tls_key = {}: {e}", tls_key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("portal TLS")?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| {
+            anyhow::anyhow!("portal.tls_cert and portal.tls_key do not go together: {e}")
+        })?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }

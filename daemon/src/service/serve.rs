@@ -20,7 +20,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
@@ -66,6 +66,30 @@ pub async fn serve_with_limits(
     limits: HttpLimits,
     stop: watch::Receiver<bool>,
 ) {
+    serve_maybe_tls(server, listener, router, limits, stop, None).await;
+}
+
+/// As [`serve_with_limits`], over TLS with `acceptor` (the portal with `tls_cert`): the
+/// handshake must be done within the header timeout and counts against the connection limit.
+pub async fn serve_tls_with_limits(
+    server: &'static str,
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    stop: watch::Receiver<bool>,
+    acceptor: tokio_rustls::TlsAcceptor,
+) {
+    serve_maybe_tls(server, listener, router, limits, stop, Some(acceptor)).await;
+}
+
+async fn serve_maybe_tls(
+    server: &'static str,
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    stop: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     warn_if_descriptors_are_short(server, limits.max_connections);
     let router = router.layer(middleware::from_fn_with_state(
         limits.request_timeout,
@@ -98,7 +122,24 @@ pub async fn serve_with_limits(
                 let router = router
                     .clone()
                     .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
-                connections.spawn(serve_connection(stream, router, limits, slot, stop.clone()));
+                let _ = stream.set_nodelay(true);
+                let stop = stop.clone();
+                match tls.clone() {
+                    None => {
+                        connections.spawn(serve_connection(stream, router, limits, slot, stop));
+                    }
+                    Some(acceptor) => {
+                        connections.spawn(async move {
+                            let handshake = tokio::time::timeout(
+                                limits.header_timeout,
+                                acceptor.accept(stream),
+                            );
+                            if let Ok(Ok(stream)) = handshake.await {
+                                serve_connection(stream, router, limits, slot, stop).await;
+                            }
+                        });
+                    }
+                }
             }
             Err(error) => {
                 tracing::warn!(server, %error, "accepting a connection failed");
@@ -180,14 +221,15 @@ async fn until_stopped<T>(
 }
 
 /// Serves one connection, holding its `slot` until it closes.
-async fn serve_connection(
-    stream: TcpStream,
+async fn serve_connection<S>(
+    stream: S,
     router: Router,
     limits: HttpLimits,
     slot: OwnedSemaphorePermit,
     mut stop: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
