@@ -20,6 +20,11 @@ command -v strace >/dev/null 2>&1 || missing+=(strace)
 # (under CI=true it fails rather than skips without it) and mkfs.ext4.
 command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+# The portal's tests: a real SMTP server (scripts/smtp-sink.py on aiosmtpd, Debian's Python).
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+# The portal's browser test (daemon/tests/portal_browser.rs): headless chromium and its driver.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   as_root apt-get update -qq

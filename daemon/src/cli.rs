@@ -187,6 +187,27 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Manage the portal's users: add one (and send the invitation), list, disable, or remove
+    /// a lost phone's second factor. Opens the data folder itself (as `events` does).
+    #[command(subcommand, after_help = examples!("ketenpost user add anna@zorggroep.example --name \"Anna de Vries\" --role beheerder --config /etc/ketenpost/ketenpost.toml", "ketenpost user list --config /etc/ketenpost/ketenpost.toml"))]
+    User(UserCommand),
+    /// Print the security log of one portal user: logins (with the factor and outcome),
+    /// lockouts, logouts, password and two-factor changes, invitations, reset requests and
+    /// changes by an operator, oldest first. Opens the data folder itself.
+    #[command(after_help = examples!("ketenpost audit --user anna@zorggroep.example --config /etc/ketenpost/ketenpost.toml", "ketenpost audit --user anna@zorggroep.example --from 2026-12-01 --to 2026-12-06 --config /etc/ketenpost/ketenpost.toml"))]
+    Audit {
+        /// The user's e-mail address (also one that has no account: its failed logins).
+        #[arg(long)]
+        user: String,
+        /// From this day (`2026-12-01`, UTC) or moment (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to and including this day (`2026-12-06`, UTC), or up to this moment (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Write the man pages or shell completions generated from these definitions (packaging).
     #[command(after_help = examples!("ketenpost generate man --out target/man", "ketenpost generate completions --out target/completions"))]
     #[command(hide = true)]
@@ -196,6 +217,54 @@ pub enum Command {
         /// The folder to write them into (created if absent).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+/// `ketenpost user ...`.
+#[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
+pub enum UserCommand {
+    /// Add a portal user and send them the invitation e-mail with a one-time link (valid 7
+    /// days) to set a password; needs [smtp] in the configuration, or --print-link.
+    #[command(after_help = examples!("ketenpost user add anna@zorggroep.example --name \"Anna de Vries\" --role beheerder --config /etc/ketenpost/ketenpost.toml", "ketenpost user add anna@zorggroep.example --name Anna --role beheerder --config /etc/ketenpost/ketenpost.toml --print-link"))]
+    Add {
+        /// The user's e-mail address (their login name).
+        email: String,
+        /// The user's name, as the portal greets them.
+        #[arg(long)]
+        name: String,
+        /// `secretariaat`, `beheerder` or `servicedesk`.
+        #[arg(long, value_parser = ["secretariaat", "beheerder", "servicedesk"])]
+        role: String,
+        /// Also print the invitation link (for a first user before mail works; it is a
+        /// credential: hand it over as one).
+        #[arg(long)]
+        print_link: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the portal's users: address, name, role, state.
+    #[command(after_help = examples!("ketenpost user list --config /etc/ketenpost/ketenpost.toml"))]
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Disable a user: they can no longer log in, and their sessions end.
+    #[command(after_help = examples!("ketenpost user disable anna@zorggroep.example --config /etc/ketenpost/ketenpost.toml"))]
+    Disable {
+        /// The user's e-mail address.
+        email: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Remove a user's second factor and recovery codes (a lost phone, after the service desk
+    /// has checked who asks): they enrol a new phone at their next login.
+    #[command(after_help = examples!("ketenpost user reset-two-factor anna@zorggroep.example --config /etc/ketenpost/ketenpost.toml"))]
+    ResetTwoFactor {
+        /// The user's e-mail address.
+        email: String,
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 

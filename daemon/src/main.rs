@@ -41,6 +41,13 @@ fn main() -> ExitCode {
         Command::Run { config, check } => commands::run::run(config.as_deref(), *check),
         Command::Resend { ids, data } => commands::resend::run(ids, data),
         Command::Seal { data } => commands::seal::run(data),
+        Command::User(user) => commands::user::run(user),
+        Command::Audit {
+            user,
+            from,
+            to,
+            data,
+        } => commands::audit::run(user, from.as_deref(), to.as_deref(), data),
         Command::Generate { what, out } => commands::generate::run(*what, out),
     };
     match result {

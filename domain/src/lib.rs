@@ -21,4 +21,5 @@ pub mod ports;
 pub mod processing;
 pub mod projections;
 pub mod routing;
+pub mod users;
 pub mod work;

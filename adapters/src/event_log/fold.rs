@@ -74,7 +74,8 @@ impl<'l> Fold<'l> {
                     self.messages.insert(owned.stream, (before, now));
                 }
             }
-            None => {}
+            // Users have no message projection: their streams are read by id (portal).
+            Some(StreamKind::User | StreamKind::Security) | None => {}
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod events;
 pub mod generate;
 pub mod import;
@@ -14,6 +15,7 @@ pub mod run;
 pub mod seal;
 pub mod show;
 pub mod status;
+pub mod user;
 
 use std::path::Path;
 

@@ -34,6 +34,10 @@ pub struct ConfigFile {
     pub record_systems: BTreeMap<String, Option<RecordSystemFile>>,
     /// The routes, by name.
     pub routes: BTreeMap<String, Option<RouteFile>>,
+    /// `[portal]`, when the portal is served.
+    pub portal: Option<super::portal::PortalFile>,
+    /// `[smtp]`, when mails are sent.
+    pub smtp: Option<super::portal::SmtpFile>,
 }
 
 /// `[api]`.

@@ -6,6 +6,7 @@ pub mod defaults;
 mod file;
 mod limits;
 mod mailbox;
+mod portal;
 mod read;
 mod schema;
 mod secret;
@@ -22,7 +23,9 @@ use ketenpost_adapters::ons::OnsConfig;
 use ketenpost_adapters::zorgmail::ZorgMailConfig;
 use ketenpost_domain::routing::Route;
 
+pub use ketenpost_portal::mail::SmtpSettings;
 pub use limits::HttpLimits;
+pub use portal::PortalSettings;
 pub use secret::Secret;
 
 /// How log lines are written.
@@ -58,6 +61,10 @@ pub struct Settings {
     pub record_systems: BTreeMap<String, OnsConfig>,
     /// The routes, by name.
     pub routes: BTreeMap<String, Route>,
+    /// The portal, when `[portal]` is configured.
+    pub portal: Option<PortalSettings>,
+    /// The mail server, when `[smtp]` is configured.
+    pub smtp: Option<SmtpSettings>,
     /// Things that work but deserve attention (e.g. a plain-http endpoint).
     pub warnings: Vec<String>,
 }
@@ -206,6 +213,41 @@ pub fn load_pdf_setting(path: &Path) -> Result<(String, bool), ConfigError> {
         }
         _ => Err(ConfigError { problems }),
     }
+}
+
+/// What the `user` commands need: the data folder, `[portal]` (for the links' base) and
+/// `[smtp]` (its password opened with the key file when sealed).
+#[derive(Debug)]
+pub struct PeopleSettings {
+    /// The data folder and key file.
+    pub place: DataPlace,
+    /// `[portal]`, if configured.
+    pub portal: Option<PortalSettings>,
+    /// `[smtp]`, if configured.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// Loads only what the `user` commands need; the rest of the file is not checked.
+///
+/// # Errors
+/// The file cannot be read or parsed, or those sections have problems.
+pub fn load_people(path: &Path) -> Result<PeopleSettings, ConfigError> {
+    let (file, mut problems) = parsed(Some(path), read::Need::People)?;
+    let place = data_place(&file);
+    let portal = file.portal.map(|file| portal::portal(file, &mut problems));
+    let smtp = file.smtp.map(|file| portal::smtp(file, &mut problems));
+    if !problems.is_empty() {
+        return Err(ConfigError { problems });
+    }
+    let smtp = match smtp {
+        Some(smtp) => Some(unseal::open_smtp(smtp, &place.key_file)?),
+        None => None,
+    };
+    Ok(PeopleSettings {
+        place,
+        portal,
+        smtp,
+    })
 }
 
 fn data_place(file: &file::ConfigFile) -> DataPlace {

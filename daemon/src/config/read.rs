@@ -18,6 +18,8 @@ pub enum Need {
     Api,
     /// `manual_route` and `[routes]` (`parse`, for the route's `place_incoming_pdf`).
     Routes,
+    /// The data folder, key file, `[portal]` and `[smtp]` (the `user` commands).
+    People,
     /// Everything (`run`).
     All,
 }
@@ -101,6 +103,8 @@ const TOP: &[Key] = &[
     optional("mailboxes", Kind::List(MAILBOX)),
     optional("record_systems", Kind::Named(RECORD_SYSTEM)),
     optional("routes", Kind::Named(ROUTE)),
+    optional("portal", Kind::Table(super::portal::PORTAL)),
+    optional("smtp", Kind::Table(super::portal::SMTP)),
 ];
 
 /// The names of the top-level keys.
@@ -114,6 +118,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
         Need::Data => &["data_dir", "key_file"],
         Need::Api => &["data_dir", "key_file", "api"],
         Need::Routes => &["manual_route", "routes"],
+        Need::People => &["data_dir", "key_file", "portal", "smtp"],
         Need::All => &[],
     };
     if need == Need::All {
@@ -178,6 +183,8 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                     "drain_timeout" => typed(value).map(|v| file.drain_timeout = Some(v)),
                     "manual_route" => typed(value).map(|v| file.manual_route = Some(v)),
                     "api" => typed(value).map(|v| file.api = Some(v)),
+                    "portal" => typed(value).map(|v| file.portal = Some(v)),
+                    "smtp" => typed(value).map(|v| file.smtp = Some(v)),
                     _ => Ok(()),
                 };
                 if let Err(e) = read {

@@ -11,6 +11,9 @@ use super::{ConfigError, MailboxKind, Secret, Settings};
 
 /// Opens every sealed secret in `settings` with the data key from `settings.key_file`.
 pub fn unseal(settings: &mut Settings) -> Result<(), ConfigError> {
+    if let Some(smtp) = settings.smtp.take() {
+        settings.smtp = Some(open_smtp(smtp, &settings.key_file)?);
+    }
     let sealed_key_files: Vec<String> = settings
         .record_systems
         .iter()
@@ -87,6 +90,27 @@ pub fn open_token(token: &Secret, key_file: &Path) -> Result<Secret, ConfigError
             problems: vec![format!("api.token: {e} ({})", key_file.display())],
         }),
     }
+}
+
+/// `[smtp]` with its password opened with the key in `key_file` when it is sealed.
+pub fn open_smtp(
+    mut smtp: super::SmtpSettings,
+    key_file: &Path,
+) -> Result<super::SmtpSettings, ConfigError> {
+    if let Some((user, password)) = &smtp.credentials {
+        if is_sealed(password) {
+            let opened =
+                open_token(&Secret::new(password.clone()), key_file).map_err(|e| ConfigError {
+                    problems: e
+                        .problems
+                        .iter()
+                        .map(|p| p.replacen("api.token", "smtp.password", 1))
+                        .collect(),
+                })?;
+            smtp.credentials = Some((user.clone(), opened.expose().to_owned()));
+        }
+    }
+    Ok(smtp)
 }
 
 fn data_key(path: &Path) -> Result<[u8; 32], ConfigError> {

@@ -23,6 +23,12 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
     };
     let api = raw.api.map(|file| api(file, &mut problems));
     let drain_timeout = drain_timeout(raw.drain_timeout.as_deref(), &mut problems);
+    let portal = raw
+        .portal
+        .map(|file| super::portal::portal(file, &mut problems));
+    let smtp = raw
+        .smtp
+        .map(|file| super::portal::smtp(file, &mut problems));
 
     let system_names: BTreeSet<String> = raw.record_systems.keys().cloned().collect();
     let route_names: BTreeSet<String> = raw.routes.keys().cloned().collect();
@@ -104,6 +110,8 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         mailboxes,
         record_systems,
         routes,
+        portal,
+        smtp,
         warnings,
     })
 }

@@ -9,6 +9,7 @@ mod background;
 mod dispatch;
 mod mailboxes;
 mod observed;
+mod portal;
 mod reading;
 pub mod record_health;
 mod seen;
@@ -37,6 +38,8 @@ use state::Shared;
 pub struct Running {
     /// Where the API listens (the configured address, or the port the OS chose for `:0`).
     pub api_address: std::net::SocketAddr,
+    /// Where the portal listens, when `[portal]` is configured.
+    pub portal_address: Option<std::net::SocketAddr>,
     shutdown: Shutdown,
     done: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -134,6 +137,14 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         ),
     ));
     tracing::info!(address = %api_address, "API listening");
+    // The portal: its own listener beside the API, stopping with the daemon.
+    let portal_address = match portal::start(&log, &shared.settings, &shutdown)? {
+        Some((address, server)) => {
+            tasks.push(server);
+            Some(address)
+        }
+        None => None,
+    };
 
     let of_daemon = shutdown.clone();
     let done = tokio::spawn(async move {
@@ -178,6 +189,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     });
     Ok(Running {
         api_address,
+        portal_address,
         shutdown,
         done,
     })

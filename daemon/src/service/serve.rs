@@ -20,7 +20,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::json;
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -70,6 +70,33 @@ pub async fn serve_with_limits(
     limits: HttpLimits,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
+    serve_maybe_tls(server, listener, router, limits, stop, None).await
+}
+
+/// As [`serve_with_limits`], over TLS with `acceptor` (the portal with `tls_cert`): the
+/// handshake must be done within the header timeout and counts against the connection limit.
+///
+/// # Errors
+/// As [`serve_with_limits`].
+pub async fn serve_tls_with_limits(
+    server: &'static str,
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    stop: CancellationToken,
+    acceptor: tokio_rustls::TlsAcceptor,
+) -> anyhow::Result<()> {
+    serve_maybe_tls(server, listener, router, limits, stop, Some(acceptor)).await
+}
+
+async fn serve_maybe_tls(
+    server: &'static str,
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    stop: CancellationToken,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> anyhow::Result<()> {
     warn_if_descriptors_are_short(server, limits.max_connections);
     let router = router.layer(middleware::from_fn_with_state(
         limits.request_timeout,
@@ -100,14 +127,29 @@ pub async fn serve_with_limits(
             break;
         };
         match accepted {
-            Ok((stream, _peer)) => {
-                connections.spawn(serve_connection(
-                    stream,
-                    router.clone(),
-                    limits,
-                    slot,
-                    stop.clone(),
-                ));
+            Ok((stream, peer)) => {
+                // The client's address, for handlers that need it (the portal's rate limit).
+                let router = router
+                    .clone()
+                    .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+                let _ = stream.set_nodelay(true);
+                let stop = stop.clone();
+                match tls.clone() {
+                    None => {
+                        connections.spawn(serve_connection(stream, router, limits, slot, stop));
+                    }
+                    Some(acceptor) => {
+                        connections.spawn(async move {
+                            let handshake = tokio::time::timeout(
+                                limits.header_timeout,
+                                acceptor.accept(stream),
+                            );
+                            if let Ok(Ok(stream)) = handshake.await {
+                                serve_connection(stream, router, limits, slot, stop).await;
+                            }
+                        });
+                    }
+                }
             }
             Err(error) => {
                 tracing::warn!(server, %error, "accepting a connection failed");
@@ -203,14 +245,15 @@ async fn until_stopped<T>(stop: &CancellationToken, work: impl Future<Output = T
 }
 
 /// Serves one connection, holding its `slot` until it closes.
-async fn serve_connection(
-    stream: TcpStream,
+async fn serve_connection<S>(
+    stream: S,
     router: Router,
     limits: HttpLimits,
     slot: OwnedSemaphorePermit,
     stop: CancellationToken,
-) {
-    let _ = stream.set_nodelay(true);
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())

@@ -80,7 +80,16 @@ impl MessageFacts {
                     facts.category = None;
                     facts.next = Some(NextStep::Reprocess);
                 }
-                Event::MessageReceived(_) => {}
+                // Receipts and portal users are other streams.
+                Event::MessageReceived(_)
+                | Event::UserAdded(_)
+                | Event::PasswordLinkIssued(_)
+                | Event::PasswordSet(_)
+                | Event::TwoFactorEnrolled(_)
+                | Event::RecoveryCodesIssued(_)
+                | Event::SecondFactorUsed(_)
+                | Event::UserChanged(_)
+                | Event::SecurityLogged(_) => {}
             }
         }
         facts

@@ -33,6 +33,10 @@ pub enum StreamKind {
     Receipt,
     /// One message (`message-<id>`): one per UNH..UNT, or one for a payload that is not read.
     Message,
+    /// One portal user (`user-<id>`), the id a keyed hash of the e-mail address.
+    User,
+    /// The security log of one address (`security-<id>`, the id as the user stream's).
+    Security,
 }
 
 /// The stream an event belongs to, e.g. `message-0190a5b2-...`.
@@ -45,6 +49,8 @@ impl StreamId {
         let prefix = match kind {
             StreamKind::Receipt => "receipt",
             StreamKind::Message => "message",
+            StreamKind::User => "user",
+            StreamKind::Security => "security",
         };
         Self(format!("{prefix}-{id}"))
     }
@@ -62,6 +68,10 @@ impl StreamId {
             Some(StreamKind::Receipt)
         } else if self.0.starts_with("message-") {
             Some(StreamKind::Message)
+        } else if self.0.starts_with("user-") {
+            Some(StreamKind::User)
+        } else if self.0.starts_with("security-") {
+            Some(StreamKind::Security)
         } else {
             None
         }

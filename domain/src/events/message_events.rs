@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::user_events::{
+    PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, SecondFactorUsed, SecurityLogged,
+    TwoFactorEnrolled, UserAdded, UserChanged,
+};
 use super::StreamId;
 use crate::category::{Category, Classification, Reason};
 use crate::payload::Format;
@@ -26,6 +30,22 @@ pub enum Event {
     DeliveryFailed(DeliveryFailed),
     /// The document is in the client's record (followed by `MessageClassified` processed).
     DocumentPlaced(DocumentPlaced),
+    /// A portal user was added (user stream, first event).
+    UserAdded(UserAdded),
+    /// A one-time link to set a password was issued (invitation or reset).
+    PasswordLinkIssued(PasswordLinkIssued),
+    /// The user's password was set.
+    PasswordSet(PasswordSet),
+    /// The user's TOTP secret was set.
+    TwoFactorEnrolled(TwoFactorEnrolled),
+    /// The user's recovery codes were replaced.
+    RecoveryCodesIssued(RecoveryCodesIssued),
+    /// A second factor was used and is spent.
+    SecondFactorUsed(SecondFactorUsed),
+    /// The user was disabled or their second factor removed.
+    UserChanged(UserChanged),
+    /// An entry of the security log (security stream).
+    SecurityLogged(SecurityLogged),
 }
 
 impl Event {
@@ -40,6 +60,14 @@ impl Event {
             Self::DeliveryAttempted(_) => "DeliveryAttempted",
             Self::DeliveryFailed(_) => "DeliveryFailed",
             Self::DocumentPlaced(_) => "DocumentPlaced",
+            Self::UserAdded(_) => "UserAdded",
+            Self::PasswordLinkIssued(_) => "PasswordLinkIssued",
+            Self::PasswordSet(_) => "PasswordSet",
+            Self::TwoFactorEnrolled(_) => "TwoFactorEnrolled",
+            Self::RecoveryCodesIssued(_) => "RecoveryCodesIssued",
+            Self::SecondFactorUsed(_) => "SecondFactorUsed",
+            Self::UserChanged(_) => "UserChanged",
+            Self::SecurityLogged(_) => "SecurityLogged",
         }
     }
 
@@ -92,6 +120,35 @@ impl Event {
                 } else {
                     ""
                 }
+            ),
+            Self::UserAdded(e) => format!("user added as {} by {}", e.role.as_str(), e.added_by),
+            Self::PasswordLinkIssued(e) => format!(
+                "{} link issued, valid until {} ms",
+                match e.purpose {
+                    crate::events::LinkPurpose::Invitation => "invitation",
+                    crate::events::LinkPurpose::Reset => "password reset",
+                },
+                e.expires_at_ms
+            ),
+            Self::PasswordSet(_) => "password set".to_owned(),
+            Self::TwoFactorEnrolled(_) => "two-factor authentication enrolled".to_owned(),
+            Self::RecoveryCodesIssued(e) => format!("{} recovery codes issued", e.hashes.len()),
+            Self::SecondFactorUsed(SecondFactorUsed::Totp { .. }) => {
+                "authentication code used".to_owned()
+            }
+            Self::SecondFactorUsed(SecondFactorUsed::RecoveryCode { .. }) => {
+                "recovery code used".to_owned()
+            }
+            Self::UserChanged(e) => format!("user {} by {}", e.change.as_str(), e.by),
+            Self::SecurityLogged(e) => format!(
+                "{}{} from {}: {}",
+                e.action,
+                e.factor
+                    .as_deref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default(),
+                e.address,
+                e.outcome
             ),
         }
     }

@@ -2,13 +2,15 @@
 //!
 //! Every state transition of every message is an event in the append log; everything people
 //! look at is a projection of it. Events carry no BSN, name or letter text: those stay in the
-//! encrypted payload, found by its digest.
+//! encrypted payload, found by its digest. Portal users are streams too; their address and
+//! name are sealed inside the event (`UserAdded::profile`).
 
 mod envelope;
 mod message_events;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod upcast;
+mod user_events;
 
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
@@ -17,4 +19,8 @@ pub use message_events::{
 };
 pub use upcast::{
     decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,
+};
+pub use user_events::{
+    LinkPurpose, PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, Role, SecondFactorUsed,
+    SecurityLogged, TwoFactorEnrolled, UserAdded, UserChange, UserChanged,
 };

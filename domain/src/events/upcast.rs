@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 8] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 16] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
@@ -15,6 +15,14 @@ pub const SCHEMA_VERSIONS: [(&str, u32); 8] = [
     ("DeliveryAttempted", 1),
     ("DeliveryFailed", 1),
     ("DocumentPlaced", 1),
+    ("UserAdded", 1),
+    ("PasswordLinkIssued", 1),
+    ("PasswordSet", 1),
+    ("TwoFactorEnrolled", 1),
+    ("RecoveryCodesIssued", 1),
+    ("SecondFactorUsed", 1),
+    ("UserChanged", 1),
+    ("SecurityLogged", 1),
 ];
 
 /// An event that cannot be read back.
@@ -62,6 +70,14 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::DeliveryAttempted(e) => serde_json::to_string(e),
         Event::DeliveryFailed(e) => serde_json::to_string(e),
         Event::DocumentPlaced(e) => serde_json::to_string(e),
+        Event::UserAdded(e) => serde_json::to_string(e),
+        Event::PasswordLinkIssued(e) => serde_json::to_string(e),
+        Event::PasswordSet(e) => serde_json::to_string(e),
+        Event::TwoFactorEnrolled(e) => serde_json::to_string(e),
+        Event::RecoveryCodesIssued(e) => serde_json::to_string(e),
+        Event::SecondFactorUsed(e) => serde_json::to_string(e),
+        Event::UserChanged(e) => serde_json::to_string(e),
+        Event::SecurityLogged(e) => serde_json::to_string(e),
     };
     (
         name,
@@ -102,6 +118,16 @@ pub fn decode_event_json(
         "DeliveryAttempted" => Event::DeliveryAttempted(serde_json::from_str(data).map_err(fit)?),
         "DeliveryFailed" => Event::DeliveryFailed(serde_json::from_str(data).map_err(fit)?),
         "DocumentPlaced" => Event::DocumentPlaced(serde_json::from_str(data).map_err(fit)?),
+        "UserAdded" => Event::UserAdded(serde_json::from_str(data).map_err(fit)?),
+        "PasswordLinkIssued" => Event::PasswordLinkIssued(serde_json::from_str(data).map_err(fit)?),
+        "PasswordSet" => Event::PasswordSet(serde_json::from_str(data).map_err(fit)?),
+        "TwoFactorEnrolled" => Event::TwoFactorEnrolled(serde_json::from_str(data).map_err(fit)?),
+        "RecoveryCodesIssued" => {
+            Event::RecoveryCodesIssued(serde_json::from_str(data).map_err(fit)?)
+        }
+        "SecondFactorUsed" => Event::SecondFactorUsed(serde_json::from_str(data).map_err(fit)?),
+        "UserChanged" => Event::UserChanged(serde_json::from_str(data).map_err(fit)?),
+        "SecurityLogged" => Event::SecurityLogged(serde_json::from_str(data).map_err(fit)?),
         other => return Err(EventDecodeError::UnknownType(other.to_owned())),
     })
 }
@@ -163,6 +189,11 @@ mod tests {
             Event::ResendRequested(ResendRequested {
                 requested_by: "cli".into(),
             }),
+            Event::UserChanged(crate::events::UserChanged {
+                change: crate::events::UserChange::TwoFactorReset,
+                by: "cli".into(),
+            }),
+            Event::SecondFactorUsed(crate::events::SecondFactorUsed::Totp { step: 3 }),
         ];
         for event in events {
             let (name, schema, data) = encode_event(&event);

@@ -1,0 +1,110 @@
+//! The portal's server inside the daemon: its own listener (`[portal] listen`) with the same
+//! limits the API server applies, over the daemon's event log, stopping with the daemon.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use ketenpost_adapters::event_log::{load_or_create_key, SledEventLog};
+use ketenpost_domain::ports::EventLog;
+use ketenpost_portal::web::{self, Portal, WebSettings};
+use tokio::task::JoinHandle;
+
+use super::serve;
+use super::shutdown::Shutdown;
+use crate::config::Settings;
+
+/// Starts the portal when `[portal]` is configured: its address and its server's task.
+///
+/// # Errors
+/// The key file, the TLS certificate or key, or the listen address cannot be used.
+pub fn start(
+    log: &Arc<SledEventLog>,
+    settings: &Settings,
+    shutdown: &Shutdown,
+) -> anyhow::Result<Option<(SocketAddr, JoinHandle<bool>)>> {
+    let Some(portal) = &settings.portal else {
+        return Ok(None);
+    };
+    let key = load_or_create_key(&settings.key_file).context("portal: the key file")?;
+    let tls = match &portal.tls {
+        Some((cert, tls_key)) => Some(acceptor(cert, tls_key, &key)?),
+        None => None,
+    };
+    let web_settings = WebSettings {
+        https: portal.public_url.starts_with("https://"),
+        public_url: portal.public_url.clone(),
+        sessions: portal.sessions,
+        smtp: settings.smtp.clone(),
+    };
+    let shared_log: Arc<dyn EventLog> = Arc::clone(log) as Arc<dyn EventLog>;
+    let state = Arc::new(Portal::new(
+        shared_log,
+        key,
+        web_settings,
+        web::system_clock(),
+    ));
+    let listener = serve::listen(portal.listen)
+        .with_context(|| format!("portal.listen: cannot listen on {}", portal.listen))?;
+    let address = listener.local_addr().context("portal.listen")?;
+    let router = web::router(state);
+    let server = match tls {
+        Some(acceptor) => shutdown.spawn(
+            "portal server",
+            serve::serve_tls_with_limits(
+                "portal",
+                listener,
+                router,
+                portal.limits,
+                shutdown.token(),
+                acceptor,
+            ),
+        ),
+        None => shutdown.spawn(
+            "portal server",
+            serve::serve_with_limits("portal", listener, router, portal.limits, shutdown.token()),
+        ),
+    };
+    tracing::info!(address = %address, "portal listening");
+    Ok(Some((address, server)))
+}
+
+/// The TLS settings from `tls_cert` (PEM chain) and `tls_key` (PEM, or sealed with the data
+/// key by `ketenpost seal`): TLS 1.2 and 1.3 with ring, HTTP/1.1.
+fn acceptor(
+    cert: &std::path::Path,
+    tls_key: &std::path::Path,
+    data_key: &[u8; 32],
+) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| anyhow::anyhow!("portal.tls_cert = {}: {e}", cert.display()))?;
+    anyhow::ensure!(
+        !chain.is_empty(),
+        "portal.tls_cert = {}: no certificate in it",
+        cert.display()
+    );
+    let mut bytes = std::fs::read(tls_key)
+        .with_context(|| format!("portal.tls_key = {}: cannot be read", tls_key.display()))?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if ketenpost_adapters::sealed::is_sealed(&text) {
+        bytes = ketenpost_adapters::sealed::open(data_key, &text)
+            .map_err(|e| anyhow::anyhow!("portal.tls_key = {}: {e}", tls_key.display()))?;
+    }
+    let private = PrivateKeyDer::from_pem_slice(&bytes)
+        .map_err(|e| anyhow::anyhow!("portal.tls_key = {}: {e}", tls_key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("portal TLS")?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| {
+            anyhow::anyhow!("portal.tls_cert and portal.tls_key do not go together: {e}")
+        })?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}

@@ -1,0 +1,88 @@
+//! Times as people in the Netherlands read them: `dd-mm-jjjj hh:mm`, Europe/Amsterdam. The
+//! offset follows the EU rule in force since 1996 (summer time from the last Sunday of March
+//! 01:00 UTC to the last Sunday of October 01:00 UTC), computed here rather than reading a
+//! time zone database: the daemon has no other use for one.
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The day count since 1970-01-01 of a civil date.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The last Sunday of `month` in `year` at 01:00 UTC, in milliseconds.
+fn last_sunday_0100(year: i64, month: u32) -> i64 {
+    let last_day = days_from_civil(year, month, 31);
+    // 1970-01-01 was a Thursday: (days + 4) % 7 == 0 is a Sunday.
+    let sunday = last_day - (last_day + 4).rem_euclid(7);
+    sunday * DAY_MS + HOUR_MS
+}
+
+/// The offset of Amsterdam from UTC at `utc_ms`, in milliseconds.
+fn amsterdam_offset(utc_ms: i64) -> i64 {
+    let (year, _, _) = civil(utc_ms.div_euclid(DAY_MS));
+    if utc_ms >= last_sunday_0100(year, 3) && utc_ms < last_sunday_0100(year, 10) {
+        2 * HOUR_MS
+    } else {
+        HOUR_MS
+    }
+}
+
+/// `dd-mm-jjjj hh:mm` in Europe/Amsterdam for milliseconds since 1970-01-01 UTC.
+pub fn dutch_time(utc_ms: i64) -> String {
+    let local = utc_ms + amsterdam_offset(utc_ms);
+    let (year, month, day) = civil(local.div_euclid(DAY_MS));
+    let in_day = local.rem_euclid(DAY_MS);
+    format!(
+        "{day:02}-{month:02}-{year:04} {:02}:{:02}",
+        in_day / HOUR_MS,
+        in_day % HOUR_MS / 60_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn winter_is_one_hour_ahead_of_utc() {
+        // 2026-12-13T05:25:00Z
+        assert_eq!(dutch_time(1_797_139_500_000), "13-12-2026 06:25");
+    }
+
+    #[test]
+    fn summer_time_starts_and_ends_on_the_last_sundays_at_one_utc() {
+        // 2026-03-29T00:59:00Z and 01:00:00Z; 2026-10-25T00:59:00Z and 01:00:00Z.
+        assert_eq!(dutch_time(1_774_745_940_000), "29-03-2026 01:59");
+        assert_eq!(dutch_time(1_774_746_000_000), "29-03-2026 03:00");
+        assert_eq!(dutch_time(1_792_889_940_000), "25-10-2026 02:59");
+        assert_eq!(dutch_time(1_792_890_000_000), "25-10-2026 02:00");
+    }
+
+    #[test]
+    fn leap_days_are_dates() {
+        // 2028-02-29T12:00:00Z
+        assert_eq!(dutch_time(1_835_438_400_000), "29-02-2028 13:00");
+    }
+}

@@ -1,0 +1,161 @@
+//! The portal's web side: an axum router with the pages of part one (login with a second
+//! factor, setting a password through a link, enrolment, recovery codes, profile, logout).
+//! Every answer carries the security headers (`headers.rs`); every POST is checked for its
+//! Origin and CSRF token before a handler sees it (`guard.rs`); sessions live on the server
+//! (`sessions.rs`). Later parts add their pages to [`router`] and use [`Signed`] for role checks.
+
+mod admin;
+mod enrol;
+mod forms;
+mod guard;
+mod headers;
+mod login;
+mod pages;
+mod profile;
+mod reset;
+mod sessions;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use ketenpost_domain::events::StreamId;
+use ketenpost_domain::ports::EventLog;
+
+use crate::mail::SmtpSettings;
+use crate::rules::lockout::{AddressBucket, Failures};
+use crate::rules::session::SessionLimits;
+
+pub use sessions::{Session, Signed, Stage};
+
+/// The time now, in milliseconds since 1970-01-01 UTC (a test passes its own).
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    })
+}
+
+/// What the portal needs to know about where it runs.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The address people open, without a trailing `/`: links in mails, and the only Origin a
+    /// form may be posted from.
+    pub public_url: String,
+    /// Whether the portal is reached over https (served itself or behind a proxy): HSTS.
+    pub https: bool,
+    /// How long sessions last.
+    pub sessions: SessionLimits,
+    /// The mail server, for notices of a change.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// Everything the pages share.
+pub struct Portal {
+    pub(crate) log: Arc<dyn EventLog>,
+    pub(crate) key: [u8; 32],
+    pub(crate) settings: WebSettings,
+    pub(crate) sessions: sessions::Store,
+    pub(crate) failures: Mutex<HashMap<StreamId, Failures>>,
+    pub(crate) addresses: Mutex<HashMap<IpAddr, AddressBucket>>,
+    pub(crate) clock: Clock,
+}
+
+impl Portal {
+    /// A portal over `log`, with the data key `key`.
+    pub fn new(log: Arc<dyn EventLog>, key: [u8; 32], settings: WebSettings, clock: Clock) -> Self {
+        Self {
+            log,
+            key,
+            settings,
+            sessions: sessions::Store::default(),
+            failures: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
+            clock,
+        }
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Records a security log entry for `user` (see `crate::audit`).
+    pub(crate) fn audit(
+        &self,
+        user: &StreamId,
+        action: &str,
+        factor: Option<&str>,
+        address: IpAddr,
+        outcome: &str,
+    ) {
+        crate::audit::record(&*self.log, user, action, factor, address, outcome);
+    }
+
+    /// Ends every session of `user` at once (disabled, password reset).
+    pub fn end_sessions_of(&self, user: &StreamId) {
+        self.sessions.end_user(user);
+    }
+}
+
+/// The client's address: the connection's peer (the daemon's server and the tests put it in
+/// the request's extensions). Behind a proxy this is the proxy.
+pub(crate) fn client(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The portal's pages.
+pub fn router(portal: Arc<Portal>) -> Router {
+    Router::new()
+        .route("/", get(login::home))
+        .route("/inloggen", get(login::form).post(login::submit))
+        .route(
+            "/inloggen/code",
+            get(login::code_form).post(login::code_submit),
+        )
+        .route("/uitloggen", post(login::logout))
+        .route("/wachtwoord-vergeten", get(reset::form).post(reset::submit))
+        .route(
+            "/wachtwoord/{stream}/{token}",
+            get(enrol::password_form).post(enrol::password_submit),
+        )
+        .route(
+            "/profiel/twee-factor",
+            get(enrol::two_factor_form).post(enrol::two_factor_submit),
+        )
+        .route("/profiel", get(profile::show))
+        .route("/beheer", get(admin::show))
+        .route("/profiel/herstelcodes", post(profile::new_recovery_codes))
+        .route("/profiel/wachtwoord", post(profile::change_password))
+        .route("/static/portal.css", get(pages::stylesheet))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&portal),
+            guard::check_posts,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&portal),
+            headers::security_headers,
+        ))
+        .with_state(portal)
+}

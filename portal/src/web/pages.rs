@@ -1,0 +1,168 @@
+//! The pages as templates (`portal/templates/`, Dutch, `lang="nl"`, every input labelled and
+//! marked for password managers) and the small answers every handler uses.
+
+use askama::Template;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+/// Inloggen.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct Login {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub email: String,
+}
+
+/// Wachtwoord vergeten.
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub struct Forgot {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+}
+
+/// The second step of the login.
+#[derive(Template)]
+#[template(path = "code.html")]
+pub struct Code {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+}
+
+/// Setting a password through a link.
+#[derive(Template)]
+#[template(path = "set_password.html")]
+pub struct SetPassword {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub action: String,
+}
+
+/// Enrolment: QR code, secret, first code.
+#[derive(Template)]
+#[template(path = "enrol.html")]
+pub struct Enrol {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub qr_svg: String,
+    pub secret: String,
+    pub ask_password: bool,
+}
+
+/// The recovery codes, shown once.
+#[derive(Template)]
+#[template(path = "recovery.html")]
+pub struct Recovery {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub codes: Vec<String>,
+}
+
+/// The profile.
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct Profile {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub codes_left: usize,
+}
+
+/// The beheerder's page: the users and one user's security log.
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct Admin {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    /// Naam, e-mail, rol, status.
+    pub users: Vec<(String, String, String, String)>,
+    pub email: String,
+    /// Tijdstip, gebeurtenis.
+    pub entries: Vec<(String, String)>,
+}
+
+/// A page with one sentence and perhaps a link.
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct Notice {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub heading: String,
+    pub text: String,
+    pub link: String,
+    pub link_text: String,
+}
+
+/// Renders a page with `status`.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(target: "portal", %error, "a page could not be rendered");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Er ging iets mis.").into_response()
+        }
+    }
+}
+
+/// A refusal page (403, 413, ...) with one sentence.
+pub fn refusal(status: StatusCode, text: &str) -> Response {
+    render(
+        status,
+        &Notice {
+            signed_in: false,
+            csrf: String::new(),
+            notice: String::new(),
+            error: String::new(),
+            heading: "Niet verwerkt".to_owned(),
+            text: text.to_owned(),
+            link: "/inloggen".to_owned(),
+            link_text: "Naar de inlogpagina".to_owned(),
+        },
+    )
+}
+
+/// 503: the portal cannot answer now (no randomness, the log failed).
+pub fn unavailable() -> Response {
+    refusal(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Het portaal kan dit nu niet verwerken. Probeer het over een paar minuten opnieuw.",
+    )
+}
+
+/// 404.
+pub async fn not_found() -> Response {
+    refusal(StatusCode::NOT_FOUND, "Deze pagina bestaat niet.")
+}
+
+/// The style sheet.
+pub async fn stylesheet() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        )],
+        include_str!("../../assets/portal.css"),
+    )
+        .into_response()
+}

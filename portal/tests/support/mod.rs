@@ -1,0 +1,320 @@
+//! The portal served in-process on a real loopback socket over a real event log, with a clock
+//! the test can move forward, and a small browser that keeps cookies by hand (so the tests see
+//! every `Set-Cookie` as sent) and posts forms with the page's CSRF token and Origin.
+
+#![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_domain::events::Role;
+use ketenpost_domain::ports::EventLog;
+use ketenpost_portal::identity::Profile;
+use ketenpost_portal::rules::session::SessionLimits;
+use ketenpost_portal::rules::totp;
+use ketenpost_portal::users;
+use ketenpost_portal::web::{self, Portal, WebSettings};
+
+pub const KEY: [u8; 32] = [9; 32];
+pub const PASSWORD: &str = "lange zin als wachtwoord";
+
+/// One portal on a loopback port.
+pub struct TestPortal {
+    pub base: String,
+    pub log: Arc<SledEventLog>,
+    pub portal: Arc<Portal>,
+    offset_ms: Arc<AtomicI64>,
+    folder: PathBuf,
+    server: tokio::task::JoinHandle<()>,
+}
+
+fn system_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+impl TestPortal {
+    pub async fn start(name: &str, https: bool) -> Self {
+        Self::start_with(name, https, None).await
+    }
+
+    /// With mail through the SMTP server on `smtp_port` (127.0.0.1, plain).
+    pub async fn start_with(name: &str, https: bool, smtp_port: Option<u16>) -> Self {
+        let folder =
+            std::env::temp_dir().join(format!("ketenpost-portal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        let log = Arc::new(SledEventLog::open(&LogOptions::new(&folder)).unwrap());
+        let offset_ms = Arc::new(AtomicI64::new(0));
+        let offset = Arc::clone(&offset_ms);
+        let clock: web::Clock = Arc::new(move || system_ms() + offset.load(Ordering::SeqCst));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let base = format!("http://{address}");
+        let settings = WebSettings {
+            public_url: base.clone(),
+            https,
+            sessions: SessionLimits::default(),
+            smtp: smtp_port.map(|port| ketenpost_portal::mail::SmtpSettings {
+                host: "127.0.0.1".into(),
+                port,
+                security: ketenpost_portal::mail::SmtpSecurity::None,
+                credentials: None,
+                from: "ketenpost <noreply@zorggroep.example>".into(),
+                timeout: std::time::Duration::from_secs(10),
+            }),
+        };
+        let dyn_log: Arc<dyn EventLog> = log.clone();
+        let portal = Arc::new(Portal::new(dyn_log, KEY, settings, clock));
+        let router = web::router(Arc::clone(&portal));
+        let server = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        Self {
+            base,
+            log,
+            portal,
+            offset_ms,
+            folder,
+            server,
+        }
+    }
+
+    /// Moves the portal's clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        system_ms() + self.offset_ms.load(Ordering::SeqCst)
+    }
+
+    /// Adds a user; the path of their invitation link.
+    pub fn invite(&self, email: &str, role: Role) -> String {
+        let profile = Profile {
+            email: email.into(),
+            name: "Anna de Vries".into(),
+        };
+        let link = users::add(&*self.log, &KEY, &profile, role, "test", self.now_ms()).unwrap();
+        link.url("").to_owned()
+    }
+
+    /// The current TOTP code for a base32 secret, `steps` steps from now.
+    pub fn code(&self, secret: &[u8], steps: i64) -> String {
+        let step = (self.now_ms() / 1000 / 30 + steps) as u64;
+        format!("{:06}", totp::code_at_step(secret, step))
+    }
+}
+
+impl Drop for TestPortal {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// An answer as the test reads it.
+pub struct Page {
+    pub status: u16,
+    pub location: String,
+    pub set_cookies: Vec<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+/// A browser: cookies by hand, no redirects followed.
+pub struct Browser {
+    pub base: String,
+    pub cookies: BTreeMap<String, String>,
+    client: reqwest::Client,
+    pub origin: Option<String>,
+}
+
+impl Browser {
+    pub fn new(portal: &TestPortal) -> Self {
+        ketenpost_adapters::tls::install_crypto_provider();
+        Self {
+            base: portal.base.clone(),
+            cookies: BTreeMap::new(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            origin: Some(portal.base.clone()),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let set_cookies: Vec<String> = headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for cookie in &set_cookies {
+            let pair = cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || cookie.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let location = headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            location,
+            set_cookies,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
+    /// Posts `fields` with the CSRF cookie's token (unless `csrf` says otherwise).
+    pub async fn post_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        csrf: Option<&str>,
+    ) -> Page {
+        let own = self
+            .cookies
+            .get("__Host-ketenpost-csrf")
+            .cloned()
+            .unwrap_or_default();
+        let mut form: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        form.push(("csrf".into(), csrf.map_or(own, str::to_owned)));
+        let body = serde_urlencoded::to_string(&form).unwrap();
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(origin) = &self.origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        self.finish(response).await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with(path, fields, None).await
+    }
+
+    /// Logs in with the password and then `code`; the last page.
+    pub async fn login(&mut self, email: &str, password: &str, code: &str) -> Page {
+        self.get("/inloggen").await;
+        let page = self
+            .post("/inloggen", &[("email", email), ("wachtwoord", password)])
+            .await;
+        if page.location != "/inloggen/code" {
+            return page;
+        }
+        self.post("/inloggen/code", &[("code", code)]).await
+    }
+}
+
+/// The text between `start` and the next `end` in `body`.
+pub fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
+    let from = body
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in {body}"))
+        + start.len();
+    let to = body[from..].find(end).unwrap() + from;
+    &body[from..to]
+}
+
+/// Base32 (RFC 4648, no padding) back to bytes.
+pub fn unbase32(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u32;
+    let mut buffer = 0u64;
+    let mut out = Vec::new();
+    for c in text.chars() {
+        buffer = (buffer << 5) | ALPHABET.find(c).unwrap() as u64;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// An enrolled user: the browser is logged in; the TOTP secret and recovery codes.
+pub struct Enrolled {
+    pub browser: Browser,
+    pub secret: Vec<u8>,
+    pub codes: Vec<String>,
+    pub email: String,
+}
+
+/// Invitation -> password -> enrolment, for `email`.
+pub async fn enrolled(portal: &TestPortal, email: &str) -> Enrolled {
+    let link = portal.invite(email, Role::Beheerder);
+    let mut browser = Browser::new(portal);
+    let form = browser.get(&link).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let set = browser
+        .post(&link, &[("wachtwoord", PASSWORD), ("herhaal", PASSWORD)])
+        .await;
+    assert_eq!(set.location, "/profiel/twee-factor", "{}", set.body);
+    let enrol = browser.get("/profiel/twee-factor").await;
+    let secret = unbase32(between(&enrol.body, "<code class=\"secret\">", "</code>"));
+    let code = portal.code(&secret, 0);
+    let done = browser
+        .post("/profiel/twee-factor", &[("code", &code)])
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let codes: Vec<String> = done
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split("</code>").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", done.body);
+    Enrolled {
+        browser,
+        secret,
+        codes,
+        email: email.to_owned(),
+    }
+}
