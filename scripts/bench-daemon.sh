@@ -17,7 +17,8 @@
 #
 # Usage: scripts/bench-daemon.sh [N]   (or BENCH_MESSAGES=N; default 5000)
 # Other settings: BENCH_WORKERS (daemon workers, default 32), BENCH_SKIP_NODE_RED=1,
-# BENCH_SKIP_FOLDER=1 (skip the round with a folder mailbox), BENCH_KEEP=1 (keep the temporary folder), BENCH_DAEMON_WRAPPER (a command put in front of the
+# BENCH_SKIP_FOLDER=1 (skip the round with a folder mailbox), BENCH_ZORGMAIL_EXTRA (lines added to the
+# ZorgMail mailbox's entry, e.g. "max_concurrent_requests = 32"), BENCH_KEEP=1 (keep the temporary folder), BENCH_DAEMON_WRAPPER (a command put in front of the
 # daemon, e.g. "perf record -g -o /tmp/perf.data --"; the CPU figures then include it), BENCH_TIMEOUT (seconds per part, default 600),
 # BENCH_PACED_COUNT / BENCH_PACED_RATE (a second Node-RED round of 500 files moved in at
 # 25 files/s, for its latency below capacity; 0 files skips it).
@@ -275,7 +276,8 @@ account_id = \"$(value_of ZORGMAIL_ACCOUNT "$out")\"
 username = \"$(value_of ZORGMAIL_USERNAME "$out")\"
 password = \"$PASSWORD\"
 poll_interval = \"100ms\"
-route = \"ons\"" seeded
+route = \"ons\"
+${BENCH_ZORGMAIL_EXTRA:-}" seeded
 processed="$round_processed" daemon_seconds="$round_seconds" daemon_rate="$round_rate"
 daemon_cpu="$round_cpu" standins_cpu="$round_standins_cpu" final_counts="$round_counts"
 daemon_memory="$round_memory"

@@ -120,7 +120,7 @@ pub(crate) fn page_content(page: &Page, faces: &Faces<'_>, out: &mut Vec<u8>) {
 /// Appends `bytes` inside a literal string: two bytes per CID where hex would take four.
 /// The delimiters and the backslash are escaped, and CR and LF too, as a reader turns an
 /// end of line inside a literal string into a single LF.
-fn literal_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn literal_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     for byte in bytes {
         match byte {
             b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', *byte]),
@@ -132,7 +132,7 @@ fn literal_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends `bytes` as upper-case hexadecimal digits.
-fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     for byte in bytes {
         out.push(DIGITS[usize::from(byte >> 4)]);
@@ -141,7 +141,7 @@ fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends `value` rounded to 1/1000 point, without trailing zeros (`12`, `0.5`, `-3.125`).
-fn number(out: &mut Vec<u8>, value: f32) {
+pub(super) fn number(out: &mut Vec<u8>, value: f32) {
     // A float-to-int cast saturates (and maps NaN to 0), so this cannot fail.
     let thousandths = (f64::from(value) * 1000.0).round() as i64;
     if thousandths < 0 {
@@ -163,7 +163,7 @@ fn number(out: &mut Vec<u8>, value: f32) {
 }
 
 /// Appends the decimal digits of `value`.
-fn integer(out: &mut Vec<u8>, value: u64) {
+pub(super) fn integer(out: &mut Vec<u8>, value: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = value;

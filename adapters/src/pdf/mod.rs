@@ -12,6 +12,7 @@
 
 mod content;
 mod drawing;
+mod emit;
 mod fonts;
 mod layout;
 mod pdfa;

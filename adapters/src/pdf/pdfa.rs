@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use ketenpost_domain::date::{CalendarDate, TimeOfDay};
 use ketenpost_domain::document::Document;
-use lopdf::{Dictionary, Object, Stream, StringFormat};
 
+use super::emit::{literal, reference, text_string, ObjectId};
 use crate::deflate::{deflate, Wrapper};
 
 /// The sRGB profile of the OutputIntent (Debian's icc-profiles-free, zlib licence: see
@@ -18,26 +18,24 @@ const PRODUCER: &str = concat!("ketenpost ", env!("CARGO_PKG_VERSION"));
 /// Written as `/Creator` and `xmp:CreatorTool`.
 const CREATOR: &str = "ketenpost";
 
-/// The `/OutputIntents` entry of the catalog: sRGB, with its profile as `icc_profile`.
-pub(crate) fn output_intent(icc_profile: Object) -> Object {
-    Object::Array(vec![Object::Dictionary(Dictionary::from_iter([
-        ("Type", Object::Name(b"OutputIntent".to_vec())),
-        ("S", Object::Name(b"GTS_PDFA1".to_vec())),
-        ("OutputConditionIdentifier", literal("sRGB IEC61966-2.1")),
-        ("Info", literal("sRGB IEC61966-2.1")),
-        ("DestOutputProfile", icc_profile),
-    ]))])
+/// Appends the `/OutputIntents` value of the catalog: sRGB, with its profile in object
+/// `icc_profile` (see [`icc_profile`]).
+pub(crate) fn output_intents(out: &mut Vec<u8>, icc_profile: ObjectId) {
+    out.extend_from_slice(
+        b"[<</Type/OutputIntent/S/GTS_PDFA1/OutputConditionIdentifier(sRGB IEC61966-2.1)\
+          /Info(sRGB IEC61966-2.1)/DestOutputProfile ",
+    );
+    reference(out, icc_profile);
+    out.extend_from_slice(b">>]");
 }
 
-/// The ICC profile stream (three colour components), compressed once per process.
-pub(crate) fn icc_stream() -> Stream {
+/// The stream dictionary's entries of the ICC profile (three colour components).
+pub(crate) const ICC_ENTRIES: &[u8] = b"/N 3/Filter/FlateDecode";
+
+/// The ICC profile, zlib-compressed once per process.
+pub(crate) fn icc_profile() -> &'static [u8] {
     static COMPRESSED: OnceLock<Vec<u8>> = OnceLock::new();
-    let data = COMPRESSED.get_or_init(|| deflate(SRGB_ICC, Wrapper::Zlib, 9));
-    let dict = Dictionary::from_iter([
-        ("N", Object::Integer(3)),
-        ("Filter", Object::Name(b"FlateDecode".to_vec())),
-    ]);
-    Stream::new(dict, data.clone()).with_compression(false)
+    COMPRESSED.get_or_init(|| deflate(SRGB_ICC, Wrapper::Zlib, 9))
 }
 
 /// The document's date and time as the metadata give it: the message's date, in Dutch time.
@@ -80,24 +78,31 @@ impl Moment {
     }
 }
 
-/// The Info dictionary: the same title, author, creator, producer and date as the XMP packet.
-pub(crate) fn info(document: &Document) -> Dictionary {
-    let mut info = Dictionary::from_iter([
-        ("Title", text_string(&document.title)),
-        ("Producer", text_string(PRODUCER)),
-        ("Creator", text_string(CREATOR)),
-    ]);
+/// Appends the Info dictionary: the same title, author, creator, producer and date as the
+/// XMP packet.
+pub(crate) fn info(out: &mut Vec<u8>, document: &Document) {
+    out.extend_from_slice(b"<</Title ");
+    text_string(out, &document.title);
+    out.extend_from_slice(b"/Producer ");
+    text_string(out, PRODUCER);
+    out.extend_from_slice(b"/Creator ");
+    text_string(out, CREATOR);
     if !document.info.author.trim().is_empty() {
-        info.set("Author", text_string(document.info.author.trim()));
+        out.extend_from_slice(b"/Author ");
+        text_string(out, document.info.author.trim());
     }
     if let Some(moment) = Moment::of(document) {
-        info.set("CreationDate", literal(&moment.pdf()));
+        out.extend_from_slice(b"/CreationDate ");
+        literal(out, moment.pdf().as_bytes());
     }
-    info
+    out.extend_from_slice(b">>");
 }
 
-/// The XMP metadata stream of the catalog (uncompressed, as PDF/A asks).
-pub(crate) fn metadata_stream(document: &Document, document_id: &str) -> Stream {
+/// The stream dictionary's entries of the XMP metadata (uncompressed, as PDF/A asks).
+pub(crate) const METADATA_ENTRIES: &[u8] = b"/Type/Metadata/Subtype/XML";
+
+/// The XMP metadata packet of the catalog.
+pub(crate) fn metadata(document: &Document, document_id: &str) -> String {
     let mut xmp = String::with_capacity(2048);
     xmp.push_str(
         "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
@@ -132,11 +137,7 @@ pub(crate) fn metadata_stream(document: &Document, document_id: &str) -> Stream 
          <xmpMM:InstanceID>uuid:{document_id}</xmpMM:InstanceID>\n"
     ));
     xmp.push_str("</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
-    let dict = Dictionary::from_iter([
-        ("Type", Object::Name(b"Metadata".to_vec())),
-        ("Subtype", Object::Name(b"XML".to_vec())),
-    ]);
-    Stream::new(dict, xmp.into_bytes()).with_compression(false)
+    xmp
 }
 
 /// Hours east of UTC in the Netherlands at local `date` `time`: +2 in summer time, else +1.
@@ -187,19 +188,6 @@ fn escape_xml(text: &str, out: &mut String) {
     }
 }
 
-fn literal(text: &str) -> Object {
-    Object::String(text.as_bytes().to_vec(), StringFormat::Literal)
-}
-
-/// A PDF text string: printable ASCII as it is, anything else as UTF-16BE with a byte-order
-/// mark.
-pub(crate) fn text_string(text: &str) -> Object {
-    if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
-        return literal(text);
-    }
-    Object::String(utf16be_with_bom(text), StringFormat::Hexadecimal)
-}
-
 /// `text` as UTF-16BE with a byte-order mark.
 pub(crate) fn utf16be_with_bom(text: &str) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(2 + text.len() * 2);
@@ -247,16 +235,17 @@ mod tests {
                 time: read_time("09", "30"),
             },
         };
-        let info = info(&document);
-        assert_eq!(
-            info.get(b"CreationDate").unwrap(),
-            &literal("D:20240701093000+02'00'")
+        let mut info_bytes = Vec::new();
+        info(&mut info_bytes, &document);
+        let info = String::from_utf8(info_bytes).unwrap();
+        assert!(
+            info.contains("/CreationDate (D:20240701093000+02'00')"),
+            "{info}"
         );
-        assert_eq!(
-            info.get(b"Author").unwrap(),
-            &text_string("Dr. S. Bakker, Praktijk Ø")
-        );
-        let xmp = String::from_utf8(metadata_stream(&document, "00ff").content).unwrap();
+        let mut author = Vec::new();
+        text_string(&mut author, "Dr. S. Bakker, Praktijk Ø");
+        assert!(info.contains(&format!("/Author {}", String::from_utf8(author).unwrap())));
+        let xmp = metadata(&document, "00ff");
         assert!(xmp.contains("<xmp:CreateDate>2024-07-01T09:30:00+02:00</xmp:CreateDate>"));
         assert!(xmp.contains("x-default\">Brief &lt;1&gt; &amp; &quot;2&quot;</rdf:li>"));
         assert!(xmp.contains("<rdf:li>Dr. S. Bakker, Praktijk Ø</rdf:li>"));

@@ -1,4 +1,4 @@
-//! Turns laid-out pages into a PDF/A-2u file, straight into lopdf objects:
+//! Turns laid-out pages into a PDF/A-2u file, written straight as bytes ([`super::emit`]):
 //!
 //! - Catalog with `/Metadata` (XMP, see [`super::pdfa`]), `/OutputIntents` (sRGB) and `/Lang`;
 //! - Pages, and one Page per laid-out page (A4 `/MediaBox`) sharing one `/Resources` with
@@ -8,13 +8,16 @@
 //! - per page one content stream ([`super::content`]), deflated;
 //! - the Info dictionary agreeing with the XMP packet, and the trailer `/ID` derived from the
 //!   content, so the same document always gives the same bytes.
+//!
+//! The font programs, CMaps and the ICC profile are compressed once and copied into each file
+//! as they are.
 
 use std::collections::BTreeSet;
 
 use ketenpost_domain::document::Document;
-use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
-use super::content::{page_content, Faces, BOLD, FALLBACK, REGULAR};
+use super::content::{integer, number, page_content, Faces, BOLD, FALLBACK, REGULAR};
+use super::emit::{reference, ObjectId, PdfFile};
 use super::fonts::{Face, FaceKind, FontSet, DIRECT};
 use super::layout::{Item, Page, PAGE_HEIGHT, PAGE_WIDTH};
 use super::pdfa;
@@ -40,11 +43,17 @@ pub(crate) fn write(
         None => None,
     };
 
-    let mut pdf = lopdf::Document::with_version("1.7");
-    pdf.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
+    let font_bytes: usize = [regular.as_ref(), bold.as_ref()]
+        .into_iter()
+        .chain(fallback.as_ref().map(|(_, s)| Some(s)))
+        .flatten()
+        .map(|s| s.program.len() + s.to_unicode.len() + s.widths.len() * 8)
+        .sum();
+    let mut pdf =
+        PdfFile::with_capacity(8192 + font_bytes + pdfa::icc_profile().len() + pages.len() * 3072);
 
-    let pages_id = pdf.new_object_id();
-    let mut font_resources = Dictionary::new();
+    let pages_id = pdf.reserve();
+    let mut fonts_used: Vec<(&[u8], ObjectId)> = Vec::with_capacity(3);
     let primary = [
         (REGULAR, fonts.face(false), regular.as_ref()),
         (BOLD, fonts.face(true), bold.as_ref()),
@@ -54,20 +63,19 @@ pub(crate) fn write(
         .map(|(face, s)| (FALLBACK, *face, Some(s)));
     for (name, face, subset) in primary.into_iter().chain(secondary) {
         if let Some(subset) = subset {
-            let id = add_font(&mut pdf, face, subset);
-            font_resources.set(name, Object::Reference(id));
+            fonts_used.push((name, add_font(&mut pdf, face, subset)));
         }
     }
-    let resources = pdf.add_object(Dictionary::from_iter([(
-        "Font",
-        Object::Dictionary(font_resources),
-    )]));
-    let media_box = Object::Array(vec![
-        Object::Integer(0),
-        Object::Integer(0),
-        Object::Real(PAGE_WIDTH),
-        Object::Real(PAGE_HEIGHT),
-    ]);
+    let resources = pdf.add(|out| {
+        out.extend_from_slice(b"<</Font<<");
+        for (name, id) in &fonts_used {
+            out.push(b'/');
+            out.extend_from_slice(name);
+            out.push(b' ');
+            reference(out, *id);
+        }
+        out.extend_from_slice(b">>>>");
+    });
 
     let faces = Faces {
         fonts,
@@ -80,64 +88,59 @@ pub(crate) fn write(
     for page in pages {
         content.clear();
         page_content(page, &faces, &mut content);
-        let contents = pdf.add_object(compressed_stream(
-            Dictionary::new(),
-            deflate(&content, Wrapper::Zlib, CONTENT_LEVEL),
-        ));
-        let page_id = pdf.add_object(Dictionary::from_iter([
-            ("Type", Object::Name(b"Page".to_vec())),
-            ("Parent", Object::Reference(pages_id)),
-            ("MediaBox", media_box.clone()),
-            ("Resources", Object::Reference(resources)),
-            ("Contents", Object::Reference(contents)),
-        ]));
-        kids.push(Object::Reference(page_id));
+        let contents = pdf.add_stream(
+            b"/Filter/FlateDecode",
+            &deflate(&content, Wrapper::Zlib, CONTENT_LEVEL),
+        );
+        let page_id = pdf.add(|out| {
+            out.extend_from_slice(b"<</Type/Page/Parent ");
+            reference(out, pages_id);
+            out.extend_from_slice(b"/MediaBox[0 0 ");
+            number(out, PAGE_WIDTH);
+            out.push(b' ');
+            number(out, PAGE_HEIGHT);
+            out.extend_from_slice(b"]/Resources ");
+            reference(out, resources);
+            out.extend_from_slice(b"/Contents ");
+            reference(out, contents);
+            out.extend_from_slice(b">>");
+        });
+        kids.push(page_id);
     }
-    let count = i64::try_from(kids.len()).map_err(|e| RenderError::Write(e.to_string()))?;
-    pdf.objects.insert(
-        pages_id,
-        Object::Dictionary(Dictionary::from_iter([
-            ("Type", Object::Name(b"Pages".to_vec())),
-            ("Count", Object::Integer(count)),
-            ("Kids", Object::Array(kids)),
-        ])),
-    );
+    pdf.object(pages_id, |out| {
+        out.extend_from_slice(b"<</Type/Pages/Count ");
+        integer(out, kids.len() as u64);
+        out.extend_from_slice(b"/Kids[");
+        for (i, kid) in kids.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            reference(out, *kid);
+        }
+        out.extend_from_slice(b"]>>");
+    });
 
     let id = content_id(document);
-    let hex_id: String = id.iter().map(|b| format!("{b:02x}")).collect();
-    let metadata = pdf.add_object(pdfa::metadata_stream(document, &hex_id));
-    let icc = pdf.add_object(pdfa::icc_stream());
-    let catalog = pdf.add_object(Dictionary::from_iter([
-        ("Type", Object::Name(b"Catalog".to_vec())),
-        ("Pages", Object::Reference(pages_id)),
-        ("Metadata", Object::Reference(metadata)),
-        ("OutputIntents", pdfa::output_intent(Object::Reference(icc))),
-        (
-            "Lang",
-            Object::String(b"nl-NL".to_vec(), StringFormat::Literal),
-        ),
-    ]));
-    let info = pdf.add_object(pdfa::info(document));
-    pdf.trailer.set("Root", Object::Reference(catalog));
-    pdf.trailer.set("Info", Object::Reference(info));
-    pdf.trailer.set(
-        "ID",
-        Object::Array(vec![
-            Object::String(id.clone(), StringFormat::Hexadecimal),
-            Object::String(id, StringFormat::Hexadecimal),
-        ]),
+    let mut hex_id = Vec::with_capacity(32);
+    super::content::hex(&mut hex_id, &id);
+    let hex_id = String::from_utf8_lossy(&hex_id).to_ascii_lowercase();
+    let metadata = pdf.add_stream(
+        pdfa::METADATA_ENTRIES,
+        pdfa::metadata(document, &hex_id).as_bytes(),
     );
-
-    let font_bytes: usize = [regular.as_ref(), bold.as_ref()]
-        .into_iter()
-        .chain(fallback.as_ref().map(|(_, s)| Some(s)))
-        .flatten()
-        .map(|s| s.program.len() + s.to_unicode.len())
-        .sum();
-    let mut bytes = Vec::with_capacity(8192 + font_bytes + pages.len() * 3072);
-    pdf.save_to(&mut bytes)
-        .map_err(|e| RenderError::Write(e.to_string()))?;
-    Ok(bytes)
+    let icc = pdf.add_stream(pdfa::ICC_ENTRIES, pdfa::icc_profile());
+    let catalog = pdf.add(|out| {
+        out.extend_from_slice(b"<</Type/Catalog/Pages ");
+        reference(out, pages_id);
+        out.extend_from_slice(b"/Metadata ");
+        reference(out, metadata);
+        out.extend_from_slice(b"/OutputIntents ");
+        pdfa::output_intents(out, icc);
+        out.extend_from_slice(b"/Lang(nl-NL)>>");
+    });
+    let info = pdf.add(|out| pdfa::info(out, document));
+    pdf.finish(catalog, info, &id)
+        .ok_or_else(|| RenderError::Write("an object was left unwritten".to_owned()))
 }
 
 fn subset_if_used(
@@ -150,72 +153,75 @@ fn subset_if_used(
     subset_for(face, chars).map(Some)
 }
 
-/// A stream whose `data` is already zlib-compressed.
-fn compressed_stream(mut dict: Dictionary, data: Vec<u8>) -> Stream {
-    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-    Stream::new(dict, data).with_compression(false)
-}
-
 /// Adds the Type0 font for `subset` of `face` with its descendant, descriptor, program and
 /// CMap, and returns the Type0 font's id.
-fn add_font(pdf: &mut lopdf::Document, face: &Face, subset: &Subset) -> ObjectId {
-    let name = || Object::Name(subset.base_font.as_bytes().to_vec());
-    let program_len = i64::try_from(subset.program_len).unwrap_or(i64::MAX);
-    let program = pdf.add_object(compressed_stream(
-        Dictionary::from_iter([("Length1", Object::Integer(program_len))]),
-        subset.program.clone(),
-    ));
+fn add_font(pdf: &mut PdfFile, face: &Face, subset: &Subset) -> ObjectId {
+    let name = |out: &mut Vec<u8>| {
+        out.push(b'/');
+        out.extend_from_slice(subset.base_font.as_bytes());
+    };
+    let mut entries = Vec::with_capacity(48);
+    entries.extend_from_slice(b"/Length1 ");
+    integer(&mut entries, subset.program_len as u64);
+    entries.extend_from_slice(b"/Filter/FlateDecode");
+    let program = pdf.add_stream(&entries, &subset.program);
     let m = face.metrics;
-    let descriptor = pdf.add_object(Dictionary::from_iter([
-        ("Type", Object::Name(b"FontDescriptor".to_vec())),
-        ("FontName", name()),
-        ("Flags", Object::Integer(32)),
-        (
-            "FontBBox",
-            Object::Array(m.bbox.iter().map(|v| Object::Integer(*v)).collect()),
-        ),
-        ("ItalicAngle", Object::Integer(0)),
-        ("Ascent", Object::Integer(m.ascent)),
-        ("Descent", Object::Integer(m.descent)),
-        ("CapHeight", Object::Integer(m.cap_height)),
-        ("StemV", Object::Integer(m.stem_v)),
-        ("FontFile2", Object::Reference(program)),
-    ]));
-    let widths = subset.widths.iter().map(|w| Object::Real(*w)).collect();
-    let descendant = pdf.add_object(Dictionary::from_iter([
-        ("Type", Object::Name(b"Font".to_vec())),
-        ("Subtype", Object::Name(b"CIDFontType2".to_vec())),
-        ("BaseFont", name()),
-        (
-            "CIDSystemInfo",
-            Object::Dictionary(Dictionary::from_iter([
-                ("Registry", Object::string_literal("Adobe")),
-                ("Ordering", Object::string_literal("Identity")),
-                ("Supplement", Object::Integer(0)),
-            ])),
-        ),
-        ("FontDescriptor", Object::Reference(descriptor)),
-        (
-            "W",
-            Object::Array(vec![Object::Integer(0), Object::Array(widths)]),
-        ),
-        ("CIDToGIDMap", Object::Name(b"Identity".to_vec())),
-    ]));
-    let to_unicode = pdf.add_object(compressed_stream(
-        Dictionary::new(),
-        subset.to_unicode.clone(),
-    ));
-    pdf.add_object(Dictionary::from_iter([
-        ("Type", Object::Name(b"Font".to_vec())),
-        ("Subtype", Object::Name(b"Type0".to_vec())),
-        ("BaseFont", name()),
-        ("Encoding", Object::Name(b"Identity-H".to_vec())),
-        (
-            "DescendantFonts",
-            Object::Array(vec![Object::Reference(descendant)]),
-        ),
-        ("ToUnicode", Object::Reference(to_unicode)),
-    ]))
+    let descriptor = pdf.add(|out| {
+        out.extend_from_slice(b"<</Type/FontDescriptor/FontName");
+        name(out);
+        out.extend_from_slice(b"/Flags 32/FontBBox[");
+        for (i, v) in m.bbox.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            signed(out, *v);
+        }
+        out.extend_from_slice(b"]/ItalicAngle 0/Ascent ");
+        signed(out, m.ascent);
+        out.extend_from_slice(b"/Descent ");
+        signed(out, m.descent);
+        out.extend_from_slice(b"/CapHeight ");
+        signed(out, m.cap_height);
+        out.extend_from_slice(b"/StemV ");
+        signed(out, m.stem_v);
+        out.extend_from_slice(b"/FontFile2 ");
+        reference(out, program);
+        out.extend_from_slice(b">>");
+    });
+    let descendant = pdf.add(|out| {
+        out.extend_from_slice(b"<</Type/Font/Subtype/CIDFontType2/BaseFont");
+        name(out);
+        out.extend_from_slice(
+            b"/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>/FontDescriptor ",
+        );
+        reference(out, descriptor);
+        out.extend_from_slice(b"/W[0[");
+        for (i, w) in subset.widths.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            number(out, *w);
+        }
+        out.extend_from_slice(b"]]/CIDToGIDMap/Identity>>");
+    });
+    let to_unicode = pdf.add_stream(b"/Filter/FlateDecode", &subset.to_unicode);
+    pdf.add(|out| {
+        out.extend_from_slice(b"<</Type/Font/Subtype/Type0/BaseFont");
+        name(out);
+        out.extend_from_slice(b"/Encoding/Identity-H/DescendantFonts[");
+        reference(out, descendant);
+        out.extend_from_slice(b"]/ToUnicode ");
+        reference(out, to_unicode);
+        out.extend_from_slice(b">>");
+    })
+}
+
+/// Appends an integer that may be negative.
+fn signed(out: &mut Vec<u8>, value: i64) {
+    if value < 0 {
+        out.push(b'-');
+    }
+    integer(out, value.unsigned_abs());
 }
 
 /// The characters drawn in the regular, the bold and the fallback face.
@@ -278,7 +284,7 @@ impl CharSet {
 
 /// A 16-byte id derived from the document's content (two FNV-1a hashes), so the same
 /// document always gets the same `/ID` and different documents practically never share one.
-fn content_id(document: &Document) -> Vec<u8> {
+fn content_id(document: &Document) -> [u8; 16] {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let text = document.plain_text();
     // Both hashes in one pass: two independent multiply chains run side by side.
@@ -295,8 +301,8 @@ fn content_id(document: &Document) -> Vec<u8> {
         first = (first ^ u64::from(byte)).wrapping_mul(PRIME);
         second = (second ^ u64::from(byte)).wrapping_mul(PRIME);
     }
-    let mut id = Vec::with_capacity(16);
-    id.extend_from_slice(&first.to_be_bytes());
-    id.extend_from_slice(&second.to_be_bytes());
+    let mut id = [0; 16];
+    id[..8].copy_from_slice(&first.to_be_bytes());
+    id[8..].copy_from_slice(&second.to_be_bytes());
     id
 }

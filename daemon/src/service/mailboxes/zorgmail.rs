@@ -50,11 +50,13 @@ pub(super) async fn poll<M: Mailbox + Clone + 'static>(
     let mut outcome = PollOutcome::default();
     let mut not_taken = Vec::new();
     let mut retrievals: JoinSet<Retrieval<M::Hold>> = JoinSet::new();
+    // Retrieves that finished while the previous ones were being recorded.
+    let mut arrived = Vec::new();
     loop {
         if outcome.problem.is_none() {
-            start_retrievals(puller, client, &mut waiting, &mut retrievals, 0);
+            start_retrievals(puller, client, &mut waiting, &mut retrievals, arrived.len());
         }
-        if retrievals.is_empty() {
+        if retrievals.is_empty() && arrived.is_empty() {
             // Nothing more is retrieved that the log cannot record.
             let log_failed = puller.shared.log.failure().is_some();
             if waiting.is_empty() || outcome.problem.is_some() || stop.is_cancelled() || log_failed
@@ -65,28 +67,48 @@ pub(super) async fn poll<M: Mailbox + Clone + 'static>(
             puller.queue.room_below(backlog(puller.shared), stop).await;
             continue;
         }
-        let first = tokio::select! {
-            joined = retrievals.join_next() => joined,
-            () = stop.cancelled() => break,
-        };
-        let mut arrived: Vec<_> = first.into_iter().collect();
+        if arrived.is_empty() {
+            let first = tokio::select! {
+                joined = retrievals.join_next() => joined,
+                () = stop.cancelled() => break,
+            };
+            arrived.extend(first);
+        }
         while let Some(joined) = retrievals.try_join_next() {
             arrived.push(joined);
         }
-        let (arrivals, reservations) =
-            sort_out(puller, arrived, &mut not_taken, &mut outcome.problem);
-        if outcome.problem.is_none() {
-            // Keep the calls going while these are recorded.
-            start_retrievals(
-                puller,
-                client,
-                &mut waiting,
-                &mut retrievals,
-                arrivals.len(),
-            );
-        }
+        let (arrivals, reservations) = sort_out(
+            puller,
+            std::mem::take(&mut arrived),
+            &mut not_taken,
+            &mut outcome.problem,
+        );
+        let recording = arrivals.len();
         let recorded: Vec<String> = arrivals.iter().map(|d| d.remote_id.clone()).collect();
-        if let Err(error) = take_in(puller, arrivals).await {
+        // Keep the calls going while these are recorded: a durable append takes longer
+        // than a Retrieve, and the calls a mailbox may make at once are few.
+        let appended = {
+            let append = take_in(puller, arrivals);
+            tokio::pin!(append);
+            loop {
+                if outcome.problem.is_none() {
+                    start_retrievals(
+                        puller,
+                        client,
+                        &mut waiting,
+                        &mut retrievals,
+                        recording + arrived.len(),
+                    );
+                }
+                tokio::select! {
+                    appended = &mut append => break appended,
+                    Some(joined) = retrievals.join_next(), if !retrievals.is_empty() => {
+                        arrived.push(joined);
+                    }
+                }
+            }
+        };
+        if let Err(error) = appended {
             outcome.problem = Some(format!("{error:#}"));
             break;
         }
