@@ -40,24 +40,6 @@ async fn api_up(address: &str) {
     .await;
 }
 
-/// `ketenpost events --data` as parsed JSON lines.
-fn events(h: &Harness) -> Vec<serde_json::Value> {
-    let output = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
-        .args(["events", "--data"])
-        .arg(h.data())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_messages_survive_kill_9_restarts_without_loss_or_double_placement() {
     ketenpost_adapters::tls::install_crypto_provider();
@@ -115,7 +97,7 @@ async fn two_thousand_messages_survive_kill_9_restarts_without_loss_or_double_pl
     assert!(wait_exit(&mut child, Duration::from_secs(60), "after SIGTERM").success());
 
     // Every id the mailbox deleted is in the log.
-    let events = events(&h);
+    let events = h.events();
     let received: BTreeSet<String> = events
         .iter()
         .filter(|e| e["type"] == "MessageReceived")
@@ -187,7 +169,7 @@ async fn sigterm_finishes_the_work_in_hand_and_exits_0() {
     let status = wait_exit(&mut child, Duration::from_secs(60), "after SIGTERM");
     assert!(status.success(), "{status:?}");
     // Nothing was left half-done: every upload that started was answered and recorded.
-    let events = events(&h);
+    let events = h.events();
     let attempted = events
         .iter()
         .filter(|e| e["type"] == "DeliveryAttempted")

@@ -72,24 +72,6 @@ async fn start_until_the_upload_hangs(h: &Harness, address: &str, log_file: &Pat
     child
 }
 
-/// `ketenpost events --data` as parsed JSON lines.
-fn events(h: &Harness) -> Vec<serde_json::Value> {
-    let output = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
-        .args(["events", "--data"])
-        .arg(h.data())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// The log line saying how many messages were left for the next start.
 fn left_for_the_next_start(log_file: &Path) -> serde_json::Value {
     let log = std::fs::read_to_string(log_file).unwrap();
@@ -113,7 +95,8 @@ async fn the_next_start_places_it_once(h: &Harness, address: &str) {
     signal(&child, "-TERM");
     assert!(wait_exit(&mut child, Duration::from_secs(60), "the second run").success());
     assert_eq!(h.ons.documents().len(), 1, "placed once");
-    let placed = events(h)
+    let placed = h
+        .events()
         .iter()
         .filter(|e| e["type"] == "DocumentPlaced")
         .count();

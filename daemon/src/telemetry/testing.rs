@@ -9,8 +9,9 @@ use tracing_subscriber::EnvFilter;
 
 use super::metrics::Metrics;
 
+/// A log sink for tests: every byte a subscriber writes, kept.
 #[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
+pub struct Lines(pub Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Lines {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

@@ -150,6 +150,24 @@ expertise_groups = ["12"]
     pub fn data(&self) -> PathBuf {
         self.dir.join("data")
     }
+
+    /// `ketenpost events --data` on this harness's data folder, as parsed JSON lines.
+    pub fn events(&self) -> Vec<Value> {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+            .args(["events", "--data"])
+            .arg(self.data())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
 }
 
 /// GETs an API path with the token.
