@@ -2,6 +2,8 @@
 //! client for the per-address limit and the security log, but only when the connection comes
 //! from a trusted proxy; from anyone else the header changes nothing.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod support;
 
 use support::{Browser, TestPortal};

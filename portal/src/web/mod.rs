@@ -6,6 +6,7 @@
 
 mod admin;
 mod enrol;
+mod failures;
 mod forms;
 mod guard;
 mod headers;
