@@ -5,6 +5,7 @@
 //! (`sessions.rs`). Later parts add their pages to [`router`] and use [`Signed`] for role checks.
 
 mod admin;
+mod admin_users;
 mod enrol;
 mod failures;
 mod forms;
@@ -182,6 +183,12 @@ pub fn router(portal: Arc<Portal>) -> Router {
         )
         .route("/profiel", get(profile::show))
         .route("/beheer", get(admin::show))
+        .route("/beheer/uitnodigen", post(admin_users::invite))
+        .route("/beheer/uitschakelen", post(admin_users::disable))
+        .route(
+            "/beheer/tweede-factor-resetten",
+            post(admin_users::reset_two_factor),
+        )
         .route("/profiel/herstelcodes", post(profile::new_recovery_codes))
         .route("/profiel/wachtwoord", post(profile::change_password))
         .route("/static/portal.css", get(pages::stylesheet))

@@ -312,9 +312,14 @@ pub struct Enrolled {
     pub email: String,
 }
 
-/// Invitation -> password -> enrolment, for `email`.
+/// Invitation -> password -> enrolment, for `email` as a beheerder.
 pub async fn enrolled(portal: &TestPortal, email: &str) -> Enrolled {
-    let link = portal.invite(email, Role::Beheerder);
+    enrolled_as(portal, email, Role::Beheerder).await
+}
+
+/// Invitation -> password -> enrolment, for `email` in `role`.
+pub async fn enrolled_as(portal: &TestPortal, email: &str, role: Role) -> Enrolled {
+    let link = portal.invite(email, role);
     let mut browser = Browser::new(portal);
     let form = browser.get(&link).await;
     assert_eq!(form.status, 200, "{}", form.body);
