@@ -272,3 +272,31 @@ pub fn smtp(file: SmtpFile, problems: &mut Vec<String>) -> SmtpSettings {
         timeout,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_networks_and_anything_else_is_named() {
+        let file = PortalFile {
+            listen: "127.0.0.1:8443".into(),
+            public_url: "https://portaal.zorggroep.example".into(),
+            tls_cert: None,
+            tls_key: None,
+            session_idle: None,
+            session_absolute: None,
+            remember_for: None,
+            trusted_proxies: vec!["127.0.0.1/32".into(), "proxy.example".into()],
+            limits: HttpLimitsFile::default(),
+        };
+        let mut problems = Vec::new();
+        let settings = portal(file, &mut problems);
+        assert_eq!(settings.trusted_proxies.len(), 1);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("portal.trusted_proxies: \"proxy.example\" is not a network"),
+            "{problems:?}"
+        );
+    }
+}
