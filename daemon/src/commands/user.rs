@@ -54,7 +54,14 @@ pub fn run(command: &UserCommand) -> anyhow::Result<Outcome> {
         ),
     };
     let place = store::place(data)?;
-    let (printed, result) = match user_socket::ask(&place.data_dir, &request) {
+    // `add` needs the configuration's [portal] and [smtp] on either side: without --config it
+    // is refused here as it always was, not done with the daemon's.
+    let asked = if data.config.is_none() && matches!(request, UserRequest::Add { .. }) {
+        None
+    } else {
+        user_socket::ask(&place.data_dir, &request)
+    };
+    let (printed, result) = match asked {
         Some(answered) => answered?,
         None => on_the_folder(&request, data)?,
     };
