@@ -2,7 +2,8 @@
 //! operator adds the first user from the command line; that person gets the invitation mail,
 //! sets a password, enrols a phone, logs out, logs in with a code, logs in with a recovery
 //! code, and resets the password by e-mail. Screenshots of the login, enrolment and profile
-//! pages go to docs/portal/ (shown in docs/portal.md).
+//! pages go to `target/portal-screenshots/`, or, with `KETENPOST_SCREENSHOTS=docs/portal`, to
+//! docs/portal/ (shown in docs/portal.md), so a run leaves the checkout as it was.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -161,7 +162,7 @@ async fn a_first_user_is_invited_enrols_logs_in_and_resets_the_password_in_a_bro
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/portal");
+    let shots = screenshot_folder();
     std::fs::create_dir_all(&shots).unwrap();
     let browser = Browser::start(free_port(), &dir.join("chromium")).await;
 
@@ -237,4 +238,14 @@ async fn a_first_user_is_invited_enrols_logs_in_and_resets_the_password_in_a_bro
     drop(sink);
     let _ = std::fs::remove_dir_all(&dir);
     let _: PathBuf = shots;
+}
+
+/// Where the screenshots go: `target/portal-screenshots/`, or the folder (relative to the
+/// workspace root) in `KETENPOST_SCREENSHOTS`, e.g. `docs/portal` to refresh the documentation.
+fn screenshot_folder() -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    match std::env::var("KETENPOST_SCREENSHOTS") {
+        Ok(folder) if !folder.trim().is_empty() => root.join(folder.trim()),
+        _ => root.join("target/portal-screenshots"),
+    }
 }

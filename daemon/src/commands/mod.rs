@@ -16,6 +16,8 @@ pub mod seal;
 pub mod show;
 pub mod status;
 pub mod user;
+pub mod user_ops;
+pub mod user_socket;
 
 use std::path::Path;
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ketenpost_portal::mail::{SmtpSecurity, SmtpSettings};
+use ketenpost_portal::rules::proxy::Network;
 use ketenpost_portal::rules::session::{SessionLimits, MAX_REMEMBER_MS};
 use serde::Deserialize;
 
@@ -31,6 +32,7 @@ pub const PORTAL: &[Key] = &[
     optional("session_idle", Kind::Text),
     optional("session_absolute", Kind::Text),
     optional("remember_for", Kind::Text),
+    optional("trusted_proxies", Kind::TextList),
     optional("limits", Kind::Table(LIMITS)),
 ];
 
@@ -63,6 +65,9 @@ pub struct PortalFile {
     pub session_absolute: Option<String>,
     /// How long "Onthouden" keeps a login, default and at most `14d`.
     pub remember_for: Option<String>,
+    /// The networks of TLS proxies whose `X-Forwarded-For` names the client (default none).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// `[portal.limits]`, as `[api.limits]`.
     #[serde(default)]
     pub limits: HttpLimitsFile,
@@ -101,6 +106,8 @@ pub struct PortalSettings {
     pub sessions: SessionLimits,
     /// What protects the listener (as the API's).
     pub limits: HttpLimits,
+    /// The TLS proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<Network>,
 }
 
 fn millis(key: &str, text: Option<&str>, default: Duration, problems: &mut Vec<String>) -> i64 {
@@ -182,12 +189,27 @@ pub fn portal(file: PortalFile, problems: &mut Vec<String>) -> PortalSettings {
         );
     }
     let limits = super::limits::validate("portal", file.limits, problems);
+    let trusted_proxies = file
+        .trusted_proxies
+        .iter()
+        .filter_map(|text| {
+            let network = Network::parse(text);
+            if network.is_none() {
+                problems.push(format!(
+                    "portal.trusted_proxies: {text:?} is not a network; use an address with \
+                     its prefix length, like \"127.0.0.1/32\" or \"10.0.0.0/8\""
+                ));
+            }
+            network
+        })
+        .collect();
     PortalSettings {
         listen,
         public_url,
         tls,
         sessions,
         limits,
+        trusted_proxies,
     }
 }
 
@@ -248,5 +270,33 @@ pub fn smtp(file: SmtpFile, problems: &mut Vec<String>) -> SmtpSettings {
         credentials,
         from: file.from,
         timeout,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_networks_and_anything_else_is_named() {
+        let file = PortalFile {
+            listen: "127.0.0.1:8443".into(),
+            public_url: "https://portaal.zorggroep.example".into(),
+            tls_cert: None,
+            tls_key: None,
+            session_idle: None,
+            session_absolute: None,
+            remember_for: None,
+            trusted_proxies: vec!["127.0.0.1/32".into(), "proxy.example".into()],
+            limits: HttpLimitsFile::default(),
+        };
+        let mut problems = Vec::new();
+        let settings = portal(file, &mut problems);
+        assert_eq!(settings.trusted_proxies.len(), 1);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("portal.trusted_proxies: \"proxy.example\" is not a network"),
+            "{problems:?}"
+        );
     }
 }

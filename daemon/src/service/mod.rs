@@ -16,6 +16,7 @@ mod seen;
 pub mod serve;
 pub mod shutdown;
 pub mod state;
+mod user_socket;
 pub mod wiring;
 mod worker;
 
@@ -145,6 +146,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         }
         None => None,
     };
+
+    // The admin socket for `ketenpost user ...` while the daemon holds the data folder.
+    if let Some(task) = user_socket::start(&log, &shared.settings, &shutdown)? {
+        tasks.push(task);
+    }
 
     let of_daemon = shutdown.clone();
     let done = tokio::spawn(async move {

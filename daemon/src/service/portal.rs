@@ -36,6 +36,7 @@ pub fn start(
         public_url: portal.public_url.clone(),
         sessions: portal.sessions,
         smtp: settings.smtp.clone(),
+        trusted_proxies: portal.trusted_proxies.clone(),
     };
     let shared_log: Arc<dyn EventLog> = Arc::clone(log) as Arc<dyn EventLog>;
     let state = Arc::new(Portal::new(

@@ -3,5 +3,6 @@
 
 pub mod lockout;
 pub mod password;
+pub mod proxy;
 pub mod session;
 pub mod totp;

@@ -15,9 +15,10 @@ use ketenpost_domain::users::UserState;
 use qrcode::render::svg;
 use qrcode::QrCode;
 
+use super::failures::clear_failures;
 use super::forms::{CodeForm, NewPasswordForm};
 use super::guard::{same, CsrfToken};
-use super::login::{clear_failures, see_other};
+use super::login::see_other;
 use super::pages::{self, render};
 use super::sessions::{self, session_cookie, Session, Stage};
 use super::Portal;

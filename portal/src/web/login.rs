@@ -9,9 +9,10 @@ use axum::extract::State;
 use axum::http::{header, Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use ketenpost_domain::events::{Event, SecondFactorUsed, StreamId};
+use ketenpost_domain::events::{Event, SecondFactorUsed};
 use ketenpost_domain::users::UserState;
 
+use super::failures::{clear_failures, gate, record_failure};
 use super::forms::{CodeForm, LoginForm};
 use super::guard::CsrfToken;
 use super::pages::{self, render};
@@ -85,42 +86,6 @@ pub(crate) fn address_allows(portal: &Portal, extensions: &Extensions) -> bool {
     let (after, allowed) = bucket.take(now);
     buckets.insert(ip, after);
     allowed
-}
-
-fn gate(portal: &Portal, stream: &StreamId) -> Gate {
-    let now = portal.now();
-    portal
-        .failures
-        .lock()
-        .ok()
-        .and_then(|f| f.get(stream).copied())
-        .unwrap_or_default()
-        .gate(now)
-}
-
-fn record_failure(portal: &Portal, stream: &StreamId, address: std::net::IpAddr) {
-    let now = portal.now();
-    let mut locked = false;
-    if let Ok(mut failures) = portal.failures.lock() {
-        if failures.len() > 100_000 {
-            failures.retain(|_, f| f.at(now).count > 0);
-        }
-        let before = failures.get(stream).copied().unwrap_or_default();
-        let after = before.after_failure(now);
-        locked = after.count == crate::rules::lockout::LOCK_AFTER;
-        failures.insert(stream.clone(), after);
-    }
-    if locked {
-        tracing::warn!(target: "portal", user = %stream, "account locked after repeated failed logins");
-        portal.audit(stream, "lockout", None, address, "locked");
-    }
-}
-
-/// Clears an account's failures (a completed login, or a password set through a mailed link).
-pub(crate) fn clear_failures(portal: &Portal, stream: &StreamId) {
-    if let Ok(mut failures) = portal.failures.lock() {
-        failures.remove(stream);
-    }
 }
 
 /// The password step, blocking (argon2id): the user when everything is right. Every outcome

@@ -5,7 +5,9 @@
 //! (`sessions.rs`). Later parts add their pages to [`router`] and use [`Signed`] for role checks.
 
 mod admin;
+mod admin_users;
 mod enrol;
+mod failures;
 mod forms;
 mod guard;
 mod headers;
@@ -27,6 +29,7 @@ use ketenpost_domain::ports::EventLog;
 
 use crate::mail::SmtpSettings;
 use crate::rules::lockout::{AddressBucket, Failures};
+use crate::rules::proxy::{self, Network};
 use crate::rules::session::SessionLimits;
 
 pub use sessions::{Session, Signed, Stage};
@@ -55,6 +58,9 @@ pub struct WebSettings {
     pub sessions: SessionLimits,
     /// The mail server, for notices of a change.
     pub smtp: Option<SmtpSettings>,
+    /// The TLS proxies in front of the portal, whose `X-Forwarded-For` names the client
+    /// (`[portal] trusted_proxies`; empty: the connection's peer is the client).
+    pub trusted_proxies: Vec<Network>,
 }
 
 /// Everything the pages share.
@@ -104,12 +110,44 @@ impl Portal {
     }
 }
 
-/// The client's address: the connection's peer (the daemon's server and the tests put it in
-/// the request's extensions). Behind a proxy this is the proxy.
-pub(crate) fn client(extensions: &axum::http::Extensions) -> IpAddr {
+/// The client's address as [`client_address`] found it.
+#[derive(Debug, Clone, Copy)]
+struct ClientAddress(IpAddr);
+
+/// The connection's peer (the daemon's server and the tests put it in the request's
+/// extensions).
+fn peer(extensions: &axum::http::Extensions) -> IpAddr {
     extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+}
+
+/// The client's address: the connection's peer, or behind a trusted proxy the address it
+/// forwarded (see `rules::proxy`).
+pub(crate) fn client(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ClientAddress>()
+        .map_or_else(|| peer(extensions), |c| c.0)
+}
+
+/// Finds the client's address of every request once, before the pages see it.
+async fn client_address(
+    axum::extract::State(portal): axum::extract::State<Arc<Portal>>,
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    let address = proxy::client_address(
+        peer(request.extensions()),
+        forwarded,
+        &portal.settings.trusted_proxies,
+    );
+    request.extensions_mut().insert(ClientAddress(address));
+    next.run(request).await
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
@@ -145,6 +183,12 @@ pub fn router(portal: Arc<Portal>) -> Router {
         )
         .route("/profiel", get(profile::show))
         .route("/beheer", get(admin::show))
+        .route("/beheer/uitnodigen", post(admin_users::invite))
+        .route("/beheer/uitschakelen", post(admin_users::disable))
+        .route(
+            "/beheer/tweede-factor-resetten",
+            post(admin_users::reset_two_factor),
+        )
         .route("/profiel/herstelcodes", post(profile::new_recovery_codes))
         .route("/profiel/wachtwoord", post(profile::change_password))
         .route("/static/portal.css", get(pages::stylesheet))
@@ -156,6 +200,10 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .layer(middleware::from_fn_with_state(
             Arc::clone(&portal),
             headers::security_headers,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&portal),
+            client_address,
         ))
         .with_state(portal)
 }

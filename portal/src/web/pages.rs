@@ -93,11 +93,21 @@ pub struct Admin {
     pub csrf: String,
     pub notice: String,
     pub error: String,
-    /// Naam, e-mail, rol, status.
-    pub users: Vec<(String, String, String, String)>,
+    pub users: Vec<UserRow>,
     pub email: String,
     /// Tijdstip, gebeurtenis.
     pub entries: Vec<(String, String)>,
+}
+
+/// One user on the beheerder's page.
+pub struct UserRow {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub state: String,
+    /// Whether the beheerder may disable the user or remove their second factor (not
+    /// themselves, not a disabled user).
+    pub changeable: bool,
 }
 
 /// A page with one sentence and perhaps a link.

@@ -46,6 +46,20 @@ impl TestPortal {
 
     /// With mail through the SMTP server on `smtp_port` (127.0.0.1, plain).
     pub async fn start_with(name: &str, https: bool, smtp_port: Option<u16>) -> Self {
+        Self::start_full(name, https, smtp_port, &[]).await
+    }
+
+    /// Behind the TLS proxies in `trusted` (as `[portal] trusted_proxies`).
+    pub async fn start_behind_proxy(name: &str, trusted: &[&str]) -> Self {
+        Self::start_full(name, false, None, trusted).await
+    }
+
+    pub async fn start_full(
+        name: &str,
+        https: bool,
+        smtp_port: Option<u16>,
+        trusted: &[&str],
+    ) -> Self {
         let folder =
             std::env::temp_dir().join(format!("ketenpost-portal-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
@@ -68,6 +82,10 @@ impl TestPortal {
                 from: "ketenpost <noreply@zorggroep.example>".into(),
                 timeout: std::time::Duration::from_secs(10),
             }),
+            trusted_proxies: trusted
+                .iter()
+                .map(|t| ketenpost_portal::rules::proxy::Network::parse(t).unwrap())
+                .collect(),
         };
         let dyn_log: Arc<dyn EventLog> = log.clone();
         let portal = Arc::new(Portal::new(dyn_log, KEY, settings, clock));
@@ -138,6 +156,8 @@ pub struct Browser {
     pub cookies: BTreeMap<String, String>,
     client: reqwest::Client,
     pub origin: Option<String>,
+    /// An `X-Forwarded-For` header sent with every request (as a proxy would).
+    pub forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -151,6 +171,7 @@ impl Browser {
                 .build()
                 .unwrap(),
             origin: Some(portal.base.clone()),
+            forwarded_for: None,
         }
     }
 
@@ -194,13 +215,14 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let response = self
+        let mut request = self
             .client
             .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+            .header("cookie", self.cookie_header());
+        if let Some(forwarded) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        let response = request.send().await.unwrap();
         self.finish(response).await
     }
 
@@ -230,6 +252,9 @@ impl Browser {
             .body(body);
         if let Some(origin) = &self.origin {
             request = request.header("origin", origin);
+        }
+        if let Some(forwarded) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", forwarded);
         }
         let response = request.send().await.unwrap();
         self.finish(response).await
@@ -287,9 +312,14 @@ pub struct Enrolled {
     pub email: String,
 }
 
-/// Invitation -> password -> enrolment, for `email`.
+/// Invitation -> password -> enrolment, for `email` as a beheerder.
 pub async fn enrolled(portal: &TestPortal, email: &str) -> Enrolled {
-    let link = portal.invite(email, Role::Beheerder);
+    enrolled_as(portal, email, Role::Beheerder).await
+}
+
+/// Invitation -> password -> enrolment, for `email` in `role`.
+pub async fn enrolled_as(portal: &TestPortal, email: &str, role: Role) -> Enrolled {
+    let link = portal.invite(email, role);
     let mut browser = Browser::new(portal);
     let form = browser.get(&link).await;
     assert_eq!(form.status, 200, "{}", form.body);
