@@ -10,5 +10,6 @@ pub mod identity;
 pub mod mail;
 pub mod rules;
 pub mod secrets;
+pub mod stream;
 pub mod users;
 pub mod web;

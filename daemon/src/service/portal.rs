@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::{load_or_create_key, SledEventLog};
-use ketenpost_domain::ports::EventLog;
+use ketenpost_domain::ports::{EventLog, ReadSide};
 use ketenpost_portal::web::{self, Portal, WebSettings};
 use tokio::task::JoinHandle;
 
@@ -38,12 +38,10 @@ pub fn start(
         smtp: settings.smtp.clone(),
     };
     let shared_log: Arc<dyn EventLog> = Arc::clone(log) as Arc<dyn EventLog>;
-    let state = Arc::new(Portal::new(
-        shared_log,
-        key,
-        web_settings,
-        web::system_clock(),
-    ));
+    let reader: Arc<dyn ReadSide> = Arc::clone(log) as Arc<dyn ReadSide>;
+    let state = Arc::new(
+        Portal::new(shared_log, key, web_settings, web::system_clock()).with_read_side(reader),
+    );
     let listener = serve::listen(portal.listen)
         .with_context(|| format!("portal.listen: cannot listen on {}", portal.listen))?;
     let address = listener.local_addr().context("portal.listen")?;

@@ -14,6 +14,7 @@ mod pages;
 mod profile;
 mod reset;
 mod sessions;
+mod stream;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -23,7 +24,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use ketenpost_domain::events::StreamId;
-use ketenpost_domain::ports::EventLog;
+use ketenpost_domain::ports::{EventLog, ReadSide};
 
 use crate::mail::SmtpSettings;
 use crate::rules::lockout::{AddressBucket, Failures};
@@ -66,6 +67,8 @@ pub struct Portal {
     pub(crate) failures: Mutex<HashMap<StreamId, Failures>>,
     pub(crate) addresses: Mutex<HashMap<IpAddr, AddressBucket>>,
     pub(crate) clock: Clock,
+    /// The projections the message pages read; `None` until the daemon hands them over.
+    pub(crate) reader: Option<Arc<dyn ReadSide>>,
 }
 
 impl Portal {
@@ -79,7 +82,15 @@ impl Portal {
             failures: Mutex::new(HashMap::new()),
             addresses: Mutex::new(HashMap::new()),
             clock,
+            reader: None,
         }
+    }
+
+    /// The same portal, with the message pages reading `reader` (the daemon's projections).
+    #[must_use]
+    pub fn with_read_side(mut self, reader: Arc<dyn ReadSide>) -> Self {
+        self.reader = Some(reader);
+        self
     }
 
     pub(crate) fn now(&self) -> i64 {
@@ -147,6 +158,9 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/beheer", get(admin::show))
         .route("/profiel/herstelcodes", post(profile::new_recovery_codes))
         .route("/profiel/wachtwoord", post(profile::change_password))
+        .route("/berichten", get(stream::show))
+        .route("/berichten/aantallen", get(stream::counts_json))
+        .route("/static/berichten.js", get(stream::script))
         .route("/static/portal.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(

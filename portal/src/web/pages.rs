@@ -100,6 +100,28 @@ pub struct Admin {
     pub entries: Vec<(String, String)>,
 }
 
+/// The Berichtenstroom: tabs with counts, one tab's page.
+#[derive(Template)]
+#[template(path = "stream.html")]
+pub struct Stream {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    /// The tab shown (machine name) and its Dutch name.
+    pub tab: &'static str,
+    pub tab_label: &'static str,
+    /// What the tab means and what to do.
+    pub guidance: &'static str,
+    pub tabs: Vec<super::stream::TabView>,
+    pub in_progress: i64,
+    pub rows: Vec<super::stream::Row>,
+    /// The next page's cursor; empty on the last page.
+    pub next: String,
+    /// Whether this is a later page (a link back to the first).
+    pub paged: bool,
+}
+
 /// A page with one sentence and perhaps a link.
 #[derive(Template)]
 #[template(path = "notice.html")]
