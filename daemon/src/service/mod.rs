@@ -138,7 +138,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ));
     tracing::info!(address = %api_address, "API listening");
     // The portal: its own listener beside the API, stopping with the daemon.
-    let portal_address = match portal::start(&log, &shared.settings, &shutdown)? {
+    let portal_address = match portal::start(&log, &shared.settings, &shutdown, queue.clone())? {
         Some((address, server)) => {
             tasks.push(server);
             Some(address)

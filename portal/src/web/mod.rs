@@ -10,6 +10,7 @@ mod forms;
 mod guard;
 mod headers;
 mod login;
+mod message;
 mod pages;
 mod profile;
 mod reset;
@@ -24,7 +25,10 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use ketenpost_domain::events::StreamId;
-use ketenpost_domain::ports::{EventLog, ReadSide};
+use ketenpost_domain::ports::{EventLog, PayloadStore, ReadSide};
+
+use crate::access::{Access, AccessLog, Action, Entry};
+use crate::detail::Resender;
 
 use crate::mail::SmtpSettings;
 use crate::rules::lockout::{AddressBucket, Failures};
@@ -69,6 +73,12 @@ pub struct Portal {
     pub(crate) clock: Clock,
     /// The projections the message pages read; `None` until the daemon hands them over.
     pub(crate) reader: Option<Arc<dyn ReadSide>>,
+    /// The sealed payloads, for the client data of a message.
+    pub(crate) payloads: Option<Arc<dyn PayloadStore>>,
+    /// Runs a message again (the daemon's resend path).
+    pub(crate) resender: Option<Arc<dyn Resender>>,
+    /// The access log's writer.
+    pub(crate) access: AccessLog,
 }
 
 impl Portal {
@@ -83,6 +93,54 @@ impl Portal {
             addresses: Mutex::new(HashMap::new()),
             clock,
             reader: None,
+            payloads: None,
+            resender: None,
+            access: AccessLog::default(),
+        }
+    }
+
+    /// The same portal, reading client data from `payloads`.
+    #[must_use]
+    pub fn with_payloads(mut self, payloads: Arc<dyn PayloadStore>) -> Self {
+        self.payloads = Some(payloads);
+        self
+    }
+
+    /// The same portal, resending through `resender`.
+    #[must_use]
+    pub fn with_resender(mut self, resender: Arc<dyn Resender>) -> Self {
+        self.resender = Some(resender);
+        self
+    }
+
+    /// Appends an access log entry; a log that cannot take it is reported in the daemon's log.
+    pub(crate) fn record_access(
+        &self,
+        who: &Access,
+        action: Action,
+        message: Option<&str>,
+        bsn: Option<&str>,
+        outcome: &str,
+    ) {
+        self.record_access_entry(
+            who,
+            Entry {
+                action,
+                message,
+                bsn,
+                detail: None,
+                outcome,
+            },
+        );
+    }
+
+    /// Appends an access log entry with every field.
+    pub(crate) fn record_access_entry(&self, who: &Access, entry: Entry<'_>) {
+        if let Err(error) = self
+            .access
+            .record(&*self.log, &self.key, self.now(), who, entry)
+        {
+            tracing::error!(target: "portal", action = entry.action.as_str(), %error, "an access log entry could not be recorded");
         }
     }
 
@@ -113,6 +171,11 @@ impl Portal {
     pub fn end_sessions_of(&self, user: &StreamId) {
         self.sessions.end_user(user);
     }
+}
+
+/// Who acts, for the access log: the signed-in user with their role.
+pub(crate) fn access_of(signed: &Signed, address: IpAddr) -> Access {
+    Access::portal(&signed.session.user, signed.user.role.as_str(), address)
 }
 
 /// The client's address: the connection's peer (the daemon's server and the tests put it in
@@ -160,6 +223,13 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/profiel/wachtwoord", post(profile::change_password))
         .route("/berichten", get(stream::show))
         .route("/berichten/aantallen", get(stream::counts_json))
+        .route("/berichten/{id}", get(message::show))
+        .route("/berichten/{id}/pdf", get(message::pdf))
+        .route("/berichten/{id}/origineel", get(message::original))
+        .route(
+            "/berichten/{id}/herzenden",
+            get(message::confirm).post(message::resend),
+        )
         .route("/static/berichten.js", get(stream::script))
         .route("/static/portal.css", get(pages::stylesheet))
         .fallback(pages::not_found)

@@ -122,6 +122,51 @@ pub struct Stream {
     pub paged: bool,
 }
 
+/// One message with its client data, attachments and timeline.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    /// "Bericht met onbekend BSN van ...".
+    pub heading: String,
+    pub id: String,
+    /// When it arrived, `dd-mm-jjjj hh:mm`.
+    pub arrived: String,
+    /// The category's Dutch name and machine name (for the link back).
+    pub label: &'static str,
+    pub tab: &'static str,
+    /// The reason as a whole Dutch sentence.
+    pub reason: String,
+    pub name: String,
+    pub bsn: String,
+    pub sender: String,
+    /// The original message's file name.
+    pub original: String,
+    pub can_resend: bool,
+    /// When, what.
+    pub timeline: Vec<(String, String)>,
+}
+
+/// "12 berichten opnieuw verzenden?": a question with a POST button.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct Confirm {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub question: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The messages of a bulk resend (hidden fields).
+    pub ids: Vec<String>,
+    /// Where "Annuleren" leads.
+    pub back: String,
+}
+
 /// A page with one sentence and perhaps a link.
 #[derive(Template)]
 #[template(path = "notice.html")]

@@ -73,7 +73,12 @@ impl TestPortal {
         };
         let dyn_log: Arc<dyn EventLog> = log.clone();
         let reader: Arc<dyn ketenpost_domain::ports::ReadSide> = log.clone();
-        let portal = Arc::new(Portal::new(dyn_log, KEY, settings, clock).with_read_side(reader));
+        let portal = Arc::new(
+            Portal::new(dyn_log, KEY, settings, clock)
+                .with_read_side(reader)
+                .with_payloads(Arc::new(messages::Payloads(log.clone())))
+                .with_resender(Arc::new(messages::Resending(log.clone()))),
+        );
         let router = web::router(Arc::clone(&portal));
         let server = tokio::spawn(async move {
             axum::serve(
@@ -292,7 +297,12 @@ pub struct Enrolled {
 
 /// Invitation -> password -> enrolment, for `email`.
 pub async fn enrolled(portal: &TestPortal, email: &str) -> Enrolled {
-    let link = portal.invite(email, Role::Beheerder);
+    enrolled_as(portal, email, Role::Beheerder).await
+}
+
+/// Invitation -> password -> enrolment, for `email` with `role`.
+pub async fn enrolled_as(portal: &TestPortal, email: &str, role: Role) -> Enrolled {
+    let link = portal.invite(email, role);
     let mut browser = Browser::new(portal);
     let form = browser.get(&link).await;
     assert_eq!(form.status, 200, "{}", form.body);
