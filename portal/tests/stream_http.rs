@@ -82,7 +82,11 @@ async fn the_tabs_come_in_order_with_their_counts_and_the_newest_message_first()
     let first_row = between(&page.body, "<tr data-id=", "</tr>");
     assert!(first_row.contains("Laboratoriumuitslag"), "{first_row}");
     assert!(first_row.contains("LAB-ZUID"), "{first_row}");
-    let received = between(first_row, "</td><td>", "</td>");
+    let received = first_row
+        .trim_end_matches("</td>")
+        .rsplit("<td>")
+        .next()
+        .unwrap();
     let shape: String = received
         .chars()
         .map(|c| if c.is_ascii_digit() { '9' } else { c })

@@ -331,6 +331,8 @@ pub async fn confirm(
             question: "Dit bericht opnieuw verzenden?".into(),
             action: format!("/berichten/{stream}/herzenden"),
             ids: Vec::new(),
+            tab: String::new(),
+            bulk: false,
             back: format!("/berichten/{stream}"),
         },
     )

@@ -5,6 +5,7 @@
 //! (`sessions.rs`). Later parts add their pages to [`router`] and use [`Signed`] for role checks.
 
 mod admin;
+mod bulk;
 mod enrol;
 mod forms;
 mod guard;
@@ -223,6 +224,7 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/profiel/wachtwoord", post(profile::change_password))
         .route("/berichten", get(stream::show))
         .route("/berichten/aantallen", get(stream::counts_json))
+        .route("/berichten/herzenden", post(bulk::resend))
         .route("/berichten/{id}", get(message::show))
         .route("/berichten/{id}/pdf", get(message::pdf))
         .route("/berichten/{id}/origineel", get(message::original))

@@ -120,6 +120,8 @@ pub struct Stream {
     pub next: String,
     /// Whether this is a later page (a link back to the first).
     pub paged: bool,
+    /// Whether the tab's messages may be resent (all but Verwerkt).
+    pub resendable: bool,
 }
 
 /// One message with its client data, attachments and timeline.
@@ -163,6 +165,10 @@ pub struct Confirm {
     pub action: String,
     /// The messages of a bulk resend (hidden fields).
     pub ids: Vec<String>,
+    /// The tab of a resend of all of it.
+    pub tab: String,
+    /// Whether this confirms a bulk resend (posts `bevestigd=ja`).
+    pub bulk: bool,
     /// Where "Annuleren" leads.
     pub back: String,
 }

@@ -33,6 +33,8 @@ pub struct StreamQuery {
     pub tab: Option<String>,
     /// Where the page starts (the previous page's cursor).
     pub na: Option<String>,
+    /// How many messages a bulk resend just handed over (for the notice).
+    pub herzonden: Option<usize>,
 }
 
 /// One tab's heading.
@@ -135,8 +137,21 @@ pub async fn show(
             &pages::Stream {
                 signed_in: true,
                 csrf: csrf.0,
-                notice: String::new(),
+                notice: query
+                    .herzonden
+                    .map(|n| {
+                        format!(
+                            "{n} {} opnieuw verzonden; de aantallen lopen bij.",
+                            if n == 1 {
+                                "bericht wordt"
+                            } else {
+                                "berichten worden"
+                            }
+                        )
+                    })
+                    .unwrap_or_default(),
                 error: String::new(),
+                resendable: tab != Category::Processed,
                 tab: tab.as_str(),
                 tab_label: tab.label(),
                 guidance: texts::guidance(tab),
