@@ -134,3 +134,53 @@ async fn the_service_desk_sees_the_stream_but_not_a_clients_data() {
     let missing = admin.browser.get("/berichten/message-bestaat-niet").await;
     assert_eq!(missing.status, 404);
 }
+
+#[tokio::test]
+async fn the_beheerder_sees_who_looked_at_a_client_and_that_lookup_is_recorded_too() {
+    let portal = TestPortal::start("message-accesslog", false).await;
+    let message = add(&portal.log, Category::UnknownBsn, "MEDVRI:1", "500012345");
+    let mut secretary = enrolled_as(&portal, "anna@zorggroep.example", Role::Secretariaat).await;
+    secretary
+        .browser
+        .get(&format!("/berichten/{message}"))
+        .await;
+    let refused = secretary
+        .browser
+        .get(&format!("/toegangslog?bsn={LETTER_BSN}"))
+        .await;
+    assert_eq!(refused.status, 403, "the access log is for the beheerder");
+
+    let mut admin = enrolled(&portal, "beheer@zorggroep.example").await;
+    let page = admin
+        .browser
+        .get(&format!("/toegangslog?bsn={LETTER_BSN}"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let table = between(&page.body, "<tbody>", "</tbody>");
+    assert_eq!(table.matches("<tr>").count(), 1, "{table}");
+    assert!(table.contains("anna@zorggroep.example"), "{table}");
+    assert!(
+        table.contains("secretariaat") && table.contains("view"),
+        "{table}"
+    );
+    assert!(table.contains(message.as_str()));
+
+    let by_user = admin
+        .browser
+        .get("/toegangslog?email=Anna@zorggroep.example")
+        .await;
+    assert_eq!(
+        between(&by_user.body, "<tbody>", "</tbody>")
+            .matches("<tr>")
+            .count(),
+        1
+    );
+    let wrong = admin.browser.get("/toegangslog?bsn=12345").await;
+    assert!(wrong.body.contains("geen geldig BSN"));
+
+    let entries = access::entries(&*portal.log).unwrap();
+    let searches: Vec<_> = entries.iter().filter(|e| e.action == "search").collect();
+    assert_eq!(searches.len(), 2, "both lookups are recorded");
+    assert_eq!(searches[0].role, "beheerder");
+    assert_eq!(verify_chain(&entries), Ok(3));
+}

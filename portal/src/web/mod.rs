@@ -4,6 +4,7 @@
 //! Origin and CSRF token before a handler sees it (`guard.rs`); sessions live on the server
 //! (`sessions.rs`). Later parts add their pages to [`router`] and use [`Signed`] for role checks.
 
+mod access_page;
 mod admin;
 mod bulk;
 mod enrol;
@@ -225,6 +226,7 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/berichten", get(stream::show))
         .route("/berichten/aantallen", get(stream::counts_json))
         .route("/berichten/herzenden", post(bulk::resend))
+        .route("/toegangslog", get(access_page::show))
         .route("/berichten/{id}", get(message::show))
         .route("/berichten/{id}/pdf", get(message::pdf))
         .route("/berichten/{id}/origineel", get(message::original))

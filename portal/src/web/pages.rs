@@ -173,6 +173,22 @@ pub struct Confirm {
     pub back: String,
 }
 
+/// The access log for the beheerder, per client or per user.
+#[derive(Template)]
+#[template(path = "access.html")]
+pub struct AccessLogPage {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub bsn: String,
+    pub email: String,
+    /// Whether a client or user was asked for.
+    pub asked: bool,
+    /// Tijdstip, gebruiker, rol, handeling, bericht, BSN, adres, uitkomst.
+    pub rows: Vec<Vec<String>>,
+}
+
 /// A page with one sentence and perhaps a link.
 #[derive(Template)]
 #[template(path = "notice.html")]
