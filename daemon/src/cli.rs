@@ -193,12 +193,21 @@ pub enum Command {
     User(UserCommand),
     /// Print the security log of one portal user: logins (with the factor and outcome),
     /// lockouts, logouts, password and two-factor changes, invitations, reset requests and
-    /// changes by an operator, oldest first. Opens the data folder itself.
-    #[command(after_help = examples!("ketenpost audit --user anna@zorggroep.example --config /etc/ketenpost/ketenpost.toml", "ketenpost audit --user anna@zorggroep.example --from 2026-12-01 --to 2026-12-06 --config /etc/ketenpost/ketenpost.toml"))]
+    /// changes by an operator, then their accesses to client data, oldest first; or the
+    /// accesses to one client's data (`--client`); or check the access log's hash chain
+    /// (`--verify`). Opens the data folder itself.
+    #[command(after_help = examples!("ketenpost audit --user anna@zorggroep.example --config /etc/ketenpost/ketenpost.toml", "ketenpost audit --client 999990019 --from 2026-12-01 --to 2026-12-06 --config /etc/ketenpost/ketenpost.toml", "ketenpost audit --verify --config /etc/ketenpost/ketenpost.toml"))]
+    #[command(group(clap::ArgGroup::new("wanted").required(true).args(["user", "client", "verify"])))]
     Audit {
         /// The user's e-mail address (also one that has no account: its failed logins).
         #[arg(long)]
-        user: String,
+        user: Option<String>,
+        /// The client's BSN: every access to their data.
+        #[arg(long)]
+        client: Option<String>,
+        /// Check that no access log entry was changed, removed or reordered.
+        #[arg(long)]
+        verify: bool,
         /// From this day (`2026-12-01`, UTC) or moment (RFC 3339).
         #[arg(long)]
         from: Option<String>,

@@ -44,10 +44,19 @@ fn main() -> ExitCode {
         Command::User(user) => commands::user::run(user),
         Command::Audit {
             user,
+            client,
+            verify,
             from,
             to,
             data,
-        } => commands::audit::run(user, from.as_deref(), to.as_deref(), data),
+        } => {
+            let wanted = match (user, client, verify) {
+                (Some(user), _, _) => commands::audit::Wanted::User(user.clone()),
+                (None, Some(bsn), _) => commands::audit::Wanted::Client(bsn.clone()),
+                (None, None, _) => commands::audit::Wanted::Verify,
+            };
+            commands::audit::run(&wanted, from.as_deref(), to.as_deref(), data)
+        }
         Command::Generate { what, out } => commands::generate::run(*what, out),
     };
     match result {

@@ -11,7 +11,7 @@ mod harness;
 mod smtp;
 mod webdriver;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -162,7 +162,7 @@ async fn a_first_user_is_invited_enrols_logs_in_and_resets_the_password_in_a_bro
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    let shots = screenshot_folder();
+    let shots = webdriver::screenshot_folder();
     std::fs::create_dir_all(&shots).unwrap();
     let browser = Browser::start(free_port(), &dir.join("chromium")).await;
 
@@ -238,14 +238,4 @@ async fn a_first_user_is_invited_enrols_logs_in_and_resets_the_password_in_a_bro
     drop(sink);
     let _ = std::fs::remove_dir_all(&dir);
     let _: PathBuf = shots;
-}
-
-/// Where the screenshots go: `target/portal-screenshots/`, or the folder (relative to the
-/// workspace root) in `KETENPOST_SCREENSHOTS`, e.g. `docs/portal` to refresh the documentation.
-fn screenshot_folder() -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match std::env::var("KETENPOST_SCREENSHOTS") {
-        Ok(folder) if !folder.trim().is_empty() => root.join(folder.trim()),
-        _ => root.join("target/portal-screenshots"),
-    }
 }

@@ -4,11 +4,14 @@
 //! how a user is named without naming them in the log (`identity`), the operations on users
 //! (`users`), the mails the portal sends (`mail`) and times as people read them (`clock`).
 
+pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod detail;
 pub mod identity;
 pub mod mail;
 pub mod rules;
 pub mod secrets;
+pub mod stream;
 pub mod users;
 pub mod web;

@@ -1,12 +1,15 @@
 //! `ketenpost audit --user EMAIL [--from DATE] [--to DATE]`: the security log of one portal
 //! user, one line per entry: when (RFC 3339, UTC) and what, without passwords, codes or
-//! tokens. The address is only used to find the streams (see `ketenpost_portal::audit`).
+//! tokens, then their accesses to client data. The address is only used to find the streams
+//! (see `ketenpost_portal::audit`). `--client BSN` prints the accesses to one client's data,
+//! `--verify` checks the access log's hash chain (`access_log.rs`).
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::load_or_create_key;
-use ketenpost_portal::audit;
+use ketenpost_domain::bsn::Bsn;
+use ketenpost_portal::{audit, identity};
 
-use super::Outcome;
+use super::{access_log, Outcome};
 use crate::cli::DataArgs;
 use crate::store;
 
@@ -42,13 +45,38 @@ fn moment(text: &str, end_of_day: bool, flag: &str) -> anyhow::Result<i64> {
 /// # Errors
 /// Bad dates, or the data folder or key file cannot be used.
 pub fn run(
-    user: &str,
+    wanted: &Wanted,
     from: Option<&str>,
     to: Option<&str>,
     data: &DataArgs,
 ) -> anyhow::Result<Outcome> {
     let from_ms = from.map(|t| moment(t, false, "--from")).transpose()?;
     let to_ms = to.map(|t| moment(t, true, "--to")).transpose()?;
+    let user = match wanted {
+        Wanted::User(user) => user.as_str(),
+        Wanted::Client(bsn) => {
+            if let Err(error) = Bsn::parse(bsn) {
+                eprintln!("ketenpost: --client {bsn:?} is not a BSN: {error}");
+                return Ok(Outcome::Malformed);
+            }
+            let log = store::open(data)?;
+            let key = key(data)?;
+            let bsn = bsn.trim();
+            let count = access_log::print(
+                &log,
+                &key,
+                Some(bsn),
+                None,
+                from_ms.unwrap_or(i64::MIN),
+                to_ms.unwrap_or(i64::MAX),
+            )?;
+            if count == 0 {
+                eprintln!("ketenpost: no access log entries for that client in that time");
+            }
+            return Ok(Outcome::Understood);
+        }
+        Wanted::Verify => return access_log::verify(&store::open(data)?),
+    };
     let log = store::open(data)?;
     let key_file = store::place(data)?.key_file;
     let key = load_or_create_key(&key_file)
@@ -67,7 +95,34 @@ pub fn run(
     if entries.is_empty() {
         eprintln!("ketenpost: no security log entries for {user} in that time");
     }
+    let stream = identity::user_stream(&key, user);
+    access_log::print(
+        &log,
+        &key,
+        None,
+        Some(stream.as_str()),
+        from_ms.unwrap_or(i64::MIN),
+        to_ms.unwrap_or(i64::MAX),
+    )?;
     Ok(Outcome::Understood)
+}
+
+/// What `audit` prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// A portal user's security log and accesses.
+    User(String),
+    /// The accesses to one client's data.
+    Client(String),
+    /// Whether the access log's chain is whole.
+    Verify,
+}
+
+/// The data key.
+fn key(data: &DataArgs) -> anyhow::Result<[u8; 32]> {
+    let key_file = store::place(data)?.key_file;
+    load_or_create_key(&key_file)
+        .with_context(|| format!("Failed to read the key file {}", key_file.display()))
 }
 
 #[cfg(test)]

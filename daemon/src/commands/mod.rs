@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod access_log;
 pub mod audit;
 pub mod events;
 pub mod generate;

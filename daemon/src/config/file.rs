@@ -49,9 +49,22 @@ pub struct ApiFile {
     /// The bearer token.
     #[serde(default)]
     pub token: Secret,
+    /// `[[api.tokens]]`: bearer tokens with a name (the access log's user).
+    #[serde(default)]
+    pub tokens: Vec<ApiTokenFile>,
     /// `[api.limits]`: timeouts and the connection limit.
     #[serde(default)]
     pub limits: HttpLimitsFile,
+}
+
+/// One `[[api.tokens]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTokenFile {
+    /// The name the access log records for requests with this token.
+    pub name: String,
+    /// The bearer token (may be sealed with `ketenpost seal`).
+    pub token: Secret,
 }
 
 /// One `[[mailboxes]]` entry; which fields are needed depends on `kind`.

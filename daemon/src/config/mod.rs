@@ -74,8 +74,12 @@ pub struct Settings {
 pub struct ApiSettings {
     /// Where to listen.
     pub listen: SocketAddr,
-    /// The bearer token.
+    /// The bearer token of `[api] token` (empty when only named tokens are configured): the
+    /// one the commands use to ask the running daemon.
     pub token: Secret,
+    /// Every accepted bearer token with its name (`api` for `[api] token`, then
+    /// `[[api.tokens]]`): the access log records the name.
+    pub tokens: Vec<(String, Secret)>,
     /// What protects the API from clients that never finish or hold connections open.
     pub limits: HttpLimits,
 }
@@ -181,6 +185,9 @@ pub fn load_api(path: &Path) -> Result<ApiSettings, ConfigError> {
         return Err(ConfigError { problems });
     };
     api.token = unseal::open_token(&api.token, &place.key_file)?;
+    for (_, token) in &mut api.tokens {
+        *token = unseal::open_token(token, &place.key_file)?;
+    }
     Ok(api)
 }
 

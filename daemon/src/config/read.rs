@@ -31,9 +31,15 @@ const LIMITS: &[Key] = &[
     optional("shutdown_grace", Kind::Text),
 ];
 
+const API_TOKEN: &[Key] = &[
+    required("name", Kind::Text),
+    required("token", Kind::Secret),
+];
+
 const API: &[Key] = &[
     required("listen", Kind::Text),
     optional("token", Kind::Secret),
+    optional("tokens", Kind::List(API_TOKEN)),
     optional("limits", Kind::Table(LIMITS)),
 ];
 

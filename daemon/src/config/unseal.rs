@@ -24,6 +24,11 @@ pub fn unseal(settings: &mut Settings) -> Result<(), ConfigError> {
         .map(|(name, _)| name.clone())
         .collect();
     let any_sealed = is_sealed(settings.api.token.expose())
+        || settings
+            .api
+            .tokens
+            .iter()
+            .any(|(_, t)| is_sealed(t.expose()))
         || !sealed_key_files.is_empty()
         || settings
             .mailboxes
@@ -51,6 +56,13 @@ pub fn unseal(settings: &mut Settings) -> Result<(), ConfigError> {
     if is_sealed(settings.api.token.expose()) {
         if let Some(token) = opened("api.token", settings.api.token.expose()) {
             settings.api.token = Secret::new(token);
+        }
+    }
+    for (name, token) in &mut settings.api.tokens {
+        if is_sealed(token.expose()) {
+            if let Some(plain) = opened(&format!("api.tokens {name}"), token.expose()) {
+                *token = Secret::new(plain);
+            }
         }
     }
     for (index, mailbox) in settings.mailboxes.iter_mut().enumerate() {

@@ -139,18 +139,49 @@ pub fn api(file: ApiFile, problems: &mut Vec<String>) -> ApiSettings {
         // Never used: the problem stops the start.
         std::net::SocketAddr::from(([127, 0, 0, 1], 0))
     });
-    if file.token.is_empty() {
+    if file.token.is_empty() && file.tokens.is_empty() {
         problems.push(
-            "api.token is missing: the API needs a bearer token (a long random string)".to_owned(),
+            "api.token is missing: the API needs a bearer token (a long random string), or \
+             name tokens with [[api.tokens]] name and token"
+                .to_owned(),
         );
-    } else if file.token.expose().len() < 16 {
+    } else if !file.token.is_empty() && file.token.expose().len() < 16 {
         problems
             .push("api.token is shorter than 16 characters: use a long random string".to_owned());
     }
+    let mut names = std::collections::BTreeSet::new();
+    for (index, entry) in file.tokens.iter().enumerate() {
+        let name = entry.name.trim();
+        if name.is_empty() || name.len() > 64 || name.contains(char::is_whitespace) {
+            problems.push(format!(
+                "api.tokens[{index}].name = {:?}: use a short name without spaces, e.g. \"monitoring\"",
+                entry.name
+            ));
+        } else if !names.insert(name.to_owned()) || (name == "api" && !file.token.is_empty()) {
+            problems.push(format!(
+                "api.tokens[{index}].name = {name:?} is used twice (api.token is named \"api\")"
+            ));
+        }
+        if entry.token.expose().len() < 16 {
+            problems.push(format!(
+                "api.tokens[{index}].token is shorter than 16 characters: use a long random string"
+            ));
+        }
+    }
+    let mut tokens: Vec<(String, crate::config::Secret)> = Vec::new();
+    if !file.token.is_empty() {
+        tokens.push(("api".to_owned(), file.token.clone()));
+    }
+    tokens.extend(
+        file.tokens
+            .into_iter()
+            .map(|t| (t.name.trim().to_owned(), t.token)),
+    );
     let limits = super::limits::validate("api", file.limits, problems);
     ApiSettings {
         listen,
         token: file.token,
+        tokens,
         limits,
     }
 }

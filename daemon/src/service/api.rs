@@ -5,11 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::{Json, Router};
 use ketenpost_domain::category::Reason;
 use ketenpost_domain::events::{Event, StreamId, StreamKind};
@@ -18,7 +21,9 @@ use ketenpost_domain::projections::State as MessageState;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::api_access::{token_name, ApiAccess, TokenName};
 use super::dispatch::WorkQueue;
+use super::state::now_ms;
 use super::state::Shared;
 use crate::commands::events::line;
 use crate::resend::{self, ResendRefused};
@@ -32,6 +37,8 @@ pub struct Api {
     pub queue: WorkQueue,
     /// Whether start-up (resuming earlier work) is done.
     pub ready: Arc<AtomicBool>,
+    /// The access log's writer for the API's views of messages.
+    pub access: Arc<ApiAccess>,
 }
 
 /// The routes.
@@ -62,21 +69,19 @@ fn internal(error: &anyhow::Error) -> Response {
     )
 }
 
-/// Compares in time independent of where the first difference is.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-async fn bearer(State(api): State<Api>, request: Request, next: Next) -> Response {
-    let given = request
+async fn bearer(State(api): State<Api>, mut request: Request, next: Next) -> Response {
+    let name = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let expected = api.shared.settings.api.token.expose().as_bytes();
-    match given {
-        Some(token) if same(token.trim().as_bytes(), expected) => next.run(request).await,
-        _ => {
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|given| token_name(&api.shared.settings.api.tokens, given));
+    match name {
+        Some(name) => {
+            request.extensions_mut().insert(TokenName(name));
+            next.run(request).await
+        }
+        None => {
             let mut response = problem(StatusCode::UNAUTHORIZED, "a valid bearer token is needed");
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -154,13 +159,29 @@ fn message_id(id: &str) -> Option<StreamId> {
     StreamId::parse(id).filter(|s| s.kind() == Some(StreamKind::Message))
 }
 
-async fn message(State(api): State<Api>, Path(id): Path<String>) -> Response {
+async fn message(
+    State(api): State<Api>,
+    Extension(TokenName(token)): Extension<TokenName>,
+    extensions: axum::http::Extensions,
+    Path(id): Path<String>,
+) -> Response {
     let Some(stream) = message_id(&id) else {
         return problem(StatusCode::NOT_FOUND, format!("no message {id}"));
     };
+    let access = Arc::clone(&api.access);
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let found = api
         .shared
-        .on_log(move |log| Ok(log.message_detail(&stream)?))
+        .on_log(move |log| {
+            let found = log.message_detail(&stream)?;
+            let outcome = if found.is_some() {
+                "success"
+            } else {
+                "not_found"
+            };
+            access.record_view(log, &token, peer, &stream, outcome, now_ms());
+            Ok(found)
+        })
         .await;
     match found {
         Ok(Some(MessageDetail {

@@ -5,6 +5,7 @@
 //! timeout (see [`shutdown`]), closes the log and exits.
 
 pub mod api;
+mod api_access;
 mod background;
 mod dispatch;
 mod mailboxes;
@@ -122,10 +123,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     )];
     let (queue, incoming) = dispatch::queue();
     let ready = Arc::new(AtomicBool::new(false));
+    let api_access = Arc::new(api_access::ApiAccess::open(&shared.settings.key_file)?);
     let router = api::router(api::Api {
         shared: Arc::clone(&shared),
         queue: queue.clone(),
         ready: Arc::clone(&ready),
+        access: api_access,
     });
     tasks.push(shutdown.spawn(
         "API server",
@@ -139,7 +142,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ));
     tracing::info!(address = %api_address, "API listening");
     // The portal: its own listener beside the API, stopping with the daemon.
-    let portal_address = match portal::start(&log, &shared.settings, &shutdown)? {
+    let portal_address = match portal::start(&log, &shared.settings, &shutdown, queue.clone())? {
         Some((address, server)) => {
             tasks.push(server);
             Some(address)

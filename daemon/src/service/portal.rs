@@ -6,13 +6,16 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::{load_or_create_key, SledEventLog};
-use ketenpost_domain::ports::EventLog;
+use ketenpost_domain::ports::{AppendError, EventLog, PayloadStore, ReadError, ReadSide};
+use ketenpost_portal::detail::{ResendRefusal, Resender};
 use ketenpost_portal::web::{self, Portal, WebSettings};
 use tokio::task::JoinHandle;
 
+use super::dispatch::WorkQueue;
 use super::serve;
 use super::shutdown::Shutdown;
 use crate::config::Settings;
+use crate::resend::{self, ResendRefused};
 
 /// Starts the portal when `[portal]` is configured: its address and its server's task.
 ///
@@ -22,6 +25,7 @@ pub fn start(
     log: &Arc<SledEventLog>,
     settings: &Settings,
     shutdown: &Shutdown,
+    queue: WorkQueue,
 ) -> anyhow::Result<Option<(SocketAddr, JoinHandle<bool>)>> {
     let Some(portal) = &settings.portal else {
         return Ok(None);
@@ -39,12 +43,18 @@ pub fn start(
         trusted_proxies: portal.trusted_proxies.clone(),
     };
     let shared_log: Arc<dyn EventLog> = Arc::clone(log) as Arc<dyn EventLog>;
-    let state = Arc::new(Portal::new(
-        shared_log,
-        key,
-        web_settings,
-        web::system_clock(),
-    ));
+    let reader: Arc<dyn ReadSide> = Arc::clone(log) as Arc<dyn ReadSide>;
+    let payloads: Arc<dyn PayloadStore> = Arc::new(Payloads(Arc::clone(log)));
+    let resender = Arc::new(Resending {
+        log: Arc::clone(log),
+        queue,
+    });
+    let state = Arc::new(
+        Portal::new(shared_log, key, web_settings, web::system_clock())
+            .with_read_side(reader)
+            .with_payloads(payloads)
+            .with_resender(resender),
+    );
     let listener = serve::listen(portal.listen)
         .with_context(|| format!("portal.listen: cannot listen on {}", portal.listen))?;
     let address = listener.local_addr().context("portal.listen")?;
@@ -68,6 +78,40 @@ pub fn start(
     };
     tracing::info!(address = %address, "portal listening");
     Ok(Some((address, server)))
+}
+
+/// The log's sealed payloads, for the message pages.
+struct Payloads(Arc<SledEventLog>);
+
+impl PayloadStore for Payloads {
+    fn put(&self, bytes: &[u8]) -> Result<String, AppendError> {
+        self.0.payloads().put(bytes)
+    }
+
+    fn get(&self, digest: &str) -> Result<Option<Vec<u8>>, ReadError> {
+        self.0.payloads().get(digest)
+    }
+}
+
+/// HERZENDEN from the portal: the daemon's resend path (`crate::resend`), then the workers.
+struct Resending {
+    log: Arc<SledEventLog>,
+    queue: WorkQueue,
+}
+
+impl Resender for Resending {
+    fn resend(&self, id: &str, requested_by: &str) -> Result<(), ResendRefusal> {
+        match resend::request(&*self.log, id, requested_by) {
+            Ok(stream) => {
+                self.queue.push(stream);
+                Ok(())
+            }
+            Err(ResendRefused::NotFound(_)) => Err(ResendRefusal::NotFound),
+            Err(ResendRefused::Processed(_)) => Err(ResendRefusal::Processed),
+            Err(ResendRefused::InProgress(_)) => Err(ResendRefusal::InProgress),
+            Err(ResendRefused::Log(error)) => Err(ResendRefusal::Failed(error)),
+        }
+    }
 }
 
 /// The TLS settings from `tls_cert` (PEM chain) and `tls_key` (PEM, or sealed with the data

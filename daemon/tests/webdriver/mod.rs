@@ -207,6 +207,23 @@ impl Browser {
             .to_owned()
     }
 
+    /// Fetches `url` from the page (its cookies, same origin), as a download does; the bytes.
+    pub async fn fetch_bytes(&self, url: &str) -> Vec<u8> {
+        let script = "const done = arguments[arguments.length - 1]; \
+            fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer()).then(b => { \
+            let s = ''; new Uint8Array(b).forEach(c => { s += String.fromCharCode(c); }); done(btoa(s)); })";
+        let data = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({"script": script, "args": [url]})),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap())
+            .unwrap()
+    }
+
     /// Saves a PNG screenshot of the page at `path`.
     pub async fn screenshot(&self, path: &Path) {
         let data = self.call(reqwest::Method::GET, "/screenshot", None).await;
@@ -234,4 +251,17 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Where the browser tests put their screenshots: `target/portal-screenshots/`, or the folder
+/// `KETENPOST_SCREENSHOTS` names (relative to the repository; `docs/portal` for the ones the
+/// guide shows), so a test run leaves the checkout as it was.
+pub fn screenshot_folder() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let folder = match std::env::var("KETENPOST_SCREENSHOTS") {
+        Ok(folder) if !folder.trim().is_empty() => root.join(folder.trim()),
+        _ => root.join("target/portal-screenshots"),
+    };
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
 }

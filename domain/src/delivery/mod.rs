@@ -89,7 +89,8 @@ impl MessageFacts {
                 | Event::RecoveryCodesIssued(_)
                 | Event::SecondFactorUsed(_)
                 | Event::UserChanged(_)
-                | Event::SecurityLogged(_) => {}
+                | Event::SecurityLogged(_)
+                | Event::AccessLogged(_) => {}
             }
         }
         facts

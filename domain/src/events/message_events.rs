@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::access_events::AccessLogged;
 use super::user_events::{
     PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, SecondFactorUsed, SecurityLogged,
     TwoFactorEnrolled, UserAdded, UserChanged,
@@ -46,6 +47,8 @@ pub enum Event {
     UserChanged(UserChanged),
     /// An entry of the security log (security stream).
     SecurityLogged(SecurityLogged),
+    /// An access to client data (the `access-log` stream).
+    AccessLogged(AccessLogged),
 }
 
 impl Event {
@@ -68,6 +71,7 @@ impl Event {
             Self::SecondFactorUsed(_) => "SecondFactorUsed",
             Self::UserChanged(_) => "UserChanged",
             Self::SecurityLogged(_) => "SecurityLogged",
+            Self::AccessLogged(_) => "AccessLogged",
         }
     }
 
@@ -148,6 +152,18 @@ impl Event {
                     .map(|f| format!(" ({f})"))
                     .unwrap_or_default(),
                 e.address,
+                e.outcome
+            ),
+            Self::AccessLogged(e) => format!(
+                "{} by {} ({}) from {}{}: {}",
+                e.action,
+                e.user,
+                e.role,
+                e.address,
+                e.message
+                    .as_deref()
+                    .map(|m| format!(" on {m}"))
+                    .unwrap_or_default(),
                 e.outcome
             ),
         }

@@ -5,6 +5,7 @@
 //! encrypted payload, found by its digest. Portal users are streams too; their address and
 //! name are sealed inside the event (`UserAdded::profile`).
 
+mod access_events;
 mod envelope;
 mod message_events;
 #[cfg(test)]
@@ -12,6 +13,7 @@ pub(crate) mod test_support;
 mod upcast;
 mod user_events;
 
+pub use access_events::{verify_chain, AccessLogged, ChainBreak, ACCESS_STREAM, GENESIS};
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
     DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, MailEnvelope, MessageClassified,

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 16] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 17] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
@@ -23,6 +23,7 @@ pub const SCHEMA_VERSIONS: [(&str, u32); 16] = [
     ("SecondFactorUsed", 1),
     ("UserChanged", 1),
     ("SecurityLogged", 1),
+    ("AccessLogged", 1),
 ];
 
 /// An event that cannot be read back.
@@ -78,6 +79,7 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::SecondFactorUsed(e) => serde_json::to_string(e),
         Event::UserChanged(e) => serde_json::to_string(e),
         Event::SecurityLogged(e) => serde_json::to_string(e),
+        Event::AccessLogged(e) => serde_json::to_string(e),
     };
     (
         name,
@@ -128,6 +130,7 @@ pub fn decode_event_json(
         "SecondFactorUsed" => Event::SecondFactorUsed(serde_json::from_str(data).map_err(fit)?),
         "UserChanged" => Event::UserChanged(serde_json::from_str(data).map_err(fit)?),
         "SecurityLogged" => Event::SecurityLogged(serde_json::from_str(data).map_err(fit)?),
+        "AccessLogged" => Event::AccessLogged(serde_json::from_str(data).map_err(fit)?),
         other => return Err(EventDecodeError::UnknownType(other.to_owned())),
     })
 }

@@ -13,7 +13,7 @@ use super::Portal;
 /// Everything from the portal itself; nothing inline, no plugins, no framing, forms only to
 /// the portal.
 pub const CSP: &str =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; \
                        form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Adds the headers to every answer.

@@ -4,18 +4,22 @@
 //! Origin and CSRF token before a handler sees it (`guard.rs`); sessions live on the server
 //! (`sessions.rs`). Later parts add their pages to [`router`] and use [`Signed`] for role checks.
 
+mod access_page;
 mod admin;
 mod admin_users;
+mod bulk;
 mod enrol;
 mod failures;
 mod forms;
 mod guard;
 mod headers;
 mod login;
+mod message;
 mod pages;
 mod profile;
 mod reset;
 mod sessions;
+mod stream;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -25,7 +29,10 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use ketenpost_domain::events::StreamId;
-use ketenpost_domain::ports::EventLog;
+use ketenpost_domain::ports::{EventLog, PayloadStore, ReadSide};
+
+use crate::access::{Access, AccessLog, Action, Entry};
+use crate::detail::Resender;
 
 use crate::mail::SmtpSettings;
 use crate::rules::lockout::{AddressBucket, Failures};
@@ -72,6 +79,14 @@ pub struct Portal {
     pub(crate) failures: Mutex<HashMap<StreamId, Failures>>,
     pub(crate) addresses: Mutex<HashMap<IpAddr, AddressBucket>>,
     pub(crate) clock: Clock,
+    /// The projections the message pages read; `None` until the daemon hands them over.
+    pub(crate) reader: Option<Arc<dyn ReadSide>>,
+    /// The sealed payloads, for the client data of a message.
+    pub(crate) payloads: Option<Arc<dyn PayloadStore>>,
+    /// Runs a message again (the daemon's resend path).
+    pub(crate) resender: Option<Arc<dyn Resender>>,
+    /// The access log's writer.
+    pub(crate) access: AccessLog,
 }
 
 impl Portal {
@@ -85,7 +100,63 @@ impl Portal {
             failures: Mutex::new(HashMap::new()),
             addresses: Mutex::new(HashMap::new()),
             clock,
+            reader: None,
+            payloads: None,
+            resender: None,
+            access: AccessLog::default(),
         }
+    }
+
+    /// The same portal, reading client data from `payloads`.
+    #[must_use]
+    pub fn with_payloads(mut self, payloads: Arc<dyn PayloadStore>) -> Self {
+        self.payloads = Some(payloads);
+        self
+    }
+
+    /// The same portal, resending through `resender`.
+    #[must_use]
+    pub fn with_resender(mut self, resender: Arc<dyn Resender>) -> Self {
+        self.resender = Some(resender);
+        self
+    }
+
+    /// Appends an access log entry; a log that cannot take it is reported in the daemon's log.
+    pub(crate) fn record_access(
+        &self,
+        who: &Access,
+        action: Action,
+        message: Option<&str>,
+        bsn: Option<&str>,
+        outcome: &str,
+    ) {
+        self.record_access_entry(
+            who,
+            Entry {
+                action,
+                message,
+                bsn,
+                detail: None,
+                outcome,
+            },
+        );
+    }
+
+    /// Appends an access log entry with every field.
+    pub(crate) fn record_access_entry(&self, who: &Access, entry: Entry<'_>) {
+        if let Err(error) = self
+            .access
+            .record(&*self.log, &self.key, self.now(), who, entry)
+        {
+            tracing::error!(target: "portal", action = entry.action.as_str(), %error, "an access log entry could not be recorded");
+        }
+    }
+
+    /// The same portal, with the message pages reading `reader` (the daemon's projections).
+    #[must_use]
+    pub fn with_read_side(mut self, reader: Arc<dyn ReadSide>) -> Self {
+        self.reader = Some(reader);
+        self
     }
 
     pub(crate) fn now(&self) -> i64 {
@@ -108,6 +179,11 @@ impl Portal {
     pub fn end_sessions_of(&self, user: &StreamId) {
         self.sessions.end_user(user);
     }
+}
+
+/// Who acts, for the access log: the signed-in user with their role.
+pub(crate) fn access_of(signed: &Signed, address: IpAddr) -> Access {
+    Access::portal(&signed.session.user, signed.user.role.as_str(), address)
 }
 
 /// The client's address as [`client_address`] found it.
@@ -191,6 +267,18 @@ pub fn router(portal: Arc<Portal>) -> Router {
         )
         .route("/profiel/herstelcodes", post(profile::new_recovery_codes))
         .route("/profiel/wachtwoord", post(profile::change_password))
+        .route("/berichten", get(stream::show))
+        .route("/berichten/aantallen", get(stream::counts_json))
+        .route("/berichten/herzenden", post(bulk::resend))
+        .route("/toegangslog", get(access_page::show))
+        .route("/berichten/{id}", get(message::show))
+        .route("/berichten/{id}/pdf", get(message::pdf))
+        .route("/berichten/{id}/origineel", get(message::original))
+        .route(
+            "/berichten/{id}/herzenden",
+            get(message::confirm).post(message::resend),
+        )
+        .route("/static/berichten.js", get(stream::script))
         .route("/static/portal.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(

@@ -110,6 +110,95 @@ pub struct UserRow {
     pub changeable: bool,
 }
 
+/// The Berichtenstroom: tabs with counts, one tab's page.
+#[derive(Template)]
+#[template(path = "stream.html")]
+pub struct Stream {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    /// The tab shown (machine name) and its Dutch name.
+    pub tab: &'static str,
+    pub tab_label: &'static str,
+    /// What the tab means and what to do.
+    pub guidance: &'static str,
+    pub tabs: Vec<super::stream::TabView>,
+    pub in_progress: i64,
+    pub rows: Vec<super::stream::Row>,
+    /// The next page's cursor; empty on the last page.
+    pub next: String,
+    /// Whether this is a later page (a link back to the first).
+    pub paged: bool,
+    /// Whether the tab's messages may be resent (all but Verwerkt).
+    pub resendable: bool,
+}
+
+/// One message with its client data, attachments and timeline.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    /// "Bericht met onbekend BSN van ...".
+    pub heading: String,
+    pub id: String,
+    /// When it arrived, `dd-mm-jjjj hh:mm`.
+    pub arrived: String,
+    /// The category's Dutch name and machine name (for the link back).
+    pub label: &'static str,
+    pub tab: &'static str,
+    /// The reason as a whole Dutch sentence.
+    pub reason: String,
+    pub name: String,
+    pub bsn: String,
+    pub sender: String,
+    /// The original message's file name.
+    pub original: String,
+    pub can_resend: bool,
+    /// When, what.
+    pub timeline: Vec<(String, String)>,
+}
+
+/// "12 berichten opnieuw verzenden?": a question with a POST button.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct Confirm {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub question: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The messages of a bulk resend (hidden fields).
+    pub ids: Vec<String>,
+    /// The tab of a resend of all of it.
+    pub tab: String,
+    /// Whether this confirms a bulk resend (posts `bevestigd=ja`).
+    pub bulk: bool,
+    /// Where "Annuleren" leads.
+    pub back: String,
+}
+
+/// The access log for the beheerder, per client or per user.
+#[derive(Template)]
+#[template(path = "access.html")]
+pub struct AccessLogPage {
+    pub signed_in: bool,
+    pub csrf: String,
+    pub notice: String,
+    pub error: String,
+    pub bsn: String,
+    pub email: String,
+    /// Whether a client or user was asked for.
+    pub asked: bool,
+    /// Tijdstip, gebruiker, rol, handeling, bericht, BSN, adres, uitkomst.
+    pub rows: Vec<Vec<String>>,
+}
+
 /// A page with one sentence and perhaps a link.
 #[derive(Template)]
 #[template(path = "notice.html")]

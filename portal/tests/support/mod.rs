@@ -19,6 +19,8 @@ use ketenpost_portal::rules::totp;
 use ketenpost_portal::users;
 use ketenpost_portal::web::{self, Portal, WebSettings};
 
+pub mod messages;
+
 pub const KEY: [u8; 32] = [9; 32];
 pub const PASSWORD: &str = "lange zin als wachtwoord";
 
@@ -88,7 +90,13 @@ impl TestPortal {
                 .collect(),
         };
         let dyn_log: Arc<dyn EventLog> = log.clone();
-        let portal = Arc::new(Portal::new(dyn_log, KEY, settings, clock));
+        let reader: Arc<dyn ketenpost_domain::ports::ReadSide> = log.clone();
+        let portal = Arc::new(
+            Portal::new(dyn_log, KEY, settings, clock)
+                .with_read_side(reader)
+                .with_payloads(Arc::new(messages::Payloads(log.clone())))
+                .with_resender(Arc::new(messages::Resending(log.clone()))),
+        );
         let router = web::router(Arc::clone(&portal));
         let server = tokio::spawn(async move {
             axum::serve(
