@@ -181,6 +181,25 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Remove the personal data of decided messages whose retention period is over, as the
+    /// daemon does every so often: their payload, their key and so the personal text of their
+    /// events. The events stay. Run it with the daemon stopped (it holds the data folder).
+    #[command(after_help = examples!("ketenpost retention --dry-run --config /etc/ketenpost/ketenpost.toml", "ketenpost retention --data ./ketenpost-data --keep-processed 30d --keep-other 180d"))]
+    Retention {
+        /// Only count and list the messages whose period is over; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// How long after it is processed [default: [retention] keep_processed of --config,
+        /// else 30d].
+        #[arg(long)]
+        keep_processed: Option<String>,
+        /// How long after it is decided otherwise [default: [retention] keep_other of
+        /// --config, else 180d].
+        #[arg(long)]
+        keep_other: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Rebuild every projection from position 0.
     #[command(after_help = examples!("ketenpost replay --config /etc/ketenpost/ketenpost.toml"))]
     Replay {

@@ -37,6 +37,17 @@ fn main() -> ExitCode {
             data,
         } => commands::list::run(category, cursor.as_deref(), *limit, *json, data),
         Command::Replay { data } => commands::replay::run(data),
+        Command::Retention {
+            dry_run,
+            keep_processed,
+            keep_other,
+            data,
+        } => commands::retention::run(
+            *dry_run,
+            keep_processed.as_deref(),
+            keep_other.as_deref(),
+            data,
+        ),
         Command::RepairHead { data } => commands::repair_head::run(data),
         Command::Run { config, check } => commands::run::run(config.as_deref(), *check),
         Command::Resend { ids, data } => commands::resend::run(ids, data),

@@ -20,6 +20,7 @@ use super::head_marker::HeadMarker;
 use super::index::LogIndex;
 use super::key_file;
 use super::log_tree::{next_position_on_disk, position_of_key, storage};
+use super::message_keys::MessageKeys;
 use super::opening;
 use super::payloads::SledPayloadStore;
 use super::trees::Trees;
@@ -89,6 +90,8 @@ pub struct SledEventLog {
     requests: Mutex<Option<SyncSender<Request>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     payloads: SledPayloadStore,
+    /// The message keys that seal the personal text of events.
+    pub(crate) keys: MessageKeys,
     /// The first IO error of the writer: from then on it takes no append.
     failure: Arc<watch::Sender<Option<String>>>,
     /// What the head marker said when the folder was opened.
@@ -114,7 +117,13 @@ impl SledEventLog {
     }
 
     /// Hands an append to the writer thread.
-    fn request(&self, appends: Vec<StreamAppend>, reply: Reply) -> Result<(), AppendError> {
+    fn request(&self, mut appends: Vec<StreamAppend>, reply: Reply) -> Result<(), AppendError> {
+        for append in &mut appends {
+            for new in &mut append.events {
+                self.note_holder(&append.stream, &new.event)?;
+                self.keys.seal(&append.stream, &mut new.event)?;
+            }
+        }
         let sender = self
             .requests
             .lock()
@@ -192,6 +201,7 @@ impl SledEventLog {
             .spawn(move || writer.run(receiver))
             .map_err(|e| store_error(e.to_string()))?;
         let payloads = SledPayloadStore::new(trees.payloads.clone(), key, Arc::clone(&failure));
+        let keys = MessageKeys::new(trees.message_keys.clone(), key);
         Ok(Self {
             trees,
             db,
@@ -202,6 +212,7 @@ impl SledEventLog {
             requests: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(handle)),
             payloads,
+            keys,
             failure,
             head_found,
         })
@@ -284,6 +295,7 @@ impl EventLog for SledEventLog {
             events.push(event);
             Ok(())
         })?;
+        self.keys.open(&mut events)?;
         Ok(events)
     }
 
@@ -332,6 +344,7 @@ impl EventLog for SledEventLog {
             }
             events.push(event);
         }
+        self.keys.open(&mut events)?;
         Ok(events)
     }
 

@@ -11,6 +11,10 @@ pub(crate) struct Trees {
     pub payloads: sled::Tree,
     /// The projections and their checkpoint (keys in `pages.rs`).
     pub projections: sled::Tree,
+    /// Message stream id -> its key, sealed with the data key (`message_keys.rs`).
+    pub message_keys: sled::Tree,
+    /// The retention sweep's progress (`retention.rs`).
+    pub retention: sled::Tree,
 }
 
 impl Trees {
@@ -20,6 +24,8 @@ impl Trees {
             meta: db.open_tree("meta")?,
             payloads: db.open_tree("payloads")?,
             projections: db.open_tree("projections")?,
+            message_keys: db.open_tree("message_keys")?,
+            retention: db.open_tree("retention")?,
         })
     }
 }

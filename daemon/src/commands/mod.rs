@@ -10,6 +10,7 @@ pub mod render;
 pub mod repair_head;
 pub mod replay;
 pub mod resend;
+pub mod retention;
 pub mod run;
 pub mod seal;
 pub mod show;

@@ -32,6 +32,8 @@ pub struct ConfigFile {
     pub record_systems: BTreeMap<String, Option<RecordSystemFile>>,
     /// The routes, by name.
     pub routes: BTreeMap<String, Option<RouteFile>>,
+    /// `[retention]`.
+    pub retention: Option<super::retention::RetentionFile>,
 }
 
 /// `[api]`.

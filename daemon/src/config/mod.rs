@@ -6,6 +6,7 @@ mod file;
 mod limits;
 mod mailbox;
 mod read;
+mod retention;
 mod schema;
 mod secret;
 mod source;
@@ -22,6 +23,7 @@ use ketenpost_adapters::zorgmail::ZorgMailConfig;
 use ketenpost_domain::routing::Route;
 
 pub use limits::HttpLimits;
+pub use retention::RetentionSettings;
 pub use secret::Secret;
 
 /// The embedded defaults: what `ketenpost run` uses for keys the file leaves out.
@@ -63,6 +65,8 @@ pub struct Settings {
     pub record_systems: BTreeMap<String, OnsConfig>,
     /// The routes, by name.
     pub routes: BTreeMap<String, Route>,
+    /// `[retention]`: how long personal data is kept.
+    pub retention: RetentionSettings,
     /// Things that work but deserve attention (e.g. a plain-http endpoint).
     pub warnings: Vec<String>,
 }
@@ -210,6 +214,20 @@ pub fn load_pdf_setting(path: &Path) -> Result<(String, bool), ConfigError> {
             Err(ConfigError { problems })
         }
         _ => Err(ConfigError { problems }),
+    }
+}
+
+/// Reads `[retention]` (and the data folder) from a configuration file, for `ketenpost retention`.
+///
+/// # Errors
+/// The file cannot be read, or a duration in it cannot be.
+pub fn load_retention(path: &Path) -> Result<RetentionSettings, ConfigError> {
+    let (file, mut problems) = parsed(Some(path), read::Need::Retention)?;
+    let settings = retention::validate(file.retention, &mut problems);
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(ConfigError { problems })
     }
 }
 

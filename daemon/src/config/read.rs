@@ -17,6 +17,8 @@ pub enum Need {
     Api,
     /// `manual_route` and `[routes]` (`parse`, for the route's `place_incoming_pdf`).
     Routes,
+    /// The data folder, key file and `[retention]` (`retention`).
+    Retention,
     /// Everything (`run`).
     All,
 }
@@ -99,6 +101,7 @@ const TOP: &[Key] = &[
     optional("mailboxes", Kind::List(MAILBOX)),
     optional("record_systems", Kind::Named(RECORD_SYSTEM)),
     optional("routes", Kind::Named(ROUTE)),
+    optional("retention", Kind::Table(super::retention::KEYS)),
 ];
 
 /// The names of the top-level keys.
@@ -112,6 +115,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
         Need::Data => &["data_dir", "key_file"],
         Need::Api => &["data_dir", "key_file", "api"],
         Need::Routes => &["manual_route", "routes"],
+        Need::Retention => &["data_dir", "key_file", "retention"],
         Need::All => &[],
     };
     if need == Need::All {
@@ -175,6 +179,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                     "workers" => typed(value).map(|v| file.workers = v),
                     "manual_route" => typed(value).map(|v| file.manual_route = Some(v)),
                     "api" => typed(value).map(|v| file.api = Some(v)),
+                    "retention" => typed(value).map(|v| file.retention = Some(v)),
                     _ => Ok(()),
                 };
                 if let Err(e) = read {

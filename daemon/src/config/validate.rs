@@ -85,6 +85,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
     if mailboxes.is_empty() && problems.is_empty() {
         warnings.push("no [[mailboxes]] is configured: nothing will be pulled".to_owned());
     }
+    let retention = super::retention::validate(raw.retention, &mut problems);
     let (Some(api), true) = (api, problems.is_empty()) else {
         return Err(ConfigError { problems });
     };
@@ -101,6 +102,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         mailboxes,
         record_systems,
         routes,
+        retention,
         warnings,
     })
 }

@@ -206,6 +206,7 @@ async fn message(State(api): State<Api>, Path(id): Path<String>) -> Response {
                 "reason": reason.map(Reason::describe),
                 "reason_code": reason.map(Reason::code),
                 "placement": placement,
+                "retention": crate::commands::show::removed(&timeline),
                 "summary": summary,
                 "timeline": timeline.iter().map(line).collect::<Vec<Value>>(),
             }))
@@ -236,6 +237,9 @@ async fn resend_message(State(api): State<Api>, Path(id): Path<String>) -> Respo
         }
         Ok(Err(refused @ (ResendRefused::Processed(_) | ResendRefused::InProgress(_)))) => {
             problem(StatusCode::CONFLICT, refused.to_string())
+        }
+        Ok(Err(refused @ ResendRefused::Expired(_))) => {
+            problem(StatusCode::GONE, refused.to_string())
         }
         Ok(Err(refused @ ResendRefused::Log(_))) => internal(&anyhow::anyhow!(refused.to_string())),
         Err(error) => internal(&error),

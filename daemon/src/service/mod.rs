@@ -12,6 +12,8 @@ pub mod metrics;
 mod observed;
 mod reading;
 pub mod record_health;
+mod retention;
+pub use retention::now_ms as retention_now_ms;
 mod seen;
 pub mod serve;
 pub mod state;
@@ -114,6 +116,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let stop_all = Arc::clone(&stop_tx);
     let body = async move {
         let projector = tokio::spawn(keep_projections_current(Arc::clone(&log), stop_rx.clone()));
+        let sweeper = tokio::spawn(retention::keep_sweeping(
+            Arc::clone(&log),
+            shared.settings.retention,
+            stop_rx.clone(),
+        ));
         let seen = Arc::new(
             shared
                 .on_log(|log| {
@@ -174,6 +181,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         }
         let _ = dispatcher.await;
         let _ = projector.await;
+        let _ = sweeper.await;
         let _ = server.await;
         shared
             .on_log(|log| {

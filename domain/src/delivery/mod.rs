@@ -43,6 +43,8 @@ pub struct MessageFacts {
     pub category: Option<Category>,
     /// When the stream began.
     pub created_at_ms: i64,
+    /// Its retention period ended: the personal data it carried is unreadable.
+    pub expired: bool,
     next: Option<NextStep>,
 }
 
@@ -80,6 +82,7 @@ impl MessageFacts {
                     facts.category = None;
                     facts.next = Some(NextStep::Reprocess);
                 }
+                Event::RetentionExpired(_) => facts.expired = true,
                 Event::MessageReceived(_) => {}
             }
         }

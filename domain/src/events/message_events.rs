@@ -26,6 +26,9 @@ pub enum Event {
     DeliveryFailed(DeliveryFailed),
     /// The document is in the client's record (followed by `MessageClassified` processed).
     DocumentPlaced(DocumentPlaced),
+    /// The message's retention period ended: the personal data it carried is unreadable for
+    /// good (see `personal.rs`); the events stay for the counts and the audit trail.
+    RetentionExpired(RetentionExpired),
 }
 
 impl Event {
@@ -40,6 +43,7 @@ impl Event {
             Self::DeliveryAttempted(_) => "DeliveryAttempted",
             Self::DeliveryFailed(_) => "DeliveryFailed",
             Self::DocumentPlaced(_) => "DocumentPlaced",
+            Self::RetentionExpired(_) => "RetentionExpired",
         }
     }
 
@@ -92,6 +96,10 @@ impl Event {
                 } else {
                     ""
                 }
+            ),
+            Self::RetentionExpired(e) => format!(
+                "personal data removed after the retention period ({})",
+                e.rule
             ),
         }
     }
@@ -263,6 +271,15 @@ pub struct DocumentPlaced {
     pub expertise_profiles: Vec<String>,
     /// True when an earlier, interrupted upload was found in the record system.
     pub found_by_readback: bool,
+}
+
+/// The end of a message's retention period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionExpired {
+    /// The rule whose period ended: `keep_processed` or `keep_other`.
+    pub rule: String,
+    /// When the message was decided (entered its category), ms since 1970-01-01 UTC.
+    pub decided_at_ms: i64,
 }
 
 /// What reading one message gave: the parsed event and the events that follow from it.

@@ -6,6 +6,7 @@
 
 mod envelope;
 mod message_events;
+mod personal;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod upcast;
@@ -13,8 +14,9 @@ mod upcast;
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
     DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, MailEnvelope, MessageClassified,
-    MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
+    MessageParsed, MessageReceived, ParsedOutcome, ResendRequested, RetentionExpired,
 };
+pub use personal::REMOVED_AFTER_RETENTION;
 pub use upcast::{
     decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,
 };

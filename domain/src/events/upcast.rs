@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 8] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 9] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
@@ -15,6 +15,7 @@ pub const SCHEMA_VERSIONS: [(&str, u32); 8] = [
     ("DeliveryAttempted", 1),
     ("DeliveryFailed", 1),
     ("DocumentPlaced", 1),
+    ("RetentionExpired", 1),
 ];
 
 /// An event that cannot be read back.
@@ -62,6 +63,7 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::DeliveryAttempted(e) => serde_json::to_string(e),
         Event::DeliveryFailed(e) => serde_json::to_string(e),
         Event::DocumentPlaced(e) => serde_json::to_string(e),
+        Event::RetentionExpired(e) => serde_json::to_string(e),
     };
     (
         name,
@@ -102,6 +104,7 @@ pub fn decode_event_json(
         "DeliveryAttempted" => Event::DeliveryAttempted(serde_json::from_str(data).map_err(fit)?),
         "DeliveryFailed" => Event::DeliveryFailed(serde_json::from_str(data).map_err(fit)?),
         "DocumentPlaced" => Event::DocumentPlaced(serde_json::from_str(data).map_err(fit)?),
+        "RetentionExpired" => Event::RetentionExpired(serde_json::from_str(data).map_err(fit)?),
         other => return Err(EventDecodeError::UnknownType(other.to_owned())),
     })
 }
