@@ -200,6 +200,27 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Make a consistent copy of the data folder, without stopping work: with --config, the
+    /// running daemon writes it (the folder must be writable by its user); else, or when no
+    /// daemon answers, the folder is copied here. The key file is not in it: keep it apart.
+    #[command(after_help = examples!("ketenpost backup --to /var/backups/ketenpost/2026-12-06 --config /etc/ketenpost/ketenpost.toml", "ketenpost backup --to /mnt/backup/ketenpost --data ./ketenpost-data"))]
+    Backup {
+        /// A new or empty folder for the copy.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Bring a backup back into an empty data folder (the key file of the backed-up folder
+    /// must be in place first); the projections are rebuilt.
+    #[command(after_help = examples!("ketenpost restore --from /var/backups/ketenpost/2026-12-06 --config /etc/ketenpost/ketenpost.toml"))]
+    Restore {
+        /// The backup folder (made by `ketenpost backup`).
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Rebuild every projection from position 0.
     #[command(after_help = examples!("ketenpost replay --config /etc/ketenpost/ketenpost.toml"))]
     Replay {

@@ -37,6 +37,8 @@ fn main() -> ExitCode {
             data,
         } => commands::list::run(category, cursor.as_deref(), *limit, *json, data),
         Command::Replay { data } => commands::replay::run(data),
+        Command::Backup { to, data } => commands::backup::backup(to, data),
+        Command::Restore { from, data } => commands::backup::restore(from, data),
         Command::Retention {
             dry_run,
             keep_processed,

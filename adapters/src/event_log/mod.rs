@@ -2,6 +2,7 @@
 //! fsync, duplicate suppression by event id, checksummed envelopes packed in chunks, encrypted payloads stored
 //! once by digest, and projections that keep their checkpoint with their state.
 
+mod backup;
 mod chunk;
 mod chunk_cache;
 mod codec;
@@ -25,6 +26,7 @@ mod sled_log;
 mod trees;
 mod writer;
 
+pub use backup::{BackupError, BackupReport};
 pub use key_file::{load_or_create as load_or_create_key, KeyFileError};
 pub use payloads::{digest_of, SledPayloadStore};
 pub use projector::Page;

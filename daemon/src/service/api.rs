@@ -41,6 +41,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/messages", get(messages))
         .route("/api/v1/messages/{id}", get(message))
         .route("/api/v1/messages/{id}/resend", post(resend_message))
+        .route("/api/v1/backup", post(super::backup::backup))
         .route_layer(middleware::from_fn_with_state(api.clone(), bearer));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))

@@ -5,6 +5,7 @@
 
 pub mod api;
 mod background;
+mod backup;
 mod dispatch;
 pub mod logging;
 mod mailboxes;
