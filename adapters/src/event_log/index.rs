@@ -1,113 +1,124 @@
-//! The index of the log kept in memory: which event ids are in it (duplicate suppression) and
-//! each stream's positions in version order (expected versions and reading one stream).
+//! The index of the log, on disk in the sled tree `index`: which event ids are in it
+//! (duplicate suppression), each stream's positions in version order (expected versions and
+//! reading one stream), and which mailbox messages were received (a redelivery is recognised,
+//! see `received.rs`). Nothing of it is kept in memory per message: sled's page cache (bounded)
+//! holds what is read often, and a bounded map the last versions of recent streams.
 //!
-//! It is derived from the log alone, so it needs no storage of its own and cannot disagree
-//! with it after a crash: it is built from the chunks on first use (an open that only replays
-//! or reads never pays for it) and then follows the acknowledged commits.
+//! It is derived from the log: the writer adds each commit once it is durable, and the index
+//! records how far it reaches (`n`) in the same batch, so after a crash it is brought up to the
+//! log's end from there (the commits whose indexing was lost). Keys:
+//!
+//! | key | value |
+//! |---|---|
+//! | `n` | the position up to which the log is indexed, u64 big-endian |
+//! | `i`, event id (u128 big-endian) | empty |
+//! | `s`, stream key, version (u64 big-endian) | position, u64 big-endian |
+//! | `m`, received key of mailbox and remote id | empty |
+//! | `c`, received key of mailbox, remote id and payload digest | empty |
+//!
+//! A stream key is `m` or `r` and the 16 bytes of the uuid of `message-<uuid>` or
+//! `receipt-<uuid>` (canonical form), else `o`, the length (u16 big-endian) and the text.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::HashMap;
 
-use ketenpost_domain::events::{EventId, RecordedEvent};
+use ketenpost_domain::events::{Event, EventId, RecordedEvent};
 use ketenpost_domain::ports::ReadError;
 
 use super::chunk::Chunk;
 use super::codec;
-use super::hashing::WordHasher;
-use super::log_tree::position_of_key;
+use super::log_tree::{position_of_key, storage};
+use super::received;
 
-type Fast = BuildHasherDefault<WordHasher>;
+/// The most streams whose last version is kept in memory; past it the map starts again.
+const VERSIONS_KEPT: usize = 65_536;
 
-/// Event ids and stream positions of the log up to `next`.
-#[derive(Default)]
+/// The index of the log up to `next`.
 pub(crate) struct LogIndex {
-    ids: HashSet<u128, Fast>,
-    streams: HashMap<StreamKey, Positions, Fast>,
+    tree: sled::Tree,
     next: u64,
+    /// Last versions of streams appended to lately (bounded).
+    versions: HashMap<Vec<u8>, u64>,
 }
 
-/// A stream id as the index keeps it: the id of `message-<uuid>` and `receipt-<uuid>` (every
-/// stream ketenpost makes) as a number, anything else as text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum StreamKey {
-    Message(u128),
-    Receipt(u128),
-    Other(Box<str>),
-}
-
-impl StreamKey {
-    fn of(stream: &str) -> Self {
-        // Only the canonical form (lowercase, dashes at 8, 13, 18, 23), so that the number maps
-        // back to exactly one text.
-        let uuid = |rest: &str| -> Option<u128> {
-            let bytes = rest.as_bytes();
-            if bytes.len() != 36 {
-                return None;
-            }
-            let mut id = 0u128;
-            for (i, b) in bytes.iter().enumerate() {
-                let digit = match (i, b) {
-                    (8 | 13 | 18 | 23, b'-') => continue,
-                    (8 | 13 | 18 | 23, _) => return None,
-                    (_, b'0'..=b'9') => b - b'0',
-                    (_, b'a'..=b'f') => b - b'a' + 10,
-                    _ => return None,
-                };
-                id = (id << 4) | u128::from(digit);
-            }
-            Some(id)
-        };
-        if let Some(id) = stream.strip_prefix("message-").and_then(uuid) {
-            Self::Message(id)
-        } else if let Some(id) = stream.strip_prefix("receipt-").and_then(uuid) {
-            Self::Receipt(id)
-        } else {
-            Self::Other(stream.into())
+/// The stream key of a stream id (see the module documentation).
+fn stream_key(stream: &str) -> Vec<u8> {
+    // Only the canonical form (lowercase, dashes at 8, 13, 18, 23), so that the number maps
+    // back to exactly one text.
+    let uuid = |rest: &str| -> Option<u128> {
+        let bytes = rest.as_bytes();
+        if bytes.len() != 36 {
+            return None;
         }
+        let mut id = 0u128;
+        for (i, b) in bytes.iter().enumerate() {
+            let digit = match (i, b) {
+                (8 | 13 | 18 | 23, b'-') => continue,
+                (8 | 13 | 18 | 23, _) => return None,
+                (_, b'0'..=b'9') => b - b'0',
+                (_, b'a'..=b'f') => b - b'a' + 10,
+                _ => return None,
+            };
+            id = (id << 4) | u128::from(digit);
+        }
+        Some(id)
+    };
+    let mut key = Vec::with_capacity(18);
+    if let Some(id) = stream.strip_prefix("message-").and_then(uuid) {
+        key.push(b'm');
+        key.extend_from_slice(&id.to_be_bytes());
+    } else if let Some(id) = stream.strip_prefix("receipt-").and_then(uuid) {
+        key.push(b'r');
+        key.extend_from_slice(&id.to_be_bytes());
+    } else {
+        key.push(b'o');
+        let len = u16::try_from(stream.len()).unwrap_or(u16::MAX);
+        key.extend_from_slice(&len.to_be_bytes());
+        key.extend_from_slice(&stream.as_bytes()[..usize::from(len)]);
     }
+    key
 }
 
-/// A stream's positions in version order; most streams have one or two events.
-#[derive(Debug, Clone)]
-enum Positions {
-    Few { len: u8, items: [u64; 2] },
-    Many(Vec<u64>),
+fn stream_prefix(key: &[u8]) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(key.len() + 1);
+    prefix.push(b's');
+    prefix.extend_from_slice(key);
+    prefix
 }
 
-impl Default for Positions {
-    fn default() -> Self {
-        Self::Few {
-            len: 0,
-            items: [0; 2],
-        }
-    }
+fn id_key(id: EventId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = b'i';
+    key[1..].copy_from_slice(&id.0.to_be_bytes());
+    key
 }
 
-impl Positions {
-    fn as_slice(&self) -> &[u64] {
-        match self {
-            Self::Few { len, items } => &items[..usize::from(*len)],
-            Self::Many(all) => all,
-        }
-    }
-
-    fn push(&mut self, position: u64) {
-        match self {
-            Self::Few { len, items } if usize::from(*len) < items.len() => {
-                items[usize::from(*len)] = position;
-                *len += 1;
-            }
-            Self::Few { items, .. } => {
-                let mut all = items.to_vec();
-                all.push(position);
-                *self = Self::Many(all);
-            }
-            Self::Many(all) => all.push(position),
-        }
-    }
+fn u64_of(bytes: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
 }
 
 impl LogIndex {
+    /// The index in `tree`, as far as it reaches.
+    ///
+    /// # Errors
+    /// The tree cannot be read.
+    pub(crate) fn open(tree: sled::Tree) -> Result<Self, ReadError> {
+        let next = tree
+            .get(b"n")
+            .map_err(storage)?
+            .and_then(|v| u64_of(&v))
+            .unwrap_or(0);
+        Ok(Self {
+            tree,
+            next,
+            versions: HashMap::new(),
+        })
+    }
+
+    /// The position up to which the log is indexed.
+    pub(crate) fn reaches(&self) -> u64 {
+        self.next
+    }
+
     /// Indexes the acknowledged chunks from where the index ends up to `target` (the position
     /// acknowledged last); nothing is read when the index is already there.
     ///
@@ -118,56 +129,84 @@ impl LogIndex {
         if self.next >= target {
             return Ok(());
         }
-        for entry in log.range(self.next.to_be_bytes()..) {
-            let (key, value) = entry.map_err(|e| ReadError::Storage(e.to_string()))?;
+        let start = log
+            .range(..=self.next.to_be_bytes())
+            .next_back()
+            .transpose()
+            .map_err(storage)?
+            .map(|(key, _)| key)
+            .map_or(Ok(0), |key| position_of_key(&key))?;
+        for entry in log.range(start.to_be_bytes()..) {
+            let (key, value) = entry.map_err(storage)?;
             let key = position_of_key(&key)?;
             if key >= target {
                 break;
             }
             let chunk = Chunk::parse(key, &value)?;
-            if chunk.first != self.next {
+            if chunk.end() <= self.next {
+                continue;
+            }
+            if chunk.first > self.next {
                 return Err(ReadError::Damaged {
                     position: self.next,
                     detail: format!("missing; the next chunk starts at {}", chunk.first),
                 });
             }
-            for record in chunk.records_from(chunk.first) {
+            let mut batch = sled::Batch::default();
+            let mut pending: HashMap<Vec<u8>, u64> = HashMap::new();
+            for record in chunk.records_from(self.next) {
                 let (position, bytes) = record?;
                 let head = codec::decode_head(position, bytes)?;
-                self.insert(position, head.id, head.stream, head.version)?;
+                let key = stream_key(head.stream);
+                let before = match pending.get(&key) {
+                    Some(v) => Some(*v),
+                    None => self.stored_last_version(&key)?,
+                };
+                let expected = before.map_or(0, |v| v + 1);
+                if head.version != expected {
+                    return Err(ReadError::Damaged {
+                        position,
+                        detail: format!(
+                            "{} has {expected} events before it, but it says version {}",
+                            head.stream, head.version
+                        ),
+                    });
+                }
+                if key.first() == Some(&b'r') {
+                    let event = chunk.decode_at(position)?;
+                    received::note(&mut batch, &event.event);
+                }
+                Self::put(&mut batch, head.id, &key, head.version, position);
+                pending.insert(key, head.version);
             }
+            batch.insert(b"n", &chunk.end().to_be_bytes());
+            self.tree.apply_batch(batch).map_err(storage)?;
             self.next = chunk.end();
+            self.remember(pending);
         }
         Ok(())
     }
 
-    fn insert(
-        &mut self,
-        position: u64,
-        id: EventId,
-        stream: &str,
-        version: u64,
-    ) -> Result<(), ReadError> {
-        self.ids.insert(id.0);
-        let positions = self.streams.entry(StreamKey::of(stream)).or_default();
-        let before = positions.as_slice().len();
-        if version != before as u64 {
-            return Err(ReadError::Damaged {
-                position,
-                detail: format!(
-                    "{stream} has {before} events before it, but it says version {version}"
-                ),
-            });
-        }
-        positions.push(position);
-        Ok(())
+    fn put(batch: &mut sled::Batch, id: EventId, key: &[u8], version: u64, position: u64) {
+        batch.insert(&id_key(id), &[]);
+        let mut entry = stream_prefix(key);
+        entry.extend_from_slice(&version.to_be_bytes());
+        batch.insert(entry, &position.to_be_bytes());
     }
 
-    /// Adds the events of a commit that was just acknowledged; `events` start at the position
-    /// the index ends at, or were indexed already (by a reader that caught up first).
+    fn remember(&mut self, versions: HashMap<Vec<u8>, u64>) {
+        if self.versions.len() + versions.len() > VERSIONS_KEPT {
+            self.versions.clear();
+        }
+        self.versions.extend(versions);
+    }
+
+    /// Adds the events of a commit that was just made durable; `events` start at the position
+    /// the index ends at, or were indexed already (by a reader that caught up first). Their
+    /// versions were checked against the index when the commit was prepared.
     ///
     /// # Errors
-    /// The events do not follow the index, or a stream's versions are out of order.
+    /// The events do not follow the index, or a storage failure.
     pub(crate) fn add(&mut self, events: &[RecordedEvent]) -> Result<(), ReadError> {
         let Some(first) = events.first() else {
             return Ok(());
@@ -184,35 +223,70 @@ impl LogIndex {
                 ),
             });
         }
+        let mut batch = sled::Batch::default();
+        let mut versions = HashMap::new();
+        let mut next = self.next;
         for event in events {
-            self.insert(
-                event.position,
-                event.id,
-                event.stream.as_str(),
-                event.version,
-            )?;
-            self.next = event.position + 1;
+            let key = stream_key(event.stream.as_str());
+            Self::put(&mut batch, event.id, &key, event.version, event.position);
+            if let Event::MessageReceived(_) = &event.event {
+                received::note(&mut batch, &event.event);
+            }
+            versions.insert(key, event.version);
+            next = event.position + 1;
         }
+        batch.insert(b"n", &next.to_be_bytes());
+        self.tree.apply_batch(batch).map_err(storage)?;
+        self.next = next;
+        self.remember(versions);
         Ok(())
     }
 
     /// Whether an event with this id is in the log.
-    pub(crate) fn contains(&self, id: EventId) -> bool {
-        self.ids.contains(&id.0)
+    ///
+    /// # Errors
+    /// A storage failure.
+    pub(crate) fn contains(&self, id: EventId) -> Result<bool, ReadError> {
+        self.tree.contains_key(id_key(id)).map_err(storage)
+    }
+
+    fn stored_last_version(&self, key: &[u8]) -> Result<Option<u64>, ReadError> {
+        if let Some(version) = self.versions.get(key) {
+            return Ok(Some(*version));
+        }
+        let prefix = stream_prefix(key);
+        let last = self
+            .tree
+            .scan_prefix(&prefix)
+            .keys()
+            .next_back()
+            .transpose()
+            .map_err(storage)?;
+        Ok(last.and_then(|k| u64_of(&k[prefix.len()..])))
     }
 
     /// The last version of a stream (`None`: no such stream).
-    pub(crate) fn last_version(&self, stream: &str) -> Option<u64> {
-        self.streams
-            .get(&StreamKey::of(stream))
-            .and_then(|p| (p.as_slice().len() as u64).checked_sub(1))
+    ///
+    /// # Errors
+    /// A storage failure.
+    pub(crate) fn last_version(&self, stream: &str) -> Result<Option<u64>, ReadError> {
+        self.stored_last_version(&stream_key(stream))
     }
 
     /// A stream's positions in version order.
-    pub(crate) fn positions(&self, stream: &str) -> &[u64] {
-        self.streams
-            .get(&StreamKey::of(stream))
-            .map_or(&[], Positions::as_slice)
+    ///
+    /// # Errors
+    /// A storage failure, or an entry that is not a position.
+    pub(crate) fn positions(&self, stream: &str) -> Result<Vec<u64>, ReadError> {
+        let mut positions = Vec::new();
+        for entry in self.tree.scan_prefix(stream_prefix(&stream_key(stream))) {
+            let (_, value) = entry.map_err(storage)?;
+            positions.push(u64_of(&value).ok_or_else(|| ReadError::Damaged {
+                position: 0,
+                detail: format!("the index entry of {stream} is not a position"),
+            })?);
+        }
+        Ok(positions)
     }
 }
 
@@ -221,30 +295,65 @@ mod tests {
     use super::*;
     use ketenpost_domain::events::{StreamId, StreamKind};
 
+    /// A sled database in memory with `events` written to its log tree as chunks.
+    fn log_of(events: &[RecordedEvent]) -> (sled::Db, sled::Tree) {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let log = db.open_tree("log").unwrap();
+        for (first, value, _) in super::super::chunk::encode(events, 0, "0.1.0") {
+            log.insert(first.to_be_bytes(), value).unwrap();
+        }
+        (db, log)
+    }
+
+    #[test]
+    fn the_index_is_kept_on_disk_and_a_reopen_finds_it_without_reading_the_log() {
+        let events = super::super::chunk::test_events(0, 300);
+        let (db, log) = log_of(&events);
+        let mut index = LogIndex::open(db.open_tree("index").unwrap()).unwrap();
+        index.add(&events[..200]).unwrap();
+        drop(index);
+        // A crash lost the indexing of the last commit: the reopened index reaches 200, answers
+        // for what it holds without reading a chunk, and takes up the rest from there.
+        let mut index = LogIndex::open(db.open_tree("index").unwrap()).unwrap();
+        assert_eq!(index.reaches(), 200);
+        let stream = events[0].stream.as_str();
+        assert_eq!(index.last_version(stream).unwrap(), Some(199));
+        assert!(index.contains(events[150].id).unwrap());
+        assert!(!index.contains(events[250].id).unwrap());
+        index.refresh(&log, 300).unwrap();
+        assert_eq!(index.reaches(), 300);
+        assert_eq!(index.last_version(stream).unwrap(), Some(299));
+        assert_eq!(
+            index.positions(stream).unwrap(),
+            (0..300).collect::<Vec<_>>()
+        );
+        assert!(index.contains(events[250].id).unwrap());
+    }
+
+    #[test]
+    fn a_version_out_of_order_in_the_log_is_damage() {
+        let mut events = super::super::chunk::test_events(0, 10);
+        events[5].version = 7;
+        let (db, log) = log_of(&events);
+        let mut index = LogIndex::open(db.open_tree("index").unwrap()).unwrap();
+        let error = index.refresh(&log, 10).unwrap_err().to_string();
+        assert!(error.contains("position 5 is damaged"), "{error}");
+    }
+
     #[test]
     fn stream_ids_map_to_distinct_keys() {
         let id = EventId(0x0190_a5b2_0000_7000_8000_0000_0000_00ff);
         let message = StreamId::new(StreamKind::Message, id);
         let receipt = StreamId::new(StreamKind::Receipt, id);
-        assert_eq!(StreamKey::of(message.as_str()), StreamKey::Message(id.0));
-        assert_eq!(StreamKey::of(receipt.as_str()), StreamKey::Receipt(id.0));
+        assert_eq!(stream_key(message.as_str())[0], b'm');
+        assert_eq!(stream_key(receipt.as_str())[0], b'r');
+        assert_eq!(stream_key(message.as_str())[1..], id.0.to_be_bytes());
         let upper = message
             .as_str()
             .to_uppercase()
             .replace("MESSAGE", "message");
-        assert_eq!(
-            StreamKey::of(&upper),
-            StreamKey::Other(upper.clone().into())
-        );
-        assert!(matches!(StreamKey::of("message-1"), StreamKey::Other(_)));
-    }
-
-    #[test]
-    fn positions_grow_past_the_inline_ones() {
-        let mut positions = Positions::default();
-        for p in [3, 9, 12, 40] {
-            positions.push(p);
-        }
-        assert_eq!(positions.as_slice(), [3, 9, 12, 40]);
+        assert_eq!(stream_key(&upper)[0], b'o');
+        assert_ne!(stream_key("message-1"), stream_key("message-10"));
+        assert!(!stream_key("o-ab").starts_with(&stream_key("o-a")));
     }
 }

@@ -23,6 +23,7 @@ use super::log_tree::{next_position_on_disk, position_of_key, storage};
 use super::message_keys::MessageKeys;
 use super::opening;
 use super::payloads::SledPayloadStore;
+use super::received::Received;
 use super::trees::Trees;
 use super::writer::{GroupCommit, Writer};
 
@@ -164,13 +165,13 @@ impl SledEventLog {
         let next = next_position_on_disk(&trees).map_err(|e| store_error(damage(&e)))?;
         let head_found =
             opening::check_head(&marker_path, next, options.repair_head).map_err(store_error)?;
-        let mut index = LogIndex::default();
+        opening::verify_chunks(&trees, next).map_err(|e| store_error(damage(&e)))?;
+        let mut index = opening::open_index(&trees, next).map_err(|e| store_error(damage(&e)))?;
         if options.index_at_open {
-            index.refresh(&trees.log, next)
-        } else {
-            opening::verify_chunks(&trees, next)
+            index
+                .refresh(&trees.log, next)
+                .map_err(|e| store_error(damage(&e)))?;
         }
-        .map_err(|e| store_error(damage(&e)))?;
         let marker = HeadMarker::open(&marker_path)
             .map_err(|e| store_error(format!("{}: {e}", marker_path.display())))?;
         let head = Arc::new(Head {
@@ -216,6 +217,13 @@ impl SledEventLog {
             failure,
             head_found,
         })
+    }
+
+    /// Which mailbox messages the log records as received.
+    pub fn received(&self) -> Received {
+        Received {
+            tree: self.trees.index.clone(),
+        }
     }
 
     /// The IO error that stopped the log from taking appends, if one did. sled keeps
@@ -306,7 +314,7 @@ impl EventLog for SledEventLog {
                 .write()
                 .map_err(|_| ReadError::Storage("the log index is unusable".into()))?;
             index.refresh(&self.trees.log, self.next_position())?;
-            index.positions(stream.as_str()).to_vec()
+            index.positions(stream.as_str())?
         };
         let mut events = Vec::with_capacity(positions.len());
         for position in positions {

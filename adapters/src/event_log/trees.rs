@@ -15,6 +15,8 @@ pub(crate) struct Trees {
     pub message_keys: sled::Tree,
     /// The retention sweep's progress (`retention.rs`).
     pub retention: sled::Tree,
+    /// The index of event ids, stream positions and received messages (`index.rs`).
+    pub index: sled::Tree,
 }
 
 impl Trees {
@@ -26,6 +28,7 @@ impl Trees {
             projections: db.open_tree("projections")?,
             message_keys: db.open_tree("message_keys")?,
             retention: db.open_tree("retention")?,
+            index: db.open_tree("index")?,
         })
     }
 }

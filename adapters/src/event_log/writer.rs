@@ -17,7 +17,7 @@ use super::index::LogIndex;
 use super::log_tree::next_position_on_disk;
 use super::trees::Trees;
 use ketenpost_domain::events::{EventId, RecordedEvent, StreamId};
-use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, StreamAppend};
+use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, ReadError, StreamAppend};
 
 /// How the writer groups commits.
 #[derive(Debug, Clone, Copy)]
@@ -269,13 +269,30 @@ fn check(
         .iter()
         .flat_map(|a| a.events.iter().map(|e| e.id))
         .peekable();
-    if ids.peek().is_some() && ids.all(|id| index.contains(id) || seen.contains(&id)) {
-        return Ok(false);
+    let storage = |e: ReadError| AppendError::Storage(format!("reading the log index: {e}"));
+    if ids.peek().is_some() {
+        let mut all_there = true;
+        for id in ids {
+            if !seen.contains(&id) && !index.contains(id).map_err(storage)? {
+                all_there = false;
+                break;
+            }
+        }
+        if all_there {
+            return Ok(false);
+        }
     }
     for append in appends {
-        let actual = *versions
-            .entry(append.stream.clone())
-            .or_insert_with(|| index.last_version(append.stream.as_str()));
+        let actual = match versions.get(&append.stream) {
+            Some(actual) => *actual,
+            None => {
+                let actual = index
+                    .last_version(append.stream.as_str())
+                    .map_err(storage)?;
+                versions.insert(append.stream.clone(), actual);
+                actual
+            }
+        };
         let fits = match append.expected {
             ExpectedVersion::Any => true,
             ExpectedVersion::NoStream => actual.is_none(),
