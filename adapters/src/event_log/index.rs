@@ -1,8 +1,9 @@
-//! The index of the log, on disk in the sled tree `index`: which event ids are in it
-//! (duplicate suppression), each stream's positions in version order (expected versions and
-//! reading one stream), and which mailbox messages were received (a redelivery is recognised,
-//! see `received.rs`). Nothing of it is kept in memory per message: sled's page cache (bounded)
-//! holds what is read often, and a bounded map the last versions of recent streams.
+//! The index of the log, on disk in the sled tree `index`: each stream's events (position and
+//! event id) in version order (expected versions, reading one stream, and duplicate
+//! suppression: a retried append brings ids its stream already holds), and which mailbox
+//! messages were received (a redelivery is recognised, see `received.rs`). Nothing of it is
+//! kept in memory per message: sled's page cache (bounded) holds what is read often. One sled
+//! entry per stream, not per event: sled's cost on disk grows with the number of its entries.
 //!
 //! It is derived from the log: the writer adds each commit once it is durable, and the index
 //! records how far it reaches (`n`) in the same batch, so after a crash it is brought up to the
@@ -11,8 +12,7 @@
 //! | key | value |
 //! |---|---|
 //! | `n` | the position up to which the log is indexed, u64 big-endian |
-//! | `i`, event id (u128 big-endian) | empty |
-//! | `s`, stream key, version (u64 big-endian) | position, u64 big-endian |
+//! | `s`, stream key | per event in version order: position (u64) and event id (u128), big-endian |
 //! | `m`, received key of mailbox and remote id | empty |
 //! | `c`, received key of mailbox, remote id and payload digest | empty |
 //!
@@ -29,15 +29,13 @@ use super::codec;
 use super::log_tree::{position_of_key, storage};
 use super::received;
 
-/// The most streams whose last version is kept in memory; past it the map starts again.
-const VERSIONS_KEPT: usize = 65_536;
+/// The bytes of one event in a stream's entry: position (u64) and event id (u128).
+const RECORD: usize = 24;
 
 /// The index of the log up to `next`.
 pub(crate) struct LogIndex {
     tree: sled::Tree,
     next: u64,
-    /// Last versions of streams appended to lately (bounded).
-    versions: HashMap<Vec<u8>, u64>,
 }
 
 /// The stream key of a stream id (see the module documentation).
@@ -62,7 +60,8 @@ fn stream_key(stream: &str) -> Vec<u8> {
         }
         Some(id)
     };
-    let mut key = Vec::with_capacity(18);
+    let mut key = Vec::with_capacity(19);
+    key.push(b's');
     if let Some(id) = stream.strip_prefix("message-").and_then(uuid) {
         key.push(b'm');
         key.extend_from_slice(&id.to_be_bytes());
@@ -78,22 +77,22 @@ fn stream_key(stream: &str) -> Vec<u8> {
     key
 }
 
-fn stream_prefix(key: &[u8]) -> Vec<u8> {
-    let mut prefix = Vec::with_capacity(key.len() + 1);
-    prefix.push(b's');
-    prefix.extend_from_slice(key);
-    prefix
+fn record(position: u64, id: EventId) -> [u8; RECORD] {
+    let mut out = [0u8; RECORD];
+    out[..8].copy_from_slice(&position.to_be_bytes());
+    out[8..].copy_from_slice(&id.0.to_be_bytes());
+    out
 }
 
-fn id_key(id: EventId) -> [u8; 17] {
-    let mut key = [0u8; 17];
-    key[0] = b'i';
-    key[1..].copy_from_slice(&id.0.to_be_bytes());
-    key
-}
-
-fn u64_of(bytes: &[u8]) -> Option<u64> {
-    <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
+/// The positions and event ids of a stream's entry.
+fn records(value: &[u8]) -> impl Iterator<Item = (u64, u128)> + '_ {
+    value.chunks_exact(RECORD).map(|r| {
+        let mut position = [0u8; 8];
+        position.copy_from_slice(&r[..8]);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&r[8..]);
+        (u64::from_be_bytes(position), u128::from_be_bytes(id))
+    })
 }
 
 impl LogIndex {
@@ -105,18 +104,23 @@ impl LogIndex {
         let next = tree
             .get(b"n")
             .map_err(storage)?
-            .and_then(|v| u64_of(&v))
-            .unwrap_or(0);
-        Ok(Self {
-            tree,
-            next,
-            versions: HashMap::new(),
-        })
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes);
+        Ok(Self { tree, next })
     }
 
     /// The position up to which the log is indexed.
     pub(crate) fn reaches(&self) -> u64 {
         self.next
+    }
+
+    fn stored(&self, key: &[u8]) -> Result<Vec<u8>, ReadError> {
+        Ok(self
+            .tree
+            .get(key)
+            .map_err(storage)?
+            .map(|v| v.to_vec())
+            .unwrap_or_default())
     }
 
     /// Indexes the acknowledged chunks from where the index ends up to `target` (the position
@@ -153,52 +157,41 @@ impl LogIndex {
                 });
             }
             let mut batch = sled::Batch::default();
-            let mut pending: HashMap<Vec<u8>, u64> = HashMap::new();
-            for record in chunk.records_from(self.next) {
-                let (position, bytes) = record?;
+            let mut pending: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            for record_bytes in chunk.records_from(self.next) {
+                let (position, bytes) = record_bytes?;
                 let head = codec::decode_head(position, bytes)?;
                 let key = stream_key(head.stream);
-                let before = match pending.get(&key) {
-                    Some(v) => Some(*v),
-                    None => self.stored_last_version(&key)?,
+                let value = match pending.remove(&key) {
+                    Some(value) => value,
+                    None => self.stored(&key)?,
                 };
-                let expected = before.map_or(0, |v| v + 1);
-                if head.version != expected {
+                let before = (value.len() / RECORD) as u64;
+                if head.version != before {
                     return Err(ReadError::Damaged {
                         position,
                         detail: format!(
-                            "{} has {expected} events before it, but it says version {}",
+                            "{} has {before} events before it, but it says version {}",
                             head.stream, head.version
                         ),
                     });
                 }
-                if key.first() == Some(&b'r') {
+                if key.get(1) == Some(&b'r') {
                     let event = chunk.decode_at(position)?;
                     received::note(&mut batch, &event.event);
                 }
-                Self::put(&mut batch, head.id, &key, head.version, position);
-                pending.insert(key, head.version);
+                let mut value = value;
+                value.extend_from_slice(&record(position, head.id));
+                pending.insert(key, value);
+            }
+            for (key, value) in pending {
+                batch.insert(key, value);
             }
             batch.insert(b"n", &chunk.end().to_be_bytes());
             self.tree.apply_batch(batch).map_err(storage)?;
             self.next = chunk.end();
-            self.remember(pending);
         }
         Ok(())
-    }
-
-    fn put(batch: &mut sled::Batch, id: EventId, key: &[u8], version: u64, position: u64) {
-        batch.insert(&id_key(id), &[]);
-        let mut entry = stream_prefix(key);
-        entry.extend_from_slice(&version.to_be_bytes());
-        batch.insert(entry, &position.to_be_bytes());
-    }
-
-    fn remember(&mut self, versions: HashMap<Vec<u8>, u64>) {
-        if self.versions.len() + versions.len() > VERSIONS_KEPT {
-            self.versions.clear();
-        }
-        self.versions.extend(versions);
     }
 
     /// Adds the events of a commit that was just made durable; `events` start at the position
@@ -224,45 +217,38 @@ impl LogIndex {
             });
         }
         let mut batch = sled::Batch::default();
-        let mut versions = HashMap::new();
+        let mut pending: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
         let mut next = self.next;
         for event in events {
             let key = stream_key(event.stream.as_str());
-            Self::put(&mut batch, event.id, &key, event.version, event.position);
+            let mut value = match pending.remove(&key) {
+                Some(value) => value,
+                None => self.stored(&key)?,
+            };
+            value.extend_from_slice(&record(event.position, event.id));
+            pending.insert(key, value);
             if let Event::MessageReceived(_) = &event.event {
                 received::note(&mut batch, &event.event);
             }
-            versions.insert(key, event.version);
             next = event.position + 1;
+        }
+        for (key, value) in pending {
+            batch.insert(key, value);
         }
         batch.insert(b"n", &next.to_be_bytes());
         self.tree.apply_batch(batch).map_err(storage)?;
         self.next = next;
-        self.remember(versions);
         Ok(())
     }
 
-    /// Whether an event with this id is in the log.
+    /// Whether `stream` holds an event with this id (a retried append).
     ///
     /// # Errors
     /// A storage failure.
-    pub(crate) fn contains(&self, id: EventId) -> Result<bool, ReadError> {
-        self.tree.contains_key(id_key(id)).map_err(storage)
-    }
-
-    fn stored_last_version(&self, key: &[u8]) -> Result<Option<u64>, ReadError> {
-        if let Some(version) = self.versions.get(key) {
-            return Ok(Some(*version));
-        }
-        let prefix = stream_prefix(key);
-        let last = self
-            .tree
-            .scan_prefix(&prefix)
-            .keys()
-            .next_back()
-            .transpose()
-            .map_err(storage)?;
-        Ok(last.and_then(|k| u64_of(&k[prefix.len()..])))
+    pub(crate) fn contains(&self, stream: &str, id: EventId) -> Result<bool, ReadError> {
+        let value = self.stored(&stream_key(stream))?;
+        let found = records(&value).any(|(_, stored)| stored == id.0);
+        Ok(found)
     }
 
     /// The last version of a stream (`None`: no such stream).
@@ -270,23 +256,17 @@ impl LogIndex {
     /// # Errors
     /// A storage failure.
     pub(crate) fn last_version(&self, stream: &str) -> Result<Option<u64>, ReadError> {
-        self.stored_last_version(&stream_key(stream))
+        let value = self.stored(&stream_key(stream))?;
+        Ok(((value.len() / RECORD) as u64).checked_sub(1))
     }
 
     /// A stream's positions in version order.
     ///
     /// # Errors
-    /// A storage failure, or an entry that is not a position.
+    /// A storage failure.
     pub(crate) fn positions(&self, stream: &str) -> Result<Vec<u64>, ReadError> {
-        let mut positions = Vec::new();
-        for entry in self.tree.scan_prefix(stream_prefix(&stream_key(stream))) {
-            let (_, value) = entry.map_err(storage)?;
-            positions.push(u64_of(&value).ok_or_else(|| ReadError::Damaged {
-                position: 0,
-                detail: format!("the index entry of {stream} is not a position"),
-            })?);
-        }
-        Ok(positions)
+        let value = self.stored(&stream_key(stream))?;
+        Ok(records(&value).map(|(position, _)| position).collect())
     }
 }
 
@@ -318,8 +298,8 @@ mod tests {
         assert_eq!(index.reaches(), 200);
         let stream = events[0].stream.as_str();
         assert_eq!(index.last_version(stream).unwrap(), Some(199));
-        assert!(index.contains(events[150].id).unwrap());
-        assert!(!index.contains(events[250].id).unwrap());
+        assert!(index.contains(stream, events[150].id).unwrap());
+        assert!(!index.contains(stream, events[250].id).unwrap());
         index.refresh(&log, 300).unwrap();
         assert_eq!(index.reaches(), 300);
         assert_eq!(index.last_version(stream).unwrap(), Some(299));
@@ -327,7 +307,7 @@ mod tests {
             index.positions(stream).unwrap(),
             (0..300).collect::<Vec<_>>()
         );
-        assert!(index.contains(events[250].id).unwrap());
+        assert!(index.contains(stream, events[250].id).unwrap());
     }
 
     #[test]
@@ -345,14 +325,14 @@ mod tests {
         let id = EventId(0x0190_a5b2_0000_7000_8000_0000_0000_00ff);
         let message = StreamId::new(StreamKind::Message, id);
         let receipt = StreamId::new(StreamKind::Receipt, id);
-        assert_eq!(stream_key(message.as_str())[0], b'm');
-        assert_eq!(stream_key(receipt.as_str())[0], b'r');
-        assert_eq!(stream_key(message.as_str())[1..], id.0.to_be_bytes());
+        assert_eq!(stream_key(message.as_str())[1], b'm');
+        assert_eq!(stream_key(receipt.as_str())[1], b'r');
+        assert_eq!(stream_key(message.as_str())[2..], id.0.to_be_bytes());
         let upper = message
             .as_str()
             .to_uppercase()
             .replace("MESSAGE", "message");
-        assert_eq!(stream_key(&upper)[0], b'o');
+        assert_eq!(stream_key(&upper)[1], b'o');
         assert_ne!(stream_key("message-1"), stream_key("message-10"));
         assert!(!stream_key("o-ab").starts_with(&stream_key("o-a")));
     }

@@ -265,22 +265,26 @@ fn check(
     versions: &mut HashMap<StreamId, Option<u64>>,
     seen: &HashSet<EventId>,
 ) -> Result<bool, AppendError> {
-    let mut ids = appends
-        .iter()
-        .flat_map(|a| a.events.iter().map(|e| e.id))
-        .peekable();
     let storage = |e: ReadError| AppendError::Storage(format!("reading the log index: {e}"));
-    if ids.peek().is_some() {
-        let mut all_there = true;
-        for id in ids {
-            if !seen.contains(&id) && !index.contains(id).map_err(storage)? {
+    // A retried append: every one of its events is already in its stream (or earlier in this
+    // group).
+    let mut any = false;
+    let mut all_there = true;
+    'appends: for append in appends {
+        for event in &append.events {
+            any = true;
+            if !seen.contains(&event.id)
+                && !index
+                    .contains(append.stream.as_str(), event.id)
+                    .map_err(storage)?
+            {
                 all_there = false;
-                break;
+                break 'appends;
             }
         }
-        if all_there {
-            return Ok(false);
-        }
+    }
+    if any && all_there {
+        return Ok(false);
     }
     for append in appends {
         let actual = match versions.get(&append.stream) {
