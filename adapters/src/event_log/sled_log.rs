@@ -57,8 +57,9 @@ pub struct LogOptions {
     pub group_commit: GroupCommit,
     /// Sync to disk before acknowledging (always on in the daemon and CLI).
     pub durable: bool,
-    /// Build the index in memory while the log is verified at open, instead of only
-    /// verifying it (the daemon, which needs the index at its first append anyway).
+    /// Bring the index on disk up to the log's end at open (the commits whose indexing a
+    /// crash lost), instead of when it is first needed (the daemon, which needs it at its
+    /// first append anyway).
     pub index_at_open: bool,
     /// Accept the log as it is: make the head marker say where the log ends, whatever it
     /// said before (`ketenpost repair-head`).
