@@ -269,8 +269,14 @@ impl SledEventLog {
             let (key, _) = holder.map_err(storage)?;
             let name = String::from_utf8_lossy(&key[1 + raw.len()..]).into_owned();
             if name != receipt.as_str() {
+                // A receipt the log does not hold (its append failed after it was noted) keeps
+                // nothing.
                 match StreamId::parse(&name) {
-                    Some(other) if !self.receipt_done(&other)? => others = true,
+                    Some(other)
+                        if self.receipt(&other)?.is_some() && !self.receipt_done(&other)? =>
+                    {
+                        others = true;
+                    }
                     _ => {}
                 }
             }
