@@ -262,9 +262,8 @@ daemon_round() {
 }
 
 log "ketenpost: seeding $N messages into the ZorgMail stand-in"
-message_args=()
-for f in "$work"/messages/*.edi; do message_args+=(--message "$f"); done
-start_standins daemon-standins --account 500098765 --sender 500012345 "${message_args[@]}"
+# A folder, not one --message per file: some 40,000 arguments pass the command line's limit.
+start_standins daemon-standins --account 500098765 --sender 500012345 --message-dir "$work/messages"
 out="$work/daemon-standins.out"
 seeded="$(grep -c '^ZORGMAIL_MESSAGE=' "$out")"
 [ "$seeded" = "$N" ] || { echo "the mailbox holds $seeded messages, not $N" >&2; exit 1; }

@@ -181,6 +181,46 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Remove the personal data of decided messages whose retention period is over, as the
+    /// daemon does every so often: their payload, their key and so the personal text of their
+    /// events. The events stay. Run it with the daemon stopped (it holds the data folder).
+    #[command(after_help = examples!("ketenpost retention --dry-run --config /etc/ketenpost/ketenpost.toml", "ketenpost retention --data ./ketenpost-data --keep-processed 30d --keep-other 180d"))]
+    Retention {
+        /// Only count and list the messages whose period is over; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// How long after it is processed [default: [retention] keep_processed of --config,
+        /// else 30d].
+        #[arg(long)]
+        keep_processed: Option<String>,
+        /// How long after it is decided otherwise [default: [retention] keep_other of
+        /// --config, else 180d].
+        #[arg(long)]
+        keep_other: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Make a consistent copy of the data folder, without stopping work: with --config, the
+    /// running daemon writes it (the folder must be writable by its user); else, or when no
+    /// daemon answers, the folder is copied here. The key file is not in it: keep it apart.
+    #[command(after_help = examples!("ketenpost backup --to /var/backups/ketenpost/2026-12-06 --config /etc/ketenpost/ketenpost.toml", "ketenpost backup --to /mnt/backup/ketenpost --data ./ketenpost-data"))]
+    Backup {
+        /// A new or empty folder for the copy.
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Bring a backup back into an empty data folder (the key file of the backed-up folder
+    /// must be in place first); the projections are rebuilt.
+    #[command(after_help = examples!("ketenpost restore --from /var/backups/ketenpost/2026-12-06 --config /etc/ketenpost/ketenpost.toml"))]
+    Restore {
+        /// The backup folder (made by `ketenpost backup`).
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Rebuild every projection from position 0.
     #[command(after_help = examples!("ketenpost replay --config /etc/ketenpost/ketenpost.toml"))]
     Replay {

@@ -20,6 +20,9 @@ pub enum ResendRefused {
     /// The message is still being worked on.
     #[error("message {0} is still being worked on; resend it once it is in a category")]
     InProgress(String),
+    /// Its retention period is over: nothing of it is left to send.
+    #[error("message {0}: verwijderd na de bewaartermijn (its retention period is over; it cannot be sent again)")]
+    Expired(String),
     /// The log failed.
     #[error("the event log failed: {0}")]
     Log(String),
@@ -45,6 +48,9 @@ pub fn request(
         .version
         .filter(|_| facts.parsed.is_some())
         .ok_or_else(|| ResendRefused::NotFound(id.to_owned()))?;
+    if facts.expired {
+        return Err(ResendRefused::Expired(id.to_owned()));
+    }
     match facts.category {
         Some(Category::Processed) => return Err(ResendRefused::Processed(id.to_owned())),
         None => return Err(ResendRefused::InProgress(id.to_owned())),

@@ -26,6 +26,9 @@ pub enum ResendRefusal {
     /// It is being worked on.
     #[error("the message is in progress")]
     InProgress,
+    /// Its personal data was removed when its retention period ended.
+    #[error("the message's retention period has ended")]
+    Expired,
     /// The log failed.
     #[error("the event log failed: {0}")]
     Failed(String),
@@ -40,6 +43,10 @@ impl ResendRefusal {
             Self::InProgress => {
                 "Dit bericht is nog in behandeling; verzend het opnieuw als het in een \
                  categorie staat."
+            }
+            Self::Expired => {
+                "Dit bericht is verwijderd na de bewaartermijn en kan niet opnieuw worden \
+                 verzonden."
             }
             Self::Failed(_) => {
                 "Het opnieuw verzenden kon nu niet worden vastgelegd. Probeer het over een paar \

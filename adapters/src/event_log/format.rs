@@ -2,7 +2,7 @@
 //! another format is refused with a clear error instead of being misread.
 //!
 //! Format 1 kept one JSON envelope per event and sled trees for event ids and stream versions;
-//! format 2 keeps chunks of binary envelopes (`chunk.rs`) and indexes them in memory.
+//! format 2 keeps chunks of binary envelopes (`chunk.rs`) and indexes them (`index.rs`).
 
 /// The format this version writes and reads.
 pub(crate) const STORE_FORMAT: u32 = 2;

@@ -2,6 +2,7 @@
 //! fsync, duplicate suppression by event id, checksummed envelopes packed in chunks, encrypted payloads stored
 //! once by digest, and projections that keep their checkpoint with their state.
 
+mod backup;
 mod chunk;
 mod chunk_cache;
 mod codec;
@@ -14,17 +15,23 @@ mod head_marker;
 mod index;
 mod key_file;
 mod log_tree;
+mod message_keys;
 mod opening;
 mod pages;
 mod payloads;
 mod projector;
+mod received;
+mod retention;
 mod scan;
 mod sled_log;
 mod trees;
 mod writer;
 
+pub use backup::{BackupError, BackupReport};
 pub use key_file::{load_or_create as load_or_create_key, KeyFileError};
 pub use payloads::{digest_of, SledPayloadStore};
 pub use projector::Page;
+pub use received::Received;
+pub use retention::{Retention, SweepReport};
 pub use sled_log::{LogOptions, OpenError, SledEventLog};
 pub use writer::GroupCommit;

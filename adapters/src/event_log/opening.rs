@@ -13,6 +13,7 @@ use ketenpost_domain::ports::ReadError;
 
 use super::chunk::Chunk;
 use super::head_marker::HeadMarker;
+use super::index::LogIndex;
 use super::log_tree::position_of_key;
 use super::trees::Trees;
 
@@ -196,4 +197,18 @@ pub(crate) fn verify_chunks(trees: &Trees, next: u64) -> Result<(), ReadError> {
             detail: format!("the log ends here, not at {next}"),
         })
     }
+}
+
+/// The index on disk; emptied (to be built again) when it reaches past the log's end `next`,
+/// as after `repair-head` accepted a log that lost its last events.
+///
+/// # Errors
+/// The index tree cannot be read or emptied.
+pub(crate) fn open_index(trees: &Trees, next: u64) -> Result<LogIndex, ReadError> {
+    let index = LogIndex::open(trees.index.clone())?;
+    if index.reaches() <= next {
+        return Ok(index);
+    }
+    trees.index.clear().map_err(super::log_tree::storage)?;
+    LogIndex::open(trees.index.clone())
 }

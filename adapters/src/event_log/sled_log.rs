@@ -20,8 +20,10 @@ use super::head_marker::HeadMarker;
 use super::index::LogIndex;
 use super::key_file;
 use super::log_tree::{next_position_on_disk, position_of_key, storage};
+use super::message_keys::MessageKeys;
 use super::opening;
 use super::payloads::SledPayloadStore;
+use super::received::Received;
 use super::trees::Trees;
 use super::writer::{GroupCommit, Writer};
 
@@ -55,8 +57,9 @@ pub struct LogOptions {
     pub group_commit: GroupCommit,
     /// Sync to disk before acknowledging (always on in the daemon and CLI).
     pub durable: bool,
-    /// Build the index in memory while the log is verified at open, instead of only
-    /// verifying it (the daemon, which needs the index at its first append anyway).
+    /// Bring the index on disk up to the log's end at open (the commits whose indexing a
+    /// crash lost), instead of when it is first needed (the daemon, which needs it at its
+    /// first append anyway).
     pub index_at_open: bool,
     /// Accept the log as it is: make the head marker say where the log ends, whatever it
     /// said before (`ketenpost repair-head`).
@@ -89,6 +92,8 @@ pub struct SledEventLog {
     requests: Mutex<Option<SyncSender<Request>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     payloads: SledPayloadStore,
+    /// The message keys that seal the personal text of events.
+    pub(crate) keys: MessageKeys,
     /// The first IO error of the writer: from then on it takes no append.
     failure: Arc<watch::Sender<Option<String>>>,
     /// What the head marker said when the folder was opened.
@@ -114,7 +119,13 @@ impl SledEventLog {
     }
 
     /// Hands an append to the writer thread.
-    fn request(&self, appends: Vec<StreamAppend>, reply: Reply) -> Result<(), AppendError> {
+    fn request(&self, mut appends: Vec<StreamAppend>, reply: Reply) -> Result<(), AppendError> {
+        for append in &mut appends {
+            for new in &mut append.events {
+                self.note_holder(&append.stream, &new.event)?;
+                self.keys.seal(&append.stream, &mut new.event)?;
+            }
+        }
         let sender = self
             .requests
             .lock()
@@ -155,13 +166,13 @@ impl SledEventLog {
         let next = next_position_on_disk(&trees).map_err(|e| store_error(damage(&e)))?;
         let head_found =
             opening::check_head(&marker_path, next, options.repair_head).map_err(store_error)?;
-        let mut index = LogIndex::default();
+        opening::verify_chunks(&trees, next).map_err(|e| store_error(damage(&e)))?;
+        let mut index = opening::open_index(&trees, next).map_err(|e| store_error(damage(&e)))?;
         if options.index_at_open {
-            index.refresh(&trees.log, next)
-        } else {
-            opening::verify_chunks(&trees, next)
+            index
+                .refresh(&trees.log, next)
+                .map_err(|e| store_error(damage(&e)))?;
         }
-        .map_err(|e| store_error(damage(&e)))?;
         let marker = HeadMarker::open(&marker_path)
             .map_err(|e| store_error(format!("{}: {e}", marker_path.display())))?;
         let head = Arc::new(Head {
@@ -192,6 +203,7 @@ impl SledEventLog {
             .spawn(move || writer.run(receiver))
             .map_err(|e| store_error(e.to_string()))?;
         let payloads = SledPayloadStore::new(trees.payloads.clone(), key, Arc::clone(&failure));
+        let keys = MessageKeys::new(trees.message_keys.clone(), key);
         Ok(Self {
             trees,
             db,
@@ -202,9 +214,17 @@ impl SledEventLog {
             requests: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(handle)),
             payloads,
+            keys,
             failure,
             head_found,
         })
+    }
+
+    /// Which mailbox messages the log records as received.
+    pub fn received(&self) -> Received {
+        Received {
+            tree: self.trees.index.clone(),
+        }
     }
 
     /// The IO error that stopped the log from taking appends, if one did. sled keeps
@@ -284,6 +304,7 @@ impl EventLog for SledEventLog {
             events.push(event);
             Ok(())
         })?;
+        self.keys.open(&mut events)?;
         Ok(events)
     }
 
@@ -294,7 +315,7 @@ impl EventLog for SledEventLog {
                 .write()
                 .map_err(|_| ReadError::Storage("the log index is unusable".into()))?;
             index.refresh(&self.trees.log, self.next_position())?;
-            index.positions(stream.as_str()).to_vec()
+            index.positions(stream.as_str())?
         };
         let mut events = Vec::with_capacity(positions.len());
         for position in positions {
@@ -332,6 +353,7 @@ impl EventLog for SledEventLog {
             }
             events.push(event);
         }
+        self.keys.open(&mut events)?;
         Ok(events)
     }
 

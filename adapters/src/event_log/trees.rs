@@ -11,6 +11,12 @@ pub(crate) struct Trees {
     pub payloads: sled::Tree,
     /// The projections and their checkpoint (keys in `pages.rs`).
     pub projections: sled::Tree,
+    /// Message stream id -> its key, sealed with the data key (`message_keys.rs`).
+    pub message_keys: sled::Tree,
+    /// The retention sweep's progress (`retention.rs`).
+    pub retention: sled::Tree,
+    /// The index of event ids, stream positions and received messages (`index.rs`).
+    pub index: sled::Tree,
 }
 
 impl Trees {
@@ -20,6 +26,9 @@ impl Trees {
             meta: db.open_tree("meta")?,
             payloads: db.open_tree("payloads")?,
             projections: db.open_tree("projections")?,
+            message_keys: db.open_tree("message_keys")?,
+            retention: db.open_tree("retention")?,
+            index: db.open_tree("index")?,
         })
     }
 }

@@ -17,7 +17,7 @@ use super::index::LogIndex;
 use super::log_tree::next_position_on_disk;
 use super::trees::Trees;
 use ketenpost_domain::events::{EventId, RecordedEvent, StreamId};
-use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, StreamAppend};
+use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, ReadError, StreamAppend};
 
 /// How the writer groups commits.
 #[derive(Debug, Clone, Copy)]
@@ -265,17 +265,38 @@ fn check(
     versions: &mut HashMap<StreamId, Option<u64>>,
     seen: &HashSet<EventId>,
 ) -> Result<bool, AppendError> {
-    let mut ids = appends
-        .iter()
-        .flat_map(|a| a.events.iter().map(|e| e.id))
-        .peekable();
-    if ids.peek().is_some() && ids.all(|id| index.contains(id) || seen.contains(&id)) {
+    let storage = |e: ReadError| AppendError::Storage(format!("reading the log index: {e}"));
+    // A retried append: every one of its events is already in its stream (or earlier in this
+    // group).
+    let mut any = false;
+    let mut all_there = true;
+    'appends: for append in appends {
+        for event in &append.events {
+            any = true;
+            if !seen.contains(&event.id)
+                && !index
+                    .contains(append.stream.as_str(), event.id)
+                    .map_err(storage)?
+            {
+                all_there = false;
+                break 'appends;
+            }
+        }
+    }
+    if any && all_there {
         return Ok(false);
     }
     for append in appends {
-        let actual = *versions
-            .entry(append.stream.clone())
-            .or_insert_with(|| index.last_version(append.stream.as_str()));
+        let actual = match versions.get(&append.stream) {
+            Some(actual) => *actual,
+            None => {
+                let actual = index
+                    .last_version(append.stream.as_str())
+                    .map_err(storage)?;
+                versions.insert(append.stream.clone(), actual);
+                actual
+            }
+        };
         let fits = match append.expected {
             ExpectedVersion::Any => true,
             ExpectedVersion::NoStream => actual.is_none(),

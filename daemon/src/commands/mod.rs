@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod audit;
+pub mod backup;
 pub mod events;
 pub mod generate;
 pub mod import;
@@ -12,6 +13,7 @@ pub mod render;
 pub mod repair_head;
 pub mod replay;
 pub mod resend;
+pub mod retention;
 pub mod run;
 pub mod seal;
 pub mod show;

@@ -1,7 +1,7 @@
 //! `ketenpost show`: one message with its whole timeline, from receipt to its category.
 
 use anyhow::Context;
-use ketenpost_domain::events::StreamId;
+use ketenpost_domain::events::{Event, RecordedEvent, StreamId, REMOVED_AFTER_RETENTION};
 use ketenpost_domain::ports::EventLog;
 use serde_json::json;
 
@@ -32,11 +32,17 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
     };
     let mut timeline = log.read_stream(&summary.receipt)?;
     timeline.extend(log.read_stream(&stream)?);
+    let retention = removed(&timeline);
     let timeline: Vec<_> = timeline.iter().map(line).collect();
     if as_json {
         println!(
             "{}",
-            json!({ "message": summary, "label": summary.state.label(), "timeline": timeline })
+            json!({
+                "message": summary,
+                "label": summary.state.label(),
+                "retention": retention,
+                "timeline": timeline,
+            })
         );
         return Ok(Outcome::Understood);
     }
@@ -49,6 +55,9 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
     if let Some(reason) = &summary.reason {
         let code = summary.reason_code.as_deref().unwrap_or("-");
         println!("reason      {reason} ({code})");
+    }
+    if let Some(retention) = retention {
+        println!("retention   {retention}");
     }
     println!(
         "mailbox     {} (remote id {})",
@@ -72,6 +81,14 @@ pub fn run(id: &str, as_json: bool, data: &DataArgs) -> anyhow::Result<Outcome> 
     );
     print_timeline(timeline.iter());
     Ok(Outcome::Understood)
+}
+
+/// "verwijderd na de bewaartermijn" when the message's retention period is over.
+pub fn removed(timeline: &[RecordedEvent]) -> Option<&'static str> {
+    timeline
+        .iter()
+        .any(|e| matches!(e.event, Event::RetentionExpired(_)))
+        .then_some(REMOVED_AFTER_RETENTION)
 }
 
 /// The timeline, one event a line: position, time, type, summary.
@@ -115,6 +132,9 @@ fn remote_show(file: &std::path::Path, id: &str, as_json: bool) -> anyhow::Resul
     println!("state       {} ({})", text("label"), text("category"));
     if body["reason"].is_string() {
         println!("reason      {} ({})", text("reason"), text("reason_code"));
+    }
+    if body["retention"].is_string() {
+        println!("retention   {}", text("retention"));
     }
     println!(
         "mailbox     {} (remote id {})",

@@ -38,6 +38,8 @@ pub struct ConfigFile {
     pub portal: Option<super::portal::PortalFile>,
     /// `[smtp]`, when mails are sent.
     pub smtp: Option<super::portal::SmtpFile>,
+    /// `[retention]`.
+    pub retention: Option<super::retention::RetentionFile>,
 }
 
 /// `[api]`.

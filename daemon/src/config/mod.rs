@@ -8,6 +8,7 @@ mod limits;
 mod mailbox;
 mod portal;
 mod read;
+mod retention;
 mod schema;
 mod secret;
 mod source;
@@ -26,6 +27,7 @@ use ketenpost_domain::routing::Route;
 pub use ketenpost_portal::mail::SmtpSettings;
 pub use limits::HttpLimits;
 pub use portal::PortalSettings;
+pub use retention::RetentionSettings;
 pub use secret::Secret;
 
 /// How log lines are written.
@@ -65,6 +67,8 @@ pub struct Settings {
     pub portal: Option<PortalSettings>,
     /// The mail server, when `[smtp]` is configured.
     pub smtp: Option<SmtpSettings>,
+    /// `[retention]`: how long personal data is kept.
+    pub retention: RetentionSettings,
     /// Things that work but deserve attention (e.g. a plain-http endpoint).
     pub warnings: Vec<String>,
 }
@@ -255,6 +259,20 @@ pub fn load_people(path: &Path) -> Result<PeopleSettings, ConfigError> {
         portal,
         smtp,
     })
+}
+
+/// Reads `[retention]` (and the data folder) from a configuration file, for `ketenpost retention`.
+///
+/// # Errors
+/// The file cannot be read, or a duration in it cannot be.
+pub fn load_retention(path: &Path) -> Result<RetentionSettings, ConfigError> {
+    let (file, mut problems) = parsed(Some(path), read::Need::Retention)?;
+    let settings = retention::validate(file.retention, &mut problems);
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(ConfigError { problems })
+    }
 }
 
 fn data_place(file: &file::ConfigFile) -> DataPlace {

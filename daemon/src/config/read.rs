@@ -20,6 +20,8 @@ pub enum Need {
     Routes,
     /// The data folder, key file, `[portal]` and `[smtp]` (the `user` commands).
     People,
+    /// The data folder, key file and `[retention]` (`retention`).
+    Retention,
     /// Everything (`run`).
     All,
 }
@@ -111,6 +113,7 @@ const TOP: &[Key] = &[
     optional("routes", Kind::Named(ROUTE)),
     optional("portal", Kind::Table(super::portal::PORTAL)),
     optional("smtp", Kind::Table(super::portal::SMTP)),
+    optional("retention", Kind::Table(super::retention::KEYS)),
 ];
 
 /// The names of the top-level keys.
@@ -125,6 +128,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
         Need::Api => &["data_dir", "key_file", "api"],
         Need::Routes => &["manual_route", "routes"],
         Need::People => &["data_dir", "key_file", "portal", "smtp"],
+        Need::Retention => &["data_dir", "key_file", "retention"],
         Need::All => &[],
     };
     if need == Need::All {
@@ -191,6 +195,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                     "api" => typed(value).map(|v| file.api = Some(v)),
                     "portal" => typed(value).map(|v| file.portal = Some(v)),
                     "smtp" => typed(value).map(|v| file.smtp = Some(v)),
+                    "retention" => typed(value).map(|v| file.retention = Some(v)),
                     _ => Ok(()),
                 };
                 if let Err(e) = read {

@@ -93,6 +93,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
     if mailboxes.is_empty() && problems.is_empty() {
         warnings.push("no [[mailboxes]] is configured: nothing will be pulled".to_owned());
     }
+    let retention = super::retention::validate(raw.retention, &mut problems);
     let (Some(api), true) = (api, problems.is_empty()) else {
         return Err(ConfigError { problems });
     };
@@ -112,6 +113,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         routes,
         portal,
         smtp,
+        retention,
         warnings,
     })
 }

@@ -48,6 +48,7 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/messages", get(messages))
         .route("/api/v1/messages/{id}", get(message))
         .route("/api/v1/messages/{id}/resend", post(resend_message))
+        .route("/api/v1/backup", post(super::backup::backup))
         .route_layer(middleware::from_fn_with_state(api.clone(), bearer));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -227,6 +228,7 @@ async fn message(
                 "reason": reason.map(Reason::describe),
                 "reason_code": reason.map(Reason::code),
                 "placement": placement,
+                "retention": crate::commands::show::removed(&timeline),
                 "summary": summary,
                 "timeline": timeline.iter().map(line).collect::<Vec<Value>>(),
             }))
@@ -257,6 +259,9 @@ async fn resend_message(State(api): State<Api>, Path(id): Path<String>) -> Respo
         }
         Ok(Err(refused @ (ResendRefused::Processed(_) | ResendRefused::InProgress(_)))) => {
             problem(StatusCode::CONFLICT, refused.to_string())
+        }
+        Ok(Err(refused @ ResendRefused::Expired(_))) => {
+            problem(StatusCode::GONE, refused.to_string())
         }
         Ok(Err(refused @ ResendRefused::Log(_))) => internal(&anyhow::anyhow!(refused.to_string())),
         Err(error) => internal(&error),

@@ -7,12 +7,15 @@
 pub mod api;
 mod api_access;
 mod background;
+mod backup;
 mod dispatch;
 mod mailboxes;
 mod observed;
 mod portal;
 mod reading;
 pub mod record_health;
+mod retention;
+pub use retention::now_ms as retention_now_ms;
 mod seen;
 pub mod serve;
 pub mod shutdown;
@@ -154,6 +157,16 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     if let Some(task) = user_socket::start(&log, &shared.settings, &shutdown)? {
         tasks.push(task);
     }
+
+    // The retention sweep: personal data past its time made unreadable, payloads deleted.
+    tasks.push(shutdown.spawn(
+        "retention sweep",
+        retention::keep_sweeping(
+            Arc::clone(&log),
+            shared.settings.retention,
+            shutdown.token(),
+        ),
+    ));
 
     let of_daemon = shutdown.clone();
     let done = tokio::spawn(async move {

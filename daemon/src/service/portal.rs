@@ -109,6 +109,7 @@ impl Resender for Resending {
             Err(ResendRefused::NotFound(_)) => Err(ResendRefusal::NotFound),
             Err(ResendRefused::Processed(_)) => Err(ResendRefusal::Processed),
             Err(ResendRefused::InProgress(_)) => Err(ResendRefusal::InProgress),
+            Err(ResendRefused::Expired(_)) => Err(ResendRefusal::Expired),
             Err(ResendRefused::Log(error)) => Err(ResendRefusal::Failed(error)),
         }
     }

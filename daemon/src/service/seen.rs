@@ -1,87 +1,47 @@
 //! Which mailbox messages are already recorded, so a redelivery is recognised and only deleted:
 //! ZorgMail messages by mailbox and unique id, folder files by mailbox, name and content.
 //!
-//! The daemon keeps this for every message it ever recorded, for as long as it runs, so each
-//! entry is kept as 16 bytes: the first half of the SHA-256 of its length-prefixed parts. As
-//! strings (the mailbox, the id, the digest in hex, each its own allocation) the two entries of
-//! a message took some 300 bytes. Two different messages would have to share 128 bits of a
-//! SHA-256 to be taken for one another.
+//! The log keeps this in its index on disk (`adapters/src/event_log/received.rs`), written
+//! with each commit once it is durable: nothing of it grows in memory with the messages
+//! recorded, and a start does not read the log or the receipts to build it.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
+use ketenpost_adapters::event_log::{Received, SledEventLog};
+use ketenpost_domain::ports::ReadError;
 
-use ketenpost_adapters::event_log::SledEventLog;
-use ketenpost_domain::events::Event;
-use ketenpost_domain::ports::{EventLog, ReadError};
-use sha2::{Digest, Sha256};
-
-/// The index, built from the log at start and kept up to date by the pullers.
-#[derive(Debug, Default)]
+/// The messages the log records as received.
 pub struct Seen {
-    by_id: Mutex<HashSet<u128>>,
-    by_content: Mutex<HashSet<u128>>,
+    received: Received,
 }
 
-/// The key of `parts`: each part length-prefixed, so ("ab", "c") and ("a", "bc") differ.
-fn key(parts: &[&str]) -> u128 {
-    let mut hash = Sha256::new();
-    for part in parts {
-        hash.update((part.len() as u64).to_be_bytes());
-        hash.update(part.as_bytes());
+impl std::fmt::Debug for Seen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Seen")
     }
-    let digest = hash.finalize();
-    let mut first = [0u8; 16];
-    first.copy_from_slice(&digest[..16]);
-    u128::from_be_bytes(first)
 }
 
 impl Seen {
-    /// Every message the log records as received: the receipts the projections hold, then
-    /// the `MessageReceived` events after their checkpoint (none, once they are caught up).
-    /// Reading the receipts instead of every event of the log makes a start on a long log
-    /// several times faster.
+    /// The received messages of `log`.
     ///
     /// # Errors
-    /// The log or the projections cannot be read.
+    /// None now (the index is on disk); kept for callers that load it at start.
     pub fn load(log: &SledEventLog) -> Result<Self, ReadError> {
-        let seen = Self::default();
-        let mut from =
-            log.each_receipt(|r| seen.add(&r.mailbox, &r.remote_id, &r.payload_digest))?;
-        loop {
-            let events = log.read_all(from, 8192)?;
-            let Some(last) = events.last() else {
-                break;
-            };
-            from = last.position + 1;
-            for event in &events {
-                if let Event::MessageReceived(r) = &event.event {
-                    seen.add(&r.mailbox, &r.remote_id, &r.payload_digest);
-                }
-            }
-        }
-        Ok(seen)
+        Ok(Self {
+            received: log.received(),
+        })
     }
 
-    /// Notes a recorded message.
-    pub fn add(&self, mailbox: &str, remote_id: &str, digest: &str) {
-        if let Ok(mut ids) = self.by_id.lock() {
-            ids.insert(key(&[mailbox, remote_id]));
-        }
-        if let Ok(mut contents) = self.by_content.lock() {
-            contents.insert(key(&[mailbox, remote_id, digest]));
-        }
-    }
+    /// Notes a recorded message: nothing to do, the log indexed it with its commit before the
+    /// append returned.
+    pub fn add(&self, _mailbox: &str, _remote_id: &str, _digest: &str) {}
 
     /// Whether a message with this id came from this mailbox before.
     pub fn has_id(&self, mailbox: &str, remote_id: &str) -> bool {
-        let key = key(&[mailbox, remote_id]);
-        self.by_id.lock().is_ok_and(|ids| ids.contains(&key))
+        self.received.has_id(mailbox, remote_id)
     }
 
     /// Whether this name with this content came from this mailbox before.
     pub fn has_content(&self, mailbox: &str, remote_id: &str, digest: &str) -> bool {
-        let key = key(&[mailbox, remote_id, digest]);
-        self.by_content.lock().is_ok_and(|c| c.contains(&key))
+        self.received.has_content(mailbox, remote_id, digest)
     }
 }
 
@@ -90,6 +50,7 @@ mod tests {
     use super::*;
     use crate::intake::{receive_and_process, Arrival};
     use ketenpost_adapters::event_log::LogOptions;
+    use ketenpost_domain::ports::EventLog;
 
     fn arrival(remote_id: &str) -> Arrival {
         Arrival {
@@ -123,28 +84,5 @@ mod tests {
         assert!(seen.has_content("lab", "2", &digest));
         drop(log);
         let _ = std::fs::remove_dir_all(&folder);
-    }
-
-    #[test]
-    fn an_id_is_known_only_for_its_own_mailbox() {
-        let seen = Seen::default();
-        seen.add("lab", "4711", "d1");
-        assert!(seen.has_id("lab", "4711"));
-        assert!(!seen.has_id("drop", "4711"));
-        assert!(!seen.has_id("lab", "4712"));
-        assert!(!seen.has_id("la", "b4711"), "parts are not run together");
-    }
-
-    #[test]
-    fn a_file_is_known_only_with_the_same_name_and_content() {
-        let seen = Seen::default();
-        seen.add("drop", "letter.edi", "d1");
-        assert!(seen.has_content("drop", "letter.edi", "d1"));
-        assert!(!seen.has_content("drop", "letter.edi", "d2"), "new content");
-        assert!(!seen.has_content("drop", "other.edi", "d1"), "another name");
-        assert!(
-            !seen.has_content("lab", "letter.edi", "d1"),
-            "another mailbox"
-        );
     }
 }

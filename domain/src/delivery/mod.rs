@@ -43,6 +43,8 @@ pub struct MessageFacts {
     pub category: Option<Category>,
     /// When the stream began.
     pub created_at_ms: i64,
+    /// Its retention period ended: the personal data it carried is unreadable.
+    pub expired: bool,
     next: Option<NextStep>,
 }
 
@@ -91,6 +93,7 @@ impl MessageFacts {
                 | Event::UserChanged(_)
                 | Event::SecurityLogged(_)
                 | Event::AccessLogged(_) => {}
+                Event::RetentionExpired(_) => facts.expired = true,
             }
         }
         facts

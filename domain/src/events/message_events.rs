@@ -49,6 +49,9 @@ pub enum Event {
     SecurityLogged(SecurityLogged),
     /// An access to client data (the `access-log` stream).
     AccessLogged(AccessLogged),
+    /// The message's retention period ended: the personal data it carried is unreadable for
+    /// good (see `personal.rs`); the events stay for the counts and the audit trail.
+    RetentionExpired(RetentionExpired),
 }
 
 impl Event {
@@ -72,6 +75,7 @@ impl Event {
             Self::UserChanged(_) => "UserChanged",
             Self::SecurityLogged(_) => "SecurityLogged",
             Self::AccessLogged(_) => "AccessLogged",
+            Self::RetentionExpired(_) => "RetentionExpired",
         }
     }
 
@@ -165,6 +169,10 @@ impl Event {
                     .map(|m| format!(" on {m}"))
                     .unwrap_or_default(),
                 e.outcome
+            ),
+            Self::RetentionExpired(e) => format!(
+                "personal data removed after the retention period ({})",
+                e.rule
             ),
         }
     }
@@ -336,6 +344,15 @@ pub struct DocumentPlaced {
     pub expertise_profiles: Vec<String>,
     /// True when an earlier, interrupted upload was found in the record system.
     pub found_by_readback: bool,
+}
+
+/// The end of a message's retention period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionExpired {
+    /// The rule whose period ended: `keep_processed` or `keep_other`.
+    pub rule: String,
+    /// When the message was decided (entered its category), ms since 1970-01-01 UTC.
+    pub decided_at_ms: i64,
 }
 
 /// What reading one message gave: the parsed event and the events that follow from it.

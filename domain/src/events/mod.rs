@@ -8,6 +8,7 @@
 mod access_events;
 mod envelope;
 mod message_events;
+mod personal;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod upcast;
@@ -17,8 +18,9 @@ pub use access_events::{verify_chain, AccessLogged, ChainBreak, ACCESS_STREAM, G
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
     DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, MailEnvelope, MessageClassified,
-    MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
+    MessageParsed, MessageReceived, ParsedOutcome, ResendRequested, RetentionExpired,
 };
+pub use personal::REMOVED_AFTER_RETENTION;
 pub use upcast::{
     decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,
 };

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 17] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 18] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
@@ -24,6 +24,7 @@ pub const SCHEMA_VERSIONS: [(&str, u32); 17] = [
     ("UserChanged", 1),
     ("SecurityLogged", 1),
     ("AccessLogged", 1),
+    ("RetentionExpired", 1),
 ];
 
 /// An event that cannot be read back.
@@ -80,6 +81,7 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::UserChanged(e) => serde_json::to_string(e),
         Event::SecurityLogged(e) => serde_json::to_string(e),
         Event::AccessLogged(e) => serde_json::to_string(e),
+        Event::RetentionExpired(e) => serde_json::to_string(e),
     };
     (
         name,
@@ -131,6 +133,7 @@ pub fn decode_event_json(
         "UserChanged" => Event::UserChanged(serde_json::from_str(data).map_err(fit)?),
         "SecurityLogged" => Event::SecurityLogged(serde_json::from_str(data).map_err(fit)?),
         "AccessLogged" => Event::AccessLogged(serde_json::from_str(data).map_err(fit)?),
+        "RetentionExpired" => Event::RetentionExpired(serde_json::from_str(data).map_err(fit)?),
         other => return Err(EventDecodeError::UnknownType(other.to_owned())),
     })
 }

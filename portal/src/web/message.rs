@@ -389,6 +389,7 @@ fn refusal_code(refusal: &detail::ResendRefusal) -> &'static str {
         detail::ResendRefusal::NotFound => "not_found",
         detail::ResendRefusal::Processed => "processed",
         detail::ResendRefusal::InProgress => "in_progress",
+        detail::ResendRefusal::Expired => "expired",
         detail::ResendRefusal::Failed(_) => "failed",
     }
 }

@@ -1,0 +1,308 @@
+//! Retention: once a decided message's period is over, its personal data is made unreadable
+//! for good. The sweep appends `RetentionExpired` to the message's stream, destroys the
+//! message's key (`message_keys.rs`), and deletes the payload once every message of every
+//! receipt holding it has expired. The events stay: counts, timelines and the audit trail.
+//!
+//! The sweep walks each category's list (`pages.rs`) in the order messages entered it, from
+//! where the previous sweep stopped (kept in the `retention` tree under `c` and the state
+//! code), and stops at the first message not yet due: a sweep costs what expires, not what
+//! the log holds. Other keys of the `retention` tree: `h`, payload digest, receipt stream id
+//! (a receipt holding that payload, noted when it is appended); `x`, receipt stream id,
+//! message stream id (an expired message of that receipt).
+
+use std::time::Duration;
+
+use ketenpost_domain::category::Category;
+use ketenpost_domain::events::{Event, EventId, NewEvent, RetentionExpired, StreamId};
+use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, ReadError, StreamAppend};
+use ketenpost_domain::projections::State;
+use sha2::{Digest, Sha256};
+
+use super::log_tree::storage;
+use super::pages;
+use super::sled_log::SledEventLog;
+
+/// How long personal data is kept once a message is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// After it is processed (placed in the record).
+    pub keep_processed: Duration,
+    /// After it is decided otherwise (any other category), so people can still act.
+    pub keep_other: Duration,
+}
+
+/// What a sweep did (or, dry, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Messages whose retention period ended in this sweep.
+    pub expired: u64,
+    /// Payloads deleted (every message of every receipt holding them expired).
+    pub payloads_deleted: u64,
+    /// The messages, for a dry run (at most 1000 listed).
+    pub listed: Vec<StreamId>,
+}
+
+/// Where a category's sweep stopped: the next position to look at.
+fn progress_key(code: u8) -> [u8; 2] {
+    [b'c', code]
+}
+
+fn holder_key(digest: &[u8], receipt: &str) -> Vec<u8> {
+    let mut key = vec![b'h'];
+    key.extend_from_slice(digest);
+    key.extend_from_slice(receipt.as_bytes());
+    key
+}
+
+fn expired_key(receipt: &str, message: &str) -> Vec<u8> {
+    let mut key = vec![b'x'];
+    key.extend_from_slice(receipt.as_bytes());
+    key.push(0);
+    key.extend_from_slice(message.as_bytes());
+    key
+}
+
+fn expired_prefix(receipt: &str) -> Vec<u8> {
+    let mut key = vec![b'x'];
+    key.extend_from_slice(receipt.as_bytes());
+    key.push(0);
+    key
+}
+
+impl SledEventLog {
+    /// Notes the receipts that hold a payload, as their `MessageReceived` is appended.
+    pub(crate) fn note_holder(&self, stream: &StreamId, event: &Event) -> Result<(), AppendError> {
+        let Event::MessageReceived(received) = event else {
+            return Ok(());
+        };
+        let Ok(digest) = hex::decode(&received.payload_digest) else {
+            return Ok(());
+        };
+        self.trees
+            .retention
+            .insert(holder_key(&digest, stream.as_str()), &[])
+            .map_err(|e| AppendError::Storage(format!("noting the payload's receipt: {e}")))?;
+        Ok(())
+    }
+
+    /// Ends the retention period of every decided message that is due at `now_ms`; with
+    /// `dry_run`, only counts and lists them.
+    ///
+    /// # Errors
+    /// A damaged entry, a storage failure, or an append that failed.
+    pub fn sweep_retention(
+        &self,
+        rules: Retention,
+        now_ms: i64,
+        dry_run: bool,
+    ) -> Result<SweepReport, ReadError> {
+        self.catch_up()?;
+        let mut report = SweepReport::default();
+        for category in Category::ALL {
+            let keep = if category == Category::Processed {
+                rules.keep_processed
+            } else {
+                rules.keep_other
+            };
+            let keep_ms = i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+            let rule = if category == Category::Processed {
+                "keep_processed"
+            } else {
+                "keep_other"
+            };
+            self.sweep_state(
+                State::Category(category),
+                now_ms.saturating_sub(keep_ms),
+                rule,
+                dry_run,
+                &mut report,
+            )?;
+        }
+        Ok(report)
+    }
+
+    fn sweep_state(
+        &self,
+        state: State,
+        decided_before_ms: i64,
+        rule: &str,
+        dry_run: bool,
+        report: &mut SweepReport,
+    ) -> Result<(), ReadError> {
+        let code = state.code();
+        let progress = self
+            .trees
+            .retention
+            .get(progress_key(code))
+            .map_err(storage)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes);
+        let prefix = pages::list_prefix(code);
+        // The page holding `progress`, then the pages after it in position order.
+        let holding = self
+            .trees
+            .projections
+            .range(pages::page_key(code, progress)..)
+            .next()
+            .transpose()
+            .map_err(storage)?
+            .map(|(key, _)| key.to_vec())
+            .filter(|key| key.starts_with(&prefix));
+        let upper = holding.unwrap_or_else(|| pages::page_key(code, 0));
+        let mut reached = progress;
+        for page in self.trees.projections.range(prefix.to_vec()..=upper).rev() {
+            let (_, value) = page.map_err(storage)?;
+            let mut entries = pages::decode(&value)?;
+            entries.sort_by_key(|e| e.position);
+            for entry in entries.into_iter().filter(|e| e.position >= progress) {
+                let history = self.read_stream(&entry.stream)?;
+                let Some(decided) = history.iter().find(|e| e.position == entry.position) else {
+                    reached = entry.position + 1;
+                    continue;
+                };
+                if decided.recorded_at_ms > decided_before_ms {
+                    return self.save_progress(code, reached, dry_run);
+                }
+                if dry_run {
+                    if !history
+                        .iter()
+                        .any(|e| matches!(e.event, Event::RetentionExpired(_)))
+                    {
+                        report.expired += 1;
+                        if report.listed.len() < 1000 {
+                            report.listed.push(entry.stream.clone());
+                        }
+                    }
+                } else {
+                    self.expire(
+                        &entry.stream,
+                        &history,
+                        decided.recorded_at_ms,
+                        rule,
+                        report,
+                    )?;
+                }
+                reached = entry.position + 1;
+            }
+        }
+        self.save_progress(code, reached, dry_run)
+    }
+
+    fn save_progress(&self, code: u8, reached: u64, dry_run: bool) -> Result<(), ReadError> {
+        if !dry_run {
+            self.trees
+                .retention
+                .insert(progress_key(code), &reached.to_be_bytes())
+                .map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    /// Ends one message's retention: the event, the key, then the payload if it was the last.
+    fn expire(
+        &self,
+        stream: &StreamId,
+        history: &[ketenpost_domain::events::RecordedEvent],
+        decided_at_ms: i64,
+        rule: &str,
+        report: &mut SweepReport,
+    ) -> Result<(), ReadError> {
+        let Some(last) = history.last() else {
+            return Ok(());
+        };
+        let already = history
+            .iter()
+            .any(|e| matches!(e.event, Event::RetentionExpired(_)));
+        if !already {
+            let id = Sha256::digest(format!("retention {stream} {}", last.position));
+            let mut id_bytes = [0u8; 16];
+            id_bytes.copy_from_slice(&id[..16]);
+            let append = StreamAppend {
+                stream: stream.clone(),
+                expected: ExpectedVersion::Exactly(last.version),
+                events: vec![NewEvent {
+                    id: EventId(u128::from_be_bytes(id_bytes)),
+                    event: Event::RetentionExpired(RetentionExpired {
+                        rule: rule.to_owned(),
+                        decided_at_ms,
+                    }),
+                }],
+            };
+            match self.append(vec![append]) {
+                Ok(_) => report.expired += 1,
+                // Asked to resend meanwhile: it leaves this category; not due now.
+                Err(AppendError::WrongExpectedVersion { .. }) => return Ok(()),
+                Err(e) => return Err(ReadError::Storage(e.to_string())),
+            }
+        }
+        self.keys.destroy(stream).map_err(ReadError::Storage)?;
+        let parsed = history.iter().find_map(|e| match &e.event {
+            Event::MessageParsed(p) => Some(p.clone()),
+            _ => None,
+        });
+        if let Some(parsed) = parsed {
+            self.release_payload(stream, &parsed.receipt, &parsed.payload_digest, report)?;
+        }
+        Ok(())
+    }
+
+    /// Notes `message` of `receipt` as expired; deletes the payload when every message of
+    /// every receipt holding it has.
+    fn release_payload(
+        &self,
+        message: &StreamId,
+        receipt: &StreamId,
+        digest: &str,
+        report: &mut SweepReport,
+    ) -> Result<(), ReadError> {
+        let tree = &self.trees.retention;
+        tree.insert(expired_key(receipt.as_str(), message.as_str()), &[])
+            .map_err(storage)?;
+        let Ok(raw) = hex::decode(digest) else {
+            return Ok(());
+        };
+        if !self.receipt_done(receipt)? {
+            return Ok(());
+        }
+        let mut others = false;
+        for holder in tree.scan_prefix(holder_key(&raw, "")) {
+            let (key, _) = holder.map_err(storage)?;
+            let name = String::from_utf8_lossy(&key[1 + raw.len()..]).into_owned();
+            if name != receipt.as_str() {
+                // A receipt the log does not hold (its append failed after it was noted) keeps
+                // nothing.
+                match StreamId::parse(&name) {
+                    Some(other)
+                        if self.receipt(&other)?.is_some() && !self.receipt_done(&other)? =>
+                    {
+                        others = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if others {
+            return Ok(());
+        }
+        if self.payloads().remove(&raw)? {
+            report.payloads_deleted += 1;
+        }
+        Ok(())
+    }
+
+    /// Whether every message of `receipt` has expired.
+    fn receipt_done(&self, receipt: &StreamId) -> Result<bool, ReadError> {
+        let Some(summary) = self.receipt(receipt)? else {
+            return Ok(false);
+        };
+        if summary.messages == 0 {
+            return Ok(false);
+        }
+        let expired = self
+            .trees
+            .retention
+            .scan_prefix(expired_prefix(receipt.as_str()))
+            .count();
+        Ok(expired >= usize::try_from(summary.messages).unwrap_or(usize::MAX))
+    }
+}

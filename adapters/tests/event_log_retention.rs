@@ -1,0 +1,168 @@
+//! Retention in the event log: the personal text of a message's events is sealed with its own
+//! key and reads back whole until its period ends; then it reads "verwijderd na de
+//! bewaartermijn", while an interchange keeps its payload until the last of its messages is due.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+mod log_support;
+
+use std::time::Duration;
+
+use ketenpost_adapters::event_log::Retention;
+use ketenpost_domain::category::{Category, Reason};
+use ketenpost_domain::events::{
+    Event, MessageClassified, MessageParsed, MessageReceived, NewEvent, StreamId, StreamKind,
+    REMOVED_AFTER_RETENTION,
+};
+use ketenpost_domain::payload::Format;
+use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore};
+use log_support::{append, folder, id, open};
+
+const LETTER: &str = "Mw. Wolf werd gezien";
+
+fn parsed(receipt: &StreamId, digest: &str, number: u32) -> NewEvent {
+    NewEvent {
+        id: id(),
+        event: Event::MessageParsed(MessageParsed {
+            receipt: receipt.clone(),
+            payload_digest: digest.to_owned(),
+            number,
+            format: Format::Edifact,
+            identifier: None,
+            interchange_ref: None,
+            message_ref: None,
+            sender_id: None,
+            warnings: 0,
+            error: Some(format!("at segment 3: {LETTER}")),
+        }),
+    }
+}
+
+fn classified(category: Category) -> NewEvent {
+    NewEvent {
+        id: id(),
+        event: Event::MessageClassified(MessageClassified {
+            category,
+            reason: Reason::NotRenderable {
+                detail: LETTER.to_owned(),
+            },
+        }),
+    }
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
+    let dir = folder("retention-interchange");
+    let log = open(&dir);
+    let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
+    let receipt = StreamId::new(StreamKind::Receipt, id());
+    let (first, second) = (
+        StreamId::new(StreamKind::Message, id()),
+        StreamId::new(StreamKind::Message, id()),
+    );
+    let received = NewEvent {
+        id: id(),
+        event: Event::MessageReceived(MessageReceived {
+            mailbox: "manual".into(),
+            remote_id: "a.edi".into(),
+            payload_digest: digest.clone(),
+            size: 20,
+            format: Format::Edifact,
+            envelope: None,
+        }),
+    };
+    log.append(vec![append(
+        &receipt,
+        ExpectedVersion::NoStream,
+        vec![received],
+    )])
+    .unwrap();
+    log.append(vec![
+        append(
+            &first,
+            ExpectedVersion::NoStream,
+            vec![
+                parsed(&receipt, &digest, 1),
+                classified(Category::Processed),
+            ],
+        ),
+        append(
+            &second,
+            ExpectedVersion::NoStream,
+            vec![parsed(&receipt, &digest, 2), classified(Category::Fallout)],
+        ),
+    ])
+    .unwrap();
+    let text = format!("{:?}", log.read_stream(&first).unwrap());
+    assert!(text.contains(LETTER), "read whole while kept: {text}");
+
+    let hour = Duration::from_secs(3600);
+    let report = log
+        .sweep_retention(
+            Retention {
+                keep_processed: Duration::ZERO,
+                keep_other: hour,
+            },
+            now_ms() + 1,
+            false,
+        )
+        .unwrap();
+    assert_eq!((report.expired, report.payloads_deleted), (1, 0));
+    let text = format!("{:?}", log.read_stream(&first).unwrap());
+    assert!(
+        !text.contains(LETTER) && text.contains(REMOVED_AFTER_RETENTION),
+        "{text}"
+    );
+    assert!(format!("{:?}", log.read_stream(&second).unwrap()).contains(LETTER));
+    assert!(
+        log.payloads().get(&digest).unwrap().is_some(),
+        "the other message is kept"
+    );
+
+    let report = log
+        .sweep_retention(
+            Retention {
+                keep_processed: Duration::ZERO,
+                keep_other: Duration::ZERO,
+            },
+            now_ms() + 1,
+            false,
+        )
+        .unwrap();
+    assert_eq!((report.expired, report.payloads_deleted), (1, 1));
+    assert!(log.payloads().get(&digest).unwrap().is_none());
+    let all = format!("{:?}", log.read_all(0, 100).unwrap());
+    assert!(!all.contains(LETTER), "{all}");
+    assert_eq!(
+        all.matches("RetentionExpired {").count(),
+        2,
+        "the events stay: {all}"
+    );
+    let again = log
+        .sweep_retention(
+            Retention {
+                keep_processed: Duration::ZERO,
+                keep_other: Duration::ZERO,
+            },
+            now_ms() + 1,
+            false,
+        )
+        .unwrap();
+    assert_eq!(
+        (again.expired, again.payloads_deleted),
+        (0, 0),
+        "nothing twice"
+    );
+    log.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}

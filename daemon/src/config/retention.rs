@@ -1,0 +1,114 @@
+//! `[retention]`: how long personal data is kept. Any duration `humantime` reads ("30d",
+//! "180d", "5y", "90s").
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::schema::{optional, Key, Kind};
+
+// Defaults of `[retention]` (to join the other defaults in one place).
+/// `keep_processed` when not given.
+pub const DEFAULT_KEEP_PROCESSED: &str = "30d";
+/// `keep_other` when not given.
+pub const DEFAULT_KEEP_OTHER: &str = "180d";
+/// `keep_access_log` when not given (NEN 7513: at least five years).
+pub const DEFAULT_KEEP_ACCESS_LOG: &str = "5y";
+
+/// The keys of `[retention]`.
+pub const KEYS: &[Key] = &[
+    optional("keep_processed", Kind::Text),
+    optional("keep_other", Kind::Text),
+    optional("keep_access_log", Kind::Text),
+];
+
+/// `[retention]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionFile {
+    /// After a message is processed.
+    pub keep_processed: Option<String>,
+    /// After a message is decided otherwise.
+    pub keep_other: Option<String>,
+    /// The access log (who looked at what).
+    pub keep_access_log: Option<String>,
+}
+
+/// How long personal data is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionSettings {
+    /// A message's payload, documents and personal data, after it is processed.
+    pub keep_processed: Duration,
+    /// The same after it is decided otherwise (so people can still act on it).
+    pub keep_other: Duration,
+    /// The access log.
+    pub keep_access_log: Duration,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        validate(None, &mut Vec::new())
+    }
+}
+
+impl RetentionSettings {
+    /// The rules for the event log's sweep.
+    pub fn rules(&self) -> ketenpost_adapters::event_log::Retention {
+        ketenpost_adapters::event_log::Retention {
+            keep_processed: self.keep_processed,
+            keep_other: self.keep_other,
+        }
+    }
+}
+
+/// Validates `[retention]` (absent: the defaults).
+pub fn validate(file: Option<RetentionFile>, problems: &mut Vec<String>) -> RetentionSettings {
+    let file = file.unwrap_or_default();
+    let mut one = |name: &str, text: Option<String>, default: &str| {
+        let text = text.unwrap_or_else(|| default.to_owned());
+        match humantime::parse_duration(&text) {
+            Ok(d) if !d.is_zero() => d,
+            _ => {
+                problems.push(format!(
+                    "retention.{name} = {text:?}: use a duration like \"{default}\", \"12h\" or \"90s\""
+                ));
+                humantime::parse_duration(default).unwrap_or(Duration::MAX)
+            }
+        }
+    };
+    RetentionSettings {
+        keep_processed: one(
+            "keep_processed",
+            file.keep_processed,
+            DEFAULT_KEEP_PROCESSED,
+        ),
+        keep_other: one("keep_other", file.keep_other, DEFAULT_KEEP_OTHER),
+        keep_access_log: one(
+            "keep_access_log",
+            file.keep_access_log,
+            DEFAULT_KEEP_ACCESS_LOG,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_a_bad_duration() {
+        let settings = RetentionSettings::default();
+        assert_eq!(settings.keep_processed, Duration::from_secs(30 * 86_400));
+        let mut problems = Vec::new();
+        let file = RetentionFile {
+            keep_other: Some("soon".into()),
+            ..RetentionFile::default()
+        };
+        validate(Some(file), &mut problems);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("retention.keep_other = \"soon\""),
+            "{problems:?}"
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The retention sweep in the daemon: every so often, the decided messages whose retention
+//! period is over lose their personal data for good (see `adapters/src/event_log/retention.rs`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ketenpost_adapters::event_log::SledEventLog;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::RetentionSettings;
+
+/// How often the sweep runs: a quarter of the shortest period, between 1 s and 15 minutes.
+pub fn interval(settings: &RetentionSettings) -> Duration {
+    (settings.keep_processed.min(settings.keep_other) / 4)
+        .clamp(Duration::from_secs(1), Duration::from_secs(15 * 60))
+}
+
+/// Sweeps until stopped.
+pub async fn keep_sweeping(
+    log: Arc<SledEventLog>,
+    settings: RetentionSettings,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let every = interval(&settings);
+    loop {
+        let swept = Arc::clone(&log);
+        let result = tokio::task::spawn_blocking(move || {
+            swept.sweep_retention(settings.rules(), now_ms(), false)
+        })
+        .await;
+        match result {
+            Ok(Ok(report)) if report.expired > 0 || report.payloads_deleted > 0 => {
+                tracing::info!(
+                    messages = report.expired,
+                    payloads = report.payloads_deleted,
+                    "retention: personal data of messages past their retention period removed"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "retention: the sweep failed"),
+            Err(error) => tracing::error!(%error, "retention: the sweep stopped"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = stop.cancelled() => return Ok(()),
+        }
+    }
+}
+
+/// Now, in milliseconds since 1970-01-01 UTC.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

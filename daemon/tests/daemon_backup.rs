@@ -1,0 +1,141 @@
+//! Backup while running: `ketenpost backup --config` asks the running daemon for a consistent
+//! copy while it takes in and places messages; the copy restores into an empty data folder and
+//! holds every message recorded before the backup started, and the daemon keeps working.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+mod binary;
+mod harness;
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use harness::process::free_port;
+use harness::{counts, get, letter, wait_until, Harness, ACCOUNT, GP, KNOWN};
+
+const STATES: [&str; 8] = [
+    "in_flight",
+    "awaiting_delivery",
+    "processed",
+    "unsupported",
+    "missing_bsn",
+    "unknown_bsn",
+    "technical_error",
+    "fallout",
+];
+
+/// Every message the daemon's lists show now (all of them are recorded in its log).
+async fn listed(address: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for state in STATES {
+        let (status, page) = get(
+            address,
+            &format!("/api/v1/messages?category={state}&limit=500"),
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page["next_cursor"].is_null(), "fewer than 500 per state");
+        for message in page["messages"].as_array().unwrap() {
+            ids.insert(message["stream"].as_str().unwrap().to_owned());
+        }
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_load_restores_every_message_recorded_before_it() {
+    let h = Arc::new(Harness::start("backup", free_port(), 2).await);
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    let (running, address) = h.start_daemon().await;
+
+    // Load: letters keep arriving while the backup is made.
+    let feeding = Arc::new(AtomicBool::new(true));
+    let feeder = {
+        let (h, feeding) = (Arc::clone(&h), Arc::clone(&feeding));
+        tokio::spawn(async move {
+            let mut n = 0;
+            while feeding.load(Ordering::Relaxed) && n < 400 {
+                h.zorgmail
+                    .add_message(ACCOUNT, GP, letter(GP, KNOWN, &format!("IC{n}")));
+                n += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            n
+        })
+    };
+    wait_until("20 letters placed", Duration::from_secs(60), || async {
+        counts(&address).await["processed"].as_i64().unwrap_or(0) >= 20
+    })
+    .await;
+
+    let before = listed(&address).await;
+    let target = h.dir.join("backup");
+    let config = h.config.clone();
+    let backup_to = target.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        binary::ketenpost(&[
+            "backup",
+            "--to",
+            backup_to.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ])
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(said.contains("the key file is not in it"), "{said}");
+    assert!(
+        !target.join("data.key").exists(),
+        "the key is never in a backup"
+    );
+
+    // The daemon kept working: letters that arrive after the backup are placed too.
+    feeding.store(false, Ordering::Relaxed);
+    let fed = feeder.await.unwrap();
+    wait_until("every letter placed", Duration::from_secs(120), || async {
+        counts(&address).await["processed"].as_i64().unwrap_or(0) == fed
+    })
+    .await;
+    running.stop().await.unwrap();
+
+    // Restore into an empty folder holding only the key file.
+    let restored = h.dir.join("restored");
+    std::fs::create_dir_all(&restored).unwrap();
+    std::fs::copy(h.data().join("data.key"), restored.join("data.key")).unwrap();
+    std::fs::set_permissions(
+        restored.join("data.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let said = binary::run_ok(&restored, &["restore", "--from", target.to_str().unwrap()]);
+    assert!(said.starts_with("restored "), "{said}");
+    let events = binary::run_ok(&restored, &["events"]);
+    let missing: Vec<_> = before
+        .iter()
+        .filter(|id| !events.contains(id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in the restored folder: {missing:?}"
+    );
+    let status = binary::status(&restored);
+    let total: i64 = status.values().sum();
+    assert!(total >= i64::try_from(before.len()).unwrap(), "{status:?}");
+    let one = before.iter().next().unwrap();
+    let shown = binary::run_ok(&restored, &["show", one]);
+    assert!(shown.contains(one.as_str()), "{shown}");
+
+    // A second restore into a folder that is not empty is refused.
+    let again = binary::run(&restored, &["restore", "--from", target.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The long run (issue 18): feeds N messages through the daemon in waves, on one data folder,
+# with retention set to minutes, and prints a row every REPORT messages: resident memory,
+# data folder size, messages per second, p99 latency, and the time the daemon took to start on
+# that log. Not a test: a measurement to repeat; the goal is every column flat.
+#
+# Usage: scripts/long-run.sh [N]        (default 1000000)
+#   LONG_RUN_WAVE=20000        messages per wave (the stand-ins are seeded with one wave at a
+#                              time: a million letters and their PDFs do not fit in memory)
+#   LONG_RUN_REPORT=100000     a row every this many messages (and after the first wave)
+#   LONG_RUN_RETENTION=2m      keep_processed and keep_other
+#   LONG_RUN_PROFILE=release   or debug (no release build; numbers are then not comparable)
+#   LONG_RUN_KEEP=1            keep the work folder
+#
+# Each wave: the MEDVRI fixture with a unique interchange reference per message is written
+# into a folder, the stand-ins start seeded from it (--message-dir, --forget-documents), the
+# daemon starts on the same data folder (the time to /readyz is the start time on that log),
+# takes in and places the wave, and is stopped. Memory is the daemon's VmRSS at the end of the
+# wave; p99 is from its delivery-latency histogram (received -> placed) for that wave.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+# shellcheck source=scripts/lib/standins-route.sh
+. "$root/scripts/lib/standins-route.sh"
+
+N="${1:-${LONG_RUN_MESSAGES:-1000000}}"
+WAVE="${LONG_RUN_WAVE:-20000}"
+REPORT="${LONG_RUN_REPORT:-100000}"
+RETENTION="${LONG_RUN_RETENTION:-2m}"
+PROFILE="${LONG_RUN_PROFILE:-release}"
+TOKEN="long-run-token-$(date +%s)-$$"
+PASSWORD="long-run-pw-$$"
+for v in N WAVE REPORT; do
+  case "${!v}" in '' | *[!0-9]*) echo "$v must be a number, got ${!v}" >&2; exit 2 ;; esac
+done
+
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+now_ms() { date +%s%3N; }
+command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
+
+if [ "$PROFILE" = release ]; then
+  log "building release binaries"
+  cargo build --release --locked --quiet -p ketenpost -p ketenpost-fixtures
+else
+  cargo build --locked --quiet -p ketenpost -p ketenpost-fixtures
+fi
+daemon_bin="$root/target/$PROFILE/ketenpost"
+standins_bin="$root/target/$PROFILE/ketenpost-standins"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/ketenpost-long-run.XXXXXX")"
+data="$work/data"
+declare -a pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]+"${pids[@]}"}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]+"${pids[@]}"}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${LONG_RUN_KEEP:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+stop() {
+  local pid="$1" left=()
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || left+=("$p"); done
+  pids=("${left[@]+"${left[@]}"}")
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+api() { curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$api_port$1"; }
+processed() { api /api/v1/counts | python3 -c 'import json,sys; print(json.load(sys.stdin)["counts"]["processed"])'; }
+
+# WAVE messages numbered from FIRST into a fresh folder.
+make_wave() { # FIRST FOLDER
+  rm -rf "$2" && mkdir -p "$2"
+  python3 - "$1" "$WAVE" "$2" fixtures/messages/medvri_lf.edi <<'PY'
+import sys, pathlib
+first, count, folder, template = int(sys.argv[1]), int(sys.argv[2]), pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4]).read_text()
+for n in range(first, first + count):
+    (folder / f"{n:08d}.edi").write_text(template.replace("IC1001", f"L{n:08d}"))
+PY
+}
+
+# p99 of the delivery latency, in ms, from the daemon's /metrics (one wave: it was started anew).
+p99_ms() {
+  python3 -c '
+import re, sys
+buckets, total = [], 0.0
+for line in sys.stdin:
+    m = re.match(r"ketenpost_delivery_latency_seconds_bucket\{.*le=\"([^\"]+)\".*\} (\S+)", line)
+    if m:
+        buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), float(m.group(2))))
+    m = re.match(r"ketenpost_delivery_latency_seconds_count(\{.*\})? (\S+)", line)
+    if m:
+        total = float(m.group(2))
+for le, cumulative in sorted(buckets):
+    if total and cumulative >= 0.99 * total:
+        print("<= %g" % (le * 1000) if le != float("inf") else "> last bucket"); break
+else:
+    print("-")'
+}
+
+echo "| messages | resident memory | data folder | messages/s (wave) | p99 received -> placed (ms) | start on that log |"
+echo "|---:|---:|---:|---:|---:|---:|"
+done_so_far=0
+next_report="$REPORT"
+while [ "$done_so_far" -lt "$N" ]; do
+  wave_dir="$work/wave"
+  make_wave "$done_so_far" "$wave_dir"
+  KETENPOST_STANDINS_PASSWORD="$PASSWORD" "$standins_bin" --cert-dir "$work/certs-$done_so_far" \
+    --account 500098765 --sender 500012345 --client "999990019,Jan,Wolf,1988-06-21" \
+    --message-dir "$wave_dir" --forget-documents >"$work/standins.out" 2>"$work/standins.err" &
+  standins_pid=$!
+  pids+=("$standins_pid")
+  until grep -q '^READY=1' "$work/standins.out" 2>/dev/null; do
+    kill -0 "$standins_pid" 2>/dev/null || { echo "the stand-ins ended:" >&2; cat "$work/standins.err" >&2; exit 1; }
+    sleep 0.2
+  done
+  api_port="$(free_port)"
+  config="$work/ketenpost.toml"
+  {
+    printf 'data_dir = "%s"\nworkers = 32\n[api]\nlisten = "127.0.0.1:%s"\ntoken = "%s"\n' "$data" "$api_port" "$TOKEN"
+    printf '[retention]\nkeep_processed = "%s"\nkeep_other = "%s"\n' "$RETENTION" "$RETENTION"
+    # A mailbox name per wave: each wave's stand-in numbers its messages from the same id, and
+    # a message id seen before in the same mailbox is a redelivery (deleted, not recorded).
+    printf '[[mailboxes]]\nname = "wave-%s"\nkind = "zorgmail"\nendpoint = "%s"\naccount_id = "%s"\nusername = "%s"\npassword = "%s"\npoll_interval = "200ms"\nroute = "ons"\n' \
+      "$done_so_far" "$(standins_value ZORGMAIL_URL "$work/standins.out")" "$(standins_value ZORGMAIL_ACCOUNT "$work/standins.out")" \
+      "$(standins_value ZORGMAIL_USERNAME "$work/standins.out")" "$PASSWORD"
+    standins_route_toml "$work/standins.out" 'retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }'
+  } >"$config"
+  started="$(now_ms)"
+  RUST_LOG=warn "$daemon_bin" run --config "$config" >"$work/daemon.out" 2>>"$work/daemon.log" &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  until curl -sf "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; do
+    kill -0 "$daemon_pid" 2>/dev/null || { tail -20 "$work/daemon.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  ready="$(now_ms)"
+  start_s="$(python3 -c "print('%.2f' % (($ready - $started) / 1000))")"
+  # Counts survive restarts: this wave is done when processed reaches what was fed so far.
+  target=$((done_so_far + WAVE))
+  last_count=-1
+  last_change="$(now_ms)"
+  while :; do
+    count="$(processed)"
+    [ "$count" -ge "$target" ] && break
+    kill -0 "$daemon_pid" 2>/dev/null || { tail -20 "$work/daemon.log" >&2; exit 1; }
+    if [ "$count" != "$last_count" ]; then
+      last_count="$count"
+      last_change="$(now_ms)"
+    elif [ $(($(now_ms) - last_change)) -gt 120000 ]; then
+      echo "stalled at $count processed of $target for 2 minutes; see $work/daemon.log" >&2
+      LONG_RUN_KEEP=1
+      exit 1
+    fi
+    sleep 0.5
+  done
+  finished="$(now_ms)"
+  rate="$(python3 -c "print(round($WAVE / max(0.001, ($finished - $ready) / 1000)))")"
+  rss_mb="$(awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$daemon_pid/status")"
+  p99="$(api /metrics | p99_ms)"
+  stop "$daemon_pid"
+  stop "$standins_pid"
+  done_so_far="$target"
+  size_mb="$(du -sm "$data" | cut -f1)"
+  if [ "$done_so_far" -ge "$next_report" ] || [ "$done_so_far" = "$WAVE" ] || [ "$done_so_far" -ge "$N" ]; then
+    echo "| $done_so_far | $rss_mb MB | $size_mb MB | $rate | $p99 | $start_s s |"
+    while [ "$next_report" -le "$done_so_far" ]; do next_report=$((next_report + REPORT)); done
+  fi
+  log "wave done: $done_so_far of $N"
+done
