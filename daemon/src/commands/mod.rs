@@ -14,6 +14,7 @@ pub mod run;
 pub mod seal;
 pub mod show;
 pub mod status;
+pub mod worker;
 
 use std::path::Path;
 

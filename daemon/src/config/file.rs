@@ -34,6 +34,8 @@ pub struct ConfigFile {
     pub record_systems: BTreeMap<String, Option<RecordSystemFile>>,
     /// The routes, by name.
     pub routes: BTreeMap<String, Option<RouteFile>>,
+    /// `[amqp]`: scale-out over RabbitMQ.
+    pub amqp: Option<super::amqp::AmqpFile>,
 }
 
 /// `[api]`.

@@ -101,6 +101,7 @@ const TOP: &[Key] = &[
     optional("mailboxes", Kind::List(MAILBOX)),
     optional("record_systems", Kind::Named(RECORD_SYSTEM)),
     optional("routes", Kind::Named(ROUTE)),
+    optional("amqp", Kind::Table(super::amqp::KEYS)),
 ];
 
 /// The names of the top-level keys.
@@ -178,6 +179,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                     "drain_timeout" => typed(value).map(|v| file.drain_timeout = Some(v)),
                     "manual_route" => typed(value).map(|v| file.manual_route = Some(v)),
                     "api" => typed(value).map(|v| file.api = Some(v)),
+                    "amqp" => typed(value).map(|v| file.amqp = Some(v)),
                     _ => Ok(()),
                 };
                 if let Err(e) = read {
