@@ -101,6 +101,7 @@ async fn counts(State(api): State<Api>) -> Response {
                 "labels": labels,
                 "mailboxes": api.shared.mailbox_health(),
                 "record_systems": api.shared.record_system_health(),
+                "broker": api.shared.settings.amqp.as_ref().map(|_| api.shared.broker.summary()),
             }))
             .into_response()
         }
@@ -254,6 +255,13 @@ async fn readyz(State(api): State<Api>) -> Response {
         .shared
         .on_log(|log| Ok(log.next_position().saturating_sub(log.checkpoint()?)))
         .await;
+    if api.shared.settings.amqp.is_some() && !api.shared.broker.connected() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "ready": false, "why": "the broker ([amqp]) is not connected" })),
+        )
+            .into_response();
+    }
     let started = api.ready.load(Ordering::Acquire);
     match behind {
         Ok(behind) if started => {
@@ -275,7 +283,13 @@ async fn metrics(State(api): State<Api>) -> Response {
                 header::CONTENT_TYPE,
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )],
-            api.shared.metrics.render(&counts),
+            match api.shared.settings.amqp {
+                Some(_) => api
+                    .shared
+                    .broker
+                    .add_metrics(api.shared.metrics.render(&counts)),
+                None => api.shared.metrics.render(&counts),
+            },
         )
             .into_response(),
         Err(error) => internal(&error),

@@ -217,7 +217,7 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
                 queue.clone(),
                 incoming,
                 shutdown.clone(),
-                Arc::new(amqp::broker::BrokerState::default()),
+                Arc::clone(&shared.broker),
             ),
         ));
     } else {

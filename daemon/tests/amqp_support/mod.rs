@@ -69,7 +69,8 @@ impl Drop for Cluster {
     }
 }
 
-/// A `ketenpost` process with `args`, its stderr to `log` in the harness folder.
+/// A `ketenpost` process with `args`, its stderr to `log` in the harness folder (at the level
+/// `KP_LOG` names, default `warn`).
 pub fn spawn(h: &Harness, args: &[&str], log: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(args)

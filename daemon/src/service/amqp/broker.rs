@@ -42,6 +42,37 @@ impl BrokerState {
         self.connected.store(true, Ordering::Release);
     }
 
+    /// What `/api/v1/counts` shows as `broker`.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "connected": self.connected(),
+            "reconnects": self.connects().saturating_sub(1),
+            "failures": self.failures(),
+        })
+    }
+
+    /// `metrics` (OpenMetrics text) with the broker's gauge and counters before its `# EOF`.
+    pub fn add_metrics(&self, metrics: String) -> String {
+        let mine = format!(
+            "# HELP ketenpost_broker_connected Whether the connection to the broker is up.\n\
+             # TYPE ketenpost_broker_connected gauge\n\
+             ketenpost_broker_connected {}\n\
+             # HELP ketenpost_broker_connects Connections made to the broker.\n\
+             # TYPE ketenpost_broker_connects counter\n\
+             ketenpost_broker_connects_total {}\n\
+             # HELP ketenpost_broker_failures Connections to the broker lost or refused.\n\
+             # TYPE ketenpost_broker_failures counter\n\
+             ketenpost_broker_failures_total {}\n",
+            u8::from(self.connected()),
+            self.connects(),
+            self.failures()
+        );
+        match metrics.rfind("# EOF") {
+            Some(at) => format!("{}{mine}{}", &metrics[..at], &metrics[at..]),
+            None => metrics + &mine,
+        }
+    }
+
     /// The connection failed or was lost.
     pub fn down(&self) {
         self.failures.fetch_add(1, Ordering::Relaxed);

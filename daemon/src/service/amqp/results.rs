@@ -99,7 +99,6 @@ pub async fn handle(shared: Arc<Shared>, channel: Channel, delivery: Delivery) -
             return None;
         }
     };
-    tracing::debug!(message_id = %result.message, "a result came in");
     let appended = if result.events.is_empty() {
         true
     } else {
@@ -129,9 +128,7 @@ pub async fn handle(shared: Arc<Shared>, channel: Channel, delivery: Delivery) -
                 "a worker could not be told its result is recorded");
         }
     }
-    tracing::debug!(message_id = %result.message, "a result is answered");
     settle(&delivery, true).await;
-    tracing::debug!(message_id = %result.message, "a result is acknowledged");
     Some(Handled {
         item: result.item,
         message: result.message,
