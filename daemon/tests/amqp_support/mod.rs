@@ -72,10 +72,15 @@ impl Drop for Cluster {
 /// A `ketenpost` process with `args`, its stderr to `log` in the harness folder (at the level
 /// `KP_LOG` names, default `warn`).
 pub fn spawn(h: &Harness, args: &[&str], log: &str) -> Child {
+    spawn_with(h, args, &h.config, log)
+}
+
+/// As [`spawn`], with the configuration file `config`.
+pub fn spawn_with(h: &Harness, args: &[&str], config: &std::path::Path, log: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(args)
         .arg("--config")
-        .arg(&h.config)
+        .arg(config)
         .env(
             "RUST_LOG",
             std::env::var("KP_LOG").unwrap_or_else(|_| "warn".into()),

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use ketenpost_domain::events::StreamId;
+use lapin::message::Delivery;
 use lapin::options::{BasicConsumeOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection};
@@ -19,7 +20,7 @@ use tokio::task::JoinSet;
 
 use super::broker::{self, BrokerState};
 use super::results::{self, Handled};
-use super::wire::Next;
+use super::wire::{Next, WorkOrder};
 use crate::config::AmqpSettings;
 use crate::service::dispatch::{later, WorkQueue};
 use crate::service::shutdown::Shutdown;
@@ -33,6 +34,8 @@ struct Flight {
     deadline: Instant,
     /// Handed in again while in hand: taken up once more after it.
     again: bool,
+    /// Why a worker last gave it back.
+    last_error: Option<String>,
 }
 
 /// What the owner holds across connections.
@@ -107,6 +110,14 @@ impl Owner {
                 FieldTable::default(),
             )
             .await?;
+        let mut dead = consuming
+            .basic_consume(
+                self.settings.dead_letter_queue().as_str().into(),
+                "ketenpost-owner-dead".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
         state.up();
         tracing::info!("connected to the broker");
         // What was in hand when the last connection failed is published again.
@@ -140,6 +151,11 @@ impl Owner {
                     }
                     Some(Err(error)) => break Err(anyhow::Error::new(error).context("The result consumer failed")),
                     None => break Err(anyhow::anyhow!("The broker cancelled the result consumer")),
+                },
+                delivery = dead.next() => match delivery {
+                    Some(Ok(delivery)) => self.dead_lettered(&publisher, delivery).await?,
+                    Some(Err(error)) => break Err(anyhow::Error::new(error).context("The dead-letter consumer failed")),
+                    None => break Err(anyhow::anyhow!("The broker cancelled the dead-letter consumer")),
                 },
                 Some(message) = incoming.recv() => self.take(&publisher, message).await?,
                 _ = tick.tick() => self.publish_overdue(&publisher).await?,
@@ -203,6 +219,7 @@ impl Owner {
                 item: item.clone(),
                 deadline: Instant::now() + self.settings.work_timeout,
                 again,
+                last_error: None,
             },
         );
         let properties = BasicProperties::default().with_message_id(item.as_str().into());
@@ -234,6 +251,10 @@ impl Owner {
             // A result of an earlier publication: the latest one decides.
             return Ok(());
         }
+        if let Next::Failed { reason } = handled.next {
+            flight.last_error = Some(reason);
+            return Ok(());
+        }
         if !handled.appended {
             // Moved on meanwhile: read it again.
             return self.publish(channel, handled.message, false).await;
@@ -250,6 +271,52 @@ impl Owner {
         }
     }
 
+    /// A work item the workers gave back `delivery_limit` times: the message becomes a
+    /// technical error with the last worker's reason (visible and resendable like any other);
+    /// a stale item (the message moved on, or published again since) is dropped.
+    async fn dead_lettered(&mut self, channel: &Channel, delivery: Delivery) -> anyhow::Result<()> {
+        let Ok(order) = serde_json::from_slice::<WorkOrder>(&delivery.data) else {
+            tracing::error!("a dead-lettered work item that cannot be read was dropped");
+            results::settle(&delivery, true).await;
+            return Ok(());
+        };
+        let current = self
+            .flights
+            .get(&order.message)
+            .filter(|f| f.item == order.item)
+            .map(|f| f.last_error.clone());
+        let Some(last_error) = current else {
+            results::settle(&delivery, true).await;
+            return Ok(());
+        };
+        let last_error = last_error.unwrap_or_else(|| "no worker said why".to_owned());
+        tracing::error!(message_id = %order.message, error = %last_error,
+            "no worker finished a work item within the delivery limit: technical error");
+        match results::record_dead(
+            &self.shared,
+            &order,
+            self.settings.delivery_limit,
+            last_error,
+        )
+        .await
+        {
+            Ok(true) => {
+                results::settle(&delivery, true).await;
+                self.finish(order.message, Next::Finished);
+                Ok(())
+            }
+            Ok(false) => {
+                results::settle(&delivery, true).await;
+                self.publish(channel, order.message, false).await
+            }
+            Err(error) => {
+                // Not recorded: it stays dead-lettered, and is taken again after a reconnect.
+                results::settle(&delivery, false).await;
+                Err(error)
+            }
+        }
+    }
+
     /// The message is out of hand; it comes back as `next` says.
     fn finish(&mut self, message: StreamId, next: Next) {
         let again = self.flights.remove(&message).is_some_and(|f| f.again);
@@ -258,7 +325,7 @@ impl Owner {
             Next::Again => self.queue.push(message),
             _ if again => self.queue.push(message),
             Next::RetryAt(at) => later(&self.shutdown, self.queue.clone(), message, at),
-            Next::Finished | Next::Continues => {}
+            Next::Finished | Next::Continues | Next::Failed { .. } => {}
         }
     }
 }

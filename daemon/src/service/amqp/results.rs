@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use base64::Engine;
+use ketenpost_domain::category::{Category, Reason};
+use ketenpost_domain::delivery::classified;
 use ketenpost_domain::events::{Event, NewEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, PayloadStore, StreamAppend};
 use lapin::message::Delivery;
@@ -137,9 +139,38 @@ pub async fn handle(shared: Arc<Shared>, channel: Channel, delivery: Delivery) -
     })
 }
 
+/// Records a dead-lettered work item: its message becomes a technical error naming the
+/// deliveries and the last worker's error, at the version the item was read at. `false`: the
+/// message moved on meanwhile (the item was stale).
+///
+/// # Errors
+/// The log cannot be written.
+pub async fn record_dead(
+    shared: &Shared,
+    order: &WorkOrder,
+    deliveries: u32,
+    last_error: String,
+) -> anyhow::Result<bool> {
+    let event = classified(
+        Category::TechnicalError,
+        Reason::WorkNotFinished {
+            deliveries,
+            last_error,
+        },
+    );
+    let result = StepResult {
+        item: order.item.clone(),
+        message: order.message.clone(),
+        expected: order.version,
+        events: vec![event],
+        next: Next::Finished,
+    };
+    append(shared, &result).await
+}
+
 /// Acknowledges (`ack`) or requeues the delivery, checking the answer: `false` means its
 /// channel is gone, and the broker delivers it again.
-async fn settle(delivery: &Delivery, ack: bool) {
+pub async fn settle(delivery: &Delivery, ack: bool) {
     let settled = if ack {
         delivery.ack(BasicAckOptions::default()).await
     } else {

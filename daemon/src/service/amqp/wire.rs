@@ -60,7 +60,7 @@ impl WorkOrder {
 }
 
 /// What follows a result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Next {
     /// More results of this item follow (the `DeliveryAttempted` before an upload).
     Continues,
@@ -70,6 +70,11 @@ pub enum Next {
     Finished,
     /// Try again at this time (milliseconds since 1970-01-01 UTC).
     RetryAt(i64),
+    /// The worker gave the item back (it is delivered again, or dead-lettered): why.
+    Failed {
+        /// The worker's error, naming no content of the message.
+        reason: String,
+    },
 }
 
 impl From<Done> for Next {

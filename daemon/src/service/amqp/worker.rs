@@ -223,6 +223,29 @@ impl Sender {
         }
     }
 
+    /// Tells the owner why the item is handed back (no reply awaited): the reason a
+    /// dead-lettered item's technical error names.
+    async fn report_failure(&self, order: &WorkOrder, reason: &str) {
+        let result = StepResult {
+            item: order.item.clone(),
+            message: order.message.clone(),
+            expected: order.version,
+            events: Vec::new(),
+            next: Next::Failed {
+                reason: reason.to_owned(),
+            },
+        };
+        let Ok(body) = serde_json::to_vec(&result) else {
+            return;
+        };
+        let properties = BasicProperties::default();
+        if let Err(error) =
+            broker::publish(&self.channel, "", &self.result_queue, &body, properties).await
+        {
+            tracing::warn!(error = %format!("{error:#}"), "the owner could not be told why a work item is handed back");
+        }
+    }
+
     fn forget(&self, correlation: &str) {
         if let Ok(mut awaited) = self.awaited.lock() {
             awaited.remove(correlation);
@@ -234,14 +257,21 @@ impl Sender {
 /// hands it back to the queue.
 async fn take(worker: Arc<Worker>, sender: Sender, delivery: Delivery) {
     let outcome = match serde_json::from_slice::<WorkOrder>(&delivery.data) {
-        Ok(order) if order.config_version != worker.amqp.config_version => Err(anyhow::anyhow!(
-            "the work item names configuration version {} and this worker runs {}",
-            order.config_version,
-            worker.amqp.config_version
-        )),
-        Ok(order) => work(&worker, &sender, &order)
-            .await
-            .with_context(|| format!("message {}", order.message)),
+        Ok(order) => {
+            let worked = if order.config_version == worker.amqp.config_version {
+                work(&worker, &sender, &order).await
+            } else {
+                Err(anyhow::anyhow!(
+                    "the work item names configuration version {} and this worker runs {}",
+                    order.config_version,
+                    worker.amqp.config_version
+                ))
+            };
+            if let Err(error) = &worked {
+                sender.report_failure(&order, &format!("{error:#}")).await;
+            }
+            worked.with_context(|| format!("message {}", order.message))
+        }
         Err(error) => Err(anyhow::Error::new(error).context("a work item that cannot be read")),
     };
     let settled = match &outcome {
