@@ -90,10 +90,16 @@ pub fn back_off(failures: u32) -> Duration {
 /// # Errors
 /// The broker cannot be reached or refuses.
 pub async fn connect(settings: &AmqpSettings) -> anyhow::Result<Connection> {
-    Connection::connect(settings.url.expose(), ConnectionProperties::default())
+    // A cut network can accept the connection and never answer: the attempt has its time.
+    let connect = Connection::connect(settings.url.expose(), ConnectionProperties::default());
+    tokio::time::timeout(CONNECT_TIMEOUT, connect)
         .await
+        .map_err(|_| anyhow::anyhow!("The broker did not answer within {CONNECT_TIMEOUT:?}"))?
         .context("Failed to connect to the broker (amqp.url)")
 }
+
+/// How long connecting to the broker (TCP, TLS and the AMQP handshake) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A channel with publisher confirms.
 ///
