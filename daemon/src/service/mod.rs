@@ -208,7 +208,12 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
             .context("Failed to take up earlier work")?,
     );
     if let Some(amqp) = shared.settings.amqp.clone() {
-        // `[amqp]`: the work goes to `ketenpost worker` processes through the broker.
+        // `[amqp]`: the work goes to `ketenpost worker` processes through the broker, and
+        // every appended event to the events exchange.
+        tasks.push(shutdown.spawn(
+            "events publisher",
+            amqp::events::run(Arc::clone(shared), amqp.clone(), shutdown.clone()),
+        ));
         tasks.push(shutdown.spawn(
             "broker dispatcher",
             amqp::owner::run(

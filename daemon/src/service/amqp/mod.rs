@@ -6,6 +6,7 @@
 //! - [`wire`]: the JSON of a work item, a result and the owner's reply.
 //! - [`broker`]: the connection, the queues (declared idempotently), publishing with confirms.
 //! - [`owner`]: the owner's side, in place of the in-process work queue.
+//! - [`events`]: every appended event published to the events exchange, in log order.
 //! - [`worker`]: the worker process.
 //!
 //! An upload stays two-phase across processes: the worker sends `DeliveryAttempted` and waits
@@ -13,6 +14,7 @@
 //! after the upload is read back by the next attempt instead of placing twice.
 
 pub mod broker;
+pub mod events;
 pub mod owner;
 mod results;
 pub mod wire;
