@@ -96,14 +96,17 @@ async fn counts(State(api): State<Api>) -> Response {
                 .collect();
             let counts: BTreeMap<&str, i64> =
                 counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
-            Json(json!({
+            let mut body = json!({
                 "counts": counts,
                 "labels": labels,
                 "mailboxes": api.shared.mailbox_health(),
                 "record_systems": api.shared.record_system_health(),
-                "broker": api.shared.settings.amqp.as_ref().map(|_| api.shared.broker.summary()),
-            }))
-            .into_response()
+            });
+            // Only with `[amqp]`: the owner's connection to the broker.
+            if let (Some(_), Some(fields)) = (&api.shared.settings.amqp, body.as_object_mut()) {
+                fields.insert("broker".to_owned(), api.shared.broker.summary());
+            }
+            Json(body).into_response()
         }
         Err(error) => internal(&error),
     }
