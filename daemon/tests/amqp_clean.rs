@@ -33,6 +33,21 @@ async fn an_owner_and_three_workers_place_3000_messages_each_once() {
     let c = counts(&address).await;
     assert_eq!(c["processed"], total * 9 / 10, "{c}");
     assert_eq!(c["unknown_bsn"], total / 10, "{c}");
+    // The owner's metrics count the workers' placements and show the broker up.
+    let metrics = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("ketenpost_messages_placed_total 2700"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("ketenpost_broker_connected 1"),
+        "{metrics}"
+    );
     cluster.stop();
     assert_eq!(assert_each_once(&h, total as usize) as i64, total * 9 / 10);
     // No BSN in the workers' log lines.

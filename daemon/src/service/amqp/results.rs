@@ -17,8 +17,9 @@ use lapin::{BasicProperties, Channel};
 use super::broker;
 use super::wire::{HistoryEntry, Next, Reply, StepResult, WorkOrder};
 use crate::intake::new_id;
+use crate::service::state::now_ms;
 use crate::service::state::Shared;
-use crate::telemetry::MessageClassified;
+use crate::telemetry::{MessageClassified, MessagePlaced};
 
 /// Reads `message` as a work item with the id `item`: `None` when it is not a parsed message
 /// (nothing to do).
@@ -164,6 +165,7 @@ pub async fn record_dead(
         expected: order.version,
         events: vec![event],
         next: Next::Finished,
+        placed: None,
     };
     append(shared, &result).await
 }
@@ -212,6 +214,17 @@ async fn append(shared: &Shared, result: &StepResult) -> anyhow::Result<bool> {
                     }
                     .report(&shared.metrics);
                 }
+            }
+            if let Some(placed) = result.placed {
+                let ms = now_ms().saturating_sub(placed.received_at_ms).max(0);
+                #[allow(clippy::cast_precision_loss)]
+                let latency_seconds = ms as f64 / 1000.0;
+                MessagePlaced {
+                    message_id: &result.message,
+                    found_by_readback: placed.found_by_readback,
+                    latency_seconds,
+                }
+                .report(&shared.metrics);
             }
             Ok(true)
         }

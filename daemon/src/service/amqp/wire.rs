@@ -99,6 +99,18 @@ pub struct StepResult {
     pub events: Vec<Event>,
     /// What follows.
     pub next: Next,
+    /// When the events place the document: for the owner's placement metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed: Option<Placed>,
+}
+
+/// A placement, as the owner's metrics count it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Placed {
+    /// Found by reading an earlier upload back, not by uploading now.
+    pub found_by_readback: bool,
+    /// When the payload was received (milliseconds since 1970-01-01 UTC).
+    pub received_at_ms: i64,
 }
 
 /// The owner's reply to a result, sent to the result's `reply_to` with its `correlation_id`.

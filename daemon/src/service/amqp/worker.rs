@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use ketenpost_adapters::ons::OnsClient;
 use ketenpost_adapters::render::PdfRenderer;
 use ketenpost_domain::delivery::{MessageFacts, NextStep};
-use ketenpost_domain::work::{decide, prepare, After, Decision, WorkError, WorkItem};
+use ketenpost_domain::work::{decide, prepare, After, Decision, Note, WorkError, WorkItem};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, QueueDeclareOptions,
@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::broker::{self, BrokerState};
-use super::wire::{Next, Reply, StepResult, WorkOrder};
+use super::wire::{Next, Placed, Reply, StepResult, WorkOrder};
 use crate::config::{AmqpSettings, Settings};
 use crate::service::state::now_ms;
 use crate::service::wiring::{self, RecordSystems};
@@ -234,6 +234,7 @@ impl Sender {
             next: Next::Failed {
                 reason: reason.to_owned(),
             },
+            placed: None,
         };
         let Ok(body) = serde_json::to_vec(&result) else {
             return;
@@ -308,6 +309,14 @@ async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Re
         expected,
         events,
         next,
+        placed: None,
+    };
+    let placed = |note: Note| match note {
+        Note::Placed { found_by_readback } => Some(Placed {
+            found_by_readback,
+            received_at_ms: order.received_at_ms,
+        }),
+        _ => None,
     };
     let Some(parsed) = facts.parsed.clone() else {
         sender
@@ -358,9 +367,10 @@ async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Re
     let step = match decide(&item, prepared, record_system).await {
         Ok(Decision::Nothing(done)) => result(order.version, Vec::new(), done.into()),
         Ok(Decision::ReadAgain) => result(order.version, Vec::new(), Next::Again),
-        Ok(Decision::Record(outcome)) => {
-            result(order.version, outcome.events, after(outcome.after))
-        }
+        Ok(Decision::Record(outcome)) => StepResult {
+            placed: placed(outcome.note),
+            ..result(order.version, outcome.events, after(outcome.after))
+        },
         Ok(Decision::Upload(upload)) => {
             let record_system =
                 record_system.context("an upload was decided without a record system")?;
@@ -370,7 +380,10 @@ async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Re
                 return Ok(());
             }
             let outcome = upload.place(record_system).await;
-            result(order.version + 1, outcome.events, after(outcome.after))
+            StepResult {
+                placed: placed(outcome.note),
+                ..result(order.version + 1, outcome.events, after(outcome.after))
+            }
         }
         Err(WorkError::NotAMessage { .. }) => result(order.version, Vec::new(), Next::Finished),
         Err(error) => return Err(error.into()),
