@@ -16,6 +16,7 @@
 pub mod broker;
 pub mod events;
 pub mod owner;
+mod replies;
 mod results;
 pub mod wire;
 pub mod worker;

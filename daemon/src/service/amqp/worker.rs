@@ -4,9 +4,7 @@
 //! is supervised here (back-off, channels rebuilt, queues declared again, consuming resumed);
 //! an item in hand when it fails is delivered again by the broker, to this or another worker.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use anyhow::Context;
 use base64::Engine;
@@ -20,19 +18,15 @@ use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, QueueDeclareOptions,
 };
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel};
-use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::broker::{self, BrokerState};
-use super::wire::{Next, Placed, Reply, StepResult, WorkOrder};
+use super::replies::{answered, Awaited, Sender};
+use super::wire::{Next, Placed, StepResult, WorkOrder};
 use crate::config::{AmqpSettings, Settings};
 use crate::service::state::now_ms;
 use crate::service::wiring::{self, RecordSystems};
-
-/// Replies awaited, by correlation id.
-type Awaited = Arc<Mutex<HashMap<String, oneshot::Sender<Reply>>>>;
 
 /// What every work item of this worker shares.
 struct Worker {
@@ -168,90 +162,6 @@ async fn session(
         let _ = connection.close(200, "stopping".into()).await;
     }
     outcome
-}
-
-/// Hands a reply to the item awaiting it.
-fn answered(awaited: &Awaited, delivery: &Delivery) {
-    let Some(correlation) = delivery.properties.correlation_id() else {
-        return;
-    };
-    let Ok(reply) = serde_json::from_slice::<Reply>(&delivery.data) else {
-        return;
-    };
-    if let Some(waiting) = awaited
-        .lock()
-        .ok()
-        .and_then(|mut a| a.remove(correlation.as_str()))
-    {
-        let _ = waiting.send(reply);
-    }
-}
-
-/// Sends results to the owner and waits for its reply.
-struct Sender {
-    channel: Channel,
-    reply_queue: String,
-    awaited: Awaited,
-    result_queue: String,
-    timeout: Duration,
-}
-
-impl Sender {
-    /// Sends `result` and waits until the owner has recorded it: whether it was appended.
-    async fn send(&self, result: &StepResult) -> anyhow::Result<bool> {
-        let correlation = uuid::Uuid::now_v7().to_string();
-        let (tell, told) = oneshot::channel();
-        if let Ok(mut awaited) = self.awaited.lock() {
-            awaited.insert(correlation.clone(), tell);
-        }
-        let body = serde_json::to_vec(result)?;
-        let properties = BasicProperties::default()
-            .with_correlation_id(correlation.as_str().into())
-            .with_reply_to(self.reply_queue.as_str().into());
-        let sent = broker::publish(&self.channel, "", &self.result_queue, &body, properties).await;
-        let answer = match sent {
-            Ok(()) => tokio::time::timeout(self.timeout, told).await,
-            Err(error) => {
-                self.forget(&correlation);
-                return Err(error);
-            }
-        };
-        self.forget(&correlation);
-        match answer {
-            Ok(Ok(reply)) => Ok(reply.appended),
-            _ => anyhow::bail!("The owner did not confirm a result in time"),
-        }
-    }
-
-    /// Tells the owner why the item is handed back (no reply awaited): the reason a
-    /// dead-lettered item's technical error names.
-    async fn report_failure(&self, order: &WorkOrder, reason: &str) {
-        let result = StepResult {
-            item: order.item.clone(),
-            message: order.message.clone(),
-            expected: order.version,
-            events: Vec::new(),
-            next: Next::Failed {
-                reason: reason.to_owned(),
-            },
-            placed: None,
-        };
-        let Ok(body) = serde_json::to_vec(&result) else {
-            return;
-        };
-        let properties = BasicProperties::default();
-        if let Err(error) =
-            broker::publish(&self.channel, "", &self.result_queue, &body, properties).await
-        {
-            tracing::warn!(error = %format!("{error:#}"), "the owner could not be told why a work item is handed back");
-        }
-    }
-
-    fn forget(&self, correlation: &str) {
-        if let Ok(mut awaited) = self.awaited.lock() {
-            awaited.remove(correlation);
-        }
-    }
 }
 
 /// Works on one delivered item; acknowledges it once the owner confirmed its results, else
