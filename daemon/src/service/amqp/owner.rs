@@ -75,16 +75,24 @@ pub async fn run(
         match owner.session(&mut incoming, &state).await {
             Ok(()) => break,
             Err(error) => {
+                // A connection that was up starts the back-off from the beginning.
+                if state.connected() {
+                    failures = 0;
+                }
                 state.down();
                 tracing::warn!(error = %format!("{error:#}"), "the broker connection failed; reconnecting");
             }
         }
         failures = failures.saturating_add(1);
-        tokio::select! {
-            () = tokio::time::sleep(broker::back_off(failures)) => {}
-            () = stop.cancelled() => {}
-            // Messages handed in meanwhile wait for the connection.
-            Some(message) = incoming.recv() => owner.waiting.push_back(message),
+        let pause = tokio::time::sleep(broker::back_off(failures));
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                () = &mut pause => break,
+                () = stop.cancelled() => break,
+                // Messages handed in meanwhile wait for the connection.
+                Some(message) = incoming.recv() => owner.waiting.push_back(message),
+            }
         }
     }
     Ok(())

@@ -56,6 +56,10 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         match session(&worker, &stop, &state).await {
             Ok(()) => break,
             Err(error) => {
+                // A connection that was up starts the back-off from the beginning.
+                if state.connected() {
+                    failures = 0;
+                }
                 state.down();
                 tracing::warn!(error = %format!("{error:#}"), "the broker connection failed; reconnecting");
             }
