@@ -57,6 +57,28 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# --- RabbitMQ (daemon/tests/amqp_*.rs: the owner and workers over a real broker) ---------------
+# Debian's rabbitmq-server, started once for all tests (each test uses queue names of its own)
+# and stopped at the end when this script started it.
+if ! command -v rabbitmq-server >/dev/null 2>&1; then
+  echo "== installing rabbitmq-server"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server
+fi
+if [ -z "${KETENPOST_TEST_AMQP_URL:-}" ]; then
+  if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
+    echo "== starting rabbitmq-server"
+    export RABBITMQ_PID_FILE="$PWD/target/rabbitmq.pid"
+    mkdir -p target
+    as_root env RABBITMQ_PID_FILE="$RABBITMQ_PID_FILE" rabbitmq-server -detached
+    # `await_startup` right after the start fails: wait on the pid file instead.
+    as_root env RABBITMQ_PID_FILE="$RABBITMQ_PID_FILE" rabbitmqctl wait "$RABBITMQ_PID_FILE" --timeout 120
+    trap 'as_root rabbitmqctl -q stop >/dev/null 2>&1 || true' EXIT
+  fi
+  export KETENPOST_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
+fi
+# -----------------------------------------------------------------------------------------------
+
 echo "== rust-version is the real minimum"
 bash scripts/check-msrv.sh
 echo "== rustfmt"

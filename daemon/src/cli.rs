@@ -157,6 +157,15 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Work on messages for a daemon configured with `[amqp]`: take work items from the
+    /// broker, place documents, send the results to the daemon, until SIGTERM.
+    #[command(after_help = examples!("ketenpost worker --config /etc/ketenpost/ketenpost.toml"))]
+    Worker {
+        /// The configuration file (TOML): the same `[amqp]`, `[record_systems]` and `[routes]`
+        /// as the daemon's (its version must match the daemon's).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Ask for messages that are not processed to run again (herzenden).
     #[command(after_help = examples!("ketenpost resend message-... --config /etc/ketenpost/ketenpost.toml", "ketenpost resend message-... message-... --data ./ketenpost-data"))]
     Resend {

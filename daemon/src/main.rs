@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         ),
         Command::RepairHead { data } => commands::repair_head::run(data),
         Command::Run { config, check } => commands::run::run(config.as_deref(), *check),
+        Command::Worker { config } => commands::worker::run(config),
         Command::Resend { ids, data } => commands::resend::run(ids, data),
         Command::Seal { data } => commands::seal::run(data),
         Command::User(user) => commands::user::run(user),

@@ -21,6 +21,7 @@ pub mod status;
 pub mod user;
 pub mod user_ops;
 pub mod user_socket;
+pub mod worker;
 
 use std::path::Path;
 

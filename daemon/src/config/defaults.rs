@@ -67,6 +67,25 @@ pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(600);
 /// the next start.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `amqp.prefetch`: work items a worker holds unacknowledged at once.
+pub const AMQP_PREFETCH: u16 = 8;
+
+/// `amqp.work_queue`: the durable quorum queue of work items.
+pub const AMQP_WORK_QUEUE: &str = "ketenpost.work";
+
+/// `amqp.result_queue`: the durable quorum queue of the workers' results.
+pub const AMQP_RESULT_QUEUE: &str = "ketenpost.results";
+
+/// `amqp.events_exchange`: the topic exchange every appended event is published to.
+pub const AMQP_EVENTS_EXCHANGE: &str = "ketenpost.events";
+
+/// `amqp.delivery_limit`: deliveries of one work item before it is dead-lettered (RabbitMQ
+/// 3.10 has no default and counts a requeue as a delivery).
+pub const AMQP_DELIVERY_LIMIT: u32 = 10;
+
+/// `amqp.work_timeout`: how long a work item may take before the owner publishes it again.
+pub const AMQP_WORK_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Not configurable: how long a message whose work failed (the log could not be read or
 /// written, or a bug) waits before it is tried again.
 pub const RETRY_AFTER_WORK_FAILED: Duration = Duration::from_secs(30);

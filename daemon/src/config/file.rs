@@ -40,6 +40,8 @@ pub struct ConfigFile {
     pub smtp: Option<super::portal::SmtpFile>,
     /// `[retention]`.
     pub retention: Option<super::retention::RetentionFile>,
+    /// `[amqp]`: scale-out over RabbitMQ.
+    pub amqp: Option<super::amqp::AmqpFile>,
 }
 
 /// `[api]`.

@@ -2,6 +2,7 @@
 //! nesting, e.g. `KETENPOST_API__TOKEN`), over embedded defaults; validated at start with
 //! errors that name the key.
 
+mod amqp;
 pub mod defaults;
 mod file;
 mod limits;
@@ -24,6 +25,7 @@ use ketenpost_adapters::ons::OnsConfig;
 use ketenpost_adapters::zorgmail::ZorgMailConfig;
 use ketenpost_domain::routing::Route;
 
+pub use amqp::AmqpSettings;
 pub use ketenpost_portal::mail::SmtpSettings;
 pub use limits::HttpLimits;
 pub use portal::PortalSettings;
@@ -71,6 +73,8 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// Things that work but deserve attention (e.g. a plain-http endpoint).
     pub warnings: Vec<String>,
+    /// `[amqp]`: work handed to `ketenpost worker` processes; `None` runs it in-process.
+    pub amqp: Option<AmqpSettings>,
 }
 
 /// The HTTP API's settings.
@@ -151,6 +155,9 @@ pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
     let (file, problems) = parsed(path, read::Need::All)?;
     let mut settings = validate::validate(file, problems)?;
     unseal::unseal(&mut settings)?;
+    if let Some(amqp) = &mut settings.amqp {
+        amqp.config_version = config_version(path);
+    }
     Ok(settings)
 }
 
@@ -299,4 +306,16 @@ fn parsed(
     let mut problems = Vec::new();
     let file = read::read(root, need, &mut problems);
     Ok((file, problems))
+}
+
+/// The configuration version: the first 16 hex digits of the SHA-256 of the file as written
+/// (`none` without a file). The owner names it in every work item; a worker acts only on
+/// items of its own version.
+fn config_version(path: Option<&Path>) -> String {
+    use sha2::{Digest, Sha256};
+    let Some(bytes) = path.and_then(|p| std::fs::read(p).ok()) else {
+        return "none".to_owned();
+    };
+    let digest = Sha256::digest(&bytes);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

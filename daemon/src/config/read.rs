@@ -114,6 +114,7 @@ const TOP: &[Key] = &[
     optional("portal", Kind::Table(super::portal::PORTAL)),
     optional("smtp", Kind::Table(super::portal::SMTP)),
     optional("retention", Kind::Table(super::retention::KEYS)),
+    optional("amqp", Kind::Table(super::amqp::KEYS)),
 ];
 
 /// The names of the top-level keys.
@@ -196,6 +197,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                     "portal" => typed(value).map(|v| file.portal = Some(v)),
                     "smtp" => typed(value).map(|v| file.smtp = Some(v)),
                     "retention" => typed(value).map(|v| file.retention = Some(v)),
+                    "amqp" => typed(value).map(|v| file.amqp = Some(v)),
                     _ => Ok(()),
                 };
                 if let Err(e) = read {

@@ -22,6 +22,9 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         _ => LogFormat::Text,
     };
     let api = raw.api.map(|file| api(file, &mut problems));
+    let amqp = raw
+        .amqp
+        .map(|file| super::amqp::validate(file, &mut problems));
     let drain_timeout = drain_timeout(raw.drain_timeout.as_deref(), &mut problems);
     let portal = raw
         .portal
@@ -115,6 +118,7 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         smtp,
         retention,
         warnings,
+        amqp,
     })
 }
 

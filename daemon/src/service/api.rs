@@ -102,13 +102,17 @@ async fn counts(State(api): State<Api>) -> Response {
                 .collect();
             let counts: BTreeMap<&str, i64> =
                 counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
-            Json(json!({
+            let mut body = json!({
                 "counts": counts,
                 "labels": labels,
                 "mailboxes": api.shared.mailbox_health(),
                 "record_systems": api.shared.record_system_health(),
-            }))
-            .into_response()
+            });
+            // Only with `[amqp]`: the owner's connection to the broker.
+            if let (Some(_), Some(fields)) = (&api.shared.settings.amqp, body.as_object_mut()) {
+                fields.insert("broker".to_owned(), api.shared.broker.summary());
+            }
+            Json(body).into_response()
         }
         Err(error) => internal(&error),
     }
@@ -280,6 +284,13 @@ async fn readyz(State(api): State<Api>) -> Response {
         .shared
         .on_log(|log| Ok(log.next_position().saturating_sub(log.checkpoint()?)))
         .await;
+    if api.shared.settings.amqp.is_some() && !api.shared.broker.connected() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "ready": false, "why": "the broker ([amqp]) is not connected" })),
+        )
+            .into_response();
+    }
     let started = api.ready.load(Ordering::Acquire);
     match behind {
         Ok(behind) if started => {
@@ -301,7 +312,13 @@ async fn metrics(State(api): State<Api>) -> Response {
                 header::CONTENT_TYPE,
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )],
-            api.shared.metrics.render(&counts),
+            match api.shared.settings.amqp {
+                Some(_) => api
+                    .shared
+                    .broker
+                    .add_metrics(api.shared.metrics.render(&counts)),
+                None => api.shared.metrics.render(&counts),
+            },
         )
             .into_response(),
         Err(error) => internal(&error),

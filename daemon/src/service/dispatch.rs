@@ -69,7 +69,7 @@ impl WorkQueue {
     }
 
     /// One message fewer is waiting or being worked on.
-    fn finished_one(&self) {
+    pub(crate) fn finished_one(&self) {
         self.load.fetch_sub(1, Ordering::Relaxed);
         self.freed.notify_waiters();
     }
@@ -220,7 +220,7 @@ async fn drain(
 }
 
 /// Hands `message` in again at `at_ms` (unless the daemon stops first).
-fn later(shutdown: &Shutdown, queue: WorkQueue, message: StreamId, at_ms: i64) {
+pub(crate) fn later(shutdown: &Shutdown, queue: WorkQueue, message: StreamId, at_ms: i64) {
     let wait = u64::try_from(at_ms.saturating_sub(now_ms())).unwrap_or(0);
     let stop = shutdown.token();
     shutdown.spawn_small("retry timer", async move {

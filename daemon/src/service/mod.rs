@@ -4,6 +4,7 @@
 //! SIGTERM or ctrl-c; then it stops pulling, lets the work in hand finish within the drain
 //! timeout (see [`shutdown`]), closes the log and exits.
 
+pub mod amqp;
 pub mod api;
 mod api_access;
 mod background;
@@ -240,16 +241,36 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
             .await
             .context("Failed to take up earlier work")?,
     );
-    tasks.push(shutdown.spawn(
-        "dispatcher",
-        dispatch::run(
-            Arc::clone(shared),
-            record_systems,
-            queue.clone(),
-            incoming,
-            shutdown.clone(),
-        ),
-    ));
+    if let Some(amqp) = shared.settings.amqp.clone() {
+        // `[amqp]`: the work goes to `ketenpost worker` processes through the broker, and
+        // every appended event to the events exchange.
+        tasks.push(shutdown.spawn(
+            "events publisher",
+            amqp::events::run(Arc::clone(shared), amqp.clone(), shutdown.clone()),
+        ));
+        tasks.push(shutdown.spawn(
+            "broker dispatcher",
+            amqp::owner::run(
+                Arc::clone(shared),
+                amqp,
+                queue.clone(),
+                incoming,
+                shutdown.clone(),
+                Arc::clone(&shared.broker),
+            ),
+        ));
+    } else {
+        tasks.push(shutdown.spawn(
+            "dispatcher",
+            dispatch::run(
+                Arc::clone(shared),
+                record_systems,
+                queue.clone(),
+                incoming,
+                shutdown.clone(),
+            ),
+        ));
+    }
     let pending = shared
         .on_log(|log| {
             let mut pending = Vec::new();

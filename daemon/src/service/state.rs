@@ -80,6 +80,8 @@ pub struct Shared {
     /// One permit per core for CPU-bound work (parsing and rendering): more at once only
     /// adds threads that take turns on the same cores.
     pub cpu: tokio::sync::Semaphore,
+    /// The broker's connection as the owner sees it (used with `[amqp]` only).
+    pub broker: Arc<super::amqp::broker::BrokerState>,
 }
 
 impl Shared {
@@ -103,6 +105,7 @@ impl Shared {
             settings,
             mailboxes: Mutex::new(mailboxes),
             record_systems_health,
+            broker: Arc::default(),
             cpu: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),

@@ -22,6 +22,13 @@ use crate::config::LogFormat;
 /// Starts logging to stderr (once; later calls do nothing).
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // The AMQP client's own lines are off, whatever RUST_LOG says: it logs a returned
+    // message whole, and a work item carries a letter. Its failures reach ketenpost's own
+    // lines as errors.
+    let filter = ["lapin=off", "amq_protocol=off"]
+        .into_iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, EnvFilter::add_directive);
     let ansi = std::io::stderr().is_terminal();
     let _ = subscriber(format, filter, std::io::stderr, ansi).try_init();
 }

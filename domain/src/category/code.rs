@@ -22,6 +22,7 @@ impl Reason {
             Reason::Rejected { .. } => "record_system_rejected",
             Reason::RecordSystemRefused { .. } => "record_system_refused",
             Reason::RecordSystemUnavailable { .. } => "record_system_unavailable",
+            Reason::WorkNotFinished { .. } => "work_not_finished",
             Reason::MailboxNotRouted { .. } => "mailbox_not_routed",
             Reason::PdfWithoutBsn => "pdf_without_bsn",
             Reason::NotRenderable { .. } => "not_renderable",
@@ -111,9 +112,10 @@ mod tests {
             Reason::MailboxNotRouted { .. } => 15,
             Reason::PdfWithoutBsn => 16,
             Reason::NotRenderable { .. } => 17,
+            Reason::WorkNotFinished { .. } => 18,
         }
     }
-    const VARIANTS: usize = 18;
+    const VARIANTS: usize = 19;
 
     fn unreadable(kind: ParseErrorKind) -> Reason {
         let error = ParseError {
@@ -170,6 +172,10 @@ mod tests {
             },
             Reason::MailboxNotRouted {
                 mailbox: "zorgmail".into(),
+            },
+            Reason::WorkNotFinished {
+                deliveries: 10,
+                last_error: "the worker runs another configuration version".into(),
             },
             Reason::PdfWithoutBsn,
             Reason::NotRenderable {

@@ -80,6 +80,11 @@ impl Reason {
                 "Het dossier gaf na {attempts} pogingen geen bruikbaar antwoord; de tijdlijn van \
                  het bericht noemt per poging wat er misging"
             ),
+            Reason::WorkNotFinished { deliveries, .. } => format!(
+                "Geen verwerker kon het bericht afhandelen ({deliveries} keer aangeboden); de \
+                 beheerder vindt de oorzaak in de log van de verwerkers. Verstuur het bericht \
+                 daarna opnieuw"
+            ),
             Reason::MailboxNotRouted { mailbox } => {
                 format!("Voor postbus {mailbox} is geen route ingesteld")
             }

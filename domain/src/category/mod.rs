@@ -139,6 +139,14 @@ pub enum Reason {
         /// The last error.
         last_error: String,
     },
+    /// No worker (`ketenpost worker`, with `[amqp]`) finished the message's work item within
+    /// the broker's delivery limit.
+    WorkNotFinished {
+        /// Deliveries of the work item.
+        deliveries: u32,
+        /// Why the last worker gave it back (in English, for operators and logs).
+        last_error: String,
+    },
     /// The message came from a mailbox that no route takes.
     MailboxNotRouted {
         /// The mailbox.

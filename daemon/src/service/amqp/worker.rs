@@ -1,0 +1,315 @@
+//! `ketenpost worker`: consumes work items (manual acks, `amqp.prefetch` at once), runs the
+//! work function on each with the record systems configured here, sends the events it decided
+//! to the owner and acknowledges the item only after the owner confirmed them. The connection
+//! is supervised here (back-off, channels rebuilt, queues declared again, consuming resumed);
+//! an item in hand when it fails is delivered again by the broker, to this or another worker.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use base64::Engine;
+use futures_util::StreamExt;
+use ketenpost_adapters::ons::OnsClient;
+use ketenpost_adapters::render::PdfRenderer;
+use ketenpost_domain::delivery::{MessageFacts, NextStep};
+use ketenpost_domain::work::{decide, prepare, After, Decision, Note, WorkError, WorkItem};
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, QueueDeclareOptions,
+};
+use lapin::types::FieldTable;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::broker::{self, BrokerState};
+use super::replies::{answered, Awaited, Sender};
+use super::wire::{Next, Placed, StepResult, WorkOrder};
+use crate::config::{AmqpSettings, Settings};
+use crate::service::state::now_ms;
+use crate::service::wiring::{self, RecordSystems};
+
+/// What every work item of this worker shares.
+struct Worker {
+    settings: Settings,
+    amqp: AmqpSettings,
+    record_systems: RecordSystems<OnsClient>,
+}
+
+/// Runs the worker until `stop`; the items in hand then finish within the drain timeout.
+///
+/// # Errors
+/// The configuration has no `[amqp]`, or a record system's certificates cannot be used.
+pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<()> {
+    let amqp = settings
+        .amqp
+        .clone()
+        .context("ketenpost worker needs an [amqp] section in the configuration")?;
+    let record_systems = wiring::record_systems(&settings)?;
+    let worker = Arc::new(Worker {
+        settings,
+        amqp,
+        record_systems,
+    });
+    let state = BrokerState::default();
+    let mut failures = 0u32;
+    while !stop.is_cancelled() {
+        match session(&worker, &stop, &state).await {
+            Ok(()) => break,
+            Err(error) => {
+                // A connection that was up starts the back-off from the beginning.
+                if state.connected() {
+                    failures = 0;
+                }
+                state.down();
+                tracing::warn!(error = %format!("{error:#}"), "the broker connection failed; reconnecting");
+            }
+        }
+        failures = failures.saturating_add(1);
+        tokio::select! {
+            () = tokio::time::sleep(broker::back_off(failures)) => {}
+            () = stop.cancelled() => {}
+        }
+    }
+    Ok(())
+}
+
+/// One connection's life: `Ok` at the stop.
+async fn session(
+    worker: &Arc<Worker>,
+    stop: &CancellationToken,
+    state: &BrokerState,
+) -> anyhow::Result<()> {
+    let amqp = &worker.amqp;
+    let connection = broker::connect(amqp).await?;
+    let publisher = broker::confirming_channel(&connection).await?;
+    broker::declare(&publisher, amqp).await?;
+    // Replies come to a queue of this connection's own, gone with it.
+    let replies_channel = connection.create_channel().await?;
+    let reply_queue = replies_channel
+        .queue_declare(
+            "".into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await?
+        .name()
+        .to_string();
+    let mut replies = replies_channel
+        .basic_consume(
+            reply_queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions {
+                no_ack: true,
+                ..BasicConsumeOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    let awaited: Awaited = Arc::default();
+    let consuming = connection.create_channel().await?;
+    consuming
+        .basic_qos(amqp.prefetch, BasicQosOptions::default())
+        .await?;
+    let mut items = consuming
+        .basic_consume(
+            amqp.work_queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    state.up();
+    tracing::info!("connected to the broker; taking work items");
+    let mut in_hand: JoinSet<()> = JoinSet::new();
+    let outcome = loop {
+        tokio::select! {
+            () = stop.cancelled() => break Ok(()),
+            Some(_) = in_hand.join_next(), if !in_hand.is_empty() => {}
+            reply = replies.next() => match reply {
+                Some(Ok(reply)) => answered(&awaited, &reply),
+                Some(Err(error)) => break Err(anyhow::Error::new(error).context("The reply consumer failed")),
+                None => break Err(anyhow::anyhow!("The reply consumer was cancelled")),
+            },
+            item = items.next() => match item {
+                Some(Ok(delivery)) => {
+                    let sender = Sender {
+                        channel: publisher.clone(),
+                        reply_queue: reply_queue.clone(),
+                        awaited: Arc::clone(&awaited),
+                        result_queue: amqp.result_queue.clone(),
+                        timeout: amqp.work_timeout,
+                    };
+                    in_hand.spawn(take(Arc::clone(worker), sender, delivery));
+                }
+                Some(Err(error)) => break Err(anyhow::Error::new(error).context("The work consumer failed")),
+                None => break Err(anyhow::anyhow!("The broker cancelled the work consumer")),
+            },
+        }
+    };
+    if outcome.is_ok() {
+        // No new items; those in hand finish (their replies still come in).
+        let _ = consuming.close(200, "stopping".into()).await;
+        let drain = tokio::time::sleep(worker.settings.drain_timeout);
+        tokio::pin!(drain);
+        while !in_hand.is_empty() {
+            tokio::select! {
+                _ = in_hand.join_next() => {}
+                Some(Ok(reply)) = replies.next() => answered(&awaited, &reply),
+                () = &mut drain => break,
+            }
+        }
+        in_hand.shutdown().await;
+        let _ = connection.close(200, "stopping".into()).await;
+    }
+    outcome
+}
+
+/// Works on one delivered item; acknowledges it once the owner confirmed its results, else
+/// hands it back to the queue.
+async fn take(worker: Arc<Worker>, sender: Sender, delivery: Delivery) {
+    let outcome = match serde_json::from_slice::<WorkOrder>(&delivery.data) {
+        Ok(order) => {
+            let worked = if order.config_version == worker.amqp.config_version {
+                work(&worker, &sender, &order).await
+            } else {
+                Err(anyhow::anyhow!(
+                    "the work item names configuration version {} and this worker runs {}",
+                    order.config_version,
+                    worker.amqp.config_version
+                ))
+            };
+            if let Err(error) = &worked {
+                sender.report_failure(&order, &format!("{error:#}")).await;
+            }
+            worked.with_context(|| format!("message {}", order.message))
+        }
+        Err(error) => Err(anyhow::Error::new(error).context("a work item that cannot be read")),
+    };
+    let settled = match &outcome {
+        Ok(()) => delivery.ack(BasicAckOptions::default()).await,
+        Err(error) => {
+            tracing::warn!(error = %format!("{error:#}"), "a work item is handed back");
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                })
+                .await
+        }
+    };
+    match settled {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("a work item's channel was gone before its ack; it comes again")
+        }
+        Err(error) => tracing::warn!(%error, "a work item's ack failed; it comes again"),
+    }
+}
+
+/// The work function on one item: the same decisions as in-process, with every append made
+/// by the owner at the version the item was read at.
+async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Result<()> {
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&order.payload)
+        .context("The work item's payload is not base64")?;
+    let facts = MessageFacts::from_history(&order.recorded());
+    let result = |expected: u64, events, next| StepResult {
+        item: order.item.clone(),
+        message: order.message.clone(),
+        expected,
+        events,
+        next,
+        placed: None,
+    };
+    let placed = |note: Note| match note {
+        Note::Placed { found_by_readback } => Some(Placed {
+            found_by_readback,
+            received_at_ms: order.received_at_ms,
+        }),
+        _ => None,
+    };
+    let Some(parsed) = facts.parsed.clone() else {
+        sender
+            .send(&result(order.version, Vec::new(), Next::Finished))
+            .await?;
+        return Ok(());
+    };
+    let route = worker.settings.route_for_mailbox(&order.mailbox);
+    let due = matches!(
+        facts.next_step(),
+        NextStep::Deliver { not_before_ms, .. } if not_before_ms <= now_ms()
+    );
+    let prepared = if due {
+        let bytes = payload.clone();
+        let envelope = order.envelope.clone();
+        let mailbox = order.mailbox.clone();
+        let route = route.cloned();
+        Some(
+            tokio::task::spawn_blocking(move || {
+                prepare(
+                    &PdfRenderer,
+                    &bytes,
+                    &parsed,
+                    envelope.as_deref(),
+                    &mailbox,
+                    route.as_ref(),
+                )
+            })
+            .await
+            .context("Rendering failed")?,
+        )
+    } else {
+        None
+    };
+    let record_system = route.and_then(|r| worker.record_systems.get(&r.record_system));
+    let item = WorkItem {
+        message: &order.message,
+        facts: &facts,
+        payload: &payload,
+        route,
+        clock: now_ms,
+        jitter: jitter(),
+    };
+    let after = |after: After| match after {
+        After::Again => Next::Again,
+        After::Done(done) => done.into(),
+    };
+    let step = match decide(&item, prepared, record_system).await {
+        Ok(Decision::Nothing(done)) => result(order.version, Vec::new(), done.into()),
+        Ok(Decision::ReadAgain) => result(order.version, Vec::new(), Next::Again),
+        Ok(Decision::Record(outcome)) => StepResult {
+            placed: placed(outcome.note),
+            ..result(order.version, outcome.events, after(outcome.after))
+        },
+        Ok(Decision::Upload(upload)) => {
+            let record_system =
+                record_system.context("an upload was decided without a record system")?;
+            let attempted = result(order.version, vec![upload.attempted()], Next::Continues);
+            if !sender.send(&attempted).await? {
+                // Moved on meanwhile: the owner reads it again.
+                return Ok(());
+            }
+            let outcome = upload.place(record_system).await;
+            StepResult {
+                placed: placed(outcome.note),
+                ..result(order.version + 1, outcome.events, after(outcome.after))
+            }
+        }
+        Err(WorkError::NotAMessage { .. }) => result(order.version, Vec::new(), Next::Finished),
+        Err(error) => return Err(error.into()),
+    };
+    sender.send(&step).await?;
+    Ok(())
+}
+
+fn jitter() -> f64 {
+    let mut byte = [0u8; 2];
+    if getrandom::getrandom(&mut byte).is_err() {
+        return 0.5;
+    }
+    f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX)
+}
