@@ -10,6 +10,7 @@ mod api_access;
 mod background;
 mod backup;
 mod dispatch;
+mod log_tasks;
 mod mailboxes;
 mod observed;
 mod portal;
@@ -27,13 +28,10 @@ mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
-use ketenpost_domain::ports::EventLog;
 use ketenpost_domain::projections::State;
-use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::intake;
@@ -123,7 +121,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let api_address = listener.local_addr().context("api.listen")?;
     let mut tasks = vec![shutdown.spawn(
         "event log watcher",
-        stop_when_the_log_fails(Arc::clone(&log), shutdown.clone()),
+        log_tasks::stop_when_the_log_fails(Arc::clone(&log), shutdown.clone()),
     )];
     let (queue, incoming) = dispatch::queue();
     let ready = Arc::new(AtomicBool::new(false));
@@ -197,7 +195,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             })
             .await;
         tracing::info!("stopped");
-        if let Some(failure) = failure_of(&log_of_daemon) {
+        if let Some(failure) = log_tasks::failure_of(&log_of_daemon) {
             return Err(failure);
         }
         started?;
@@ -230,7 +228,7 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
 ) -> anyhow::Result<()> {
     tasks.push(shutdown.spawn(
         "projector",
-        keep_projections_current(Arc::clone(&shared.log), shutdown.token()),
+        log_tasks::keep_projections_current(Arc::clone(&shared.log), shutdown.token()),
     ));
     let seen = Arc::new(
         shared
@@ -306,71 +304,6 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
                 shutdown.token(),
             ),
         ));
-    }
-    Ok(())
-}
-
-/// Stops the daemon when the event log fails (a full disk, a failing device): sled keeps
-/// returning its first IO error until the folder is opened again, so the daemon exits
-/// non-zero for its supervisor to restart it, instead of retrieving what it cannot record.
-async fn stop_when_the_log_fails(log: Arc<SledEventLog>, shutdown: Shutdown) -> anyhow::Result<()> {
-    let mut failures = log.watch_failure();
-    drop(log);
-    tokio::select! {
-        failed = failures.wait_for(Option::is_some) => {
-            if let Ok(failure) = failed {
-                tracing::error!(
-                    failure = failure.as_deref().unwrap_or_default(),
-                    "the event log failed: stopping, to be restarted"
-                );
-                shutdown.stop();
-            }
-        }
-        () = shutdown.stopping() => {}
-    }
-    Ok(())
-}
-
-/// The daemon's exit error when its event log failed.
-fn failure_of(log: &SledEventLog) -> Option<anyhow::Error> {
-    log.failure().map(|failure| {
-        anyhow::anyhow!(
-            "the event log failed: {failure}; ketenpost stopped (the messages it could not \
-             record stay in their mailboxes) and takes them in once restarted with the cause fixed"
-        )
-    })
-}
-
-/// How long the projector lets new events gather before it applies them.
-const PROJECTION_GATHER: Duration = Duration::from_millis(25);
-
-/// Applies new events to the projections as they arrive, until `stop`.
-///
-/// # Errors
-/// Bringing the projections up to date panicked (a bug).
-async fn keep_projections_current(
-    log: Arc<SledEventLog>,
-    stop: CancellationToken,
-) -> anyhow::Result<()> {
-    while !stop.is_cancelled() {
-        let log = Arc::clone(&log);
-        let result = tokio::task::spawn_blocking(move || {
-            let at = log.checkpoint()?;
-            if log.wait_for(at, Duration::from_millis(200)) {
-                // Let a few commits gather: one projection batch for many is much cheaper.
-                std::thread::sleep(PROJECTION_GATHER);
-            }
-            log.catch_up()
-        })
-        .await
-        .context("bringing the projections up to date ended abnormally")?;
-        if let Err(error) = result {
-            tracing::error!(%error, "the projections could not be brought up to date");
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                () = stop.cancelled() => {}
-            }
-        }
     }
     Ok(())
 }
