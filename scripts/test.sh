@@ -68,8 +68,10 @@ fi
 if [ -z "${KETENPOST_TEST_AMQP_URL:-}" ]; then
   if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
     echo "== starting rabbitmq-server"
-    export RABBITMQ_PID_FILE="$PWD/target/rabbitmq.pid"
-    mkdir -p target
+    # The broker runs as the rabbitmq user, which writes the pid file: in its own home, not in
+    # this (root's) checkout.
+    export RABBITMQ_PID_FILE=/var/lib/rabbitmq/ketenpost-test.pid
+    as_root rm -f "$RABBITMQ_PID_FILE"
     as_root env RABBITMQ_PID_FILE="$RABBITMQ_PID_FILE" rabbitmq-server -detached
     # `await_startup` right after the start fails: wait on the pid file instead.
     as_root env RABBITMQ_PID_FILE="$RABBITMQ_PID_FILE" rabbitmqctl wait "$RABBITMQ_PID_FILE" --timeout 120
