@@ -61,7 +61,9 @@ url="${KETENPOST_BENCH_AMQP_URL:-}"
 if [ -z "$url" ]; then
   if ! rabbitmqctl -q status >/dev/null 2>&1; then
     log "starting rabbitmq-server"
-    export RABBITMQ_PID_FILE="$work/rabbitmq.pid"
+    # The broker runs as the rabbitmq user, which writes the pid file: in its own home.
+    export RABBITMQ_PID_FILE=/var/lib/rabbitmq/ketenpost-bench.pid
+    rm -f "$RABBITMQ_PID_FILE"
     rabbitmq-server -detached
     rabbitmqctl wait "$RABBITMQ_PID_FILE" --timeout 120 >/dev/null
     started_broker=1
