@@ -26,8 +26,9 @@ pub struct DataArgs {
     #[arg(long, conflicts_with = "config")]
     pub key_file: Option<PathBuf>,
     /// The daemon's configuration file: the data folder and key file are the ones it names.
-    /// `status`, `list`, `show` and `resend` ask the running daemon instead, at its [api]
-    /// address with its token. Relative paths in it are relative to the file.
+    /// `status`, `list`, `show`, `resend` and `backup` ask the running daemon instead, at its
+    /// [api] address with its token; `user` asks it through its admin socket in the data
+    /// folder. Relative paths in it are relative to the file.
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
