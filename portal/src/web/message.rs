@@ -73,6 +73,20 @@ impl LoadError {
     }
 }
 
+/// [`load`] for `who` doing `action`: a message that cannot be loaded is recorded in the
+/// access log as `not_found` and answered.
+fn load_seen(
+    portal: &Portal,
+    who: &Access,
+    action: Action,
+    id: &str,
+) -> Result<Loaded, Box<Response>> {
+    load(portal, id).map_err(|error| {
+        portal.record_access(who, action, Some(id), None, "not_found");
+        Box::new(error.response())
+    })
+}
+
 /// Reads message `id` and its payload (blocking).
 pub(crate) fn load(portal: &Portal, id: &str) -> Result<Loaded, LoadError> {
     let (Some(reader), Some(payloads)) = (&portal.reader, &portal.payloads) else {
@@ -141,12 +155,9 @@ pub async fn show(
     }
     let who = super::access_of(&signed, client(&extensions));
     blocking(move || {
-        let loaded = match load(&portal, &id) {
+        let loaded = match load_seen(&portal, &who, Action::View, &id) {
             Ok(loaded) => loaded,
-            Err(error) => {
-                portal.record_access(&who, Action::View, Some(&id), None, "not_found");
-                return error.response();
-            }
+            Err(response) => return *response,
         };
         let Some(parsed) = loaded.parsed() else {
             return pages::unavailable();
@@ -231,12 +242,9 @@ pub async fn pdf(
     }
     let who = super::access_of(&signed, client(&extensions));
     blocking(move || {
-        let loaded = match load(&portal, &id) {
+        let loaded = match load_seen(&portal, &who, Action::DownloadPdf, &id) {
             Ok(loaded) => loaded,
-            Err(error) => {
-                portal.record_access(&who, Action::DownloadPdf, Some(&id), None, "not_found");
-                return error.response();
-            }
+            Err(response) => return *response,
         };
         let Some(parsed) = loaded.parsed() else {
             return pages::unavailable();
@@ -280,12 +288,9 @@ pub async fn original(
     }
     let who = super::access_of(&signed, client(&extensions));
     blocking(move || {
-        let loaded = match load(&portal, &id) {
+        let loaded = match load_seen(&portal, &who, Action::DownloadOriginal, &id) {
             Ok(loaded) => loaded,
-            Err(response) => {
-                portal.record_access(&who, Action::DownloadOriginal, Some(&id), None, "not_found");
-                return response.response();
-            }
+            Err(response) => return *response,
         };
         let Some(parsed) = loaded.parsed() else {
             return pages::unavailable();
