@@ -7,19 +7,13 @@
 mod amqp_support;
 mod harness;
 
-use std::process::Command;
 use std::time::Duration;
 
 use amqp_support::{
-    api_up, assert_each_once, configure, require_broker, wait_all_decided, Cluster,
+    api_up, assert_each_once, configure, rabbitmqctl, require_broker, wait_all_decided, Cluster,
 };
 use harness::process::free_port;
 use harness::{counts, get, letter, wait_until, Harness, ACCOUNT, GP, KNOWN};
-
-fn rabbitmqctl(args: &[&str]) {
-    let status = Command::new("rabbitmqctl").args(args).status().unwrap();
-    assert!(status.success(), "rabbitmqctl {args:?}: {status:?}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_broker_stopped_and_started_mid_run_loses_nothing() {

@@ -175,3 +175,9 @@ pub async fn api_up(address: &str) {
     })
     .await;
 }
+
+/// Runs `rabbitmqctl` with `args` (stopping or starting the broker's application); it must succeed.
+pub fn rabbitmqctl(args: &[&str]) {
+    let status = Command::new("rabbitmqctl").args(args).status().unwrap();
+    assert!(status.success(), "rabbitmqctl {args:?}: {status:?}");
+}
