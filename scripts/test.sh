@@ -88,7 +88,7 @@ cargo fmt --all -- --check
 echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 echo "== Debian package: build, install, check, purge"
 bash scripts/test-package.sh
 echo "== the README's demo, once"

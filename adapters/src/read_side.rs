@@ -3,6 +3,7 @@
 use ketenpost_domain::events::{Event, StreamId};
 use ketenpost_domain::ports::{CategoryPage, EventLog, MessageDetail, ReadError, ReadSide};
 use ketenpost_domain::projections::State;
+use ketenpost_domain::search::SearchQuery;
 
 use crate::event_log::SledEventLog;
 
@@ -18,6 +19,19 @@ impl ReadSide for SledEventLog {
         limit: usize,
     ) -> Result<CategoryPage, ReadError> {
         let page = self.list(state, cursor, limit)?;
+        Ok(CategoryPage {
+            messages: page.messages,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    fn search(
+        &self,
+        query: &SearchQuery,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<CategoryPage, ReadError> {
+        let page = SledEventLog::search(self, query, cursor, limit)?;
         Ok(CategoryPage {
             messages: page.messages,
             next_cursor: page.next_cursor,

@@ -58,7 +58,11 @@ fn parsed(receipt: &StreamId, stream: &StreamId, next: Event) -> StreamAppend {
 }
 
 fn classified(category: Category, reason: Reason) -> Event {
-    Event::MessageClassified(MessageClassified { category, reason })
+    Event::MessageClassified(MessageClassified {
+        category,
+        reason,
+        config_version: None,
+    })
 }
 
 #[test]

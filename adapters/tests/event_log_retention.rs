@@ -46,6 +46,7 @@ fn classified(category: Category) -> NewEvent {
             reason: Reason::NotRenderable {
                 detail: LETTER.to_owned(),
             },
+            config_version: None,
         }),
     }
 }
@@ -112,6 +113,7 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
             Retention {
                 keep_processed: Duration::ZERO,
                 keep_other: hour,
+                keep_access_log: hour,
             },
             now_ms() + 1,
             false,
@@ -134,6 +136,7 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
             Retention {
                 keep_processed: Duration::ZERO,
                 keep_other: Duration::ZERO,
+                keep_access_log: Duration::from_secs(3600),
             },
             now_ms() + 1,
             false,
@@ -153,6 +156,7 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
             Retention {
                 keep_processed: Duration::ZERO,
                 keep_other: Duration::ZERO,
+                keep_access_log: Duration::from_secs(3600),
             },
             now_ms() + 1,
             false,

@@ -90,3 +90,64 @@ fn a_store_in_the_old_format_is_refused_clearly() {
         "{error}"
     );
 }
+
+/// The daemon's way of opening: the chunks are verified on a thread of their own while the log
+/// takes appends.
+fn open_verifying_later(dir: &std::path::Path) -> SledEventLog {
+    let mut options = LogOptions::new(dir);
+    options.verify_at_open = false;
+    SledEventLog::open(&options).unwrap()
+}
+
+#[test]
+fn appends_made_while_the_log_is_verified_in_the_background_are_not_damage() {
+    let dir = folder("verify-later");
+    let stream = message_stream();
+    {
+        let log = open(&dir);
+        log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
+            .unwrap();
+        log.close();
+    }
+    let log = open_verifying_later(&dir);
+    for _ in 0..3 {
+        log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
+            .unwrap();
+    }
+    log.verify_in_background().unwrap().join().unwrap();
+    assert_eq!(log.failure(), None);
+    assert_eq!(log.damage_found(), None);
+}
+
+#[test]
+fn damage_the_background_verification_finds_stops_appends_with_the_refusal_of_an_open() {
+    let dir = folder("verify-later-damaged");
+    let stream = message_stream();
+    {
+        let log = open(&dir);
+        for _ in 0..3 {
+            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
+                .unwrap();
+        }
+        log.close();
+    }
+    {
+        let db = sled::open(dir.join("log")).unwrap();
+        let chunks = db.open_tree("log").unwrap();
+        let (key, value) = chunks.first().unwrap().unwrap();
+        let mut value = value.to_vec();
+        let at = value.len() - 3;
+        value[at] ^= 0x5A;
+        chunks.insert(key, value).unwrap();
+        db.flush().unwrap();
+    }
+    let refusal = SledEventLog::open(&LogOptions::new(&dir))
+        .err()
+        .expect("an open that verifies refuses the damaged log")
+        .to_string();
+    let log = open_verifying_later(&dir);
+    log.verify_in_background().unwrap().join().unwrap();
+    assert_eq!(log.damage_found(), Some(refusal.as_str()));
+    let refused = log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])]);
+    assert!(refused.is_err(), "a damaged log takes no more appends");
+}

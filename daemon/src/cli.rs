@@ -241,6 +241,10 @@ pub enum Command {
     /// a lost phone's second factor. Opens the data folder itself (as `events` does).
     #[command(subcommand, after_help = examples!("ketenpost user add anna@zorggroep.example --name \"Anna de Vries\" --role beheerder --config /etc/ketenpost/ketenpost.toml", "ketenpost user list --config /etc/ketenpost/ketenpost.toml"))]
     User(UserCommand),
+    /// The routing configuration in force (organisation, mailboxes, record systems, routes):
+    /// it lives in the event log as reviewed versions; `export` prints the version in force.
+    #[command(subcommand, after_help = examples!("ketenpost config export --config /etc/ketenpost/ketenpost.toml > routing.toml"))]
+    Config(ConfigCommand),
     /// Print the security log of one portal user: logins (with the factor and outcome),
     /// lockouts, logouts, password and two-factor changes, invitations, reset requests and
     /// changes by an operator, then their accesses to client data, oldest first; or the
@@ -322,6 +326,20 @@ pub enum UserCommand {
     ResetTwoFactor {
         /// The user's e-mail address.
         email: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// `ketenpost config ...`.
+#[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
+pub enum ConfigCommand {
+    /// Print the configuration version in force as TOML, in the configuration file's keys
+    /// (`[organisation]`, `[[mailboxes]]`, `[record_systems.NAME]`, `[routes.NAME]`), its
+    /// secrets sealed with the data key, never plain. Opens the data folder itself.
+    #[command(after_help = examples!("ketenpost config export --config /etc/ketenpost/ketenpost.toml"))]
+    Export {
         #[command(flatten)]
         data: DataArgs,
     },

@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
 
-use ketenpost::cli::{Cli, Command};
+use ketenpost::cli::{Cli, Command, ConfigCommand};
 use ketenpost::commands::{self, Outcome};
 
 fn main() -> ExitCode {
@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         Command::Resend { ids, data } => commands::resend::run(ids, data),
         Command::Seal { data } => commands::seal::run(data),
         Command::User(user) => commands::user::run(user),
+        Command::Config(ConfigCommand::Export { data }) => commands::config::export(data),
         Command::Audit {
             user,
             client,

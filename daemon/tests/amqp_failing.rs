@@ -1,4 +1,5 @@
-//! A work item no worker can finish (here: every worker runs another configuration version)
+//! A work item no worker can finish (here: no worker can use the configuration version it
+//! carries)
 //! is handed back until the broker's delivery limit dead-letters it; the owner then records
 //! the message as a technical error with the reason, and a resend, with a matching worker,
 //! places it.
@@ -43,10 +44,16 @@ async fn a_work_item_no_worker_finishes_becomes_a_technical_error_and_is_resenda
         h.zorgmail
             .add_message(ACCOUNT, GP, letter(GP, KNOWN, &format!("F{n}")));
     }
-    // The worker's file differs from the owner's: another configuration version.
+    // The worker cannot use the configuration version the items carry: its data key is
+    // another, so the version's sealed mailbox password does not open.
     let other = h.dir.join("other.toml");
     let text = std::fs::read_to_string(&h.config).unwrap();
-    std::fs::write(&other, format!("{text}\n# edited on the worker's host\n")).unwrap();
+    let other_key = h.dir.join("other.key");
+    std::fs::write(
+        &other,
+        format!("key_file = {:?}\n{text}", other_key.display().to_string()),
+    )
+    .unwrap();
     let mut cluster = Cluster {
         owner: Some(spawn(&h, &["run"], "owner.log")),
         workers: vec![spawn_with(&h, &["worker"], &other, "worker-other.log")],

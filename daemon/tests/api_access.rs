@@ -1,6 +1,6 @@
-//! The API's views of a message are in the access log with the token's name as the user:
-//! `[api] token` as `api`, a `[[api.tokens]]` entry by its own name, with the message's client
-//! (the BSN opened by `ketenpost audit --client`).
+//! The API's views of a message, downloads of its attachments and resends are in the access log with
+//! the token's name as the user: `[api] token` as `api`, a `[[api.tokens]]` entry by its own
+//! name, with the message's client (the BSN opened by `ketenpost audit --client`).
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -59,6 +59,59 @@ async fn api_views_of_a_message_are_recorded_with_the_token_s_name() {
     )
     .await;
     assert_eq!(status, 200);
+    // The attachments, as the portal offers them.
+    let download = |path: String| {
+        let address = address.clone();
+        async move {
+            let answer = reqwest::Client::new()
+                .get(format!("http://{address}{path}"))
+                .bearer_auth(MONITORING)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            let kind = answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (status, kind, answer.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, kind, pdf) = download(format!("{path}/document")).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF"), "a PDF document");
+    let (status, _, original) = download(format!("{path}/original")).await;
+    assert_eq!(status, 200);
+    assert!(
+        String::from_utf8_lossy(&original).contains(UNKNOWN),
+        "the message as it arrived"
+    );
+    let (status, _) = call(
+        &address,
+        reqwest::Method::GET,
+        &format!("{path}/document"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "no download without a token");
+    // A resend is a transfer to the record system: recorded too, with the token's name.
+    let (status, _) = call(
+        &address,
+        reqwest::Method::POST,
+        &format!("{path}/resend"),
+        Some(MONITORING),
+    )
+    .await;
+    assert_eq!(status, 202);
+    wait_until("the resend's timeline", Duration::from_secs(20), || {
+        let address = address.clone();
+        let path = path.clone();
+        async move {
+            let (_, detail) = call(&address, reqwest::Method::GET, &path, Some(TOKEN)).await;
+            detail.to_string().contains("api:monitoring")
+        }
+    })
+    .await;
     running.stop().await.unwrap();
 
     let output = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
@@ -73,10 +126,9 @@ async fn api_views_of_a_message_are_recorded_with_the_token_s_name() {
         String::from_utf8_lossy(&output.stderr)
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(
-        lines.len(),
-        2,
-        "two views, nothing for the counts: {stdout}"
+    assert!(
+        lines.len() >= 6,
+        "views, two downloads and a resend, nothing for the counts: {stdout}"
     );
     assert!(
         lines[0].contains(&format!(
@@ -86,6 +138,24 @@ async fn api_views_of_a_message_are_recorded_with_the_token_s_name() {
         lines[0]
     );
     assert!(lines[1].contains("view by api:monitoring"), "{}", lines[1]);
+    for (line, action) in lines[2..]
+        .iter()
+        .zip(["download_pdf", "download_original", "resend"])
+    {
+        assert!(
+            line.contains(&format!(
+                "{action} by api:monitoring (api, api) from 127.0.0.1 message {id} client \
+                 {UNKNOWN}: success"
+            )),
+            "{line}"
+        );
+    }
+    assert!(
+        lines[5..]
+            .iter()
+            .all(|l| l.contains("view by api:api (api, api)")),
+        "after the resend only the test's own look at the timeline: {stdout}"
+    );
     let verify = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(["audit", "--verify", "--config"])
         .arg(&h.config)

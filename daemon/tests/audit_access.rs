@@ -8,8 +8,10 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
 
-use ketenpost_adapters::event_log::{load_or_create_key, LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{load_or_create_key, LogOptions, Retention, SledEventLog};
 use ketenpost_domain::events::Role;
 use ketenpost_domain::events::{Event, EventId, NewEvent, StreamId, ACCESS_STREAM};
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, StreamAppend};
@@ -41,6 +43,11 @@ fn text(bytes: &[u8]) -> String {
 
 /// Three entries: two of a portal user on the client, one of the API token `monitor`.
 fn record(data: &Path) {
+    record_at(data, [1_000, 2_000, 3_000]);
+}
+
+/// The same three entries, made at these times (milliseconds since 1970).
+fn record_at(data: &Path, at_ms: [i64; 3]) {
     let log = SledEventLog::open(&LogOptions::new(data)).unwrap();
     let key = load_or_create_key(&data.join("data.key")).unwrap();
     users::add(
@@ -55,7 +62,7 @@ fn record(data: &Path) {
         0,
     )
     .unwrap();
-    let writer = AccessLog::default();
+    let writer = AccessLog::new(Arc::new(log.access_keys(Duration::from_secs(3600))));
     let address: IpAddr = "10.1.2.3".parse().unwrap();
     let anna = Access::portal(
         &identity::user_stream(&key, "anna@zorggroep.example"),
@@ -70,22 +77,15 @@ fn record(data: &Path) {
         outcome,
     };
     writer
-        .record(&log, &key, 1_000, &anna, entry(Action::View, "success"))
+        .record(&log, at_ms[0], &anna, entry(Action::View, "success"))
+        .unwrap();
+    writer
+        .record(&log, at_ms[1], &anna, entry(Action::DownloadPdf, "success"))
         .unwrap();
     writer
         .record(
             &log,
-            &key,
-            2_000,
-            &anna,
-            entry(Action::DownloadPdf, "success"),
-        )
-        .unwrap();
-    writer
-        .record(
-            &log,
-            &key,
-            3_000,
+            at_ms[2],
             &Access::api("monitor", address),
             entry(Action::View, "success"),
         )
@@ -153,5 +153,54 @@ fn an_entry_replayed_into_the_access_log_is_found() {
     let stderr = text(&verified.stderr);
     assert!(stderr.contains("tampered"), "{stderr}");
     assert!(stderr.contains("entry 3"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn entries_past_keep_access_log_no_longer_say_which_client_and_the_chain_holds() {
+    let data = data_dir("forgotten");
+    // Two entries in a period long ago, one recent (keep an hour: periods of six minutes).
+    let now_ms = 10 * 3_600_000;
+    record_at(&data, [1_000, 2_000, now_ms - 1_000]);
+    {
+        let log = SledEventLog::open(&LogOptions::new(&data)).unwrap();
+        let hour = Duration::from_secs(3600);
+        let rules = Retention {
+            keep_processed: hour,
+            keep_other: hour,
+            keep_access_log: hour,
+        };
+        let report = log.sweep_retention(rules, now_ms, false).unwrap();
+        assert_eq!(report.access_periods_forgotten, 1);
+        log.close();
+    }
+    let client = audit(&data, &["--client", BSN]);
+    assert!(client.status.success(), "{}", text(&client.stderr));
+    let lines: Vec<String> = text(&client.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "only the recent entry is found by BSN: {lines:?}"
+    );
+    assert!(lines[0].contains("by api:monitor"), "{}", lines[0]);
+
+    let user = audit(&data, &["--user", "anna@zorggroep.example"]);
+    let said = text(&user.stdout);
+    assert_eq!(
+        said.matches(" by anna@").count(),
+        2,
+        "the entries stay: {said}"
+    );
+    assert_eq!(
+        said.matches("client verwijderd na de bewaartermijn")
+            .count(),
+        2,
+        "{said}"
+    );
+    assert!(!said.contains(BSN), "{said}");
+
+    let verified = audit(&data, &["--verify"]);
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    assert!(text(&verified.stdout).contains("intact: 3 entries"));
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -1,90 +1,33 @@
 //! The Berichtenstroom in a real browser against the daemon and both stand-ins: a medical
-//! secretary logs in, opens each tab and sees the counts the API gives, opens an unknown-BSN
-//! letter and sees name, BSN and sender, downloads its PDF (checked with `pdftotext`), the
-//! client is registered at the Ons stand-in, HERZENDEN is pressed and confirmed, and the
-//! letter shows under Verwerkt. The access log then holds exactly the view, the download and
-//! the resend. Screenshots of the stream and the message go where `webdriver::screenshot_folder`
-//! says (docs/portal/ with `KETENPOST_SCREENSHOTS=docs/portal`).
+//! secretary logs in, opens each tab and sees the counts the API gives, finds the unknown-BSN
+//! letter by its BSN with the search form, opens it and sees name, BSN and sender, downloads
+//! its PDF (checked with `pdftotext`), the client is registered at the Ons stand-in,
+//! HERZENDEN is pressed and confirmed, and the letter shows under Verwerkt. The access log
+//! (`ketenpost audit --user`) then holds exactly the search, the view, the download, the
+//! resend and the view after it: the list pages show no client data and are not in it.
+//! Screenshots of the stream (with the search) and the message go where
+//! `webdriver::screenshot_folder` says (docs/portal/ with `KETENPOST_SCREENSHOTS=docs/portal`).
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod portal_support;
 mod webdriver;
 
 use std::process::Command;
 use std::time::Duration;
 
-use harness::process::free_port;
 use harness::{counts, get, letter, message_in, wait_until, Harness, ACCOUNT, GP};
-use ketenpost_portal::rules::totp;
-use webdriver::Browser;
+use portal_support::{add_user, signed_in, with_portal};
 
 const EMAIL: &str = "secretariaat@zorggroep.example";
-const PASSWORD: &str = "een lange zin als wachtwoord";
 const UNKNOWN: &str = "123456782";
-
-fn unbase32(text: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut buffer, mut out) = (0u32, 0u64, Vec::new());
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        buffer = (buffer << 5) | ALPHABET.find(c).unwrap() as u64;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
-}
-
-fn code(secret: &[u8]) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    format!("{:06}", totp::code_at_step(secret, now / 30))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secretary_finds_an_unknown_bsn_letter_resends_it_and_sees_it_placed() {
     let h = Harness::start("browser-messages", 0, 2).await;
-    let port = free_port();
-    let base = format!("http://localhost:{port}");
-    h.edit_config(|text| {
-        text.replacen(
-            "[[mailboxes]]",
-            &format!(
-                "[portal]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{base}\"\n[[mailboxes]]"
-            ),
-            1,
-        )
-    });
-    let added = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
-        .args([
-            "user",
-            "add",
-            EMAIL,
-            "--name",
-            "Sanne Secretariaat",
-            "--role",
-            "secretariaat",
-            "--print-link",
-            "--config",
-        ])
-        .arg(&h.config)
-        .output()
-        .unwrap();
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
-    let link = stdout
-        .split_whitespace()
-        .find(|w| w.starts_with(&base))
-        .unwrap_or_else(|| panic!("no link in {stdout}"))
-        .to_owned();
+    let base = with_portal(&h, "");
+    let link = add_user(&h, &base, EMAIL, "Sanne Secretariaat", "secretariaat");
 
     h.zorgmail
         .add_message(ACCOUNT, GP, letter(GP, UNKNOWN, "IC1"));
@@ -100,19 +43,7 @@ async fn a_secretary_finds_an_unknown_bsn_letter_resends_it_and_sees_it_placed()
         .to_owned();
 
     let dir = h.data().parent().unwrap().to_owned();
-    let browser = Browser::start(free_port(), &dir.join("chromium")).await;
-    browser.open(&link).await;
-    browser.type_into("#wachtwoord", PASSWORD).await;
-    browser.type_into("#herhaal", PASSWORD).await;
-    browser.click("button[type=submit]").await;
-    browser.wait_for_url("/profiel/twee-factor").await;
-    browser.wait_for_text("code class=\"secret\"").await;
-    let secret = unbase32(&browser.text("code.secret").await);
-    browser.type_into("#code", &code(&secret)).await;
-    browser
-        .click("form[action='/profiel/twee-factor'] button")
-        .await;
-    browser.wait_for_text("herstelcodes").await;
+    let browser = signed_in(&dir, "chromium", &link).await;
 
     // Each tab, in order, with the count the API gives.
     let api = counts(&address).await;
@@ -133,6 +64,13 @@ async fn a_secretary_finds_an_unknown_bsn_letter_resends_it_and_sees_it_placed()
     std::fs::create_dir_all(&shots).unwrap();
     browser
         .open(&format!("{base}/berichten?tab=unknown_bsn"))
+        .await;
+    browser.wait_for_text(&id).await;
+    // Found by its BSN with the search form.
+    browser.type_into("#search-bsn", UNKNOWN).await;
+    browser.click("#search").await;
+    browser
+        .wait_for_text("Zoekresultaten in Onbekende BSN")
         .await;
     browser.wait_for_text(&id).await;
     browser.screenshot(&shots.join("stream.png")).await;
@@ -180,29 +118,49 @@ async fn a_secretary_finds_an_unknown_bsn_letter_resends_it_and_sees_it_placed()
     browser.quit().await;
     running.stop().await.unwrap();
 
+    // Everything the secretary did with client data, no more and no less: the search, the
+    // view, the download, the resend and the page after HERZENDEN (a second view). The six
+    // tab pages and the Verwerkt list show no client data and are not in it.
     let audit = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+        .args(["audit", "--user", EMAIL, "--config"])
+        .arg(&h.config)
+        .output()
+        .unwrap();
+    assert!(
+        audit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
+    let lines = String::from_utf8_lossy(&audit.stdout).into_owned();
+    let accesses: Vec<String> = lines
+        .lines()
+        .filter(|l| l.contains(&format!(" by {EMAIL} (")))
+        .map(|l| l.split_once("  ").unwrap().1.to_owned())
+        .collect();
+    let who = format!("by {EMAIL} (secretariaat, portal) from 127.0.0.1");
+    let on = format!("message {id} client {UNKNOWN}");
+    assert_eq!(
+        accesses,
+        [
+            format!("search {who} client {UNKNOWN}: success"),
+            format!("view {who} {on}: success"),
+            format!("download_pdf {who} {on}: success"),
+            format!("resend {who} {on}: success"),
+            format!("view {who} {on}: success"),
+        ],
+        "{lines}"
+    );
+    let by_client = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(["audit", "--client", UNKNOWN, "--config"])
         .arg(&h.config)
         .output()
         .unwrap();
-    let lines = String::from_utf8_lossy(&audit.stdout).into_owned();
-    let (secretary, others): (Vec<&str>, Vec<&str>) = lines
-        .lines()
-        .partition(|l| l.contains(&format!("by {EMAIL} (secretariaat, portal)")));
-    let actions: Vec<&str> = secretary
-        .iter()
-        .map(|l| l.split_whitespace().nth(1).unwrap())
-        .collect();
-    // The page after HERZENDEN shows the message again: a second view.
-    assert_eq!(
-        actions,
-        ["view", "download_pdf", "resend", "view"],
-        "{lines}"
-    );
+    let by_client = String::from_utf8_lossy(&by_client.stdout).into_owned();
     assert!(
-        others
-            .iter()
+        by_client
+            .lines()
+            .filter(|l| !l.contains(&who))
             .all(|l| l.contains("view by api:api (api, api)")),
-        "only this test's own API polling besides: {lines}"
+        "only this test's own API polling besides: {by_client}"
     );
 }

@@ -57,6 +57,13 @@ fn import_letters(work: &Path, data: &Path, files: usize) -> Vec<String> {
 
 /// The one line a refusing command prints; fails the test on anything else.
 fn refusal(output: &Output, what: &str) -> String {
+    refusal_after(output, what, 0)
+}
+
+/// The last line a refusing process prints after `before` lines of its own (the daemon, which
+/// verifies its log once started, says where its API listens first); fails the test on
+/// anything else.
+fn refusal_after(output: &Output, what: &str, before: usize) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !output.status.success(),
@@ -69,10 +76,10 @@ fn refusal(output: &Output, what: &str) -> String {
     );
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(
-        lines.len() == 1 && lines[0].starts_with("ketenpost: "),
+        lines.len() == before + 1 && lines.iter().all(|l| l.starts_with("ketenpost: ")),
         "{what}: not one clear line: {stderr}"
     );
-    lines[0].to_owned()
+    lines[before].to_owned()
 }
 
 /// Every command that opens the data folder refuses it with the same line; returns it.
@@ -99,7 +106,8 @@ fn every_command_refuses(data: &Path, message: &str) -> String {
     first
 }
 
-/// The daemon on `data` exits non-zero at start; returns its last `ketenpost: ` line.
+/// The daemon on `data` exits non-zero (once its verification of the log finds the damage);
+/// returns its last `ketenpost: ` line.
 fn daemon_refuses(h: &Harness, data: &Path) -> String {
     h.edit_config(|text| {
         let from = text.find("data_dir = ").unwrap();
@@ -132,7 +140,10 @@ fn daemon_refuses(h: &Harness, data: &Path) -> String {
         std::thread::sleep(Duration::from_millis(50));
     };
     let output = child.wait_with_output().unwrap();
-    refusal(&Output { status, ..output }, "the daemon")
+    let output = Output { status, ..output };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let started = usize::from(stderr.starts_with("ketenpost: API at "));
+    refusal_after(&output, "the daemon", started)
 }
 
 /// Flips a byte near the end of the chunk in the middle of the log (sled itself sees nothing

@@ -259,6 +259,7 @@ mod tests {
         let classified = Event::MessageClassified(MessageClassified {
             category: Category::MissingBsn,
             reason: Reason::NoBsn,
+            config_version: None,
         });
         let s = apply_to_message(Some(s), &recorded(2, classified), None).unwrap();
         assert_eq!(
@@ -279,6 +280,7 @@ mod tests {
         let classified = Event::MessageClassified(MessageClassified {
             category: Category::Fallout,
             reason: Reason::NoBsn,
+            config_version: None,
         });
         let resend = Event::ResendRequested(ResendRequested {
             requested_by: "cli".into(),

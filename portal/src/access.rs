@@ -2,19 +2,26 @@
 //! what outcome. Every entry is an `AccessLogged` event in the one `access-log` stream, its
 //! hash chained to the entry before ([`ketenpost_domain::events::verify_chain`]); appends are
 //! made at the exact version of the stream, so the portal and the API, writing side by side,
-//! never fork the chain. The BSN is sealed with the data key; a keyed hash finds a client's
-//! entries. Shared by the portal's pages and the daemon's API.
+//! never fork the chain. The BSN and a search's terms are sealed with the key of the period the
+//! entry was made in (`ketenpost_domain::ports::access_keys`), written `k<period>:<sealed>`, and a
+//! hash keyed with it finds a client's entries; once `keep_access_log` is over that key is
+//! destroyed: the entry stays, its chain intact, but says nothing more about the client.
+//! (Entries written before period keys existed are sealed with the data key and stay readable.)
+//! Shared by the portal's pages and the daemon's API.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use hmac::{Hmac, Mac};
 use ketenpost_adapters::sealed::{open, seal};
 use ketenpost_domain::events::{
     verify_chain, AccessLogged, ChainBreak, Event, EventId, NewEvent, StreamId, ACCESS_STREAM,
-    GENESIS,
+    GENESIS, REMOVED_AFTER_RETENTION,
 };
-use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, ReadError, StreamAppend};
+use ketenpost_domain::ports::{
+    AccessKeys, AppendError, EventLog, ExpectedVersion, ReadError, StreamAppend,
+};
 use sha2::Sha256;
 
 /// What was done with client data.
@@ -32,6 +39,8 @@ pub enum Action {
     Resend,
     /// A list showing clients' names or BSNs was opened.
     List,
+    /// The notes (which may hold client data) were read.
+    ReadNotes,
 }
 
 impl Action {
@@ -44,6 +53,7 @@ impl Action {
             Self::Search => "search",
             Self::Resend => "resend",
             Self::List => "list",
+            Self::ReadNotes => "read_notes",
         }
     }
 }
@@ -119,9 +129,10 @@ pub struct Entry<'a> {
     pub outcome: &'a str,
 }
 
-/// The writer: remembers the chain's tail (version and hash) between appends.
-#[derive(Default)]
+/// The writer: seals with the period keys, remembers the chain's tail (version and hash)
+/// between appends.
 pub struct AccessLog {
+    keys: Arc<dyn AccessKeys>,
     tail: Mutex<Option<(Option<u64>, String)>>,
 }
 
@@ -156,6 +167,14 @@ fn read_tail(log: &(impl EventLog + ?Sized)) -> Result<(Option<u64>, String), Ac
 }
 
 impl AccessLog {
+    /// A writer sealing with `keys`.
+    pub fn new(keys: Arc<dyn AccessKeys>) -> Self {
+        Self {
+            keys,
+            tail: Mutex::new(None),
+        }
+    }
+
     /// Appends one entry for `who` at `at_ms`.
     ///
     /// # Errors
@@ -163,14 +182,22 @@ impl AccessLog {
     pub fn record(
         &self,
         log: &(impl EventLog + ?Sized),
-        key: &[u8; 32],
         at_ms: i64,
         who: &Access,
         entry: Entry<'_>,
     ) -> Result<(), AccessError> {
+        let period = self
+            .keys
+            .key_for(at_ms)
+            .map_err(|e| AccessError::Log(e.to_string()))?;
+        let key = &period.key;
         let sealed = |text: Option<&str>| {
-            text.map(|t| seal(key, t.as_bytes()).map_err(|_| AccessError::Seal))
-                .transpose()
+            text.map(|t| {
+                seal(key, t.as_bytes())
+                    .map(|s| format!("k{}:{s}", period.period))
+                    .map_err(|_| AccessError::Seal)
+            })
+            .transpose()
         };
         let base = AccessLogged {
             at_ms,
@@ -247,30 +274,86 @@ pub fn entries(log: &(impl EventLog + ?Sized)) -> Result<Vec<AccessLogged>, Read
         .collect())
 }
 
+/// The key sealed client text of an entry needs: its period's (`None` once destroyed), or the
+/// data key for text written before period keys existed. Looked up once per period.
+struct Opener<'a> {
+    keys: &'a dyn AccessKeys,
+    data_key: &'a [u8; 32],
+    known: HashMap<u64, Option<[u8; 32]>>,
+}
+
+impl Opener<'_> {
+    /// The key of `sealed` text and the sealed part; `None` for the key once it is destroyed.
+    fn key_of<'t>(&mut self, sealed: &'t str) -> (Option<[u8; 32]>, &'t str) {
+        let Some((period, rest)) = sealed
+            .strip_prefix('k')
+            .and_then(|s| s.split_once(':'))
+            .and_then(|(p, rest)| p.parse::<u64>().ok().map(|p| (p, rest)))
+        else {
+            return (Some(*self.data_key), sealed);
+        };
+        let keys = self.keys;
+        let key = *self
+            .known
+            .entry(period)
+            .or_insert_with(|| keys.key_of(period).ok().flatten());
+        (key, rest)
+    }
+
+    /// The BSN of an entry: opened, or the removal text once its period's key is destroyed.
+    fn client(&mut self, entry: &AccessLogged) -> Option<String> {
+        let sealed = entry.client.as_deref()?;
+        match self.key_of(sealed) {
+            (Some(key), text) => open(&key, text)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok()),
+            (None, _) => Some(REMOVED_AFTER_RETENTION.to_owned()),
+        }
+    }
+
+    /// Whether an entry is about the client with this BSN.
+    fn is_about(&mut self, entry: &AccessLogged, bsn: &str) -> bool {
+        let (Some(sealed), Some(stored)) = (entry.client.as_deref(), &entry.client_key) else {
+            return false;
+        };
+        match self.key_of(sealed) {
+            (Some(key), _) => &client_key(&key, bsn) == stored,
+            (None, _) => false,
+        }
+    }
+}
+
 /// The entries of a client (`bsn`) or a user (`user`, a user stream or `api:<name>`) in
-/// `[from_ms, to_ms)`, oldest first, with the BSN opened.
+/// `[from_ms, to_ms)`, oldest first, with the BSN opened (entries whose period's key was
+/// destroyed are no longer found by BSN, and say [`REMOVED_AFTER_RETENTION`]).
 pub fn select(
     all: &[AccessLogged],
-    key: &[u8; 32],
+    keys: &dyn AccessKeys,
+    data_key: &[u8; 32],
     bsn: Option<&str>,
     user: Option<&str>,
     from_ms: i64,
     to_ms: i64,
 ) -> Vec<ReadEntry> {
-    let wanted_client = bsn.map(|b| client_key(key, b));
-    all.iter()
+    let mut opener = Opener {
+        keys,
+        data_key,
+        known: HashMap::new(),
+    };
+    let mut selected = Vec::new();
+    for e in all
+        .iter()
         .filter(|e| e.at_ms >= from_ms && e.at_ms < to_ms)
-        .filter(|e| wanted_client.is_none() || e.client_key == wanted_client)
         .filter(|e| user.is_none_or(|u| e.user == u))
-        .map(|e| ReadEntry {
-            bsn: e
-                .client
-                .as_deref()
-                .and_then(|c| open(key, c).ok())
-                .and_then(|b| String::from_utf8(b).ok()),
-            entry: e.clone(),
-        })
-        .collect()
+    {
+        if bsn.is_none_or(|b| opener.is_about(e, b)) {
+            selected.push(ReadEntry {
+                bsn: opener.client(e),
+                entry: e.clone(),
+            });
+        }
+    }
+    selected
 }
 
 /// Checks the chain of the whole access log: how many entries, or where it breaks.

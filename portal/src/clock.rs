@@ -61,9 +61,67 @@ pub fn dutch_time(utc_ms: i64) -> String {
     )
 }
 
+/// The start (00:00 Europe/Amsterdam) of the day a person wrote, as milliseconds since
+/// 1970-01-01 UTC: `jjjj-mm-dd` (what a date field sends) or `dd-mm-jjjj`; `None` when it is
+/// not a date.
+pub fn day_start_ms(text: &str) -> Option<i64> {
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let (year, month, day) = if a.len() == 4 {
+        (
+            a.parse::<i64>().ok()?,
+            b.parse::<u32>().ok()?,
+            c.parse::<u32>().ok()?,
+        )
+    } else {
+        (
+            c.parse::<i64>().ok()?,
+            b.parse::<u32>().ok()?,
+            a.parse::<u32>().ok()?,
+        )
+    };
+    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    if civil(days) != (year, month, day) {
+        return None;
+    }
+    let local_midnight = days * DAY_MS;
+    // Midnight is never in a change of the clock (those are at 02:00 and 03:00): the offset
+    // an hour before it in UTC terms is the offset at it.
+    Some(local_midnight - amsterdam_offset(local_midnight - 2 * HOUR_MS))
+}
+
+/// The start of the day after the one `day_start` begins (a day is 23, 24 or 25 hours).
+pub fn next_day_start_ms(day_start: i64) -> i64 {
+    let local = day_start + amsterdam_offset(day_start);
+    let (year, month, day) = civil(local.div_euclid(DAY_MS) + 1);
+    let next = days_from_civil(year, month, day) * DAY_MS;
+    next - amsterdam_offset(next - 2 * HOUR_MS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dutch_day_starts_at_local_midnight() {
+        let winter = day_start_ms("13-12-2026").unwrap();
+        assert_eq!(dutch_time(winter), "13-12-2026 00:00");
+        assert_eq!(day_start_ms("2026-12-13"), Some(winter));
+        assert_eq!(dutch_time(winter - 60_000), "12-12-2026 23:59");
+        let summer = day_start_ms("2026-07-01").unwrap();
+        assert_eq!(dutch_time(summer), "01-07-2026 00:00");
+        // The day the clock goes forward has 23 hours.
+        let short = day_start_ms("29-03-2026").unwrap();
+        assert_eq!(next_day_start_ms(short) - short, 23 * HOUR_MS);
+        assert_eq!(dutch_time(next_day_start_ms(short)), "30-03-2026 00:00");
+        assert_eq!(day_start_ms("31-02-2026"), None);
+        assert_eq!(day_start_ms("gisteren"), None);
+    }
 
     #[test]
     fn winter_is_one_hour_ahead_of_utc() {

@@ -160,6 +160,14 @@ pub fn pdf(bytes: &[u8], parsed: &MessageParsed) -> Result<Vec<u8>, String> {
         .map_err(|_| "Van dit bericht kon geen PDF-document gemaakt worden.".to_owned())
 }
 
+/// Whether the message's retention period ended: its client data and payload are removed.
+pub fn expired(detail: &MessageDetail) -> bool {
+    detail
+        .timeline
+        .iter()
+        .any(|e| matches!(e.event, Event::RetentionExpired(_)))
+}
+
 /// The reason a message is in `category`, as a whole Dutch sentence.
 pub fn reason_sentence(category: Category, reason: &Reason) -> String {
     let described = reason.describe();
@@ -218,6 +226,9 @@ pub fn timeline(events: &[RecordedEvent]) -> Vec<(String, String)> {
                     format!("Poging {} mislukt; er volgt een nieuwe poging", d.attempt)
                 }
                 Event::DocumentPlaced(_) => "Geplaatst in het dossier van de cliënt".to_owned(),
+                Event::RetentionExpired(_) => {
+                    "Gegevens van de cliënt en bijlagen verwijderd na de bewaartermijn".to_owned()
+                }
                 _ => return None,
             };
             Some((clock::dutch_time(e.recorded_at_ms), what))

@@ -7,9 +7,13 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+pub mod configuration;
+pub mod consents;
 pub mod detail;
 pub mod identity;
 pub mod mail;
+pub mod notes;
+pub mod notices;
 pub mod rules;
 pub mod secrets;
 pub mod stream;

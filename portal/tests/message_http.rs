@@ -100,19 +100,37 @@ async fn a_message_shows_the_client_and_the_reason_offers_its_attachments_and_is
         !stored.contains(LETTER_BSN),
         "the BSN is sealed in the access log"
     );
-    let by_client = access::select(&entries, &KEY, Some(LETTER_BSN), None, i64::MIN, i64::MAX);
+    let keys = portal.log.access_keys(std::time::Duration::from_secs(3600));
+    let by_client = access::select(
+        &entries,
+        &keys,
+        &KEY,
+        Some(LETTER_BSN),
+        None,
+        i64::MIN,
+        i64::MAX,
+    );
     assert_eq!(by_client.len(), 5);
     assert_eq!(by_client[0].bsn.as_deref(), Some(LETTER_BSN));
-    assert!(access::select(&entries, &KEY, Some("111222333"), None, i64::MIN, i64::MAX).is_empty());
+    let other = access::select(
+        &entries,
+        &keys,
+        &KEY,
+        Some("111222333"),
+        None,
+        i64::MIN,
+        i64::MAX,
+    );
+    assert!(other.is_empty());
 }
 
 #[tokio::test]
-async fn the_service_desk_sees_the_stream_but_not_a_clients_data() {
+async fn the_service_desk_without_consent_sees_neither_the_stream_nor_a_clients_data() {
     let portal = TestPortal::start("message-rights", false).await;
     let message = add(&portal.log, Category::UnknownBsn, "MEDVRI:1", "500012345");
     let mut desk = enrolled_as(&portal, "desk@leverancier.example", Role::Servicedesk).await;
     let list = desk.browser.get("/berichten?tab=unknown_bsn").await;
-    assert_eq!(list.status, 200);
+    assert_eq!(list.status, 403);
     assert!(!list.body.contains(LETTER_BSN));
     for path in ["", "/pdf", "/origineel", "/herzenden"] {
         let page = desk
@@ -183,4 +201,66 @@ async fn the_beheerder_sees_who_looked_at_a_client_and_that_lookup_is_recorded_t
     assert_eq!(searches.len(), 2, "both lookups are recorded");
     assert_eq!(searches[0].role, "beheerder");
     assert_eq!(verify_chain(&entries), Ok(3));
+}
+
+#[tokio::test]
+async fn a_message_whose_retention_ended_shows_its_client_data_removed_and_offers_no_resend() {
+    use ketenpost_domain::events::{Event, EventId, NewEvent, RetentionExpired};
+    use ketenpost_domain::ports::{ExpectedVersion, StreamAppend};
+
+    let portal = TestPortal::start("message-expired", false).await;
+    let mut user = enrolled_as(&portal, "anna@zorggroep.example", Role::Secretariaat).await;
+    let id = add(&portal.log, Category::UnknownBsn, "MEDVRI:1", "500022222");
+    let last = portal.log.read_stream(&id).unwrap().last().unwrap().version;
+    portal
+        .log
+        .append(vec![StreamAppend {
+            stream: id.clone(),
+            expected: ExpectedVersion::Exactly(last),
+            events: vec![NewEvent {
+                id: EventId(uuid::Uuid::now_v7().as_u128()),
+                event: Event::RetentionExpired(RetentionExpired {
+                    rule: "keep_other".into(),
+                    decided_at_ms: 0,
+                }),
+            }],
+        }])
+        .unwrap();
+    portal.log.catch_up().unwrap();
+
+    let page = user.browser.get(&format!("/berichten/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for field in ["client-name", "bsn"] {
+        assert_eq!(
+            between(&page.body, &format!("id=\"{field}\">"), "<"),
+            "verwijderd na de bewaartermijn",
+            "{field}"
+        );
+    }
+    assert!(!page.body.contains(LETTER_BSN), "{}", page.body);
+    assert!(page.body.contains("id=\"attachments-removed\""));
+    assert!(!page.body.contains("id=\"download-pdf\""));
+    assert!(!page.body.contains("id=\"resend\""), "no HERZENDEN");
+    assert!(
+        page.body.contains("verwijderd na de bewaartermijn</td>"),
+        "in the timeline"
+    );
+    for path in ["pdf", "origineel"] {
+        let download = user.browser.get(&format!("/berichten/{id}/{path}")).await;
+        assert_eq!(download.status, 410, "{path}: {}", download.body);
+        assert!(download.body.contains("verwijderd na de bewaartermijn"));
+    }
+    let outcomes: Vec<String> = access::entries(&*portal.log)
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "view success",
+            "download_pdf expired",
+            "download_original expired"
+        ]
+    );
 }

@@ -89,6 +89,11 @@ impl SledEventLog {
             &copy.message_keys,
             &sled_error,
         )?;
+        copy_tree(
+            self.trees.access_keys.iter(),
+            &copy.access_keys,
+            &sled_error,
+        )?;
         // The receipts holding each payload and the expired messages; not the progress (`c`).
         copy_tree(
             self.trees

@@ -1,20 +1,24 @@
 //! One window of a catch-up: the projection changes of up to a million events folded in
 //! memory (each message's state, each receipt), then written as one atomic sled batch with
 //! the checkpoint. Only where each message is (state and position) is kept; its summary is
-//! derived from its stream when asked for (`projector.rs`).
+//! derived from its stream when asked for (`projector.rs`). The search index is kept here
+//! too (`search_index.rs`): a message's entries when it is read, its client's removed when
+//! its retention ends.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use ketenpost_domain::events::{Event, RecordedEvent, StreamId, StreamKind};
-use ketenpost_domain::ports::{EventLog, ReadError};
+use ketenpost_domain::events::{Event, MessageParsed, RecordedEvent, StreamId, StreamKind};
+use ketenpost_domain::ports::{EventLog, PayloadStore, ReadError};
 use ketenpost_domain::projections::{
     apply_to_receipt, apply_to_state, count_changes, ReceiptSummary, State,
 };
+use ketenpost_domain::search::client_facts;
 
 use super::hashing::WordHasher;
 use super::log_tree::storage;
 use super::pages::{self, Entry, PAGE_ENTRIES};
+use super::search_index::{self, ListChanges, Posting, SearchKey, Token};
 use super::sled_log::SledEventLog;
 
 /// A message's state and the position it entered it at.
@@ -32,6 +36,14 @@ pub(crate) struct Fold<'l> {
     messages: StreamMap<(Place, Place)>,
     /// Each receipt touched, as it is now.
     receipts: StreamMap<Option<ReceiptSummary>>,
+    /// The key of the search index's hashes.
+    search_key: SearchKey,
+    /// The search index's changes.
+    search: ListChanges,
+    /// Messages read in this window: the position of their `MessageParsed` and their tokens.
+    indexed: StreamMap<(u64, Vec<Token>)>,
+    /// The payload read last (digest and bytes): a payload's messages follow each other.
+    last_payload: Option<(String, Option<Vec<u8>>)>,
 }
 
 impl<'l> Fold<'l> {
@@ -42,6 +54,10 @@ impl<'l> Fold<'l> {
             start,
             messages: StreamMap::default(),
             receipts: StreamMap::default(),
+            search_key: log.search_key(),
+            search: ListChanges::default(),
+            indexed: StreamMap::default(),
+            last_payload: None,
         }
     }
 
@@ -59,12 +75,25 @@ impl<'l> Fold<'l> {
             }
             Some(StreamKind::Message) => {
                 if let Event::MessageParsed(parsed) = &event.event {
-                    if let Some(updated) = self
-                        .receipt(&parsed.receipt)?
-                        .and_then(|r| apply_to_receipt(Some(r), event))
-                    {
+                    let receipt = self.receipt(&parsed.receipt)?;
+                    let mailbox = receipt.as_ref().map(|r| r.mailbox.clone());
+                    if let Some(updated) = receipt.and_then(|r| apply_to_receipt(Some(r), event)) {
                         self.receipts.insert(parsed.receipt.clone(), Some(updated));
                     }
+                    let tokens = self.tokens(parsed, mailbox.as_deref());
+                    if let Some(uuid) = search_index::message_uuid(&event.stream) {
+                        let posting = Posting {
+                            position: event.position,
+                            received_ms: event.recorded_at_ms,
+                            uuid,
+                        };
+                        self.search.add(posting, &tokens);
+                    }
+                    self.indexed
+                        .insert(event.stream.clone(), (event.position, tokens));
+                }
+                if let Event::RetentionExpired(_) = &event.event {
+                    self.forget(&event.stream)?;
                 }
                 if let Some((_, now)) = self.messages.get_mut(&event.stream) {
                     *now = apply_to_state(*now, event);
@@ -77,6 +106,59 @@ impl<'l> Fold<'l> {
             // Users have no message projection: their streams are read by id (portal).
             Some(StreamKind::User | StreamKind::Security) | None => {}
         }
+        Ok(())
+    }
+
+    /// The search tokens of a message just read: its sender, and its client as the payload
+    /// names them (nothing of the client when the payload is gone or does not read).
+    fn tokens(&mut self, parsed: &MessageParsed, mailbox: Option<&str>) -> Vec<Token> {
+        let cached =
+            matches!(&self.last_payload, Some((digest, _)) if *digest == parsed.payload_digest);
+        if !cached {
+            let bytes = self
+                .log
+                .payloads()
+                .get(&parsed.payload_digest)
+                .ok()
+                .flatten();
+            self.last_payload = Some((parsed.payload_digest.clone(), bytes));
+        }
+        let facts = self
+            .last_payload
+            .as_ref()
+            .and_then(|(_, bytes)| bytes.as_deref())
+            .and_then(|bytes| client_facts(bytes, parsed.number));
+        let sender = parsed
+            .sender_id
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .or(mailbox)
+            .unwrap_or_default();
+        search_index::tokens(&self.search_key, &[sender], facts.as_ref())
+    }
+
+    /// Takes a message whose retention ended out of its client's lists: its tokens as read in
+    /// this window, else read again from its payload (the sweep deletes the payload only once
+    /// the projections have seen the end of its retention).
+    fn forget(&mut self, stream: &StreamId) -> Result<(), ReadError> {
+        let Some(uuid) = search_index::message_uuid(stream) else {
+            return Ok(());
+        };
+        let (position, tokens) = match self.indexed.get(stream) {
+            Some(known) => known.clone(),
+            None => {
+                let history = self.log.read_stream(stream)?;
+                let Some((position, parsed)) = history.iter().find_map(|e| match &e.event {
+                    Event::MessageParsed(p) => Some((e.position, p.clone())),
+                    _ => None,
+                }) else {
+                    return Ok(());
+                };
+                let mailbox = self.receipt(&parsed.receipt)?.map(|r| r.mailbox);
+                (position, self.tokens(&parsed, mailbox.as_deref()))
+            }
+        };
+        self.search.forget(position, uuid, &tokens);
         Ok(())
     }
 
@@ -115,6 +197,8 @@ impl<'l> Fold<'l> {
         let mut dirty: HashMap<Vec<u8>, Vec<Entry>> = HashMap::new();
         let mut added: HashMap<u8, Vec<Entry>> = HashMap::new();
         let mut deltas: HashMap<State, i64> = HashMap::new();
+        self.search.write(tree, &mut batch)?;
+        batch.insert(&search_index::VERSION_KEY, &[search_index::VERSION]);
         for (stream, (before, now)) in self.messages {
             if before == now {
                 continue;

@@ -2,6 +2,7 @@
 //! fsync, duplicate suppression by event id, checksummed envelopes packed in chunks, encrypted payloads stored
 //! once by digest, and projections that keep their checkpoint with their state.
 
+mod access_keys;
 mod backup;
 mod chunk;
 mod chunk_cache;
@@ -23,10 +24,14 @@ mod projector;
 mod received;
 mod retention;
 mod scan;
+mod search_index;
+mod search_query;
 mod sled_log;
 mod trees;
+mod verification;
 mod writer;
 
+pub use access_keys::SledAccessKeys;
 pub use backup::{BackupError, BackupReport};
 pub use key_file::{load_or_create as load_or_create_key, KeyFileError};
 pub use payloads::{digest_of, SledPayloadStore};

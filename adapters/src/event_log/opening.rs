@@ -169,13 +169,13 @@ pub(crate) fn check_head(marker: &Path, next: u64, repair: bool) -> Result<Strin
 
 /// Reads every chunk of the log up to `next` and checks what a reader checks: each header,
 /// that positions follow without a gap from 0, that each chunk inflates, each record's
-/// checksum. Holds one chunk at a time.
+/// checksum. Holds one chunk at a time. Chunks from `next` on (appended since) are not read.
 ///
 /// # Errors
 /// The first damage found, with its position.
 pub(crate) fn verify_chunks(trees: &Trees, next: u64) -> Result<(), ReadError> {
     let mut expected = 0;
-    for entry in trees.log.iter() {
+    for entry in trees.log.range(..next.to_be_bytes()) {
         let (key, value) = entry.map_err(|e| ReadError::Storage(describe(&e)))?;
         let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
         if chunk.first != expected {

@@ -36,6 +36,11 @@ impl SledPayloadStore {
         }
     }
 
+    /// The data key (for keys derived from it).
+    pub(crate) fn data_key(&self) -> &[u8; 32] {
+        &self.key
+    }
+
     /// Describes a sled error of `put`, failing the log on an IO error.
     fn stored(&self, digest: &str, error: &sled::Error) -> AppendError {
         let text = format!("storing payload {digest} failed: {error}");

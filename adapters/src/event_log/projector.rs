@@ -10,6 +10,7 @@ use ketenpost_domain::projections::{apply_to_message, MessageSummary, ReceiptSum
 use super::fold::Fold;
 use super::log_tree::storage;
 use super::pages;
+use super::search_index;
 use super::sled_log::SledEventLog;
 
 const CHECKPOINT: &str = "messages";
@@ -52,6 +53,20 @@ impl SledEventLog {
             .lock()
             .map_err(|_| ReadError::Storage("a projection update failed before".into()))?;
         let mut applied = 0;
+        if self.checkpoint()? > 0
+            && self
+                .trees
+                .projections
+                .get(search_index::VERSION_KEY)
+                .map_err(storage)?
+                .as_deref()
+                != Some(&[search_index::VERSION][..])
+        {
+            // Projections from before the search index (or of another version of it): built
+            // again from the start, once.
+            tracing::info!("the projections are rebuilt for the search index");
+            self.trees.projections.clear().map_err(storage)?;
+        }
         loop {
             let from = self.checkpoint()?;
             let to = self.next_position().min(from.saturating_add(WINDOW));

@@ -29,6 +29,8 @@ pub struct Retention {
     pub keep_processed: Duration,
     /// After it is decided otherwise (any other category), so people can still act.
     pub keep_other: Duration,
+    /// What the access log says about clients (its period keys, `access_keys.rs`).
+    pub keep_access_log: Duration,
 }
 
 /// What a sweep did (or, dry, would do).
@@ -40,6 +42,8 @@ pub struct SweepReport {
     pub payloads_deleted: u64,
     /// The messages, for a dry run (at most 1000 listed).
     pub listed: Vec<StreamId>,
+    /// Access-log periods whose key was destroyed (their client data now unreadable).
+    pub access_periods_forgotten: u64,
 }
 
 /// Where a category's sweep stopped: the next position to look at.
@@ -117,6 +121,13 @@ impl SledEventLog {
                 dry_run,
                 &mut report,
             )?;
+        }
+        if !dry_run {
+            let keep_ms = i64::try_from(rules.keep_access_log.as_millis()).unwrap_or(i64::MAX);
+            report.access_periods_forgotten = self
+                .access_keys(rules.keep_access_log)
+                .forget_before(now_ms.saturating_sub(keep_ms))
+                .map_err(|e| ReadError::Storage(e.to_string()))?;
         }
         Ok(report)
     }
@@ -235,6 +246,9 @@ impl SledEventLog {
                 Err(e) => return Err(ReadError::Storage(e.to_string())),
             }
         }
+        // The projections see the end of its retention before the payload can go: the search
+        // index reads the client's tokens from it once more to remove them.
+        self.catch_up()?;
         self.keys.destroy(stream).map_err(ReadError::Storage)?;
         let parsed = history.iter().find_map(|e| match &e.event {
             Event::MessageParsed(p) => Some(p.clone()),

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use ketenpost_domain::events::{RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, StreamAppend};
 
+use super::access_keys::SledAccessKeys;
 use super::chunk_cache::ChunkCache;
 use super::durability::FolderSync;
 use super::format;
@@ -25,10 +26,11 @@ use super::opening;
 use super::payloads::SledPayloadStore;
 use super::received::Received;
 use super::trees::Trees;
+use super::verification::damage;
 use super::writer::{GroupCommit, Writer};
 
 /// Bytes of sled's page cache.
-const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+const CACHE_CAPACITY: u64 = 24 * 1024 * 1024;
 
 /// Why a data folder could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,10 @@ pub struct LogOptions {
     /// Accept the log as it is: make the head marker say where the log ends, whatever it
     /// said before (`ketenpost repair-head`).
     pub repair_head: bool,
+    /// Read and check every chunk before the open returns (the commands). The daemon leaves
+    /// it to [`SledEventLog::verify_in_background`], so that its start does not grow with the
+    /// log.
+    pub verify_at_open: bool,
 }
 
 impl LogOptions {
@@ -76,6 +82,7 @@ impl LogOptions {
             durable: true,
             index_at_open: false,
             repair_head: false,
+            verify_at_open: true,
         }
     }
 }
@@ -95,7 +102,14 @@ pub struct SledEventLog {
     /// The message keys that seal the personal text of events.
     pub(crate) keys: MessageKeys,
     /// The first IO error of the writer: from then on it takes no append.
-    failure: Arc<watch::Sender<Option<String>>>,
+    pub(crate) failure: Arc<watch::Sender<Option<String>>>,
+    /// The data key (the access log's period keys are sealed with it).
+    data_key: [u8; 32],
+    /// Damage [`Self::verify_in_background`] found: the refusal an open would have given.
+    pub(crate) damage_found: Arc<std::sync::OnceLock<String>>,
+    /// The sled folder and where the log ended when it was opened (what a verification covers).
+    pub(crate) folder: PathBuf,
+    pub(crate) opened_at: u64,
     /// What the head marker said when the folder was opened.
     head_found: String,
 }
@@ -158,15 +172,18 @@ impl SledEventLog {
         opening::create_private_folder(&folder).map_err(|e| store_error(e.to_string()))?;
         let key = key_file::load_or_create(&options.key_file)?;
         opening::check_sled_settings(&folder).map_err(store_error)?;
-        // sled's default page cache is 1 GiB, which a replay of a large log fills; 64 MiB keeps
-        // the process small (measured by `cargo bench -p ketenpost-adapters --bench event_log`).
+        // sled's default page cache is 1 GiB, which a replay of a large log fills; 24 MiB keeps
+        // the daemon's memory lower on a long-lived log (scripts/long-run.sh, see
+        // docs/performance.md "The long run").
         let db = opening::open_sled(&folder, CACHE_CAPACITY).map_err(store_error)?;
         let trees = Trees::open(&db).map_err(|e| store_error(opening::describe(&e)))?;
         format::check_or_stamp(&db, &trees.meta).map_err(store_error)?;
         let next = next_position_on_disk(&trees).map_err(|e| store_error(damage(&e)))?;
         let head_found =
             opening::check_head(&marker_path, next, options.repair_head).map_err(store_error)?;
-        opening::verify_chunks(&trees, next).map_err(|e| store_error(damage(&e)))?;
+        if options.verify_at_open {
+            opening::verify_chunks(&trees, next).map_err(|e| store_error(damage(&e)))?;
+        }
         let mut index = opening::open_index(&trees, next).map_err(|e| store_error(damage(&e)))?;
         if options.index_at_open {
             index
@@ -216,6 +233,10 @@ impl SledEventLog {
             payloads,
             keys,
             failure,
+            damage_found: Arc::default(),
+            data_key: key,
+            folder,
+            opened_at: next,
             head_found,
         })
     }
@@ -244,9 +265,23 @@ impl SledEventLog {
         &self.head_found
     }
 
+    /// The access log's period keys, new periods made for `keep_access_log`.
+    pub fn access_keys(&self, keep_access_log: std::time::Duration) -> SledAccessKeys {
+        SledAccessKeys::new(
+            self.trees.access_keys.clone(),
+            self.data_key,
+            keep_access_log,
+        )
+    }
+
     /// The payload store of this data folder.
     pub fn payloads(&self) -> &SledPayloadStore {
         &self.payloads
+    }
+
+    /// The key of the search index's hashes, derived from the data key.
+    pub(crate) fn search_key(&self) -> super::search_index::SearchKey {
+        super::search_index::SearchKey::derive(self.payloads.data_key())
     }
 
     /// Bytes sled uses on disk.
@@ -275,14 +310,6 @@ impl Drop for SledEventLog {
             std::mem::forget(self.db.clone());
             std::mem::forget(self.trees.clone());
         }
-    }
-}
-
-/// Damage found at open, with what to do about it.
-fn damage(error: &ReadError) -> String {
-    match error {
-        ReadError::Damaged { .. } => format!("{error}: {}", opening::RESTORE),
-        ReadError::Storage(_) => error.to_string(),
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) struct Trees {
     pub retention: sled::Tree,
     /// The index of event ids, stream positions and received messages (`index.rs`).
     pub index: sled::Tree,
+    /// Period start -> the access log's key of that period (`access_keys.rs`).
+    pub access_keys: sled::Tree,
 }
 
 impl Trees {
@@ -29,6 +31,7 @@ impl Trees {
             message_keys: db.open_tree("message_keys")?,
             retention: db.open_tree("retention")?,
             index: db.open_tree("index")?,
+            access_keys: db.open_tree("access_keys")?,
         })
     }
 }

@@ -43,7 +43,9 @@ pub fn print(
     to_ms: i64,
 ) -> anyhow::Result<usize> {
     let all = access::entries(log)?;
-    let selected = access::select(&all, key, bsn, user, from_ms, to_ms);
+    // Reading only: the period length of new keys does not matter here.
+    let keys = log.access_keys(std::time::Duration::ZERO);
+    let selected = access::select(&all, &keys, key, bsn, user, from_ms, to_ms);
     let names = names(log, key, &selected);
     for ReadEntry { entry, bsn } in &selected {
         println!(

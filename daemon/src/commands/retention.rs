@@ -51,6 +51,14 @@ pub fn run(
             "removed the personal data of {} messages and {} payloads",
             report.expired, report.payloads_deleted
         );
+        if report.access_periods_forgotten > 0 {
+            println!(
+                "made the client data of the access log unreadable for {} periods older than \
+                 keep_access_log ({})",
+                report.access_periods_forgotten,
+                humantime::format_duration(settings.keep_access_log)
+            );
+        }
     }
     log.close();
     Ok(Outcome::Understood)

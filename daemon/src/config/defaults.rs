@@ -86,6 +86,9 @@ pub const AMQP_DELIVERY_LIMIT: u32 = 10;
 /// `amqp.work_timeout`: how long a work item may take before the owner publishes it again.
 pub const AMQP_WORK_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// `notifications.digest_interval`: at most one digest of waiting messages per this long.
+pub const DIGEST_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// Not configurable: how long a message whose work failed (the log could not be read or
 /// written, or a bug) waits before it is tried again.
 pub const RETRY_AFTER_WORK_FAILED: Duration = Duration::from_secs(30);

@@ -31,6 +31,7 @@ fn expected(section: &str, key: &str) -> Option<Value> {
         ("mailboxes", "max_concurrent_requests") => count(MAX_CONCURRENT_REQUESTS),
         ("mailboxes", "timeout") => Value::Time(MAILBOX_TIMEOUT),
         ("record_systems.*", "timeout") => Value::Time(RECORD_SYSTEM_TIMEOUT),
+        ("notifications", "digest_interval") => Value::Time(DIGEST_INTERVAL),
         _ => return None,
     })
 }
@@ -112,6 +113,7 @@ fn every_default_the_example_documents_is_the_constant() {
         ("mailboxes", "max_concurrent_requests"),
         ("mailboxes", "timeout"),
         ("record_systems.*", "timeout"),
+        ("notifications", "digest_interval"),
     ] {
         assert!(
             seen.contains(&(section.to_owned(), key.to_owned())),

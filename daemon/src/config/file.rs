@@ -42,6 +42,10 @@ pub struct ConfigFile {
     pub retention: Option<super::retention::RetentionFile>,
     /// `[amqp]`: scale-out over RabbitMQ.
     pub amqp: Option<super::amqp::AmqpFile>,
+    /// `[organisation]`.
+    pub organisation: Option<super::organisation::OrganisationFile>,
+    /// `[notifications]`.
+    pub notifications: Option<super::notifications::NotificationsFile>,
 }
 
 /// `[api]`.

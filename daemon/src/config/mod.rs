@@ -7,9 +7,12 @@ pub mod defaults;
 mod file;
 mod limits;
 mod mailbox;
+mod notifications;
+mod organisation;
 mod portal;
 mod read;
 mod retention;
+pub mod routing;
 mod schema;
 mod secret;
 mod source;
@@ -28,8 +31,10 @@ use ketenpost_domain::routing::Route;
 pub use amqp::AmqpSettings;
 pub use ketenpost_portal::mail::SmtpSettings;
 pub use limits::HttpLimits;
+pub use notifications::NotificationSettings;
 pub use portal::PortalSettings;
 pub use retention::RetentionSettings;
+pub use routing::ActiveRouting;
 pub use secret::Secret;
 
 /// How log lines are written.
@@ -75,6 +80,13 @@ pub struct Settings {
     pub warnings: Vec<String>,
     /// `[amqp]`: work handed to `ketenpost worker` processes; `None` runs it in-process.
     pub amqp: Option<AmqpSettings>,
+    /// `[organisation]`: the organisation and its contacts, when configured.
+    pub organisation: Option<ketenpost_domain::organisation::Organisation>,
+    /// The file's routing sections as a configuration version (secrets as written): recorded
+    /// as version 1 when the log holds none, else compared with the version in force.
+    pub routing_file: ketenpost_domain::configuration::RoutingConfig,
+    /// `[notifications]`: how often the medical secretariat gets a digest.
+    pub notifications: NotificationSettings,
 }
 
 /// The HTTP API's settings.
@@ -152,8 +164,12 @@ pub struct ConfigError {
 /// A file that cannot be read or parsed, or settings with problems: every problem at once,
 /// each naming its key.
 pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
-    let (file, problems) = parsed(path, read::Need::All)?;
+    let root = merged(path)?;
+    let sections = read::routing_sections(&root, &mut Vec::new());
+    let mut problems = Vec::new();
+    let file = read::read(root, read::Need::All, &mut problems);
     let mut settings = validate::validate(file, problems)?;
+    settings.routing_file = routing::from_sections(sections)?;
     unseal::unseal(&mut settings)?;
     if let Some(amqp) = &mut settings.amqp {
         amqp.config_version = config_version(path);
@@ -297,15 +313,19 @@ fn parsed(
     path: Option<&Path>,
     need: read::Need,
 ) -> Result<(file::ConfigFile, Vec<String>), ConfigError> {
-    let root =
-        source::merged(&defaults::toml(), path, &read::top_level_names()).map_err(|problem| {
-            ConfigError {
-                problems: vec![problem],
-            }
-        })?;
+    let root = merged(path)?;
     let mut problems = Vec::new();
     let file = read::read(root, need, &mut problems);
     Ok((file, problems))
+}
+
+/// The defaults, the file and the environment merged.
+fn merged(path: Option<&Path>) -> Result<serde_json::Map<String, serde_json::Value>, ConfigError> {
+    source::merged(&defaults::toml(), path, &read::top_level_names()).map_err(|problem| {
+        ConfigError {
+            problems: vec![problem],
+        }
+    })
 }
 
 /// The configuration version: the first 16 hex digits of the SHA-256 of the file as written

@@ -22,6 +22,9 @@ pub enum Need {
     People,
     /// The data folder, key file and `[retention]` (`retention`).
     Retention,
+    /// The routing sections: `manual_route`, `[organisation]`, `[[mailboxes]]`,
+    /// `[record_systems]` and `[routes]` (a configuration version).
+    Routing,
     /// Everything (`run`).
     All,
 }
@@ -115,7 +118,35 @@ const TOP: &[Key] = &[
     optional("smtp", Kind::Table(super::portal::SMTP)),
     optional("retention", Kind::Table(super::retention::KEYS)),
     optional("amqp", Kind::Table(super::amqp::KEYS)),
+    optional("organisation", Kind::Table(super::organisation::KEYS)),
+    optional("notifications", Kind::Table(super::notifications::KEYS)),
 ];
+
+/// The top-level keys of the routing sections: what a configuration version holds.
+pub const ROUTING: &[&str] = &[
+    "manual_route",
+    "organisation",
+    "mailboxes",
+    "record_systems",
+    "routes",
+];
+
+/// Checks the routing sections of `root` against their shape (turning text from the
+/// environment into numbers where wanted) and returns them; a problem is added to `problems`.
+pub fn routing_sections(
+    root: &Map<String, Value>,
+    problems: &mut Vec<String>,
+) -> Map<String, Value> {
+    let mut sections = Map::new();
+    for key in TOP.iter().filter(|k| ROUTING.contains(&k.name)) {
+        if let Some(value) = root.get(key.name) {
+            let mut value = value.clone();
+            schema::check(key.name, &mut value, key.kind, problems);
+            sections.insert(key.name.to_owned(), value);
+        }
+    }
+    sections
+}
 
 /// The names of the top-level keys.
 pub fn top_level_names() -> Vec<&'static str> {
@@ -130,6 +161,7 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
         Need::Routes => &["manual_route", "routes"],
         Need::People => &["data_dir", "key_file", "portal", "smtp"],
         Need::Retention => &["data_dir", "key_file", "retention"],
+        Need::Routing => ROUTING,
         Need::All => &[],
     };
     if need == Need::All {
@@ -198,6 +230,8 @@ pub fn read(mut root: Map<String, Value>, need: Need, problems: &mut Vec<String>
                     "smtp" => typed(value).map(|v| file.smtp = Some(v)),
                     "retention" => typed(value).map(|v| file.retention = Some(v)),
                     "amqp" => typed(value).map(|v| file.amqp = Some(v)),
+                    "organisation" => typed(value).map(|v| file.organisation = Some(v)),
+                    "notifications" => typed(value).map(|v| file.notifications = Some(v)),
                     _ => Ok(()),
                 };
                 if let Err(e) = read {

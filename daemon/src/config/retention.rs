@@ -57,6 +57,7 @@ impl RetentionSettings {
         ketenpost_adapters::event_log::Retention {
             keep_processed: self.keep_processed,
             keep_other: self.keep_other,
+            keep_access_log: self.keep_access_log,
         }
     }
 }

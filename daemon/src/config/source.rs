@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 const PATH_KEYS: &[&[&str]] = &[
     &["data_dir"],
     &["key_file"],
+    &["amqp", "ca_cert"],
     &["mailboxes", "*", "ca_cert"],
     &["mailboxes", "*", "path"],
     &["record_systems", "*", "client_cert"],

@@ -1,5 +1,5 @@
 //! Opening the secrets that are stored sealed with the data key (`ketenpost seal`): the API
-//! token, mailbox passwords and the record systems' client keys. Plain values still work; a
+//! token, mailbox passwords, the broker's URL and the record systems' client keys. Plain values still work; a
 //! sealed value that does not open is a configuration problem naming its key.
 
 use std::path::Path;
@@ -24,6 +24,10 @@ pub fn unseal(settings: &mut Settings) -> Result<(), ConfigError> {
         .map(|(name, _)| name.clone())
         .collect();
     let any_sealed = is_sealed(settings.api.token.expose())
+        || settings
+            .amqp
+            .as_ref()
+            .is_some_and(|amqp| is_sealed(amqp.url.expose()))
         || settings
             .api
             .tokens
@@ -75,11 +79,22 @@ pub fn unseal(settings: &mut Settings) -> Result<(), ConfigError> {
             }
         }
     }
+    // Checked once opened; the problems join the others after the last secret is opened.
+    let mut url_problems = Vec::new();
+    if let Some(amqp) = &mut settings.amqp {
+        if is_sealed(amqp.url.expose()) {
+            if let Some(url) = opened("amqp.url", amqp.url.expose()) {
+                amqp.url = Secret::new(url.trim());
+                super::amqp::check_url(amqp.url.expose(), &mut url_problems);
+            }
+        }
+    }
     for name in sealed_key_files {
         if let Some(ons) = settings.record_systems.get_mut(&name) {
             ons.data_key = Some(key);
         }
     }
+    problems.extend(url_problems);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -14,7 +14,7 @@ use super::{ApiSettings, ConfigError, LogFormat, Settings};
 /// Validates the whole configuration; `problems` holds those found while reading it. An entry
 /// read as `None` has problems already reported: it counts as configured, so that nothing that
 /// refers to it is reported again.
-pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, ConfigError> {
+pub fn validate(mut raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, ConfigError> {
     let mut warnings = Vec::new();
 
     let log_format = match raw.log_format.as_str() {
@@ -33,70 +33,30 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         .smtp
         .map(|file| super::portal::smtp(file, &mut problems));
 
-    let system_names: BTreeSet<String> = raw.record_systems.keys().cloned().collect();
-    let route_names: BTreeSet<String> = raw.routes.keys().cloned().collect();
-    let record_systems: BTreeMap<String, OnsConfig> = raw
-        .record_systems
-        .into_iter()
-        .filter_map(|(name, file)| {
-            let file = file?;
-            record_system(&name, file, &mut problems, &mut warnings).map(|c| (name, c))
-        })
-        .collect();
-
-    let routes: BTreeMap<String, Route> = raw
-        .routes
-        .into_iter()
-        .filter_map(|(name, file)| {
-            let file = file?;
-            if !system_names.contains(&file.record_system) {
-                problems.push(format!(
-                    "routes.{name}.record_system = {:?}: no [record_systems.{}] is configured",
-                    file.record_system, file.record_system
-                ));
-            }
-            route(&name, file, &mut problems)
-        })
-        .map(|r| (r.name.clone(), r))
-        .collect();
-
-    let mut names = BTreeSet::new();
-    let mailboxes: Vec<super::Mailbox> = raw
-        .mailboxes
-        .into_iter()
-        .enumerate()
-        .filter_map(|(index, file)| {
-            let file = file?;
-            let key = format!("mailboxes[{index}]");
-            if file.name.trim().is_empty() || file.name == "manual" {
-                problems.push(format!(
-                    "{key}.name must be set and must not be \"manual\" (used by ketenpost import)"
-                ));
-            } else if !names.insert(file.name.clone()) {
-                problems.push(format!("{key}.name = {:?} is used twice", file.name));
-            }
-            if !route_names.contains(&file.route) {
-                problems.push(format!(
-                    "{key}.route = {:?}: no [routes.{}] is configured",
-                    file.route, file.route
-                ));
-            }
-            super::mailbox::mailbox(&key, file, &mut problems, &mut warnings)
-        })
-        .collect();
-
-    if let Some(manual) = &raw.manual_route {
-        if !route_names.contains(manual) {
-            problems.push(format!(
-                "manual_route = {manual:?}: no [routes.{manual}] is configured"
-            ));
-        }
-    }
+    let Routing {
+        mailboxes,
+        record_systems,
+        routes,
+    } = routing(
+        &mut ConfigFile {
+            mailboxes: std::mem::take(&mut raw.mailboxes),
+            record_systems: std::mem::take(&mut raw.record_systems),
+            routes: std::mem::take(&mut raw.routes),
+            manual_route: raw.manual_route.clone(),
+            ..ConfigFile::default()
+        },
+        &mut problems,
+        &mut warnings,
+    );
 
     if mailboxes.is_empty() && problems.is_empty() {
         warnings.push("no [[mailboxes]] is configured: nothing will be pulled".to_owned());
     }
     let retention = super::retention::validate(raw.retention, &mut problems);
+    let organisation = raw
+        .organisation
+        .and_then(|file| super::organisation::validate(file, &mut problems));
+    let notifications = super::notifications::validate(raw.notifications, &mut problems);
     let (Some(api), true) = (api, problems.is_empty()) else {
         return Err(ConfigError { problems });
     };
@@ -119,7 +79,91 @@ pub fn validate(raw: ConfigFile, mut problems: Vec<String>) -> Result<Settings, 
         retention,
         warnings,
         amqp,
+        organisation,
+        notifications,
+        routing_file: Default::default(),
     })
+}
+
+/// The routing sections, validated: what a configuration version decides.
+pub struct Routing {
+    /// The mailboxes.
+    pub mailboxes: Vec<super::Mailbox>,
+    /// The record systems, by name.
+    pub record_systems: BTreeMap<String, OnsConfig>,
+    /// The routes, by name.
+    pub routes: BTreeMap<String, Route>,
+}
+
+/// Validates the routing sections of `raw` (`[[mailboxes]]`, `[record_systems]`, `[routes]`
+/// and `manual_route`; `[organisation]` separately), taking them out of it.
+pub fn routing(
+    raw: &mut ConfigFile,
+    problems: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> Routing {
+    let system_names: BTreeSet<String> = raw.record_systems.keys().cloned().collect();
+    let route_names: BTreeSet<String> = raw.routes.keys().cloned().collect();
+    let record_systems: BTreeMap<String, OnsConfig> = std::mem::take(&mut raw.record_systems)
+        .into_iter()
+        .filter_map(|(name, file)| {
+            let file = file?;
+            record_system(&name, file, problems, warnings).map(|c| (name, c))
+        })
+        .collect();
+
+    let routes: BTreeMap<String, Route> = std::mem::take(&mut raw.routes)
+        .into_iter()
+        .filter_map(|(name, file)| {
+            let file = file?;
+            if !system_names.contains(&file.record_system) {
+                problems.push(format!(
+                    "routes.{name}.record_system = {:?}: no [record_systems.{}] is configured",
+                    file.record_system, file.record_system
+                ));
+            }
+            route(&name, file, problems)
+        })
+        .map(|r| (r.name.clone(), r))
+        .collect();
+
+    let mut names = BTreeSet::new();
+    let mailboxes: Vec<super::Mailbox> = std::mem::take(&mut raw.mailboxes)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, file)| {
+            let file = file?;
+            let key = format!("mailboxes[{index}]");
+            if file.name.trim().is_empty() || file.name == "manual" {
+                problems.push(format!(
+                    "{key}.name must be set and must not be \"manual\" (used by ketenpost import)"
+                ));
+            } else if !names.insert(file.name.clone()) {
+                problems.push(format!("{key}.name = {:?} is used twice", file.name));
+            }
+            if !route_names.contains(&file.route) {
+                problems.push(format!(
+                    "{key}.route = {:?}: no [routes.{}] is configured",
+                    file.route, file.route
+                ));
+            }
+            super::mailbox::mailbox(&key, file, problems, warnings)
+        })
+        .collect();
+
+    if let Some(manual) = &raw.manual_route {
+        if !route_names.contains(manual) {
+            problems.push(format!(
+                "manual_route = {manual:?}: no [routes.{manual}] is configured"
+            ));
+        }
+    }
+
+    Routing {
+        mailboxes,
+        record_systems,
+        routes,
+    }
 }
 
 /// Validates `drain_timeout` (zero is allowed: a stop then leaves the work in hand at once).

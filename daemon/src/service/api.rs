@@ -1,5 +1,5 @@
 //! The HTTP API for support staff and monitoring: counts, lists, one message's detail and
-//! timeline, resend (all behind the bearer token), and health, readiness and metrics (open).
+//! timeline, its attachments (`api_downloads.rs`), resend (all behind the bearer token), and health, readiness and metrics (open).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +27,7 @@ use super::state::now_ms;
 use super::state::Shared;
 use crate::commands::events::line;
 use crate::resend::{self, ResendRefused};
+use ketenpost_portal::access::Action;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -48,6 +49,14 @@ pub fn router(api: Api) -> Router {
         .route("/api/v1/messages", get(messages))
         .route("/api/v1/messages/{id}", get(message))
         .route("/api/v1/messages/{id}/resend", post(resend_message))
+        .route(
+            "/api/v1/messages/{id}/document",
+            get(super::api_downloads::document),
+        )
+        .route(
+            "/api/v1/messages/{id}/original",
+            get(super::api_downloads::original),
+        )
         .route("/api/v1/backup", post(super::backup::backup))
         .route_layer(middleware::from_fn_with_state(api.clone(), bearer));
     Router::new()
@@ -243,11 +252,33 @@ async fn message(
     }
 }
 
-async fn resend_message(State(api): State<Api>, Path(id): Path<String>) -> Response {
+async fn resend_message(
+    State(api): State<Api>,
+    Extension(TokenName(token)): Extension<TokenName>,
+    extensions: axum::http::Extensions,
+    Path(id): Path<String>,
+) -> Response {
     let wanted = id.clone();
+    let access = Arc::clone(&api.access);
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let outcome = api
         .shared
-        .on_log(move |log| Ok(resend::request(log, &wanted, "api")))
+        .on_log(move |log| {
+            let outcome = resend::request(log, &wanted, &format!("api:{token}"));
+            // A resend is a transfer to the record system: an access to the client's data.
+            if let Some(stream) = message_id(&wanted) {
+                let code = match &outcome {
+                    Ok(_) => "success",
+                    Err(ResendRefused::NotFound(_)) => "not_found",
+                    Err(ResendRefused::Processed(_)) => "processed",
+                    Err(ResendRefused::InProgress(_)) => "in_progress",
+                    Err(ResendRefused::Expired(_)) => "expired",
+                    Err(ResendRefused::Log(_)) => "failed",
+                };
+                access.record(log, &token, peer, Action::Resend, &stream, code, now_ms());
+            }
+            Ok(outcome)
+        })
         .await;
     match outcome {
         Ok(Ok(stream)) => {

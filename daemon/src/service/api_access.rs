@@ -1,15 +1,14 @@
 //! The API's side of the access log (NEN 7513): which named token a request carries
 //! (`[[api.tokens]]`, `[api] token` as the token named `api`), and an `AccessLogged` entry for
-//! every `GET /api/v1/messages/{id}` with the token's name as the user and the message's
-//! client (its BSN sealed) as in the portal.
+//! every `GET /api/v1/messages/{id}` and attachment download (`api_downloads.rs`) with the
+//! token's name as the user and the message's client (its BSN sealed) as in the portal.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::sync::Arc;
 
-use anyhow::Context;
-use ketenpost_adapters::event_log::{load_or_create_key, SledEventLog};
+use ketenpost_adapters::event_log::SledEventLog;
 use ketenpost_domain::events::StreamId;
-use ketenpost_domain::ports::{EventLog, PayloadStore};
+use ketenpost_domain::ports::{AccessKeys, EventLog, PayloadStore};
 use ketenpost_portal::access::{Access, AccessLog, Action, Entry};
 use ketenpost_portal::detail;
 
@@ -35,22 +34,17 @@ pub fn token_name(tokens: &[(String, Secret)], given: &str) -> Option<String> {
     found
 }
 
-/// The writer and the data key (to seal the BSN).
+/// The writer, sealing the BSN with the access log's period keys.
 pub struct ApiAccess {
     writer: AccessLog,
-    key: [u8; 32],
 }
 
 impl ApiAccess {
-    /// With the key in `key_file`.
-    ///
-    /// # Errors
-    /// The key file cannot be read.
-    pub fn open(key_file: &Path) -> anyhow::Result<Self> {
-        Ok(Self {
-            writer: AccessLog::default(),
-            key: load_or_create_key(key_file).context("api: the key file")?,
-        })
+    /// Sealing with `keys`.
+    pub fn new(keys: Arc<dyn AccessKeys>) -> Self {
+        Self {
+            writer: AccessLog::new(keys),
+        }
     }
 
     /// Records a look at `message` by the token `name` from `peer` (blocking).
@@ -63,16 +57,31 @@ impl ApiAccess {
         outcome: &str,
         now_ms: i64,
     ) {
+        self.record(log, name, peer, Action::View, message, outcome, now_ms);
+    }
+
+    /// Records `action` on `message` by the token `name` from `peer` (blocking).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        log: &SledEventLog,
+        name: &str,
+        peer: Option<SocketAddr>,
+        action: Action,
+        message: &StreamId,
+        outcome: &str,
+        now_ms: i64,
+    ) {
         let bsn = bsn_of(log, message);
         let who = Access::api(name, peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.ip()));
         let entry = Entry {
-            action: Action::View,
+            action,
             message: Some(message.as_str()),
             bsn: bsn.as_deref(),
             detail: None,
             outcome,
         };
-        if let Err(error) = self.writer.record(log, &self.key, now_ms, &who, entry) {
+        if let Err(error) = self.writer.record(log, now_ms, &who, entry) {
             tracing::error!(%error, "an access log entry could not be recorded");
         }
     }

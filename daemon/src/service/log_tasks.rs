@@ -36,8 +36,15 @@ pub(super) async fn stop_when_the_log_fails(
     Ok(())
 }
 
-/// The daemon's exit error when its event log failed.
-pub(super) fn failure_of(log: &SledEventLog) -> Option<anyhow::Error> {
+/// The daemon's exit error when its event log failed; for damage its verification found, the
+/// refusal an open of the folder gives (as every command gives it).
+pub(super) fn failure_of(log: &SledEventLog, data_dir: &std::path::Path) -> Option<anyhow::Error> {
+    if let Some(refusal) = log.damage_found() {
+        return Some(anyhow::anyhow!(refusal.to_owned()).context(format!(
+            "Failed to open the data folder {}",
+            data_dir.display()
+        )));
+    }
     log.failure().map(|failure| {
         anyhow::anyhow!(
             "the event log failed: {failure}; ketenpost stopped (the messages it could not \

@@ -7,11 +7,14 @@
 pub mod amqp;
 pub mod api;
 mod api_access;
+mod api_downloads;
 mod background;
 mod backup;
+pub mod configuration;
 mod dispatch;
 mod log_tasks;
 mod mailboxes;
+mod notify;
 mod observed;
 mod portal;
 mod reading;
@@ -31,6 +34,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_domain::ports::AccessKeys;
 use ketenpost_domain::projections::State;
 
 use crate::config::Settings;
@@ -96,8 +100,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     }
     let mut options = LogOptions::new(&settings.data_dir);
     options.key_file.clone_from(&settings.key_file);
-    // Verifying the log at open reads every chunk; the daemon keeps the index it builds.
+    // The index is brought to the log's end at open (only the commits a crash left
+    // unindexed); the chunks are verified in the background, so that the start does not grow
+    // with the log: damage found stops the daemon with the line an open would give.
     options.index_at_open = true;
+    options.verify_at_open = false;
     let log = tokio::task::spawn_blocking(move || SledEventLog::open(&options))
         .await
         .context("Opening the data folder failed")?
@@ -107,11 +114,40 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 settings.data_dir.display()
             )
         })?;
+    let verification = log
+        .verify_in_background()
+        .context("Starting the event log's verification failed")?;
     let log = Arc::new(log);
+    let data_dir = settings.data_dir.clone();
+    match start_on(Arc::clone(&log), settings).await {
+        Ok(running) => Ok(running),
+        Err(error) => {
+            // A start that failed on a damaged log (an append refused once the verification
+            // found the damage, a read of a damaged chunk) says what an open would say.
+            let _ = tokio::task::spawn_blocking(move || verification.join()).await;
+            match log.damage_found() {
+                Some(_) => Err(log_tasks::failure_of(&log, &data_dir).unwrap_or(error)),
+                None => Err(error),
+            }
+        }
+    }
+}
+
+/// Starts the daemon on its opened log.
+async fn start_on(log: Arc<SledEventLog>, mut settings: Settings) -> anyhow::Result<Running> {
     let log_of_daemon = Arc::clone(&log);
+    let data_dir = settings.data_dir.clone();
     let shutdown = Shutdown::new(settings.drain_timeout);
+    // The routing in force is the log's; a fresh log records the file's as version 1.
+    let (routing, settings) = tokio::task::spawn_blocking({
+        let log = Arc::clone(&log);
+        move || configuration::take_up(&log, &mut settings).map(|routing| (routing, settings))
+    })
+    .await
+    .context("Taking up the configuration failed")??;
     let record_systems = Arc::new(wiring::record_systems(&settings)?);
     let shared = Arc::new(Shared::new(Arc::clone(&log), settings));
+    shared.set_routing(Arc::new(routing));
     let listener = serve::listen(shared.settings.api.listen).with_context(|| {
         format!(
             "api.listen: cannot listen on {}",
@@ -125,7 +161,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     )];
     let (queue, incoming) = dispatch::queue();
     let ready = Arc::new(AtomicBool::new(false));
-    let api_access = Arc::new(api_access::ApiAccess::open(&shared.settings.key_file)?);
+    let access_keys: Arc<dyn AccessKeys> =
+        Arc::new(log.access_keys(shared.settings.retention.keep_access_log));
+    let api_access = Arc::new(api_access::ApiAccess::new(Arc::clone(&access_keys)));
     let router = api::router(api::Api {
         shared: Arc::clone(&shared),
         queue: queue.clone(),
@@ -144,7 +182,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ));
     tracing::info!(address = %api_address, "API listening");
     // The portal: its own listener beside the API, stopping with the daemon.
-    let portal_address = match portal::start(&log, &shared.settings, &shutdown, queue.clone())? {
+    let rules = Arc::new(configuration::Rules::new(&shared)?);
+    let portal_address = match portal::start(
+        &log,
+        &shared,
+        Arc::clone(&access_keys),
+        &shutdown,
+        queue.clone(),
+        rules,
+    )? {
         Some((address, server)) => {
             tasks.push(server);
             Some(address)
@@ -155,6 +201,27 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     // The admin socket for `ketenpost user ...` while the daemon holds the data folder.
     if let Some(task) = user_socket::start(&log, &shared.settings, &shutdown)? {
         tasks.push(task);
+    }
+
+    // The notifier: the medical secretariat and the service desk told by e-mail.
+    match &shared.settings.smtp {
+        Some(smtp) => {
+            let key = ketenpost_adapters::event_log::load_or_create_key(&shared.settings.key_file)
+                .context("notifications: the key file")?;
+            tasks.push(shutdown.spawn(
+                "notifier",
+                notify::run(
+                    Arc::clone(&shared),
+                    notify::Notifier {
+                        smtp: smtp.clone(),
+                        key,
+                        health: Arc::clone(&shared.mail_health),
+                    },
+                    shutdown.token(),
+                ),
+            ));
+        }
+        None => tracing::info!("no [smtp]: no e-mail notices are sent"),
     }
 
     // The retention sweep: personal data past its time made unreadable, payloads deleted.
@@ -195,7 +262,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             })
             .await;
         tracing::info!("stopped");
-        if let Some(failure) = log_tasks::failure_of(&log_of_daemon) {
+        if let Some(failure) = log_tasks::failure_of(&log_of_daemon, &data_dir) {
             return Err(failure);
         }
         started?;
@@ -293,18 +360,17 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
     for message in pending {
         queue.push(message);
     }
-    for mailbox in &shared.settings.mailboxes {
-        tasks.push(shutdown.spawn(
-            "mailbox puller",
-            mailboxes::run(
-                Arc::clone(shared),
-                Arc::clone(&seen),
-                queue.clone(),
-                mailbox.clone(),
-                shutdown.token(),
-            ),
-        ));
-    }
+    // The mailbox pullers of the version in force, started, stopped and changed as versions
+    // are activated.
+    tasks.push(shutdown.spawn(
+        "configuration follower",
+        configuration::follow::keep_current(
+            Arc::clone(shared),
+            Arc::clone(&seen),
+            queue.clone(),
+            shutdown.token(),
+        ),
+    ));
     Ok(())
 }
 

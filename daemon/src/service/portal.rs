@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::{load_or_create_key, SledEventLog};
-use ketenpost_domain::ports::{AppendError, EventLog, PayloadStore, ReadError, ReadSide};
+use ketenpost_domain::ports::{
+    AccessKeys, AppendError, EventLog, PayloadStore, ReadError, ReadSide,
+};
+use ketenpost_portal::consents::{ConsentAccount, Supplier};
 use ketenpost_portal::detail::{ResendRefusal, Resender};
 use ketenpost_portal::web::{self, Portal, WebSettings};
 use tokio::task::JoinHandle;
@@ -23,10 +26,14 @@ use crate::resend::{self, ResendRefused};
 /// The key file, the TLS certificate or key, or the listen address cannot be used.
 pub fn start(
     log: &Arc<SledEventLog>,
-    settings: &Settings,
+    shared: &Arc<super::state::Shared>,
+    access_keys: Arc<dyn AccessKeys>,
     shutdown: &Shutdown,
     queue: WorkQueue,
+    rules: Arc<dyn ketenpost_portal::configuration::ConfigRules>,
 ) -> anyhow::Result<Option<(SocketAddr, JoinHandle<bool>)>> {
+    let settings = &shared.settings;
+    let mail_health = Arc::clone(&shared.mail_health);
     let Some(portal) = &settings.portal else {
         return Ok(None);
     };
@@ -50,10 +57,23 @@ pub fn start(
         queue,
     });
     let state = Arc::new(
-        Portal::new(shared_log, key, web_settings, web::system_clock())
-            .with_read_side(reader)
-            .with_payloads(payloads)
-            .with_resender(resender),
+        Portal::new(
+            shared_log,
+            key,
+            access_keys,
+            web_settings,
+            web::system_clock(),
+        )
+        .with_read_side(reader)
+        .with_payloads(payloads)
+        .with_resender(resender)
+        .with_mail_health(mail_health)
+        .with_accounts(consent_accounts(settings))
+        .with_build_info(web::BuildInfo {
+            daemon_version: env!("CARGO_PKG_VERSION").to_owned(),
+        })
+        .with_configuration(rules)
+        .with_account_health(Arc::new(Health(Arc::clone(shared)))),
     );
     let listener = serve::listen(portal.listen)
         .with_context(|| format!("portal.listen: cannot listen on {}", portal.listen))?;
@@ -78,6 +98,24 @@ pub fn start(
     };
     tracing::info!(address = %address, "portal listening");
     Ok(Some((address, server)))
+}
+
+/// The accounts the organisation gives consents for: every ZorgMail mailbox (Enovation) and
+/// record system (Nedap); a drop folder has no supplier.
+fn consent_accounts(settings: &Settings) -> Vec<ConsentAccount> {
+    let mailboxes = settings
+        .mailboxes
+        .iter()
+        .filter(|m| matches!(m.kind, crate::config::MailboxKind::ZorgMail(_)))
+        .map(|m| ConsentAccount {
+            name: m.name.clone(),
+            supplier: Supplier::Enovation,
+        });
+    let record_systems = settings.record_systems.keys().map(|name| ConsentAccount {
+        name: name.clone(),
+        supplier: Supplier::Nedap,
+    });
+    mailboxes.chain(record_systems).collect()
 }
 
 /// The log's sealed payloads, for the message pages.
@@ -153,4 +191,13 @@ fn acceptor(
         })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The accounts' status on the Configuratie page: the daemon's health of each.
+struct Health(Arc<super::state::Shared>);
+
+impl web::AccountHealth for Health {
+    fn sources(&self) -> Vec<ketenpost_domain::notifications::SourceHealth> {
+        super::notify::health_of(&self.0)
+    }
 }

@@ -12,6 +12,7 @@ use ketenpost_domain::ports::{EventLog, PayloadStore};
 use ketenpost_domain::work::{prepare, Prepared};
 
 use super::state::{now_ms, Shared};
+use crate::config::ActiveRouting;
 use crate::telemetry::{spans, Stage};
 
 /// Payloads up to this size are read and prepared on the async thread that works on the
@@ -28,6 +29,7 @@ const PREPARE_IN_PLACE_BYTES: u64 = 16 * 1024;
 /// rendering each run in a span of their step.
 pub async fn read_and_prepare(
     shared: &Arc<Shared>,
+    routing: &Arc<ActiveRouting>,
     message: &StreamId,
 ) -> anyhow::Result<Option<(MessageFacts, Origin, Option<Prepared>)>> {
     let read = spans::step(Stage::ReadPayload, message);
@@ -46,12 +48,13 @@ pub async fn read_and_prepare(
         NextStep::Deliver { not_before_ms, .. } if not_before_ms <= now_ms()
     );
     let (origin, prepared) = if receipt.size <= PREPARE_IN_PLACE_BYTES {
-        load_and_prepare(shared, message, &parsed, receipt, due)?
+        load_and_prepare(shared, routing, message, &parsed, receipt, due)?
     } else {
         let on_cpu = Arc::clone(shared);
+        let routing = Arc::clone(routing);
         let message = message.clone();
         shared
-            .on_cpu(move || load_and_prepare(&on_cpu, &message, &parsed, receipt, due))
+            .on_cpu(move || load_and_prepare(&on_cpu, &routing, &message, &parsed, receipt, due))
             .await??
     };
     Ok(Some((facts, origin, prepared)))
@@ -60,6 +63,7 @@ pub async fn read_and_prepare(
 /// Reads the payload of `parsed` and, when `due`, prepares its document.
 fn load_and_prepare(
     shared: &Shared,
+    routing: &ActiveRouting,
     message: &StreamId,
     parsed: &MessageParsed,
     receipt: Receipt,
@@ -86,7 +90,7 @@ fn load_and_prepare(
             parsed,
             origin.envelope.as_deref(),
             &origin.mailbox,
-            shared.settings.route_for_mailbox(&origin.mailbox),
+            routing.route_for_mailbox(&origin.mailbox),
         )
     });
     Ok((origin, prepared))

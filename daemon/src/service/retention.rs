@@ -35,8 +35,9 @@ pub async fn keep_sweeping(
                     payloads = report.payloads_deleted,
                     "retention: personal data of messages past their retention period removed"
                 );
+                report_access_log(&report);
             }
-            Ok(Ok(_)) => {}
+            Ok(Ok(report)) => report_access_log(&report),
             Ok(Err(error)) => tracing::error!(%error, "retention: the sweep failed"),
             Err(error) => tracing::error!(%error, "retention: the sweep stopped"),
         }
@@ -52,4 +53,14 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The access-log periods whose keys a sweep destroyed, when there were any.
+fn report_access_log(report: &ketenpost_adapters::event_log::SweepReport) {
+    if report.access_periods_forgotten > 0 {
+        tracing::info!(
+            periods = report.access_periods_forgotten,
+            "retention: client data of access log entries past keep_access_log made unreadable"
+        );
+    }
 }

@@ -82,6 +82,13 @@ pub struct Shared {
     pub cpu: tokio::sync::Semaphore,
     /// The broker's connection as the owner sees it (used with `[amqp]` only).
     pub broker: Arc<super::amqp::broker::BrokerState>,
+    /// How mailing the notices is doing (the notifier writes, the portal shows it).
+    pub mail_health: Arc<ketenpost_portal::notices::MailHealth>,
+    /// The routing configuration in force (see `configuration`): a worker takes it once per
+    /// message, so work in hand finishes under the version it started with.
+    routing: std::sync::RwLock<Arc<crate::config::ActiveRouting>>,
+    /// Told when a configuration version was activated in this process.
+    pub config_changed: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -99,16 +106,38 @@ impl Shared {
             .iter()
             .map(|m| (m.name.clone(), MailboxHealth::default()))
             .collect();
+        let routing = std::sync::RwLock::new(Arc::new(super::configuration::active_from_settings(
+            &settings, 0,
+        )));
         Self {
             log,
+            routing,
+            config_changed: tokio::sync::Notify::new(),
             metrics: Metrics::new(&settings),
             settings,
             mailboxes: Mutex::new(mailboxes),
             record_systems_health,
             broker: Arc::default(),
+            mail_health: Arc::default(),
             cpu: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),
+        }
+    }
+
+    /// The routing configuration in force now.
+    pub fn routing(&self) -> Arc<crate::config::ActiveRouting> {
+        match self.routing.read() {
+            Ok(routing) => Arc::clone(&routing),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Puts `routing` in force for the next message.
+    pub fn set_routing(&self, routing: Arc<crate::config::ActiveRouting>) {
+        match self.routing.write() {
+            Ok(mut current) => *current = routing,
+            Err(poisoned) => *poisoned.into_inner() = routing,
         }
     }
 

@@ -18,6 +18,7 @@ use super::observed::Observed;
 use super::reading::{read_and_prepare, Origin};
 use super::state::{now_ms, Shared};
 use super::wiring::RecordSystems;
+use crate::config::ActiveRouting;
 use crate::intake::new_id;
 use crate::telemetry::{
     spans, DeliveryAttemptFailed, ErrorType, LogAppended, MessageClassified, MessagePlaced,
@@ -44,9 +45,11 @@ pub async fn work<R: RecordSystem>(
     record_systems: &RecordSystems<R>,
     message: &StreamId,
 ) -> anyhow::Result<Done> {
+    // The version in force when the work starts decides it to its end.
+    let routing = shared.routing();
     async {
         for _ in 0..8 {
-            match step(shared, record_systems, message).await {
+            match step(shared, &routing, record_systems, message).await {
                 Ok(Some(done)) => return Ok(done),
                 Ok(None) | Err(StepError::Moved) => {}
                 Err(StepError::Failed(error)) => return Err(error),
@@ -65,16 +68,18 @@ pub async fn work<R: RecordSystem>(
 /// which a trait object could only hold by boxing every call's future.
 async fn step<R: RecordSystem>(
     shared: &Arc<Shared>,
+    routing: &Arc<ActiveRouting>,
     record_systems: &RecordSystems<R>,
     message: &StreamId,
 ) -> Result<Option<Done>, StepError> {
-    let Some((facts, origin, prepared)) = read_and_prepare(shared, message).await? else {
+    let Some((facts, origin, prepared)) = read_and_prepare(shared, routing, message).await? else {
         return Ok(Some(Done::Finished));
     };
     let Some(version) = facts.version else {
         return Ok(Some(Done::Finished));
     };
-    let route = shared.settings.route_for_mailbox(&origin.mailbox);
+    let route = routing.route_for_mailbox(&origin.mailbox);
+    let config_version = routing.version;
     let record_system = route.and_then(|route| {
         let client = record_systems.get(&route.record_system)?;
         Some(Observed::new(shared, &route.record_system, client, message))
@@ -97,6 +102,7 @@ async fn step<R: RecordSystem>(
         Decision::Nothing(done) => Ok(Some(done)),
         Decision::ReadAgain => Ok(None),
         Decision::Record(outcome) => {
+            let outcome = decided_by(outcome, config_version);
             record(shared, message, version, &origin, outcome, failure()).await
         }
         Decision::Upload(upload) => {
@@ -106,10 +112,20 @@ async fn step<R: RecordSystem>(
                 );
             };
             let version = append(shared, message, version, vec![upload.attempted()]).await?;
-            let outcome = upload.place(record_system).await;
+            let outcome = decided_by(upload.place(record_system).await, config_version);
             record(shared, message, version, &origin, outcome, failure()).await
         }
     }
+}
+
+/// `outcome` with every classification naming the configuration version that decided it.
+fn decided_by(mut outcome: Outcome, config_version: u64) -> Outcome {
+    for event in &mut outcome.events {
+        if let Event::MessageClassified(classified) = event {
+            classified.config_version = Some(config_version);
+        }
+    }
+    outcome
 }
 
 /// Appends an outcome's events, and logs and counts what it says. `failure` is the stage and

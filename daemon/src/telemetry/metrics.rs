@@ -46,6 +46,7 @@ pub struct Metrics {
     refusals: Family<CallLabel, Counter>,
     refused: Family<RecordSystemLabel, Gauge>,
     pub(super) occurrences: Occurrences,
+    pub(super) notifications: super::notification::NotificationMetrics,
 }
 
 impl Metrics {
@@ -111,7 +112,9 @@ impl Metrics {
                 .get();
         }
         let occurrences = Occurrences::register(&mut registry);
+        let notifications = super::notification::NotificationMetrics::register(&mut registry);
         Self {
+            notifications,
             occurrences,
             registry,
             messages,

@@ -14,6 +14,7 @@ mod log_append;
 pub mod logging;
 mod mailbox;
 pub mod metrics;
+mod notification;
 mod record_system;
 pub mod spans;
 #[cfg(test)]
@@ -26,4 +27,5 @@ pub use labels::{ErrorType, Stage};
 pub use log_append::LogAppended;
 pub use mailbox::{MailboxProblem, MessagesNotTaken, MessagesReceived};
 pub use metrics::Metrics;
+pub use notification::{NotificationMailed, NotificationNotMailed};
 pub use record_system::RecordSystemAnswered;

@@ -29,6 +29,11 @@ fn python() -> &'static str {
 impl SmtpSink {
     /// Starts the sink writing into `folder`.
     pub fn start(folder: &Path) -> Self {
+        Self::start_on(folder, 0)
+    }
+
+    /// Starts the sink on loopback port `port` (0: any free port) writing into `folder`.
+    pub fn start_on(folder: &Path, port: u16) -> Self {
         let check = Command::new(python())
             .args(["-c", "import aiosmtpd"])
             .output()
@@ -41,7 +46,7 @@ impl SmtpSink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/smtp-sink.py");
         let mut child = Command::new(python())
             .arg(script)
-            .args(["--listen", "127.0.0.1:0", "--folder"])
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--folder"])
             .arg(folder)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -92,7 +92,17 @@ impl MessageFacts {
                 | Event::SecondFactorUsed(_)
                 | Event::UserChanged(_)
                 | Event::SecurityLogged(_)
-                | Event::AccessLogged(_) => {}
+                | Event::AccessLogged(_)
+                | Event::NotificationDecided(_)
+                | Event::NotificationSent(_)
+                | Event::NotificationFailed(_)
+                | Event::WaitingCleared(_)
+                | Event::ConsentSet(_)
+                | Event::NoteAdded(_)
+                | Event::ConfigurationProposed(_)
+                | Event::ConfigurationApproved(_)
+                | Event::ConfigurationRejected(_)
+                | Event::ConfigurationActivated(_) => {}
                 Event::RetentionExpired(_) => facts.expired = true,
             }
         }
@@ -156,9 +166,13 @@ pub fn after_lookup(status: u16) -> Option<Classification> {
     }
 }
 
-/// A `MessageClassified` event.
+/// A `MessageClassified` event (the worker adds the configuration version that decided it).
 pub fn classified(category: Category, reason: Reason) -> Event {
-    Event::MessageClassified(MessageClassified { category, reason })
+    Event::MessageClassified(MessageClassified {
+        category,
+        reason,
+        config_version: None,
+    })
 }
 
 #[cfg(test)]

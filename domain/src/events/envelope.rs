@@ -55,6 +55,12 @@ impl StreamId {
         Self(format!("{prefix}-{id}"))
     }
 
+    /// One of the log's fixed streams (`notifications`, `consents`, `notes`), named by a
+    /// constant of this crate.
+    pub fn fixed(name: &'static str) -> Self {
+        Self(name.to_owned())
+    }
+
     /// Reads a stream id as written; `None` when it is empty or too long to be one.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();

@@ -3,6 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::access_events::AccessLogged;
+use super::config_events::{
+    ConfigurationActivated, ConfigurationApproved, ConfigurationProposed, ConfigurationRejected,
+};
+use super::notification_events::{
+    NotificationDecided, NotificationFailed, NotificationSent, WaitingCleared,
+};
+use super::portal_events::{ConsentSet, NoteAdded};
 use super::user_events::{
     PasswordLinkIssued, PasswordSet, RecoveryCodesIssued, SecondFactorUsed, SecurityLogged,
     TwoFactorEnrolled, UserAdded, UserChanged,
@@ -52,6 +59,26 @@ pub enum Event {
     /// The message's retention period ended: the personal data it carried is unreadable for
     /// good (see `personal.rs`); the events stay for the counts and the audit trail.
     RetentionExpired(RetentionExpired),
+    /// A notification to mail was decided (the `notifications` stream).
+    NotificationDecided(NotificationDecided),
+    /// A decided notification was mailed.
+    NotificationSent(NotificationSent),
+    /// Mailing a decided notification failed; it is tried again.
+    NotificationFailed(NotificationFailed),
+    /// Watched categories became empty.
+    WaitingCleared(WaitingCleared),
+    /// A consent to the service desk was given or withdrawn (the `consents` stream).
+    ConsentSet(ConsentSet),
+    /// A note was written (the `notes` stream).
+    NoteAdded(NoteAdded),
+    /// A version of the routing configuration was proposed (`configuration` stream).
+    ConfigurationProposed(ConfigurationProposed),
+    /// A proposed configuration version was approved.
+    ConfigurationApproved(ConfigurationApproved),
+    /// A proposed configuration version was rejected.
+    ConfigurationRejected(ConfigurationRejected),
+    /// An approved configuration version is in force.
+    ConfigurationActivated(ConfigurationActivated),
 }
 
 impl Event {
@@ -76,6 +103,16 @@ impl Event {
             Self::SecurityLogged(_) => "SecurityLogged",
             Self::AccessLogged(_) => "AccessLogged",
             Self::RetentionExpired(_) => "RetentionExpired",
+            Self::NotificationDecided(_) => "NotificationDecided",
+            Self::NotificationSent(_) => "NotificationSent",
+            Self::NotificationFailed(_) => "NotificationFailed",
+            Self::WaitingCleared(_) => "WaitingCleared",
+            Self::ConsentSet(_) => "ConsentSet",
+            Self::NoteAdded(_) => "NoteAdded",
+            Self::ConfigurationProposed(_) => "ConfigurationProposed",
+            Self::ConfigurationApproved(_) => "ConfigurationApproved",
+            Self::ConfigurationRejected(_) => "ConfigurationRejected",
+            Self::ConfigurationActivated(_) => "ConfigurationActivated",
         }
     }
 
@@ -174,6 +211,25 @@ impl Event {
                 "personal data removed after the retention period ({})",
                 e.rule
             ),
+            Self::NotificationDecided(e) => format!("decided: {}", e.notice.summary()),
+            Self::NotificationSent(e) => e.summary(),
+            Self::NotificationFailed(e) => e.summary(),
+            Self::WaitingCleared(e) => e.summary(),
+            Self::ConsentSet(e) => e.summary(),
+            Self::NoteAdded(e) => format!("note written by {}", e.author),
+            Self::ConfigurationProposed(e) => format!(
+                "configuration version {} proposed by {} (from version {})",
+                e.version, e.author, e.base
+            ),
+            Self::ConfigurationApproved(e) => {
+                format!("configuration version {} approved by {}", e.version, e.by)
+            }
+            Self::ConfigurationRejected(e) => {
+                format!("configuration version {} rejected by {}", e.version, e.by)
+            }
+            Self::ConfigurationActivated(e) => {
+                format!("configuration version {} activated by {}", e.version, e.by)
+            }
         }
     }
 }
@@ -276,6 +332,10 @@ pub struct MessageClassified {
     pub category: Category,
     /// Why.
     pub reason: Reason,
+    /// The configuration version that decided it (added in schema 2; `None` for events
+    /// written before configuration had versions, and for decisions no route took part in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_version: Option<u64>,
 }
 
 impl From<Classification> for MessageClassified {
@@ -283,6 +343,7 @@ impl From<Classification> for MessageClassified {
         Self {
             category: c.category,
             reason: c.reason,
+            config_version: None,
         }
     }
 }

@@ -6,21 +6,32 @@
 //! name are sealed inside the event (`UserAdded::profile`).
 
 mod access_events;
+mod config_events;
 mod envelope;
 mod message_events;
+mod notification_events;
 mod personal;
+mod portal_events;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod upcast;
 mod user_events;
 
 pub use access_events::{verify_chain, AccessLogged, ChainBreak, ACCESS_STREAM, GENESIS};
+pub use config_events::{
+    ConfigurationActivated, ConfigurationApproved, ConfigurationProposed, ConfigurationRejected,
+};
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
     DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, MailEnvelope, MessageClassified,
     MessageParsed, MessageReceived, ParsedOutcome, ResendRequested, RetentionExpired,
 };
+pub use notification_events::{
+    Notice, NotificationDecided, NotificationFailed, NotificationSent, ProblemSource,
+    WaitingCleared, NOTIFICATIONS_STREAM,
+};
 pub use personal::REMOVED_AFTER_RETENTION;
+pub use portal_events::{Consent, ConsentSet, NoteAdded, CONSENTS_STREAM, NOTES_STREAM};
 pub use upcast::{
     decode_event, decode_event_json, encode_event, EventDecodeError, SCHEMA_VERSIONS,
 };

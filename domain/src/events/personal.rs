@@ -36,6 +36,19 @@ impl Event {
             | Self::UserChanged(_)
             | Self::SecurityLogged(_)
             | Self::AccessLogged(_) => {}
+            // Notifications carry counts and names of mailboxes only; a note's text is sealed
+            // with the data key by whoever writes it.
+            Self::NotificationDecided(_)
+            | Self::NotificationSent(_)
+            | Self::NotificationFailed(_)
+            | Self::WaitingCleared(_)
+            | Self::ConsentSet(_)
+            | Self::NoteAdded(_)
+            // The configuration holds no client data; its secrets are sealed when proposed.
+            | Self::ConfigurationProposed(_)
+            | Self::ConfigurationApproved(_)
+            | Self::ConfigurationRejected(_)
+            | Self::ConfigurationActivated(_) => {}
         }
         out
     }
@@ -79,6 +92,7 @@ mod tests {
             reason: Reason::NotRenderable {
                 detail: "letter text".into(),
             },
+            config_version: None,
         });
         for text in classified.personal_text_mut() {
             *text = REMOVED_AFTER_RETENTION.into();

@@ -6,11 +6,11 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 18] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 28] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
-    ("MessageClassified", 1),
+    ("MessageClassified", 2),
     ("ResendRequested", 1),
     ("DeliveryAttempted", 1),
     ("DeliveryFailed", 1),
@@ -25,6 +25,16 @@ pub const SCHEMA_VERSIONS: [(&str, u32); 18] = [
     ("SecurityLogged", 1),
     ("AccessLogged", 1),
     ("RetentionExpired", 1),
+    ("NotificationDecided", 1),
+    ("NotificationSent", 1),
+    ("NotificationFailed", 1),
+    ("WaitingCleared", 1),
+    ("ConsentSet", 1),
+    ("NoteAdded", 1),
+    ("ConfigurationProposed", 1),
+    ("ConfigurationApproved", 1),
+    ("ConfigurationRejected", 1),
+    ("ConfigurationActivated", 1),
 ];
 
 /// An event that cannot be read back.
@@ -82,6 +92,16 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::SecurityLogged(e) => serde_json::to_string(e),
         Event::AccessLogged(e) => serde_json::to_string(e),
         Event::RetentionExpired(e) => serde_json::to_string(e),
+        Event::NotificationDecided(e) => serde_json::to_string(e),
+        Event::NotificationSent(e) => serde_json::to_string(e),
+        Event::NotificationFailed(e) => serde_json::to_string(e),
+        Event::WaitingCleared(e) => serde_json::to_string(e),
+        Event::ConsentSet(e) => serde_json::to_string(e),
+        Event::NoteAdded(e) => serde_json::to_string(e),
+        Event::ConfigurationProposed(e) => serde_json::to_string(e),
+        Event::ConfigurationApproved(e) => serde_json::to_string(e),
+        Event::ConfigurationRejected(e) => serde_json::to_string(e),
+        Event::ConfigurationActivated(e) => serde_json::to_string(e),
     };
     (
         name,
@@ -134,6 +154,26 @@ pub fn decode_event_json(
         "SecurityLogged" => Event::SecurityLogged(serde_json::from_str(data).map_err(fit)?),
         "AccessLogged" => Event::AccessLogged(serde_json::from_str(data).map_err(fit)?),
         "RetentionExpired" => Event::RetentionExpired(serde_json::from_str(data).map_err(fit)?),
+        "NotificationDecided" => {
+            Event::NotificationDecided(serde_json::from_str(data).map_err(fit)?)
+        }
+        "NotificationSent" => Event::NotificationSent(serde_json::from_str(data).map_err(fit)?),
+        "NotificationFailed" => Event::NotificationFailed(serde_json::from_str(data).map_err(fit)?),
+        "WaitingCleared" => Event::WaitingCleared(serde_json::from_str(data).map_err(fit)?),
+        "ConsentSet" => Event::ConsentSet(serde_json::from_str(data).map_err(fit)?),
+        "NoteAdded" => Event::NoteAdded(serde_json::from_str(data).map_err(fit)?),
+        "ConfigurationProposed" => {
+            Event::ConfigurationProposed(serde_json::from_str(data).map_err(fit)?)
+        }
+        "ConfigurationApproved" => {
+            Event::ConfigurationApproved(serde_json::from_str(data).map_err(fit)?)
+        }
+        "ConfigurationRejected" => {
+            Event::ConfigurationRejected(serde_json::from_str(data).map_err(fit)?)
+        }
+        "ConfigurationActivated" => {
+            Event::ConfigurationActivated(serde_json::from_str(data).map_err(fit)?)
+        }
         other => return Err(EventDecodeError::UnknownType(other.to_owned())),
     })
 }
@@ -161,6 +201,13 @@ pub fn decode_event(
         if let Value::Object(map) = &mut data {
             map.entry("format")
                 .or_insert_with(|| Value::String("edifact".into()));
+        }
+    }
+    if event_type == "MessageClassified" && schema < 2 {
+        // Schema 1 had no configuration version: those messages were decided before
+        // configuration had versions.
+        if let Value::Object(map) = &mut data {
+            map.entry("config_version").or_insert(Value::Null);
         }
     }
     let mut envelope = serde_json::Map::new();
@@ -200,6 +247,26 @@ mod tests {
                 by: "cli".into(),
             }),
             Event::SecondFactorUsed(crate::events::SecondFactorUsed::Totp { step: 3 }),
+            Event::NotificationDecided(crate::events::NotificationDecided {
+                notice: crate::events::Notice::Waiting {
+                    counts: vec![(crate::category::Category::UnknownBsn, 50)],
+                    new: vec![crate::category::Category::UnknownBsn],
+                },
+            }),
+            Event::NotificationDecided(crate::events::NotificationDecided {
+                notice: crate::events::Notice::ProblemStarted {
+                    source: crate::events::ProblemSource::Mailbox,
+                    name: "lab".into(),
+                    problem: "HTTP 500".into(),
+                },
+            }),
+            Event::ConsentSet(crate::events::ConsentSet {
+                consent: crate::events::Consent::ContactSupplier {
+                    account: "ons".into(),
+                },
+                granted: true,
+                by: "user-1".into(),
+            }),
         ];
         for event in events {
             let (name, schema, data) = encode_event(&event);
@@ -225,6 +292,31 @@ mod tests {
             panic!("wrong type")
         };
         assert_eq!(again.format, Format::Edifact);
+    }
+
+    #[test]
+    fn a_classification_written_before_configuration_versions_reads_without_one() {
+        let v1 = serde_json::json!({ "category": "processed", "reason": { "reason": "placed" } });
+        let Event::MessageClassified(event) = decode_event("MessageClassified", 1, v1).unwrap()
+        else {
+            panic!("wrong type")
+        };
+        assert_eq!(event.config_version, None);
+        let v1_text = r#"{"category":"processed","reason":{"reason":"placed"}}"#;
+        let Event::MessageClassified(again) =
+            decode_event_json("MessageClassified", 1, v1_text).unwrap()
+        else {
+            panic!("wrong type")
+        };
+        assert_eq!(again.config_version, None);
+        let mut current = event.clone();
+        current.config_version = Some(4);
+        let (name, schema, data) = encode_event(&Event::MessageClassified(current.clone()));
+        assert_eq!(schema, 2);
+        assert_eq!(
+            decode_event_json(name, schema, &data).unwrap(),
+            Event::MessageClassified(current)
+        );
     }
 
     fn v1_text() -> String {

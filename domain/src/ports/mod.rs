@@ -2,12 +2,14 @@
 //! system and the document renderer. Adapters implement them; the domain and the daemon use
 //! only these traits.
 
+pub mod access_keys;
 pub mod event_log;
 pub mod mailbox;
 pub mod read_side;
 pub mod record_system;
 pub mod render;
 
+pub use access_keys::{AccessKeyError, AccessKeys, PeriodKey};
 pub use event_log::{
     AppendError, Appended, EventLog, ExpectedVersion, PayloadStore, ReadError, StreamAppend,
     Subscription,

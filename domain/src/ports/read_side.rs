@@ -1,11 +1,12 @@
 //! The read-side port: what support staff and monitoring read (the counts per category, a
-//! category's page, one message's detail), answered from the projections.
+//! category's page, one message's detail, a search), answered from the projections.
 //!
 //! Blocking calls: a caller on an async runtime runs them off its async threads.
 
 use super::ReadError;
 use crate::events::{MessageReceived, RecordedEvent, StreamId};
 use crate::projections::{MessageSummary, State};
+use crate::search::SearchQuery;
 
 /// A page of a category's list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,4 +52,17 @@ pub trait ReadSide: Send + Sync {
     /// # Errors
     /// A damaged entry or a storage failure.
     fn message_detail(&self, message: &StreamId) -> Result<Option<MessageDetail>, ReadError>;
+
+    /// One page of the messages `query` finds, newest received first, from `cursor` on;
+    /// answered from the search index (keyed hashes of BSN, name and sender words), not by
+    /// reading payloads.
+    ///
+    /// # Errors
+    /// A malformed cursor, or a storage failure.
+    fn search(
+        &self,
+        query: &SearchQuery,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<CategoryPage, ReadError>;
 }

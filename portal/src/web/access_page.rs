@@ -91,6 +91,7 @@ pub async fn show(
             );
             access::select(
                 &all,
+                &*portal.access_keys,
                 &portal.key,
                 wanted_bsn.as_deref(),
                 wanted_user.as_deref(),

@@ -1,5 +1,6 @@
 //! The headers every answer of the portal carries: a Content-Security-Policy that allows no
-//! inline script and no framing, no referrer, no caching, and HSTS when reached over https.
+//! inline script and no framing, no referrer, no caching, HSTS when reached over https, and
+//! `Server-Timing` (how long the page took in the daemon; `scripts/bench-portal.sh` reads it).
 
 use std::sync::Arc;
 
@@ -43,6 +44,20 @@ pub async fn security_headers(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
+    }
+    response
+}
+
+/// Adds `Server-Timing: app;dur=<ms>`: the time from the request reaching the pages (the
+/// session read, the page built) to its answer, without the network.
+pub async fn server_timing(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(value) = HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("server-timing"), value);
     }
     response
 }

@@ -7,14 +7,15 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Extension;
 use ketenpost_domain::category::Category;
-use ketenpost_domain::events::Role;
+use ketenpost_domain::events::{Role, REMOVED_AFTER_RETENTION};
 use ketenpost_domain::ports::MessageDetail;
 use ketenpost_domain::projections::State as MessageState;
 
+use super::consent::{refused_role, refused_view};
 use super::guard::CsrfToken;
 use super::login::see_other;
 use super::pages::{self, render};
@@ -35,23 +36,13 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
-    fn parsed(&self) -> Option<&ketenpost_domain::events::MessageParsed> {
+    pub(crate) fn parsed(&self) -> Option<&ketenpost_domain::events::MessageParsed> {
         detail::parsed(&self.detail)
     }
 
     fn state(&self) -> Option<MessageState> {
         self.detail.summary.as_ref().map(|s| s.state)
     }
-}
-
-/// Refuses someone whose role may not see client data.
-fn refused_role(signed: &Signed) -> Option<Response> {
-    (!signed.has_role(&CLIENT_DATA_ROLES)).then(|| {
-        pages::refusal(
-            StatusCode::FORBIDDEN,
-            "U heeft geen toegang tot de gegevens van cliënten.",
-        )
-    })
 }
 
 /// Why a message could not be read for a request.
@@ -75,7 +66,7 @@ impl LoadError {
 
 /// [`load`] for `who` doing `action`: a message that cannot be loaded is recorded in the
 /// access log as `not_found` and answered.
-fn load_seen(
+pub(crate) fn load_seen(
     portal: &Portal,
     who: &Access,
     action: Action,
@@ -136,7 +127,7 @@ fn can_resend(state: Option<MessageState>) -> bool {
 }
 
 /// Runs `work` off the async threads with the request's user and address for the access log.
-async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response {
+pub(crate) async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response {
     tokio::task::spawn_blocking(work)
         .await
         .unwrap_or_else(|_| pages::unavailable())
@@ -150,7 +141,7 @@ pub async fn show(
     extensions: axum::http::Extensions,
     Path(id): Path<String>,
 ) -> Response {
-    if let Some(refused) = refused_role(&signed) {
+    if let Some(refused) = refused_view(&signed) {
         return refused;
     }
     let who = super::access_of(&signed, client(&extensions));
@@ -162,6 +153,7 @@ pub async fn show(
         let Some(parsed) = loaded.parsed() else {
             return pages::unavailable();
         };
+        let expired = detail::expired(&loaded.detail);
         let ClientData { name, bsn, sender } = detail::client_data(&loaded.bytes, parsed);
         portal.record_access(
             &who,
@@ -198,118 +190,23 @@ pub async fn show(
                     _ => "",
                 },
                 reason,
-                name: if name.is_empty() {
-                    "onbekend".into()
-                } else {
-                    name
+                name: match (expired, name.is_empty()) {
+                    (true, _) => REMOVED_AFTER_RETENTION.into(),
+                    (false, true) => "onbekend".into(),
+                    (false, false) => name,
                 },
-                bsn: bsn.unwrap_or_else(|| "ontbreekt of is ongeldig".into()),
+                bsn: match (expired, bsn) {
+                    (true, _) => REMOVED_AFTER_RETENTION.into(),
+                    (false, Some(bsn)) => bsn,
+                    (false, None) => "ontbreekt of is ongeldig".into(),
+                },
                 sender,
                 original: detail::original_name(&remote_id),
-                can_resend: can_resend(state),
+                can_resend: can_resend(state) && !expired,
+                expired,
                 timeline: detail::timeline(&loaded.detail.timeline),
             },
         )
-    })
-    .await
-}
-
-/// A download with `name` and `content_type`.
-fn download(bytes: Vec<u8>, name: &str, content_type: &'static str) -> Response {
-    let disposition = format!("attachment; filename=\"{name}\"");
-    let mut response = (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        bytes,
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
-
-/// GET /berichten/{id}/pdf: the PDF as it was or would be placed.
-pub async fn pdf(
-    State(portal): State<Arc<Portal>>,
-    signed: Signed,
-    extensions: axum::http::Extensions,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(refused) = refused_role(&signed) {
-        return refused;
-    }
-    let who = super::access_of(&signed, client(&extensions));
-    blocking(move || {
-        let loaded = match load_seen(&portal, &who, Action::DownloadPdf, &id) {
-            Ok(loaded) => loaded,
-            Err(response) => return *response,
-        };
-        let Some(parsed) = loaded.parsed() else {
-            return pages::unavailable();
-        };
-        let bsn = detail::client_data(&loaded.bytes, parsed).bsn;
-        match detail::pdf(&loaded.bytes, parsed) {
-            Ok(bytes) => {
-                portal.record_access(
-                    &who,
-                    Action::DownloadPdf,
-                    Some(&loaded.id),
-                    bsn.as_deref(),
-                    "success",
-                );
-                download(bytes, &format!("{}.pdf", loaded.id), "application/pdf")
-            }
-            Err(text) => {
-                portal.record_access(
-                    &who,
-                    Action::DownloadPdf,
-                    Some(&loaded.id),
-                    bsn.as_deref(),
-                    "not_renderable",
-                );
-                pages::refusal(StatusCode::UNPROCESSABLE_ENTITY, &text)
-            }
-        }
-    })
-    .await
-}
-
-/// GET /berichten/{id}/origineel: the original message as it arrived.
-pub async fn original(
-    State(portal): State<Arc<Portal>>,
-    signed: Signed,
-    extensions: axum::http::Extensions,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(refused) = refused_role(&signed) {
-        return refused;
-    }
-    let who = super::access_of(&signed, client(&extensions));
-    blocking(move || {
-        let loaded = match load_seen(&portal, &who, Action::DownloadOriginal, &id) {
-            Ok(loaded) => loaded,
-            Err(response) => return *response,
-        };
-        let Some(parsed) = loaded.parsed() else {
-            return pages::unavailable();
-        };
-        let bsn = detail::client_data(&loaded.bytes, parsed).bsn;
-        portal.record_access(
-            &who,
-            Action::DownloadOriginal,
-            Some(&loaded.id),
-            bsn.as_deref(),
-            "success",
-        );
-        let name = loaded
-            .detail
-            .received
-            .as_ref()
-            .map(|r| detail::original_name(&r.remote_id))
-            .unwrap_or_else(|| "bericht.edi".into());
-        download(loaded.bytes, &name, "application/octet-stream")
     })
     .await
 }

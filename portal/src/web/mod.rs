@@ -7,17 +7,25 @@
 mod access_page;
 mod admin;
 mod admin_users;
+mod attachments;
 mod bulk;
+mod config_forms;
+mod config_pages;
+mod config_view;
+mod consent;
 mod enrol;
 mod failures;
 mod forms;
 mod guard;
 mod headers;
+mod info;
 mod login;
 mod message;
+mod notes;
 mod pages;
 mod profile;
 mod reset;
+mod search;
 mod sessions;
 mod stream;
 
@@ -29,7 +37,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use ketenpost_domain::events::StreamId;
-use ketenpost_domain::ports::{EventLog, PayloadStore, ReadSide};
+use ketenpost_domain::ports::{AccessKeys, EventLog, PayloadStore, ReadSide};
 
 use crate::access::{Access, AccessLog, Action, Entry};
 use crate::detail::Resender;
@@ -39,6 +47,7 @@ use crate::rules::lockout::{AddressBucket, Failures};
 use crate::rules::proxy::{self, Network};
 use crate::rules::session::SessionLimits;
 
+pub use info::BuildInfo;
 pub use sessions::{Session, Signed, Stage};
 
 /// The time now, in milliseconds since 1970-01-01 UTC (a test passes its own).
@@ -87,11 +96,35 @@ pub struct Portal {
     pub(crate) resender: Option<Arc<dyn Resender>>,
     /// The access log's writer.
     pub(crate) access: AccessLog,
+    /// The access log's period keys (to read what it says about clients).
+    pub(crate) access_keys: Arc<dyn AccessKeys>,
+    /// How mailing the notices is doing (shown on the home page while it fails).
+    pub(crate) mail_health: Option<Arc<crate::notices::MailHealth>>,
+    /// The accounts (mailboxes, record systems) consents are given for.
+    pub(crate) accounts: Vec<crate::consents::ConsentAccount>,
+    /// The daemon's version, for the Informatie page.
+    pub(crate) build: Option<BuildInfo>,
+    /// How the daemon's mailboxes and record systems are doing (the accounts' status).
+    pub(crate) account_health: Option<Arc<dyn AccountHealth>>,
+    /// The daemon's rules for a configuration version, and its ear for an activation.
+    pub(crate) config_rules: Option<Arc<dyn crate::configuration::ConfigRules>>,
+}
+
+/// How the daemon's mailboxes and record systems are doing, as its health shows them.
+pub trait AccountHealth: Send + Sync {
+    /// Every mailbox and record system the daemon runs.
+    fn sources(&self) -> Vec<ketenpost_domain::notifications::SourceHealth>;
 }
 
 impl Portal {
-    /// A portal over `log`, with the data key `key`.
-    pub fn new(log: Arc<dyn EventLog>, key: [u8; 32], settings: WebSettings, clock: Clock) -> Self {
+    /// A portal over `log`, with the data key `key`; the access log sealed with `access_keys`.
+    pub fn new(
+        log: Arc<dyn EventLog>,
+        key: [u8; 32],
+        access_keys: Arc<dyn AccessKeys>,
+        settings: WebSettings,
+        clock: Clock,
+    ) -> Self {
         Self {
             log,
             key,
@@ -103,8 +136,49 @@ impl Portal {
             reader: None,
             payloads: None,
             resender: None,
-            access: AccessLog::default(),
+            access: AccessLog::new(Arc::clone(&access_keys)),
+            access_keys,
+            mail_health: None,
+            accounts: Vec::new(),
+            build: None,
+            config_rules: None,
+            account_health: None,
         }
+    }
+
+    /// The same portal, naming the daemon's version on the Informatie page.
+    #[must_use]
+    pub fn with_build_info(mut self, build: BuildInfo) -> Self {
+        self.build = Some(build);
+        self
+    }
+
+    /// The same portal, with consents per account in `accounts`.
+    #[must_use]
+    pub fn with_accounts(mut self, accounts: Vec<crate::consents::ConsentAccount>) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// The same portal, showing how mailing the notices is doing from `health`.
+    #[must_use]
+    pub fn with_mail_health(mut self, health: Arc<crate::notices::MailHealth>) -> Self {
+        self.mail_health = Some(health);
+        self
+    }
+
+    /// The same portal, showing each account's status from `health`.
+    #[must_use]
+    pub fn with_account_health(mut self, health: Arc<dyn AccountHealth>) -> Self {
+        self.account_health = Some(health);
+        self
+    }
+
+    /// The same portal, checking configuration versions with `rules` (the Configuratie pages).
+    #[must_use]
+    pub fn with_configuration(mut self, rules: Arc<dyn crate::configuration::ConfigRules>) -> Self {
+        self.config_rules = Some(rules);
+        self
     }
 
     /// The same portal, reading client data from `payloads`.
@@ -144,10 +218,7 @@ impl Portal {
 
     /// Appends an access log entry with every field.
     pub(crate) fn record_access_entry(&self, who: &Access, entry: Entry<'_>) {
-        if let Err(error) = self
-            .access
-            .record(&*self.log, &self.key, self.now(), who, entry)
-        {
+        if let Err(error) = self.access.record(&*self.log, self.now(), who, entry) {
             tracing::error!(target: "portal", action = entry.action.as_str(), %error, "an access log entry could not be recorded");
         }
     }
@@ -272,15 +343,43 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/berichten/herzenden", post(bulk::resend))
         .route("/toegangslog", get(access_page::show))
         .route("/berichten/{id}", get(message::show))
-        .route("/berichten/{id}/pdf", get(message::pdf))
-        .route("/berichten/{id}/origineel", get(message::original))
+        .route("/berichten/{id}/pdf", get(attachments::pdf))
+        .route("/berichten/{id}/origineel", get(attachments::original))
         .route(
             "/berichten/{id}/herzenden",
             get(message::confirm).post(message::resend),
         )
+        .route("/toestemmingen", get(consent::show).post(consent::save))
+        .route("/notities", get(notes::show).post(notes::add))
+        .route("/informatie", get(info::show))
+        .route("/configuratie", get(config_pages::show))
+        .route(
+            "/configuratie/organisatie",
+            post(config_forms::organisation),
+        )
+        .route("/configuratie/accounts", post(config_forms::account))
+        .route(
+            "/configuratie/accounts/verwijderen",
+            post(config_forms::remove_account),
+        )
+        .route("/configuratie/extra/{route}", post(config_forms::extra))
+        .route("/configuratie/beoordelen", get(config_pages::review))
+        .route(
+            "/configuratie/beoordelen/{version}/goedkeuren",
+            post(config_pages::approve),
+        )
+        .route(
+            "/configuratie/beoordelen/{version}/afwijzen",
+            post(config_pages::reject),
+        )
         .route("/static/berichten.js", get(stream::script))
         .route("/static/portal.css", get(pages::stylesheet))
         .fallback(pages::not_found)
+        .layer(middleware::from_fn(headers::server_timing))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&portal),
+            consent::stream_gate,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&portal),
             guard::check_posts,

@@ -83,6 +83,8 @@ pub struct Profile {
     pub email: String,
     pub role: String,
     pub codes_left: usize,
+    /// While e-mail notices cannot be sent: the warning (else empty).
+    pub mail_warning: String,
 }
 
 /// The beheerder's page: the users and one user's security log.
@@ -128,10 +130,16 @@ pub struct Stream {
     pub rows: Vec<super::stream::Row>,
     /// The next page's cursor; empty on the last page.
     pub next: String,
+    /// The links to the next page and back to the first (with the search, when one), written
+    /// for an attribute: every value percent-encoded, `&` as `&amp;`.
+    pub next_href: String,
+    pub first_href: String,
     /// Whether this is a later page (a link back to the first).
     pub paged: bool,
-    /// Whether the tab's messages may be resent (all but Verwerkt).
+    /// Whether the tab's messages may be resent (all but Verwerkt; not from search results).
     pub resendable: bool,
+    /// The search form, and whether these are its results.
+    pub search: super::search::SearchView,
 }
 
 /// One message with its client data, attachments and timeline.
@@ -158,6 +166,8 @@ pub struct MessagePage {
     /// The original message's file name.
     pub original: String,
     pub can_resend: bool,
+    /// The retention period ended: client data and attachments are removed.
+    pub expired: bool,
     /// When, what.
     pub timeline: Vec<(String, String)>,
 }

@@ -31,6 +31,11 @@ fn profile_page(portal: &Portal, signed: &Signed, csrf: &str, error: &str) -> pa
         email: profile.map(|p| p.email).unwrap_or_default(),
         role: signed.user.role.as_str().to_owned(),
         codes_left: signed.user.recovery_codes.len(),
+        mail_warning: portal
+            .mail_health
+            .as_ref()
+            .and_then(|h| h.warning())
+            .unwrap_or_default(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! or skipped), and the counts as JSON for the script that refreshes them
 //! (`/berichten/aantallen`, `assets/berichten.js`). Answered from the projections, never a
 //! scan of the log. The list shows kind, sender and time only: no client's name or BSN.
+//! The search form above it (`search.rs`) shows the messages a search finds the same way.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +20,9 @@ use serde::Deserialize;
 
 use super::guard::CsrfToken;
 use super::pages::{self, render};
-use super::{Portal, Signed};
+use super::search::SearchForm;
+use super::{client, Portal, Signed};
+use crate::access::{Action, Entry};
 use crate::clock;
 use crate::stream::{self as texts, IN_PROGRESS, TABS};
 
@@ -80,13 +83,23 @@ fn in_progress(counts: &HashMap<MessageState, i64>) -> i64 {
 pub async fn show(
     State(portal): State<Arc<Portal>>,
     Extension(csrf): Extension<CsrfToken>,
-    _signed: Signed,
+    signed: Signed,
+    extensions: axum::http::Extensions,
     Query(query): Query<StreamQuery>,
+    Query(form): Query<SearchForm>,
 ) -> Response {
     let Some(reader) = portal.reader.clone() else {
         return pages::unavailable();
     };
     let tab = texts::tab_named(query.tab.as_deref());
+    let searching = form.asked();
+    if searching && !signed.has_role(&super::message::CLIENT_DATA_ROLES) {
+        return pages::refusal(
+            StatusCode::FORBIDDEN,
+            "U heeft geen toegang tot de gegevens van cliënten.",
+        );
+    }
+    let who = super::access_of(&signed, client(&extensions));
     tokio::task::spawn_blocking(move || {
         let counts = match counts(&*reader) {
             Ok(counts) => counts,
@@ -96,20 +109,48 @@ pub async fn show(
             }
         };
         let cursor = query.na.filter(|c| !c.is_empty());
-        let page =
-            match reader.category_page(MessageState::Category(tab), cursor.as_deref(), PAGE_SIZE) {
-                Ok(page) => page,
-                Err(_) if cursor.is_some() => {
-                    return pages::refusal(
-                        StatusCode::BAD_REQUEST,
-                        "Deze pagina van de lijst bestaat niet (meer). Open het tabblad opnieuw.",
-                    )
+        let mut error = String::new();
+        let listed = if searching {
+            match form.query(MessageState::Category(tab)) {
+                Ok(search) => {
+                    let found = reader.search(&search, cursor.as_deref(), PAGE_SIZE);
+                    let recorded = SearchForm::recorded(&search, tab.as_str());
+                    portal.record_access_entry(
+                        &who,
+                        Entry {
+                            action: Action::Search,
+                            message: None,
+                            bsn: search.bsn.as_deref(),
+                            detail: Some(&recorded),
+                            outcome: if found.is_ok() { "success" } else { "failed" },
+                        },
+                    );
+                    found
                 }
-                Err(error) => {
-                    tracing::error!(target: "portal", %error, "a list could not be read");
-                    return pages::unavailable();
+                Err(refusal) => {
+                    refusal.clone_into(&mut error);
+                    Ok(ketenpost_domain::ports::CategoryPage {
+                        messages: Vec::new(),
+                        next_cursor: None,
+                    })
                 }
-            };
+            }
+        } else {
+            reader.category_page(MessageState::Category(tab), cursor.as_deref(), PAGE_SIZE)
+        };
+        let page = match listed {
+            Ok(page) => page,
+            Err(_) if cursor.is_some() => {
+                return pages::refusal(
+                    StatusCode::BAD_REQUEST,
+                    "Deze pagina van de lijst bestaat niet (meer). Open het tabblad opnieuw.",
+                )
+            }
+            Err(error) => {
+                tracing::error!(target: "portal", %error, "a list could not be read");
+                return pages::unavailable();
+            }
+        };
         let tabs = TABS
             .iter()
             .map(|c| TabView {
@@ -132,6 +173,19 @@ pub async fn show(
                 received: clock::dutch_time(m.created_at_ms),
             })
             .collect();
+        let next = page.next_cursor.unwrap_or_default();
+        let attribute = |href: String| href.replace('&', "&amp;");
+        let (next_href, first_href) = if searching {
+            (
+                form.href(tab.as_str(), Some(&next)),
+                form.href(tab.as_str(), None),
+            )
+        } else {
+            (
+                format!("/berichten?tab={}&na={next}", tab.as_str()),
+                format!("/berichten?tab={}", tab.as_str()),
+            )
+        };
         render(
             StatusCode::OK,
             &pages::Stream {
@@ -150,16 +204,19 @@ pub async fn show(
                         )
                     })
                     .unwrap_or_default(),
-                error: String::new(),
-                resendable: tab != Category::Processed,
+                error,
+                resendable: tab != Category::Processed && !searching,
                 tab: tab.as_str(),
                 tab_label: tab.label(),
                 guidance: texts::guidance(tab),
                 tabs,
                 in_progress: in_progress(&counts),
                 rows,
-                next: page.next_cursor.unwrap_or_default(),
+                next,
+                next_href: attribute(next_href),
+                first_href: attribute(first_href),
                 paged: cursor.is_some(),
+                search: form.view(searching),
             },
         )
     })

@@ -93,14 +93,40 @@ fn reason(category: Category) -> Reason {
 
 /// Records one message of `identifier` from `sender` in `category`; its stream.
 pub fn add(log: &SledEventLog, category: Category, identifier: &str, sender: &str) -> StreamId {
-    let digest = log.payloads().put(LETTER).unwrap();
+    add_payload(log, category, identifier, sender, LETTER)
+}
+
+/// Records a letter about another client: [`LETTER`] with `bsn` and the surname `surname`
+/// (the client is then "JH de <surname> - van 't Wolf").
+pub fn add_client(
+    log: &SledEventLog,
+    category: Category,
+    sender: &str,
+    bsn: &str,
+    surname: &str,
+) -> StreamId {
+    let letter = String::from_utf8_lossy(LETTER)
+        .replace(LETTER_BSN, bsn)
+        .replace(":Bruin:", &format!(":{surname}:"));
+    add_payload(log, category, "MEDVRI:1", sender, letter.as_bytes())
+}
+
+/// Records one message with `payload`.
+pub fn add_payload(
+    log: &SledEventLog,
+    category: Category,
+    identifier: &str,
+    sender: &str,
+    payload: &[u8],
+) -> StreamId {
+    let digest = log.payloads().put(payload).unwrap();
     let receipt = StreamId::new(StreamKind::Receipt, id());
     let stream = StreamId::new(StreamKind::Message, id());
     let received = Event::MessageReceived(MessageReceived {
         mailbox: "zorgmail".into(),
         remote_id: format!("{receipt}.edi"),
         payload_digest: digest.clone(),
-        size: LETTER.len() as u64,
+        size: payload.len() as u64,
         format: Format::Edifact,
         envelope: None,
     });
@@ -119,6 +145,7 @@ pub fn add(log: &SledEventLog, category: Category, identifier: &str, sender: &st
     let classified = Event::MessageClassified(MessageClassified {
         category,
         reason: reason(category),
+        config_version: None,
     });
     log.append(vec![StreamAppend {
         stream: receipt,

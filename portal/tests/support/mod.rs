@@ -27,6 +27,8 @@ pub const PASSWORD: &str = "lange zin als wachtwoord";
 /// One portal on a loopback port.
 pub struct TestPortal {
     pub base: String,
+    /// How mailing the notices is doing, as the portal shows it (a test sets it).
+    pub mail_health: Arc<ketenpost_portal::notices::MailHealth>,
     pub log: Arc<SledEventLog>,
     pub portal: Arc<Portal>,
     offset_ms: Arc<AtomicI64>,
@@ -91,11 +93,19 @@ impl TestPortal {
         };
         let dyn_log: Arc<dyn EventLog> = log.clone();
         let reader: Arc<dyn ketenpost_domain::ports::ReadSide> = log.clone();
+        let mail_health = Arc::new(ketenpost_portal::notices::MailHealth::default());
         let portal = Arc::new(
-            Portal::new(dyn_log, KEY, settings, clock)
-                .with_read_side(reader)
-                .with_payloads(Arc::new(messages::Payloads(log.clone())))
-                .with_resender(Arc::new(messages::Resending(log.clone()))),
+            Portal::new(
+                dyn_log,
+                KEY,
+                Arc::new(log.access_keys(std::time::Duration::from_secs(3600))),
+                settings,
+                clock,
+            )
+            .with_read_side(reader)
+            .with_payloads(Arc::new(messages::Payloads(log.clone())))
+            .with_resender(Arc::new(messages::Resending(log.clone())))
+            .with_mail_health(Arc::clone(&mail_health)),
         );
         let router = web::router(Arc::clone(&portal));
         let server = tokio::spawn(async move {
@@ -108,6 +118,7 @@ impl TestPortal {
         });
         Self {
             base,
+            mail_health,
             log,
             portal,
             offset_ms,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::tcp::OwnedTLSConfig;
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
 
@@ -85,13 +86,25 @@ pub fn back_off(failures: u32) -> Duration {
     Duration::from_millis(200u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(10))
 }
 
-/// Connects to the broker. The error never shows the URL (it holds the password).
+/// Connects to the broker, over TLS for `amqps://` (the broker's certificate checked against
+/// the system's authorities and `amqp.ca_cert`). The error never shows the URL (it holds the
+/// password).
 ///
 /// # Errors
-/// The broker cannot be reached or refuses.
+/// The broker cannot be reached, its certificate is not trusted, or it refuses.
 pub async fn connect(settings: &AmqpSettings) -> anyhow::Result<Connection> {
+    let tls = OwnedTLSConfig {
+        identity: None,
+        cert_chain: settings.ca_cert.clone(),
+    };
+    let runtime = lapin::runtime::default_runtime().context("No async runtime for the broker")?;
     // A cut network can accept the connection and never answer: the attempt has its time.
-    let connect = Connection::connect(settings.url.expose(), ConnectionProperties::default());
+    let connect = Connection::connect_with_config(
+        settings.url.expose(),
+        ConnectionProperties::default(),
+        tls,
+        runtime,
+    );
     tokio::time::timeout(CONNECT_TIMEOUT, connect)
         .await
         .map_err(|_| anyhow::anyhow!("The broker did not answer within {CONNECT_TIMEOUT:?}"))?
@@ -100,6 +113,27 @@ pub async fn connect(settings: &AmqpSettings) -> anyhow::Result<Connection> {
 
 /// How long connecting to the broker (TCP, TLS and the AMQP handshake) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one answer of the broker (a channel opened, a declare, a consume, a confirm) may
+/// take. A broker that does not answer in this time (seen after a restart of RabbitMQ 3.10,
+/// whose classic-queue declarations could hang) is taken for stuck: the connection is made
+/// anew instead of waiting for ever.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `step` within [`ANSWER_TIMEOUT`].
+///
+/// # Errors
+/// The step failed, or the broker did not answer in time.
+pub async fn in_time<T>(
+    what: &str,
+    step: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(ANSWER_TIMEOUT, step)
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!("The broker did not answer within {ANSWER_TIMEOUT:?} ({what})")
+        })?
+}
 
 /// A channel with publisher confirms.
 ///
@@ -182,23 +216,26 @@ pub async fn publish(
     body: &[u8],
     properties: BasicProperties,
 ) -> anyhow::Result<()> {
-    let confirm = channel
-        .basic_publish(
-            exchange.into(),
-            routing_key.into(),
-            BasicPublishOptions {
-                mandatory: true,
-                ..BasicPublishOptions::default()
-            },
-            body,
-            properties
-                .with_delivery_mode(2)
-                .with_content_type("application/json".into()),
-        )
-        .await
-        .with_context(|| format!("Failed to publish to {routing_key:?}"))?
-        .await
-        .with_context(|| format!("No confirm for a publish to {routing_key:?}"))?;
+    let confirm = in_time("a publish", async {
+        channel
+            .basic_publish(
+                exchange.into(),
+                routing_key.into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                body,
+                properties
+                    .with_delivery_mode(2)
+                    .with_content_type("application/json".into()),
+            )
+            .await
+            .with_context(|| format!("Failed to publish to {routing_key:?}"))?
+            .await
+            .with_context(|| format!("No confirm for a publish to {routing_key:?}"))
+    })
+    .await?;
     match confirm {
         Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
         Confirmation::Ack(Some(returned)) => anyhow::bail!(

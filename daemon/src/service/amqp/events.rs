@@ -32,20 +32,40 @@ fn checkpoint_file(data_dir: &Path) -> PathBuf {
     data_dir.join("amqp-events.position")
 }
 
-/// The next position to publish (0 when nothing was).
+/// The next position to publish (0 when nothing was; a checkpoint that cannot be read starts
+/// over from 0: events may come twice, none is skipped).
 fn read_checkpoint(path: &Path) -> u64 {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| text.trim().parse().ok())
-        .unwrap_or(0)
+    match std::fs::read_to_string(path) {
+        Ok(text) => text.trim().parse().unwrap_or_else(|_| {
+            tracing::warn!(file = %path.display(), "the events checkpoint cannot be read; publishing from the start of the log");
+            0
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(error) => {
+            tracing::warn!(file = %path.display(), error = %error, "the events checkpoint cannot be read; publishing from the start of the log");
+            0
+        }
+    }
 }
 
-/// Records `next` as the next position to publish (written whole, then renamed).
+/// Records `next` as the next position to publish, durably and whole or not at all: a new
+/// file is written and fsynced, renamed over the checkpoint, and the folder fsynced. Only then
+/// is the checkpoint trusted (a crash or power cut right after never skips an event).
 fn write_checkpoint(path: &Path, next: u64) -> anyhow::Result<()> {
+    use std::io::Write;
     let new = path.with_extension("new");
-    std::fs::write(&new, format!("{next}\n"))
+    let mut file = std::fs::File::create(&new)
+        .with_context(|| format!("Failed to create {}", new.display()))?;
+    file.write_all(format!("{next}\n").as_bytes())
+        .and_then(|()| file.sync_all())
         .with_context(|| format!("Failed to write {}", new.display()))?;
-    std::fs::rename(&new, path).with_context(|| format!("Failed to replace {}", path.display()))
+    std::fs::rename(&new, path).with_context(|| format!("Failed to replace {}", path.display()))?;
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(folder)
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("Failed to sync the folder {}", folder.display()))?;
+    }
+    Ok(())
 }
 
 /// Whether `event` is published: those of messages and receipts only.
@@ -82,22 +102,30 @@ pub async fn run(
     let mut failures = 0u32;
     while !stop.is_cancelled() {
         let session = async {
-            let connection = broker::connect(&settings).await?;
-            let channel = broker::confirming_channel(&connection).await?;
-            channel
-                .exchange_declare(
-                    settings.events_exchange.as_str().into(),
-                    ExchangeKind::Topic,
-                    ExchangeDeclareOptions {
-                        durable: true,
-                        ..ExchangeDeclareOptions::default()
-                    },
-                    FieldTable::default(),
-                )
-                .await
-                .context("Failed to declare the events exchange")?;
+            let (_connection, channel) = broker::in_time("opening the events channel", async {
+                let connection = broker::connect(&settings).await?;
+                let channel = broker::confirming_channel(&connection).await?;
+                channel
+                    .exchange_declare(
+                        settings.events_exchange.as_str().into(),
+                        ExchangeKind::Topic,
+                        ExchangeDeclareOptions {
+                            durable: true,
+                            ..ExchangeDeclareOptions::default()
+                        },
+                        FieldTable::default(),
+                    )
+                    .await
+                    .context("Failed to declare the events exchange")?;
+                Ok((connection, channel))
+            })
+            .await?;
             loop {
-                let published = publish_batch(&shared, &settings, &channel, &checkpoint).await?;
+                let published = broker::in_time(
+                    "publishing events",
+                    publish_batch(&shared, &settings, &channel, &checkpoint),
+                )
+                .await?;
                 if published == 0 {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }

@@ -105,26 +105,31 @@ impl Owner {
         incoming: &mut mpsc::UnboundedReceiver<StreamId>,
         state: &BrokerState,
     ) -> anyhow::Result<()> {
-        let connection = broker::connect(&self.settings).await?;
-        let publisher = broker::confirming_channel(&connection).await?;
-        broker::declare(&publisher, &self.settings).await?;
-        let consuming = connection.create_channel().await?;
-        consuming.basic_qos(256, BasicQosOptions::default()).await?;
-        let mut results = consuming
-            .basic_consume(
-                self.settings.result_queue.as_str().into(),
-                "ketenpost-owner".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-        let mut dead = consuming
-            .basic_consume(
-                self.settings.dead_letter_queue().as_str().into(),
-                "ketenpost-owner-dead".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
+        let (connection, publisher, _consuming, mut results, mut dead) =
+            broker::in_time("connecting, declaring and consuming", async {
+                let connection = broker::connect(&self.settings).await?;
+                let publisher = broker::confirming_channel(&connection).await?;
+                broker::declare(&publisher, &self.settings).await?;
+                let consuming = connection.create_channel().await?;
+                consuming.basic_qos(256, BasicQosOptions::default()).await?;
+                let results = consuming
+                    .basic_consume(
+                        self.settings.result_queue.as_str().into(),
+                        "ketenpost-owner".into(),
+                        BasicConsumeOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await?;
+                let dead = consuming
+                    .basic_consume(
+                        self.settings.dead_letter_queue().as_str().into(),
+                        "ketenpost-owner-dead".into(),
+                        BasicConsumeOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await?;
+                Ok((connection, publisher, consuming, results, dead))
+            })
             .await?;
         state.up();
         tracing::info!("connected to the broker");
@@ -194,17 +199,22 @@ impl Owner {
         again: bool,
     ) -> anyhow::Result<()> {
         let item = uuid::Uuid::now_v7().to_string();
+        // The version in force now decides the item, wherever a worker runs it.
+        let routing = self.shared.routing();
         let read = {
             let shared = Arc::clone(&self.shared);
             let message = message.clone();
             let item = item.clone();
-            let version = self.settings.config_version.clone();
+            let version = routing.version.to_string();
             self.shared
                 .on_log(move |_| results::read_order(&shared, &message, item, &version))
                 .await
         };
         let order = match read {
-            Ok(Some(order)) => order,
+            Ok(Some(mut order)) => {
+                order.routing = Some(routing.source.clone());
+                order
+            }
             Ok(None) => {
                 self.finish(message, Next::Finished);
                 return Ok(());

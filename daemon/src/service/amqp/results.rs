@@ -61,6 +61,7 @@ pub fn read_order(
         item,
         message: message.clone(),
         config_version: config_version.to_owned(),
+        routing: None,
         version,
         history: history
             .into_iter()

@@ -23,8 +23,13 @@ pub struct WorkOrder {
     pub item: String,
     /// The message's stream.
     pub message: StreamId,
-    /// The configuration version the owner runs with.
+    /// The configuration version that decides it: the number of the version in force when
+    /// the owner read it (a file's hash from owners before configuration had versions).
     pub config_version: String,
+    /// That version's routing configuration (secrets sealed with the data key): the worker
+    /// decides with it, whatever its own file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<ketenpost_domain::configuration::RoutingConfig>,
     /// The version of the stream's last event when it was read: results are appended
     /// expecting it.
     pub version: u64,

@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::broker::{self, BrokerState};
 use super::replies::{answered, Awaited, Sender};
 use super::wire::{Next, Placed, StepResult, WorkOrder};
-use crate::config::{AmqpSettings, Settings};
+use crate::config::{ActiveRouting, AmqpSettings, Settings};
 use crate::service::state::now_ms;
 use crate::service::wiring::{self, RecordSystems};
 
@@ -33,6 +33,50 @@ struct Worker {
     settings: Settings,
     amqp: AmqpSettings,
     record_systems: RecordSystems<OnsClient>,
+    /// The data key, to open the secrets of the versions the items carry.
+    key: Option<[u8; 32]>,
+    /// The last configuration version an item carried, checked and opened.
+    routing: std::sync::Mutex<Option<Arc<ActiveRouting>>>,
+}
+
+impl Worker {
+    /// The routing that decides `order`: the configuration version it carries (checked by the
+    /// start-up rules once per version), or for an item without one, this worker's own file
+    /// when the item names its hash.
+    fn routing_for(&self, order: &WorkOrder) -> anyhow::Result<Arc<ActiveRouting>> {
+        let Some(carried) = &order.routing else {
+            anyhow::ensure!(
+                order.config_version == self.amqp.config_version,
+                "the work item names configuration version {} and this worker runs {}",
+                order.config_version,
+                self.amqp.config_version
+            );
+            return Ok(Arc::new(
+                crate::service::configuration::active_from_settings(&self.settings, 0),
+            ));
+        };
+        let version: u64 = order
+            .config_version
+            .parse()
+            .context("the work item's configuration version is not a number")?;
+        let mut cached = self
+            .routing
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the configuration cache is unusable"))?;
+        if let Some(active) = cached.as_ref().filter(|a| a.version == version) {
+            return Ok(Arc::clone(active));
+        }
+        let mut active =
+            crate::config::routing::check(carried, self.key.as_ref()).map_err(|e| {
+                anyhow::anyhow!(
+                    "configuration version {version} cannot be used by this worker: {e}"
+                )
+            })?;
+        active.version = version;
+        let active = Arc::new(active);
+        *cached = Some(Arc::clone(&active));
+        Ok(active)
+    }
 }
 
 /// Runs the worker until `stop`; the items in hand then finish within the drain timeout.
@@ -45,10 +89,13 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         .clone()
         .context("ketenpost worker needs an [amqp] section in the configuration")?;
     let record_systems = wiring::record_systems(&settings)?;
+    let key = crate::config::routing::data_key(&settings.key_file).ok();
     let worker = Arc::new(Worker {
         settings,
         amqp,
         record_systems,
+        key,
+        routing: std::sync::Mutex::new(None),
     });
     let state = BrokerState::default();
     let mut failures = 0u32;
@@ -80,48 +127,70 @@ async fn session(
     state: &BrokerState,
 ) -> anyhow::Result<()> {
     let amqp = &worker.amqp;
-    let connection = broker::connect(amqp).await?;
-    let publisher = broker::confirming_channel(&connection).await?;
-    broker::declare(&publisher, amqp).await?;
-    // Replies come to a queue of this connection's own, gone with it.
-    let replies_channel = connection.create_channel().await?;
-    let reply_queue = replies_channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                auto_delete: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await?
-        .name()
-        .to_string();
-    let mut replies = replies_channel
-        .basic_consume(
-            reply_queue.as_str().into(),
-            "".into(),
-            BasicConsumeOptions {
-                no_ack: true,
-                ..BasicConsumeOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    let awaited: Awaited = Arc::default();
-    let consuming = connection.create_channel().await?;
-    consuming
-        .basic_qos(amqp.prefetch, BasicQosOptions::default())
-        .await?;
-    let mut items = consuming
-        .basic_consume(
-            amqp.work_queue.as_str().into(),
-            "".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
+    let (
+        connection,
+        publisher,
+        _replies_channel,
+        reply_queue,
+        mut replies,
+        awaited,
+        consuming,
+        mut items,
+    ) = broker::in_time("connecting, declaring and consuming", async {
+        let connection = broker::connect(amqp).await?;
+        let publisher = broker::confirming_channel(&connection).await?;
+        broker::declare(&publisher, amqp).await?;
+        // Replies come to a queue of this connection's own, gone with it.
+        let replies_channel = connection.create_channel().await?;
+        let reply_queue = replies_channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await?
+            .name()
+            .to_string();
+        let replies = replies_channel
+            .basic_consume(
+                reply_queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await?;
+        let awaited: Awaited = Arc::default();
+        let consuming = connection.create_channel().await?;
+        consuming
+            .basic_qos(amqp.prefetch, BasicQosOptions::default())
+            .await?;
+        let items = consuming
+            .basic_consume(
+                amqp.work_queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        Ok((
+            connection,
+            publisher,
+            replies_channel,
+            reply_queue,
+            replies,
+            awaited,
+            consuming,
+            items,
+        ))
+    })
+    .await?;
     state.up();
     tracing::info!("connected to the broker; taking work items");
     let mut in_hand: JoinSet<()> = JoinSet::new();
@@ -173,14 +242,9 @@ async fn session(
 async fn take(worker: Arc<Worker>, sender: Sender, delivery: Delivery) {
     let outcome = match serde_json::from_slice::<WorkOrder>(&delivery.data) {
         Ok(order) => {
-            let worked = if order.config_version == worker.amqp.config_version {
-                work(&worker, &sender, &order).await
-            } else {
-                Err(anyhow::anyhow!(
-                    "the work item names configuration version {} and this worker runs {}",
-                    order.config_version,
-                    worker.amqp.config_version
-                ))
+            let worked = match worker.routing_for(&order) {
+                Ok(routing) => work(&worker, &sender, &order, &routing).await,
+                Err(error) => Err(error),
             };
             if let Err(error) = &worked {
                 sender.report_failure(&order, &format!("{error:#}")).await;
@@ -212,7 +276,12 @@ async fn take(worker: Arc<Worker>, sender: Sender, delivery: Delivery) {
 
 /// The work function on one item: the same decisions as in-process, with every append made
 /// by the owner at the version the item was read at.
-async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Result<()> {
+async fn work(
+    worker: &Worker,
+    sender: &Sender,
+    order: &WorkOrder,
+    routing: &ActiveRouting,
+) -> anyhow::Result<()> {
     let payload = base64::engine::general_purpose::STANDARD
         .decode(&order.payload)
         .context("The work item's payload is not base64")?;
@@ -238,7 +307,7 @@ async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Re
             .await?;
         return Ok(());
     };
-    let route = worker.settings.route_for_mailbox(&order.mailbox);
+    let route = routing.route_for_mailbox(&order.mailbox);
     let due = matches!(
         facts.next_step(),
         NextStep::Deliver { not_before_ms, .. } if not_before_ms <= now_ms()
@@ -283,7 +352,11 @@ async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Re
         Ok(Decision::ReadAgain) => result(order.version, Vec::new(), Next::Again),
         Ok(Decision::Record(outcome)) => StepResult {
             placed: placed(outcome.note),
-            ..result(order.version, outcome.events, after(outcome.after))
+            ..result(
+                order.version,
+                decided_by(outcome.events, routing.version),
+                after(outcome.after),
+            )
         },
         Ok(Decision::Upload(upload)) => {
             let record_system =
@@ -296,7 +369,11 @@ async fn work(worker: &Worker, sender: &Sender, order: &WorkOrder) -> anyhow::Re
             let outcome = upload.place(record_system).await;
             StepResult {
                 placed: placed(outcome.note),
-                ..result(order.version + 1, outcome.events, after(outcome.after))
+                ..result(
+                    order.version + 1,
+                    decided_by(outcome.events, routing.version),
+                    after(outcome.after),
+                )
             }
         }
         Err(WorkError::NotAMessage { .. }) => result(order.version, Vec::new(), Next::Finished),
@@ -312,4 +389,17 @@ fn jitter() -> f64 {
         return 0.5;
     }
     f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX)
+}
+
+/// `events` with every classification naming the configuration version that decided it.
+fn decided_by(
+    mut events: Vec<ketenpost_domain::events::Event>,
+    version: u64,
+) -> Vec<ketenpost_domain::events::Event> {
+    for event in &mut events {
+        if let ketenpost_domain::events::Event::MessageClassified(c) = event {
+            c.config_version = Some(version);
+        }
+    }
+    events
 }

@@ -139,7 +139,7 @@ fn backlog(shared: &Shared) -> usize {
 /// Whether the mailbox's route places incoming PDF payloads.
 fn places_pdf(shared: &Shared, mailbox: &str) -> bool {
     shared
-        .settings
+        .routing()
         .route_for_mailbox(mailbox)
         .is_some_and(|route| route.place_incoming_pdf)
 }
