@@ -114,11 +114,27 @@ async fn follow(exchange: String, queue: String, seen: Seen) {
                     delivery.routing_key.as_str().to_owned(),
                     String::from_utf8(delivery.data.clone()).unwrap(),
                 ));
-                delivery.ack(BasicAckOptions::default()).await?;
+                // An ack on a channel or connection the broker dropped is not taken (or never
+                // answered): the follower sets up again instead of waiting for ever.
+                match tokio::time::timeout(
+                    Duration::from_secs(5),
+                    delivery.ack(BasicAckOptions::default()),
+                )
+                .await
+                {
+                    Ok(Ok(true)) => {}
+                    // `Ok(false)`: the channel died; unanswered: the connection did.
+                    Ok(Ok(false)) | Err(_) => break,
+                    Ok(Err(e)) => return Err(e),
+                }
             }
             Ok::<(), lapin::Error>(())
         };
-        let _ = session.await;
+        // Shown with a failure: why the follower set up again.
+        match session.await {
+            Ok(()) => eprintln!("follower: 5 s without an event or an ack unanswered, setting up again"),
+            Err(e) => eprintln!("follower: {e}, setting up again"),
+        }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
