@@ -132,7 +132,9 @@ async fn follow(exchange: String, queue: String, seen: Seen) {
         };
         // Shown with a failure: why the follower set up again.
         match session.await {
-            Ok(()) => eprintln!("follower: 5 s without an event or an ack unanswered, setting up again"),
+            Ok(()) => {
+                eprintln!("follower: 5 s without an event or an ack unanswered, setting up again")
+            }
             Err(e) => eprintln!("follower: {e}, setting up again"),
         }
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -1,6 +1,6 @@
-//! A record system whose every answer is noted in its health (a refusal of ketenpost itself
-//! becomes its problem; any success clears it), wrapped around any implementation of the port
-//! (the Ons client in the daemon); each call runs
+//! A record system whose every answer is noted (in the daemon's health, where a refusal of
+//! ketenpost itself becomes its problem and any success clears it; in a worker, gathered for
+//! its result), wrapped around any implementation of the port (the Ons client); each call runs
 //! in a span of its step with the message's id, and the last failure's stage and error type
 //! are kept for the delivery attempt's telemetry.
 
@@ -14,13 +14,12 @@ use ketenpost_domain::ports::{
 };
 use tracing::Instrument;
 
-use super::state::Shared;
+use super::record_health::{Answer, NotesAnswers};
 use crate::telemetry::{spans, ErrorType, Stage};
 
-/// The record system `name`, noting its answers in `shared`'s health, for the work on one
-/// message.
+/// The record system `name`, noting its answers in `notes`, for the work on one message.
 pub struct Observed<'s, R> {
-    shared: &'s Shared,
+    notes: &'s dyn NotesAnswers,
     name: &'s str,
     client: &'s R,
     message: &'s StreamId,
@@ -29,9 +28,14 @@ pub struct Observed<'s, R> {
 
 impl<'s, R> Observed<'s, R> {
     /// The record system `name` (its client `client`) for the work on `message`.
-    pub fn new(shared: &'s Shared, name: &'s str, client: &'s R, message: &'s StreamId) -> Self {
+    pub fn new(
+        notes: &'s dyn NotesAnswers,
+        name: &'s str,
+        client: &'s R,
+        message: &'s StreamId,
+    ) -> Self {
         Self {
-            shared,
+            notes,
             name,
             client,
             message,
@@ -54,8 +58,9 @@ impl<'s, R> Observed<'s, R> {
                 *last = Some((Stage::of_call(call), ErrorType::of_record_system(error)));
             }
         }
-        self.shared
-            .record_system_answered(self.name, call, &outcome);
+        if let Some(answer) = Answer::of(self.name, call, &outcome) {
+            self.notes.answered(answer);
+        }
         outcome
     }
 }

@@ -21,8 +21,7 @@ use super::wiring::RecordSystems;
 use crate::config::ActiveRouting;
 use crate::intake::new_id;
 use crate::telemetry::{
-    spans, DeliveryAttemptFailed, ErrorType, LogAppended, MessageClassified, MessagePlaced,
-    RetryScheduled, Stage,
+    spans, ErrorType, LogAppended, MessageClassified, MessagePlaced, Stage, StepAttemptFailed,
 };
 
 /// Why a step did not get to its end.
@@ -82,7 +81,12 @@ async fn step<R: RecordSystem>(
     let config_version = routing.version;
     let record_system = route.and_then(|route| {
         let client = record_systems.get(&route.record_system)?;
-        Some(Observed::new(shared, &route.record_system, client, message))
+        Some(Observed::new(
+            shared.as_ref(),
+            &route.record_system,
+            client,
+            message,
+        ))
     });
     let item = WorkItem {
         message,
@@ -138,22 +142,10 @@ async fn record(
     outcome: Outcome,
     failure: Option<(Stage, ErrorType)>,
 ) -> Result<Option<Done>, StepError> {
-    // A failed attempt without a failed call: the document was stored, but in error.
-    let (stage, error_type) = failure.unwrap_or((Stage::Upload, ErrorType::DocumentInError));
-    if let Note::AttemptFailed { attempt } = outcome.note {
-        let error = match outcome.events.first() {
-            Some(Event::DeliveryFailed(f)) => f.error.as_str(),
-            _ => "the attempt decided the message",
-        };
-        DeliveryAttemptFailed {
-            message_id: message,
-            attempt,
-            stage,
-            error_type,
-            error,
-        }
-        .report(&shared.metrics);
-    }
+    let attempt_failed = match outcome.note {
+        Note::AttemptFailed { attempt } => Some(attempt),
+        _ => None,
+    };
     let classified: Vec<_> = outcome
         .events
         .iter()
@@ -162,6 +154,20 @@ async fn record(
             _ => None,
         })
         .collect();
+    if let Some(attempt) = attempt_failed {
+        StepAttemptFailed {
+            message_id: message,
+            attempt,
+            failed_call: failure,
+            events: &outcome.events,
+            retry_at_ms: match outcome.after {
+                After::Done(Done::RetryAt(at)) => Some(at),
+                _ => None,
+            },
+            now_ms: now_ms(),
+        }
+        .report(&shared.metrics);
+    }
     append(shared, message, version, outcome.events).await?;
     for category in classified {
         MessageClassified {
@@ -175,16 +181,6 @@ async fn record(
             message_id: message,
             found_by_readback,
             latency_seconds: latency_seconds(origin),
-        }
-        .report(&shared.metrics);
-    }
-    if let (Note::AttemptFailed { .. }, After::Done(Done::RetryAt(at))) =
-        (outcome.note, outcome.after)
-    {
-        RetryScheduled {
-            message_id: message,
-            stage,
-            retry_in_ms: at.saturating_sub(now_ms()).max(0),
         }
         .report(&shared.metrics);
     }

@@ -6,6 +6,7 @@
 use std::fmt::Display;
 
 use ketenpost_domain::category::Category;
+use ketenpost_domain::events::Event;
 
 use super::labels::{ErrorType, Stage};
 use super::metrics::Metrics;
@@ -63,6 +64,57 @@ impl<M: Display> RetryScheduled<'_, M> {
             "retry scheduled"
         );
         metrics.occurrences.retry(self.stage);
+    }
+}
+
+/// A step's failed attempt: the attempt and, when a later try follows, its retry. The
+/// in-process worker and the owner (for a worker's result) report it alike.
+#[derive(Debug)]
+pub struct StepAttemptFailed<'a, M> {
+    /// The message.
+    pub message_id: &'a M,
+    /// Which attempt.
+    pub attempt: u32,
+    /// The stage and kind of the call that failed; `None`: none failed (the document was
+    /// stored, but in error).
+    pub failed_call: Option<(Stage, ErrorType)>,
+    /// The events that record the attempt (a `DeliveryFailed` first says what went wrong, in
+    /// fixed words).
+    pub events: &'a [Event],
+    /// When the next try is (milliseconds since 1970-01-01 UTC), if one follows.
+    pub retry_at_ms: Option<i64>,
+    /// Now (milliseconds since 1970-01-01 UTC).
+    pub now_ms: i64,
+}
+
+/// The stage and kind of an attempt that failed without a failed call: the record system
+/// stored the document, but in error.
+pub const NO_FAILED_CALL: (Stage, ErrorType) = (Stage::Upload, ErrorType::DocumentInError);
+
+impl<M: Display> StepAttemptFailed<'_, M> {
+    /// Reports [`DeliveryAttemptFailed`] and, when a try follows, [`RetryScheduled`].
+    pub fn report(&self, metrics: &Metrics) {
+        let (stage, error_type) = self.failed_call.unwrap_or(NO_FAILED_CALL);
+        let error = match self.events.first() {
+            Some(Event::DeliveryFailed(failed)) => failed.error.as_str(),
+            _ => "the attempt decided the message",
+        };
+        DeliveryAttemptFailed {
+            message_id: self.message_id,
+            attempt: self.attempt,
+            stage,
+            error_type,
+            error,
+        }
+        .report(metrics);
+        if let Some(at) = self.retry_at_ms {
+            RetryScheduled {
+                message_id: self.message_id,
+                stage,
+                retry_in_ms: at.saturating_sub(self.now_ms).max(0),
+            }
+            .report(metrics);
+        }
     }
 }
 

@@ -4,9 +4,12 @@
 
 use ketenpost_domain::category::RecordSystemCall;
 use ketenpost_domain::ports::RecordSystemError;
+use serde::{Deserialize, Serialize};
 
-/// Where in the flow of a message an occurrence belongs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where in the flow of a message an occurrence belongs (in a worker's result as its label
+/// value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Listing or taking messages at a mailbox.
     MailboxPoll,
@@ -68,8 +71,9 @@ impl Stage {
     }
 }
 
-/// What kind of failure an occurrence is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What kind of failure an occurrence is (in a worker's result as its label value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorType {
     /// The record system refused ketenpost itself (HTTP 401, 403).
     Refused,
@@ -150,6 +154,20 @@ mod tests {
         }
         assert_eq!(Stage::Upload.as_str(), "upload");
         assert_eq!(ErrorType::NoAnswer.as_str(), "no_answer");
+    }
+
+    #[test]
+    fn a_worker_s_result_names_them_by_their_label_values() {
+        for stage in Stage::ALL {
+            let json = serde_json::to_string(&stage).unwrap();
+            assert_eq!(json, format!("\"{}\"", stage.as_str()));
+            assert_eq!(serde_json::from_str::<Stage>(&json).unwrap(), stage);
+        }
+        for error in ErrorType::ALL {
+            let json = serde_json::to_string(&error).unwrap();
+            assert_eq!(json, format!("\"{}\"", error.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorType>(&json).unwrap(), error);
+        }
     }
 
     #[test]

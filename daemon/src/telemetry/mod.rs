@@ -21,7 +21,8 @@ pub mod spans;
 mod testing;
 
 pub use delivery::{
-    DeliveryAttemptFailed, MessageClassified, MessagePlaced, RetryScheduled, WorkFailed,
+    DeliveryAttemptFailed, MessageClassified, MessagePlaced, RetryScheduled, StepAttemptFailed,
+    WorkFailed, NO_FAILED_CALL,
 };
 pub use labels::{ErrorType, Stage};
 pub use log_append::LogAppended;

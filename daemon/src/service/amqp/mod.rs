@@ -7,7 +7,7 @@
 //! - [`broker`]: the connection, the queues (declared idempotently), publishing with confirms.
 //! - [`owner`]: the owner's side, in place of the in-process work queue.
 //! - [`events`]: every appended event published to the events exchange, in log order.
-//! - [`worker`]: the worker process.
+//! - [`worker`]: the worker process; `work_step`: the work function on one of its items.
 //!
 //! An upload stays two-phase across processes: the worker sends `DeliveryAttempted` and waits
 //! for the owner's word that it is durable before the document leaves, so a worker killed
@@ -19,4 +19,5 @@ pub mod owner;
 mod replies;
 mod results;
 pub mod wire;
+mod work_step;
 pub mod worker;

@@ -80,6 +80,8 @@ impl Sender {
                 reason: reason.to_owned(),
             },
             placed: None,
+            answers: Vec::new(),
+            attempt_failed: None,
         };
         let Ok(body) = serde_json::to_vec(&result) else {
             return;

@@ -17,9 +17,10 @@ use lapin::{BasicProperties, Channel};
 use super::broker;
 use super::wire::{HistoryEntry, Next, Reply, StepResult, WorkOrder};
 use crate::intake::new_id;
+use crate::service::record_health::NotesAnswers;
 use crate::service::state::now_ms;
 use crate::service::state::Shared;
-use crate::telemetry::{MessageClassified, MessagePlaced};
+use crate::telemetry::{MessageClassified, MessagePlaced, StepAttemptFailed};
 
 /// Reads `message` as a work item with the id `item`: `None` when it is not a parsed message
 /// (nothing to do).
@@ -116,6 +117,11 @@ pub async fn handle(shared: Arc<Shared>, channel: Channel, delivery: Delivery) -
             }
         }
     };
+    // What the worker met at the record system is the daemon's health of it, as if the owner
+    // had made the calls (noted once: a result delivered again was requeued above).
+    for answer in &result.answers {
+        shared.answered(answer.clone());
+    }
     tracing::debug!(message_id = %result.message, appended, "a result is recorded");
     if let (Some(reply_to), Some(correlation)) = (
         delivery.properties.reply_to(),
@@ -167,6 +173,8 @@ pub async fn record_dead(
         events: vec![event],
         next: Next::Finished,
         placed: None,
+        answers: Vec::new(),
+        attempt_failed: None,
     };
     append(shared, &result).await
 }
@@ -207,6 +215,20 @@ async fn append(shared: &Shared, result: &StepResult) -> anyhow::Result<bool> {
     };
     match shared.log.append_async(vec![append]).await {
         Ok(_) => {
+            if let Some(failed) = result.attempt_failed {
+                StepAttemptFailed {
+                    message_id: &result.message,
+                    attempt: failed.attempt,
+                    failed_call: Some((failed.stage, failed.error_type)),
+                    events: &result.events,
+                    retry_at_ms: match result.next {
+                        Next::RetryAt(at) => Some(at),
+                        _ => None,
+                    },
+                    now_ms: now_ms(),
+                }
+                .report(&shared.metrics);
+            }
             for event in &result.events {
                 if let Event::MessageClassified(c) = event {
                     MessageClassified {

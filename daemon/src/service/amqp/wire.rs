@@ -5,6 +5,9 @@ use ketenpost_domain::events::{Event, EventId, MailEnvelope, RecordedEvent, Stre
 use ketenpost_domain::work::Done;
 use serde::{Deserialize, Serialize};
 
+use crate::service::record_health::Answer;
+use crate::telemetry::{ErrorType, Stage, NO_FAILED_CALL};
+
 /// One event of a message's history, as a work item carries it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -107,6 +110,36 @@ pub struct StepResult {
     /// When the events place the document: for the owner's placement metrics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed: Option<Placed>,
+    /// The record system's answers the worker met since its last result: for the owner's
+    /// health of it (a refusal of ketenpost, a success that ends one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
+    /// When the events record a failed attempt: for the owner's metrics of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_failed: Option<AttemptFailed>,
+}
+
+/// A failed attempt at the record system, as the owner's metrics count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptFailed {
+    /// Which attempt.
+    pub attempt: u32,
+    /// The stage of the call that failed.
+    pub stage: Stage,
+    /// What kind of failure.
+    pub error_type: ErrorType,
+}
+
+impl AttemptFailed {
+    /// Attempt `attempt`, whose failed call (if one failed) was `failed_call`.
+    pub fn new(attempt: u32, failed_call: Option<(Stage, ErrorType)>) -> Self {
+        let (stage, error_type) = failed_call.unwrap_or(NO_FAILED_CALL);
+        Self {
+            attempt,
+            stage,
+            error_type,
+        }
+    }
 }
 
 /// A placement, as the owner's metrics count it.
