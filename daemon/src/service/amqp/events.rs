@@ -101,6 +101,8 @@ pub async fn run(
     let checkpoint = checkpoint_file(&shared.settings.data_dir);
     let mut failures = 0u32;
     while !stop.is_cancelled() {
+        // Set once this connection is up: its failure starts the back-off from the beginning.
+        let up = std::sync::atomic::AtomicBool::new(false);
         let session = async {
             let (_connection, channel) = broker::in_time("opening the events channel", async {
                 let connection = broker::connect(&settings).await?;
@@ -120,6 +122,7 @@ pub async fn run(
                 Ok((connection, channel))
             })
             .await?;
+            up.store(true, std::sync::atomic::Ordering::Relaxed);
             loop {
                 let published = broker::in_time(
                     "publishing events",
@@ -140,6 +143,9 @@ pub async fn run(
                 tracing::warn!(error = %format!("{error:#}"), "publishing events failed; resuming from the checkpoint");
             }
             () = stop.cancelled() => break,
+        }
+        if up.load(std::sync::atomic::Ordering::Relaxed) {
+            failures = 0;
         }
         failures = failures.saturating_add(1);
         tokio::select! {
