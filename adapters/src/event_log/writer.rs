@@ -181,11 +181,13 @@ impl Writer {
         let mut next = self.next_position;
         for request in group {
             let checked = check(&index, &request.appends, &mut versions, &seen_ids);
+            // The events move into the entries: nothing of a request is read after this.
+            let appends = request.appends;
             let result = checked.map(|fresh| {
                 let mut written = 0;
-                for append in request.appends.iter().filter(|_| fresh) {
+                for append in appends.into_iter().filter(|_| fresh) {
                     let mut version = versions.get(&append.stream).copied().flatten();
-                    for new in &append.events {
+                    for new in append.events {
                         let v = version.map_or(0, |v| v + 1);
                         entries.push(RecordedEvent {
                             position: next,
@@ -195,7 +197,7 @@ impl Writer {
                             recorded_at_ms: now_ms,
                             code_version: self.code_version.clone(),
                             schema_version: 0,
-                            event: new.event.clone(),
+                            event: new.event,
                         });
                         seen_ids.insert(new.id);
                         next += 1;
