@@ -144,6 +144,58 @@ fn a_receipt_without_messages_is_reported_as_unprocessed() {
 }
 
 #[test]
+fn a_receipt_leaves_the_unprocessed_once_its_messages_are_recorded() {
+    let dir = folder("unprocessed-then-processed");
+    let log = open(&dir);
+    let (early, late, at_once) = (
+        StreamId::new(StreamKind::Receipt, id()),
+        StreamId::new(StreamKind::Receipt, id()),
+        StreamId::new(StreamKind::Receipt, id()),
+    );
+    log.append(vec![received(&early), received(&late)]).unwrap();
+    log.catch_up().unwrap();
+    let streams = |log: &ketenpost_adapters::event_log::SledEventLog| {
+        let mut open: Vec<StreamId> = log
+            .unprocessed_receipts()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.stream)
+            .collect();
+        open.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        open
+    };
+    let mut both = vec![early.clone(), late.clone()];
+    both.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(streams(&log), both);
+
+    // One processed in a later window, one received and processed within the same window.
+    log.append(vec![parsed(
+        &early,
+        &message_stream(),
+        Event::AwaitingDelivery,
+    )])
+    .unwrap();
+    log.append(vec![received(&at_once)]).unwrap();
+    log.append(vec![parsed(
+        &at_once,
+        &message_stream(),
+        Event::AwaitingDelivery,
+    )])
+    .unwrap();
+    log.catch_up().unwrap();
+    assert_eq!(streams(&log), vec![late.clone()]);
+
+    // Reopened, and rebuilt from the log: the same.
+    drop(log);
+    let log = open(&dir);
+    assert_eq!(streams(&log), vec![late.clone()]);
+    let incremental = log.projection_dump().unwrap();
+    log.replay().unwrap();
+    assert_eq!(log.projection_dump().unwrap(), incremental);
+    assert_eq!(streams(&log), vec![late]);
+}
+
+#[test]
 fn long_lists_page_across_pages_and_rebuild_to_the_same_state() {
     let dir = folder("long-lists");
     let log = open(&dir);

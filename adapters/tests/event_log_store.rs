@@ -8,6 +8,7 @@ mod log_support;
 use std::path::PathBuf;
 
 use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_domain::events::StreamId;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore};
 
 use log_support::{append, folder, message_stream, open, resend};
@@ -117,6 +118,73 @@ fn appends_made_while_the_log_is_verified_in_the_background_are_not_damage() {
     log.verify_in_background().unwrap().join().unwrap();
     assert_eq!(log.failure(), None);
     assert_eq!(log.damage_found(), None);
+}
+
+/// Flips a byte of the first chunk of a closed log, or of the one before its last (an open
+/// reads the last chunk to find the log's end and refuses it damaged).
+fn damage_chunk(dir: &std::path::Path, recent: bool) {
+    let db = sled::open(dir.join("log")).unwrap();
+    let chunks = db.open_tree("log").unwrap();
+    let (key, value) = if recent {
+        chunks.iter().rev().nth(1)
+    } else {
+        chunks.iter().next()
+    }
+    .unwrap()
+    .unwrap();
+    let mut value = value.to_vec();
+    let at = value.len() - 3;
+    value[at] ^= 0x5A;
+    chunks.insert(key, value).unwrap();
+    db.flush().unwrap();
+}
+
+/// Opens the log the daemon's way, appends, and lets the background pass finish.
+fn verify_and_append(dir: &std::path::Path, stream: &StreamId) {
+    let log = open_verifying_later(dir);
+    log.verify_in_background().unwrap().join().unwrap();
+    assert_eq!(log.damage_found(), None);
+    for _ in 0..2 {
+        log.append(vec![append(stream, ExpectedVersion::Any, vec![resend()])])
+            .unwrap();
+    }
+    log.close();
+}
+
+#[test]
+fn the_background_verification_checks_each_chunk_once_from_where_the_last_pass_ended() {
+    let stream = message_stream();
+    let make = |name: &str| {
+        let dir = folder(name);
+        let log = open(&dir);
+        for _ in 0..3 {
+            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
+                .unwrap();
+        }
+        log.close();
+        drop(log);
+        verify_and_append(&dir, &stream);
+        dir
+    };
+
+    // Damage in a chunk appended after the last pass is found by the next one.
+    let dir = make("verify-once-new");
+    damage_chunk(&dir, true);
+    let log = open_verifying_later(&dir);
+    log.verify_in_background().unwrap().join().unwrap();
+    assert!(log.damage_found().is_some(), "the new chunk is checked");
+    drop(log);
+
+    // A chunk a pass found sound is not read again by the next start's pass; every read of
+    // it, and every command's open, still checks it.
+    let dir = make("verify-once-old");
+    damage_chunk(&dir, false);
+    let log = open_verifying_later(&dir);
+    log.verify_in_background().unwrap().join().unwrap();
+    assert_eq!(log.damage_found(), None);
+    assert!(log.read_stream(&stream).is_err(), "a read checks the chunk");
+    drop(log);
+    assert!(SledEventLog::open(&LogOptions::new(&dir)).is_err());
 }
 
 #[test]

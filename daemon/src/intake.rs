@@ -214,3 +214,35 @@ pub fn resume(log: &SledEventLog) -> anyhow::Result<usize> {
     }
     Ok(open.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ketenpost_adapters::event_log::{digest_of, LogOptions};
+
+    const LETTER: &[u8] = include_bytes!("../../fixtures/messages/medvri_lf.edi");
+
+    #[test]
+    fn a_receipt_the_process_left_unprocessed_is_processed_at_the_next_start() {
+        let folder =
+            std::env::temp_dir().join(format!("ketenpost-intake-resume-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        let (left, done) = {
+            let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
+            let done = receive(&log, "lab", "1.edi", LETTER).unwrap();
+            process(&log, &done, &digest_of(LETTER)).unwrap();
+            // Recorded as received, then the process stopped before it processed it.
+            let left = receive(&log, "lab", "2.edi", LETTER).unwrap();
+            log.close();
+            (left, done)
+        };
+        let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
+        assert_eq!(resume(&log).unwrap(), 1, "only the receipt left open");
+        log.catch_up().unwrap();
+        assert_eq!(log.receipt(&left).unwrap().unwrap().messages, 1);
+        assert_eq!(log.receipt(&done).unwrap().unwrap().messages, 1);
+        assert_eq!(resume(&log).unwrap(), 0, "nothing is processed twice");
+        drop(log);
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+}

@@ -3,7 +3,7 @@
 //! the checkpoint. Only where each message is (state and position) is kept; its summary is
 //! derived from its stream when asked for (`projector.rs`). The search index is kept here
 //! too (`search_index.rs`): a message's entries when it is read, its client's removed when
-//! its retention ends.
+//! its retention ends; and which receipts are still open (`open_receipts.rs`).
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -17,6 +17,7 @@ use ketenpost_domain::search::client_facts;
 
 use super::hashing::WordHasher;
 use super::log_tree::storage;
+use super::open_receipts;
 use super::pages::{self, Entry, PAGE_ENTRIES};
 use super::search_index::{self, ListChanges, Posting, SearchKey, Token};
 use super::sled_log::SledEventLog;
@@ -36,6 +37,8 @@ pub(crate) struct Fold<'l> {
     messages: StreamMap<(Place, Place)>,
     /// Each receipt touched, as it is now.
     receipts: StreamMap<Option<ReceiptSummary>>,
+    /// The receipts touched that were open (not processed) before the window.
+    open_before: StreamMap<()>,
     /// The key of the search index's hashes.
     search_key: SearchKey,
     /// The search index's changes.
@@ -54,6 +57,7 @@ impl<'l> Fold<'l> {
             start,
             messages: StreamMap::default(),
             receipts: StreamMap::default(),
+            open_before: StreamMap::default(),
             search_key: log.search_key(),
             search: ListChanges::default(),
             indexed: StreamMap::default(),
@@ -167,6 +171,9 @@ impl<'l> Fold<'l> {
             return Ok(known.clone());
         }
         let stored = self.log.stored_receipt(stream)?;
+        if open_receipts::is_open(stored.as_ref()) {
+            self.open_before.insert(stream.clone(), ());
+        }
         self.receipts.insert(stream.clone(), stored.clone());
         Ok(stored)
     }
@@ -262,12 +269,21 @@ impl<'l> Fold<'l> {
             batch.insert(&key, &(old + delta).to_be_bytes());
         }
         for (stream, receipt) in self.receipts {
+            match (
+                self.open_before.contains_key(&stream),
+                open_receipts::is_open(receipt.as_ref()),
+            ) {
+                (false, true) => batch.insert(open_receipts::open_key(&stream), &[]),
+                (true, false) => batch.remove(open_receipts::open_key(&stream)),
+                _ => {}
+            }
             if let Some(receipt) = receipt {
                 let json = serde_json::to_vec(&receipt)
                     .map_err(|e| ReadError::Storage(format!("receipt {stream}: {e}")))?;
                 batch.insert(pages::receipt_key(&stream), json);
             }
         }
+        open_receipts::mark(&mut batch);
         batch.insert(pages::checkpoint_key(name), &next.to_be_bytes());
         Ok(batch)
     }

@@ -13,8 +13,9 @@
 //! |---|---|
 //! | `n` | the position up to which the log is indexed, u64 big-endian |
 //! | `s`, stream key | per event in version order: position (u64) and event id (u128), big-endian |
-//! | `m`, received key of mailbox and remote id | empty |
-//! | `c`, received key of mailbox, remote id and payload digest | empty |
+//! | `e`, hash of mailbox and remote id, hash of mailbox, remote id and payload digest | empty (`received.rs`) |
+//! | `m`, hash of mailbox and remote id (folders written before `e`) | empty |
+//! | `c`, hash of mailbox, remote id and payload digest (folders written before `e`) | empty |
 //!
 //! A stream key is `m` or `r` and the 16 bytes of the uuid of `message-<uuid>` or
 //! `receipt-<uuid>` (canonical form), else `o`, the length (u16 big-endian) and the text.

@@ -17,6 +17,7 @@ mod index;
 mod key_file;
 mod log_tree;
 mod message_keys;
+mod open_receipts;
 mod opening;
 mod pages;
 mod payloads;

@@ -174,8 +174,17 @@ pub(crate) fn check_head(marker: &Path, next: u64, repair: bool) -> Result<Strin
 /// # Errors
 /// The first damage found, with its position.
 pub(crate) fn verify_chunks(trees: &Trees, next: u64) -> Result<(), ReadError> {
-    let mut expected = 0;
-    for entry in trees.log.range(..next.to_be_bytes()) {
+    verify_chunks_from(trees, 0, next)
+}
+
+/// As [`verify_chunks`], from the chunk that starts at `from` (0, or where an earlier
+/// verification ended).
+///
+/// # Errors
+/// The first damage found, with its position.
+pub(crate) fn verify_chunks_from(trees: &Trees, from: u64, next: u64) -> Result<(), ReadError> {
+    let mut expected = from;
+    for entry in trees.log.range(from.to_be_bytes()..next.to_be_bytes()) {
         let (key, value) = entry.map_err(|e| ReadError::Storage(describe(&e)))?;
         let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
         if chunk.first != expected {

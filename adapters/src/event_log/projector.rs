@@ -9,6 +9,7 @@ use ketenpost_domain::projections::{apply_to_message, MessageSummary, ReceiptSum
 
 use super::fold::Fold;
 use super::log_tree::storage;
+use super::open_receipts;
 use super::pages;
 use super::search_index;
 use super::sled_log::SledEventLog;
@@ -67,6 +68,7 @@ impl SledEventLog {
             tracing::info!("the projections are rebuilt for the search index");
             self.trees.projections.clear().map_err(storage)?;
         }
+        self.note_open_receipts_once()?;
         loop {
             let from = self.checkpoint()?;
             let to = self.next_position().min(from.saturating_add(WINDOW));
@@ -215,20 +217,6 @@ impl SledEventLog {
         self.stored_receipt(stream)
     }
 
-    /// Receipts whose payload was not processed yet (no message stream made from it).
-    ///
-    /// # Errors
-    /// A storage failure.
-    pub fn unprocessed_receipts(&self) -> Result<Vec<ReceiptSummary>, ReadError> {
-        let mut open = Vec::new();
-        self.each_receipt(|receipt| {
-            if receipt.messages == 0 {
-                open.push(receipt);
-            }
-        })?;
-        Ok(open)
-    }
-
     /// Calls `each` with every receipt the projections hold; returns the checkpoint read before
     /// they were read: every receipt recorded before that position was among them (receipts
     /// are only ever added or updated), later ones may or may not have been.
@@ -265,6 +253,14 @@ impl SledEventLog {
                 String::from_utf8_lossy(&key[1..]),
                 String::from_utf8_lossy(&value)
             ));
+        }
+        for entry in self
+            .trees
+            .projections
+            .scan_prefix([open_receipts::OPEN_PREFIX])
+        {
+            let (key, _) = entry.map_err(storage)?;
+            lines.push(format!("open {}", String::from_utf8_lossy(&key[1..])));
         }
         lines.push(format!("checkpoint {}", self.checkpoint()?));
         for state in State::ALL {

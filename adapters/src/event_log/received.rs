@@ -1,10 +1,15 @@
 //! Which mailbox messages are recorded, so a redelivery is recognised and only deleted:
 //! ZorgMail messages by mailbox and unique id, folder files by mailbox, name and content. Kept
-//! in the log's index on disk (`index.rs`, keys `m` and `c`), written with each commit once it
-//! is durable, so nothing of it grows in memory.
+//! in the log's index on disk (`index.rs`), written with each commit once it is durable, so
+//! nothing of it grows in memory.
 //!
-//! Each entry is 16 bytes: the first half of the SHA-256 of its length-prefixed parts. Two
-//! different messages would have to share 128 bits of a SHA-256 to be taken for one another.
+//! One sled entry per received message (sled 0.34 keeps bookkeeping in memory for every page
+//! of 16 entries): `e`, the hash of mailbox and id, the hash of mailbox, id and content. An id
+//! is known when an entry starts with its hash, a content when the whole key is there. Folders
+//! written before keep two entries per message, `m` and the id's hash, `c` and the content's
+//! hash, and are read as well. Each hash is the first half of the SHA-256 of its
+//! length-prefixed parts: two different messages would have to share 128 bits of a SHA-256 to
+//! be taken for one another.
 
 use ketenpost_domain::events::Event;
 use sha2::{Digest, Sha256};
@@ -23,12 +28,26 @@ fn key(kind: u8, parts: &[&str]) -> [u8; 17] {
     key
 }
 
-/// Adds the keys of a `MessageReceived` to an index batch.
+/// The prefix of the entry of a received message.
+const ENTRY: u8 = b'e';
+
+/// The key of a message's entry, or (`digest` `None`) the prefix every entry of that mailbox
+/// and id starts with.
+fn entry_key(mailbox: &str, remote_id: &str, digest: Option<&str>) -> Vec<u8> {
+    let mut entry = Vec::with_capacity(33);
+    entry.push(ENTRY);
+    entry.extend_from_slice(&key(b'm', &[mailbox, remote_id])[1..]);
+    if let Some(digest) = digest {
+        entry.extend_from_slice(&key(b'c', &[mailbox, remote_id, digest])[1..]);
+    }
+    entry
+}
+
+/// Adds the entry of a `MessageReceived` to an index batch.
 pub(crate) fn note(batch: &mut sled::Batch, event: &Event) {
     if let Event::MessageReceived(r) = event {
-        batch.insert(&key(b'm', &[&r.mailbox, &r.remote_id]), &[]);
         batch.insert(
-            &key(b'c', &[&r.mailbox, &r.remote_id, &r.payload_digest]),
+            entry_key(&r.mailbox, &r.remote_id, Some(&r.payload_digest)),
             &[],
         );
     }
@@ -44,16 +63,26 @@ impl Received {
     /// Whether a message with this id came from this mailbox before. A storage failure
     /// answers `false`: the message is then recorded again rather than deleted unrecorded.
     pub fn has_id(&self, mailbox: &str, remote_id: &str) -> bool {
-        self.tree
-            .contains_key(key(b'm', &[mailbox, remote_id]))
-            .unwrap_or(false)
+        let entry = self
+            .tree
+            .scan_prefix(entry_key(mailbox, remote_id, None))
+            .next();
+        matches!(entry, Some(Ok(_)))
+            || self
+                .tree
+                .contains_key(key(b'm', &[mailbox, remote_id]))
+                .unwrap_or(false)
     }
 
     /// Whether this name with this content came from this mailbox before.
     pub fn has_content(&self, mailbox: &str, remote_id: &str, digest: &str) -> bool {
         self.tree
-            .contains_key(key(b'c', &[mailbox, remote_id, digest]))
+            .contains_key(entry_key(mailbox, remote_id, Some(digest)))
             .unwrap_or(false)
+            || self
+                .tree
+                .contains_key(key(b'c', &[mailbox, remote_id, digest]))
+                .unwrap_or(false)
     }
 }
 
@@ -92,6 +121,21 @@ mod tests {
         assert!(!seen.has_id("drop", "4711"));
         assert!(!seen.has_id("lab", "4712"));
         assert!(!seen.has_id("la", "b4711"), "parts are not run together");
+    }
+
+    #[test]
+    fn one_entry_per_message_and_the_two_of_folders_written_before_are_read() {
+        let seen = index_of(&[received("lab", "4711", "d1")]);
+        assert_eq!(seen.tree.len(), 1, "one sled entry");
+        seen.tree.clear().unwrap();
+        seen.tree.insert(key(b'm', &["lab", "4711"]), &[]).unwrap();
+        seen.tree
+            .insert(key(b'c', &["drop", "a.edi", "d2"]), &[])
+            .unwrap();
+        assert!(seen.has_id("lab", "4711"));
+        assert!(!seen.has_id("lab", "4712"));
+        assert!(seen.has_content("drop", "a.edi", "d2"));
+        assert!(!seen.has_content("drop", "a.edi", "d3"));
     }
 
     #[test]

@@ -114,6 +114,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 settings.data_dir.display()
             )
         })?;
+    tracing::debug!("start: the event log is open");
     let verification = log
         .verify_in_background()
         .context("Starting the event log's verification failed")?;
@@ -145,6 +146,7 @@ async fn start_on(log: Arc<SledEventLog>, mut settings: Settings) -> anyhow::Res
     })
     .await
     .context("Taking up the configuration failed")??;
+    tracing::debug!("start: the configuration is taken up");
     let record_systems = Arc::new(wiring::record_systems(&settings)?);
     let shared = Arc::new(Shared::new(Arc::clone(&log), settings));
     shared.set_routing(Arc::new(routing));
@@ -306,6 +308,7 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
             .await
             .context("Failed to take up earlier work")?,
     );
+    tracing::debug!("start: the receipts left unprocessed are processed");
     if let Some(amqp) = shared.settings.amqp.clone() {
         // `[amqp]`: the work goes to `ketenpost worker` processes through the broker, and
         // every appended event to the events exchange.
@@ -381,6 +384,7 @@ async fn take_up_and_start<R: ketenpost_domain::ports::RecordSystem + 'static>(
 /// It could not start, or a task failed.
 pub fn run(settings: Settings) -> anyhow::Result<()> {
     crate::telemetry::logging::init(settings.log_format);
+    tracing::debug!("start: logging is set up");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
