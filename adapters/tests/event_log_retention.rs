@@ -1,6 +1,7 @@
 //! Retention in the event log: the personal text of a message's events is sealed with its own
 //! key and reads back whole until its period ends; then it reads "verwijderd na de
-//! bewaartermijn", while an interchange keeps its payload until the last of its messages is due.
+//! bewaartermijn", while an interchange keeps its payload until the last of its messages is due,
+//! and the sweep's notes about a deleted payload go with it.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -168,5 +169,17 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
         "nothing twice"
     );
     log.close();
+    drop(log);
+    // Once the payload is gone, nothing about its receipts stays behind in the sweep's notes
+    // (only its progress per state, `c`): the folder does not grow with what was forgotten.
+    let db = sled::open(dir.join("log")).unwrap();
+    let notes: Vec<u8> = db
+        .open_tree("retention")
+        .unwrap()
+        .iter()
+        .map(|entry| entry.unwrap().0[0])
+        .collect();
+    assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
+    drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }

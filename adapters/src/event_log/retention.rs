@@ -8,12 +8,15 @@
 //! code), and stops at the first message not yet due: a sweep costs what expires, not what
 //! the log holds. Other keys of the `retention` tree: `h`, payload digest, receipt stream id
 //! (a receipt holding that payload, noted when it is appended); `x`, receipt stream id,
-//! message stream id (an expired message of that receipt).
+//! message stream id (an expired message of that receipt). Both go once the payload is
+//! deleted.
 
 use std::time::Duration;
 
 use ketenpost_domain::category::Category;
-use ketenpost_domain::events::{Event, EventId, NewEvent, RetentionExpired, StreamId};
+use ketenpost_domain::events::{
+    Event, EventId, NewEvent, RecordedEvent, RetentionExpired, StreamId,
+};
 use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, ReadError, StreamAppend};
 use ketenpost_domain::projections::State;
 use sha2::{Digest, Sha256};
@@ -71,6 +74,43 @@ fn expired_prefix(receipt: &str) -> Vec<u8> {
     key.extend_from_slice(receipt.as_bytes());
     key.push(0);
     key
+}
+
+/// How many due messages a sweep ends in one append.
+const SWEEP_BATCH: usize = 256;
+
+/// A message whose retention period is over, with its events as read.
+struct Due {
+    stream: StreamId,
+    history: Vec<RecordedEvent>,
+    decided_at_ms: i64,
+}
+
+/// The append that ends a message's retention; none when it has ended already. Its event id
+/// is derived from the stream and its last position, so a repeated sweep is recognised.
+fn expiry(message: &Due, rule: &str) -> Option<StreamAppend> {
+    let last = message.history.last()?;
+    if message
+        .history
+        .iter()
+        .any(|e| matches!(e.event, Event::RetentionExpired(_)))
+    {
+        return None;
+    }
+    let id = Sha256::digest(format!("retention {} {}", message.stream, last.position));
+    let mut id_bytes = [0u8; 16];
+    id_bytes.copy_from_slice(&id[..16]);
+    Some(StreamAppend {
+        stream: message.stream.clone(),
+        expected: ExpectedVersion::Exactly(last.version),
+        events: vec![NewEvent {
+            id: EventId(u128::from_be_bytes(id_bytes)),
+            event: Event::RetentionExpired(RetentionExpired {
+                rule: rule.to_owned(),
+                decided_at_ms: message.decided_at_ms,
+            }),
+        }],
+    })
 }
 
 impl SledEventLog {
@@ -161,6 +201,7 @@ impl SledEventLog {
             .filter(|key| key.starts_with(&prefix));
         let upper = holding.unwrap_or_else(|| pages::page_key(code, 0));
         let mut reached = progress;
+        let mut due = Vec::new();
         for page in self.trees.projections.range(prefix.to_vec()..=upper).rev() {
             let (_, value) = page.map_err(storage)?;
             let mut entries = pages::decode(&value)?;
@@ -172,6 +213,7 @@ impl SledEventLog {
                     continue;
                 };
                 if decided.recorded_at_ms > decided_before_ms {
+                    self.expire_all(&mut due, rule, report)?;
                     return self.save_progress(code, reached, dry_run);
                 }
                 if dry_run {
@@ -185,17 +227,21 @@ impl SledEventLog {
                         }
                     }
                 } else {
-                    self.expire(
-                        &entry.stream,
-                        &history,
-                        decided.recorded_at_ms,
-                        rule,
-                        report,
-                    )?;
+                    let decided_at_ms = decided.recorded_at_ms;
+                    due.push(Due {
+                        stream: entry.stream,
+                        history,
+                        decided_at_ms,
+                    });
+                    if due.len() >= SWEEP_BATCH {
+                        self.expire_all(&mut due, rule, report)?;
+                        self.save_progress(code, entry.position + 1, dry_run)?;
+                    }
                 }
                 reached = entry.position + 1;
             }
         }
+        self.expire_all(&mut due, rule, report)?;
         self.save_progress(code, reached, dry_run)
     }
 
@@ -209,36 +255,57 @@ impl SledEventLog {
         Ok(())
     }
 
-    /// Ends one message's retention: the event, the key, then the payload if it was the last.
-    fn expire(
+    /// Ends the retention of the messages in `due` (and empties it): their events in one
+    /// append (one commit, a few chunks, one catch-up of the projections, instead of one of
+    /// each per message: sled writes a new copy of every page each of those touches), then
+    /// each key, then each payload that was the last of its receipts'. A message asked to be
+    /// resent meanwhile makes the append fail; then each is tried on its own.
+    fn expire_all(
         &self,
-        stream: &StreamId,
-        history: &[ketenpost_domain::events::RecordedEvent],
-        decided_at_ms: i64,
+        due: &mut Vec<Due>,
         rule: &str,
         report: &mut SweepReport,
     ) -> Result<(), ReadError> {
-        let Some(last) = history.last() else {
+        if due.is_empty() {
             return Ok(());
-        };
-        let already = history
+        }
+        // A message that entered the state twice is listed twice: one event ends it.
+        let mut seen = std::collections::HashSet::new();
+        let appends: Vec<StreamAppend> = due
             .iter()
-            .any(|e| matches!(e.event, Event::RetentionExpired(_)));
-        if !already {
-            let id = Sha256::digest(format!("retention {stream} {}", last.position));
-            let mut id_bytes = [0u8; 16];
-            id_bytes.copy_from_slice(&id[..16]);
-            let append = StreamAppend {
-                stream: stream.clone(),
-                expected: ExpectedVersion::Exactly(last.version),
-                events: vec![NewEvent {
-                    id: EventId(u128::from_be_bytes(id_bytes)),
-                    event: Event::RetentionExpired(RetentionExpired {
-                        rule: rule.to_owned(),
-                        decided_at_ms,
-                    }),
-                }],
-            };
+            .filter(|message| seen.insert(message.stream.clone()))
+            .filter_map(|message| expiry(message, rule))
+            .collect();
+        let appended = u64::try_from(appends.len()).unwrap_or(u64::MAX);
+        let ended = if appends.is_empty() {
+            Ok(())
+        } else {
+            self.append(appends).map(|_| ())
+        };
+        match ended {
+            Ok(()) => {
+                report.expired += appended;
+                // The projections see the end of its retention before the payload can go:
+                // the search index reads the client's tokens from it once more to remove them.
+                self.catch_up()?;
+                for message in due.iter() {
+                    self.forget(message, report)?;
+                }
+            }
+            Err(AppendError::WrongExpectedVersion { .. }) => {
+                for message in due.iter() {
+                    self.expire(message, rule, report)?;
+                }
+            }
+            Err(e) => return Err(ReadError::Storage(e.to_string())),
+        }
+        due.clear();
+        Ok(())
+    }
+
+    /// Ends one message's retention: the event, the key, then the payload if it was the last.
+    fn expire(&self, message: &Due, rule: &str, report: &mut SweepReport) -> Result<(), ReadError> {
+        if let Some(append) = expiry(message, rule) {
             match self.append(vec![append]) {
                 Ok(_) => report.expired += 1,
                 // Asked to resend meanwhile: it leaves this category; not due now.
@@ -246,16 +313,26 @@ impl SledEventLog {
                 Err(e) => return Err(ReadError::Storage(e.to_string())),
             }
         }
-        // The projections see the end of its retention before the payload can go: the search
-        // index reads the client's tokens from it once more to remove them.
         self.catch_up()?;
-        self.keys.destroy(stream).map_err(ReadError::Storage)?;
-        let parsed = history.iter().find_map(|e| match &e.event {
+        self.forget(message, report)
+    }
+
+    /// Destroys the key of a message whose retention ended and releases its payload.
+    fn forget(&self, message: &Due, report: &mut SweepReport) -> Result<(), ReadError> {
+        self.keys
+            .destroy(&message.stream)
+            .map_err(ReadError::Storage)?;
+        let parsed = message.history.iter().find_map(|e| match &e.event {
             Event::MessageParsed(p) => Some(p.clone()),
             _ => None,
         });
         if let Some(parsed) = parsed {
-            self.release_payload(stream, &parsed.receipt, &parsed.payload_digest, report)?;
+            self.release_payload(
+                &message.stream,
+                &parsed.receipt,
+                &parsed.payload_digest,
+                report,
+            )?;
         }
         Ok(())
     }
@@ -270,11 +347,15 @@ impl SledEventLog {
         report: &mut SweepReport,
     ) -> Result<(), ReadError> {
         let tree = &self.trees.retention;
-        tree.insert(expired_key(receipt.as_str(), message.as_str()), &[])
-            .map_err(storage)?;
         let Ok(raw) = hex::decode(digest) else {
             return Ok(());
         };
+        // Gone already (a sweep stopped after deleting it is repeated): nothing to note.
+        if !self.trees.payloads.contains_key(&raw).map_err(storage)? {
+            return Ok(());
+        }
+        tree.insert(expired_key(receipt.as_str(), message.as_str()), &[])
+            .map_err(storage)?;
         if !self.receipt_done(receipt)? {
             return Ok(());
         }
@@ -301,7 +382,26 @@ impl SledEventLog {
         if self.payloads().remove(&raw)? {
             report.payloads_deleted += 1;
         }
-        Ok(())
+        self.forget_holders(&raw)
+    }
+
+    /// Removes what the sweep noted about a deleted payload: its holders (`h`) and their
+    /// expired messages (`x`). They served only to decide when it could go; kept, they would
+    /// make the data folder grow with every message ever received.
+    fn forget_holders(&self, raw_digest: &[u8]) -> Result<(), ReadError> {
+        let tree = &self.trees.retention;
+        let mut batch = sled::Batch::default();
+        let prefix = holder_key(raw_digest, "");
+        for holder in tree.scan_prefix(&prefix) {
+            let (key, _) = holder.map_err(storage)?;
+            let name = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            for expired in tree.scan_prefix(expired_prefix(&name)) {
+                let (expired, _) = expired.map_err(storage)?;
+                batch.remove(expired);
+            }
+            batch.remove(key);
+        }
+        tree.apply_batch(batch).map_err(storage)
     }
 
     /// Whether every message of `receipt` has expired.
