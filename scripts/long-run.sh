@@ -104,10 +104,19 @@ echo "| messages | resident memory | data folder | messages/s (wave) | p99 recei
 echo "|---:|---:|---:|---:|---:|---:|"
 done_so_far=0
 next_report="$REPORT"
+# The same addresses and certificate folder for every wave: the routing recorded at the first
+# start (configuration version 1) stays in force, and names them.
+api_port="$(free_port)"
+zorgmail_port="$(free_port)"
+ons_port="$(free_port)"
 while [ "$done_so_far" -lt "$N" ]; do
   wave_dir="$work/wave"
   make_wave "$done_so_far" "$wave_dir"
-  KETENPOST_STANDINS_PASSWORD="$PASSWORD" "$standins_bin" --cert-dir "$work/certs-$done_so_far" \
+  # Ids numbered after the earlier waves': one mailbox, and an id seen before in it is a
+  # redelivery (deleted, not recorded).
+  KETENPOST_STANDINS_PASSWORD="$PASSWORD" "$standins_bin" --cert-dir "$work/certs" \
+    --zorgmail-bind "127.0.0.1:$zorgmail_port" --ons-bind "127.0.0.1:$ons_port" \
+    --ids-after "$done_so_far" \
     --account 500098765 --sender 500012345 --client "999990019,Jan,Wolf,1988-06-21" \
     --message-dir "$wave_dir" --forget-documents >"$work/standins.out" 2>"$work/standins.err" &
   standins_pid=$!
@@ -116,15 +125,12 @@ while [ "$done_so_far" -lt "$N" ]; do
     kill -0 "$standins_pid" 2>/dev/null || { echo "the stand-ins ended:" >&2; cat "$work/standins.err" >&2; exit 1; }
     sleep 0.2
   done
-  api_port="$(free_port)"
   config="$work/ketenpost.toml"
   {
     printf 'data_dir = "%s"\nworkers = 32\n[api]\nlisten = "127.0.0.1:%s"\ntoken = "%s"\n' "$data" "$api_port" "$TOKEN"
     printf '[retention]\nkeep_processed = "%s"\nkeep_other = "%s"\n' "$RETENTION" "$RETENTION"
-    # A mailbox name per wave: each wave's stand-in numbers its messages from the same id, and
-    # a message id seen before in the same mailbox is a redelivery (deleted, not recorded).
-    printf '[[mailboxes]]\nname = "wave-%s"\nkind = "zorgmail"\nendpoint = "%s"\naccount_id = "%s"\nusername = "%s"\npassword = "%s"\npoll_interval = "200ms"\nroute = "ons"\n' \
-      "$done_so_far" "$(standins_value ZORGMAIL_URL "$work/standins.out")" "$(standins_value ZORGMAIL_ACCOUNT "$work/standins.out")" \
+    printf '[[mailboxes]]\nname = "zorgmail"\nkind = "zorgmail"\nendpoint = "%s"\naccount_id = "%s"\nusername = "%s"\npassword = "%s"\npoll_interval = "200ms"\nroute = "ons"\n' \
+      "$(standins_value ZORGMAIL_URL "$work/standins.out")" "$(standins_value ZORGMAIL_ACCOUNT "$work/standins.out")" \
       "$(standins_value ZORGMAIL_USERNAME "$work/standins.out")" "$PASSWORD"
     standins_route_toml "$work/standins.out" 'retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }'
   } >"$config"
