@@ -15,20 +15,9 @@ use amqp_support::{
 };
 use harness::process::{free_port, signal, wait_exit};
 use harness::{
-    call, get, letter, message, wait_for_processed, wait_until, Harness, ACCOUNT, GP, KNOWN, TOKEN,
+    call, ids_in, letter, message, wait_for_processed, wait_until, Harness, ACCOUNT, GP, KNOWN,
+    TOKEN,
 };
-
-async fn ids_in(address: &str, category: &str) -> Vec<String> {
-    let (status, page) = get(address, &format!("/api/v1/messages?category={category}")).await;
-    assert_eq!(status, 200, "{page}");
-    page["messages"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|m| m["stream"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_work_item_no_worker_finishes_becomes_a_technical_error_and_is_resendable() {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use amqp_support::{api_up, configure, require_broker, Cluster};
 use harness::process::free_port;
 use harness::{
-    call, get, letter, wait_for_category, wait_until, Harness, ACCOUNT, GP, KNOWN, TOKEN,
+    call, get, ids_in, letter, wait_for_category, wait_until, Harness, ACCOUNT, GP, KNOWN, TOKEN,
 };
 
 async fn metrics(address: &str) -> String {
@@ -28,18 +28,6 @@ fn value(metrics: &str, series: &str) -> u64 {
         .find_map(|line| line.strip_prefix(series))
         .and_then(|rest| rest.trim().parse().ok())
         .unwrap_or(0)
-}
-
-async fn technical_errors(address: &str) -> Vec<String> {
-    let (status, page) = get(address, "/api/v1/messages?category=technical_error").await;
-    assert_eq!(status, 200, "{page}");
-    page["messages"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|m| m["stream"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,10 +48,10 @@ async fn what_the_workers_meet_at_the_record_system_is_the_owner_s_health_and_me
     wait_until(
         "the refused message is a technical error",
         Duration::from_secs(60),
-        || async { !technical_errors(&address).await.is_empty() },
+        || async { !ids_in(&address, "technical_error").await.is_empty() },
     )
     .await;
-    let mut failed = technical_errors(&address).await;
+    let mut failed = ids_in(&address, "technical_error").await;
     let (_, counts) = get(&address, "/api/v1/counts").await;
     let problem = counts["record_systems"]["ons"]["problem"]
         .as_str()

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use harness::process::free_port;
 use harness::{
-    call, counts, get, letter, message, wait_for_category, wait_until, Harness, ACCOUNT, GP, TOKEN,
+    call, counts, get, ids_in, letter, message, wait_for_category, wait_until, Harness, ACCOUNT,
+    GP, TOKEN,
 };
 use serde_json::Value;
 
@@ -20,19 +21,6 @@ const KNOWN: &str = "999990019";
 const OTHER: &str = "123456782";
 /// What a hostile Ons echoes in its error bodies: the letter's own BSN and patient name.
 const ECHO: &str = "bsn=999990019 (Wolf, JH)";
-
-/// The ids of the messages in `category`.
-async fn ids_in(address: &str, category: &str) -> Vec<String> {
-    let (status, page) = get(address, &format!("/api/v1/messages?category={category}")).await;
-    assert_eq!(status, 200, "{page}");
-    page["messages"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|m| m["stream"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// Waits for `n` messages in `category` and returns their ids.
 async fn wait_for_n(address: &str, category: &str, n: usize) -> Vec<String> {

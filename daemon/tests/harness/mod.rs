@@ -281,3 +281,12 @@ pub async fn message_in(address: &str, category: &str) -> Vec<Value> {
     assert_eq!(status, 200, "{page}");
     page["messages"].as_array().cloned().unwrap_or_default()
 }
+
+/// The stream ids of the messages listed in a category.
+pub async fn ids_in(address: &str, category: &str) -> Vec<String> {
+    message_in(address, category)
+        .await
+        .iter()
+        .map(|m| m["stream"].as_str().unwrap().to_owned())
+        .collect()
+}
