@@ -172,12 +172,10 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
     drop(log);
     // Once the payload is gone, nothing about its receipts stays behind in the sweep's notes
     // (only its progress per state, `c`): the folder does not grow with what was forgotten.
-    let db = sled::open(dir.join("log")).unwrap();
-    let notes: Vec<u8> = db
-        .open_tree("retention")
-        .unwrap()
+    let db = log_support::store_of(&dir);
+    let notes: Vec<u8> = log_support::tree(&db, "retention")
         .iter()
-        .map(|entry| entry.unwrap().0[0])
+        .map(|entry| entry.key().unwrap()[0])
         .collect();
     assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
     drop(db);

@@ -1,5 +1,5 @@
-//! The sled event log's folder: payloads stored once and encrypted, and a store in an old format
-//! refused clearly.
+//! The event log's folder: payloads stored once and encrypted, a store in an old format
+//! refused clearly, and damage to chunks found by the background verification.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,7 +11,7 @@ use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
 use ketenpost_domain::events::StreamId;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore};
 
-use log_support::{append, folder, message_stream, open, resend};
+use log_support::{append, flip_near_the_end, folder, message_stream, open, resend, store_of, tree};
 
 #[test]
 fn payloads_are_stored_once_encrypted_and_need_their_key() {
@@ -34,7 +34,7 @@ fn payloads_are_stored_once_encrypted_and_need_their_key() {
         digest
     };
     let mut on_disk = Vec::new();
-    for entry in walk(&dir.join("log")) {
+    for entry in walk(&dir.join("store")) {
         on_disk.extend(std::fs::read(entry).unwrap());
     }
     for needle in [&b"Geheimenaam"[..], b"999990019", b"vertrouwelijke"] {
@@ -87,9 +87,11 @@ fn a_store_in_the_old_format_is_refused_clearly() {
         .expect("an old store must be refused")
         .to_string();
     assert!(
-        error.contains("log format 1, this version reads format 2"),
+        error.contains("is not a store of format 2: open it with the version that wrote it"),
         "{error}"
     );
+    assert!(dir.join("log").join("conf").exists(), "the old store is left as it was");
+    assert!(!dir.join("store").exists(), "no new store beside it");
 }
 
 /// The daemon's way of opening: the chunks are verified on a thread of their own while the log
@@ -123,20 +125,17 @@ fn appends_made_while_the_log_is_verified_in_the_background_are_not_damage() {
 /// Flips a byte of the first chunk of a closed log, or of the one before its last (an open
 /// reads the last chunk to find the log's end and refuses it damaged).
 fn damage_chunk(dir: &std::path::Path, recent: bool) {
-    let db = sled::open(dir.join("log")).unwrap();
-    let chunks = db.open_tree("log").unwrap();
+    let store = store_of(dir);
+    let chunks = tree(&store, "log");
     let (key, value) = if recent {
         chunks.iter().rev().nth(1)
     } else {
         chunks.iter().next()
     }
     .unwrap()
+    .into_inner()
     .unwrap();
-    let mut value = value.to_vec();
-    let at = value.len() - 3;
-    value[at] ^= 0x5A;
-    chunks.insert(key, value).unwrap();
-    db.flush().unwrap();
+    flip_near_the_end(&store, &chunks, &key, &value);
 }
 
 /// Opens the log the daemon's way, appends, and lets the background pass finish.
@@ -200,14 +199,10 @@ fn damage_the_background_verification_finds_stops_appends_with_the_refusal_of_an
         log.close();
     }
     {
-        let db = sled::open(dir.join("log")).unwrap();
-        let chunks = db.open_tree("log").unwrap();
-        let (key, value) = chunks.first().unwrap().unwrap();
-        let mut value = value.to_vec();
-        let at = value.len() - 3;
-        value[at] ^= 0x5A;
-        chunks.insert(key, value).unwrap();
-        db.flush().unwrap();
+        let store = store_of(&dir);
+        let chunks = tree(&store, "log");
+        let (key, value) = chunks.first_key_value().unwrap().into_inner().unwrap();
+        flip_near_the_end(&store, &chunks, &key, &value);
     }
     let refusal = SledEventLog::open(&LogOptions::new(&dir))
         .err()

@@ -21,12 +21,12 @@ const LONGEST_MS: u64 = 86_400_000;
 /// The access log's keys of a data folder.
 #[derive(Clone)]
 pub struct SledAccessKeys {
-    tree: sled::Tree,
+    tree: crate::event_log::store::Tree,
     data_key: [u8; 32],
     period_ms: u64,
 }
 
-fn failed(what: &str) -> impl Fn(sled::Error) -> AccessKeyError + '_ {
+fn failed(what: &str) -> impl Fn(crate::event_log::store::StoreError) -> AccessKeyError + '_ {
     move |e| AccessKeyError(format!("{what}: {e}"))
 }
 
@@ -47,7 +47,7 @@ fn period_start(key: &[u8]) -> Result<u64, AccessKeyError> {
 
 impl SledAccessKeys {
     /// The keys in `tree`, new periods made for `keep_access_log`.
-    pub(crate) fn new(tree: sled::Tree, data_key: [u8; 32], keep_access_log: Duration) -> Self {
+    pub(crate) fn new(tree: crate::event_log::store::Tree, data_key: [u8; 32], keep_access_log: Duration) -> Self {
         let tenth = u64::try_from(keep_access_log.as_millis() / 10).unwrap_or(u64::MAX);
         Self {
             tree,
@@ -124,9 +124,9 @@ impl AccessKeys for SledAccessKeys {
             value.extend_from_slice(sealed_key.as_bytes());
             let made = self
                 .tree
-                .compare_and_swap(start.to_be_bytes(), None::<&[u8]>, Some(value))
+                .insert_if_absent(start.to_be_bytes(), value)
                 .map_err(failed("storing an access log key"))?;
-            if made.is_ok() {
+            if made.is_none() {
                 return Ok(PeriodKey { period: start, key });
             }
             // Another writer made this period's key first: use that one.
@@ -151,7 +151,7 @@ mod tests {
     use super::*;
 
     fn keys(keep: Duration) -> SledAccessKeys {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = crate::event_log::store::Db::temporary();
         SledAccessKeys::new(db.open_tree("access_keys").unwrap(), [7; 32], keep)
     }
 
@@ -198,7 +198,7 @@ mod tests {
 
     #[test]
     fn a_period_keeps_its_length_when_the_retention_changes() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = crate::event_log::store::Db::temporary();
         let tree = db.open_tree("access_keys").unwrap();
         let long = SledAccessKeys::new(tree.clone(), [7; 32], Duration::from_secs(100));
         let made = long.key_for(10_000).unwrap();

@@ -1,8 +1,8 @@
 //! A consistent copy of a data folder, made by the process that holds it (the running daemon,
 //! on request through its API, or a command on a stopped folder) without stopping its work.
 //!
-//! sled holds its files exclusively and they match its memory only as a whole, so copying the
-//! files of a running log is not safe. Instead the copy is a new data folder written from a
+//! The store holds its files exclusively and they match its memory only as a whole, so
+//! copying the files of a running log is not safe. Instead the copy is a new data folder written from a
 //! fixed point: the log's end `P` when the backup starts. The log is append-only and a chunk
 //! never changes once written, so the chunks below `P` are exactly what was recorded before
 //! the backup started. Every payload and message key an event below `P` needs was stored
@@ -16,11 +16,11 @@ use std::path::Path;
 
 use ketenpost_domain::ports::EventLog;
 
-use super::durability::FolderSync;
 use super::format;
 use super::head_marker::HeadMarker;
 use super::opening;
-use super::sled_log::SledEventLog;
+use super::sled_log::{SledEventLog, STORE_FOLDER};
+use super::store::{Batch, Entry, StoreError, Tree};
 use super::trees::Trees;
 
 /// What a backup holds.
@@ -50,7 +50,7 @@ pub enum BackupError {
     },
 }
 
-/// Entries per sled batch while copying.
+/// Entries per batch while copying.
 const BATCH: usize = 1024;
 
 impl SledEventLog {
@@ -70,29 +70,29 @@ impl SledEventLog {
         }
         let end = self.next_position();
         opening::create_private_folder(folder).map_err(|e| fail(e.to_string()))?;
-        // As for a new data folder: the marker first, then sled's folder.
+        // As for a new data folder: the marker first, then the store's folder.
         HeadMarker::replace(&folder.join("log.head"), end).map_err(|e| fail(e.to_string()))?;
-        let log_folder = folder.join("log");
+        let log_folder = folder.join(STORE_FOLDER);
         opening::create_private_folder(&log_folder).map_err(|e| fail(e.to_string()))?;
-        let db = opening::open_sled(&log_folder, 16 * 1024 * 1024).map_err(&fail)?;
+        let db = opening::open_store(&log_folder).map_err(&fail)?;
         let copy = Trees::open(&db).map_err(|e| fail(opening::describe(&e)))?;
         format::check_or_stamp(&db, &copy.meta).map_err(&fail)?;
-        let sled_error = |e: sled::Error| fail(opening::describe(&e));
+        let store_error = |e: StoreError| fail(opening::describe(&e));
         copy_tree(
             self.trees.log.range(..end.to_be_bytes()),
             &copy.log,
-            &sled_error,
+            &store_error,
         )?;
-        let payloads = copy_tree(self.trees.payloads.iter(), &copy.payloads, &sled_error)?;
+        let payloads = copy_tree(self.trees.payloads.iter(), &copy.payloads, &store_error)?;
         copy_tree(
             self.trees.message_keys.iter(),
             &copy.message_keys,
-            &sled_error,
+            &store_error,
         )?;
         copy_tree(
             self.trees.access_keys.iter(),
             &copy.access_keys,
-            &sled_error,
+            &store_error,
         )?;
         // The receipts holding each payload and the expired messages; not the progress (`c`).
         copy_tree(
@@ -101,14 +101,11 @@ impl SledEventLog {
                 .iter()
                 .filter(|e| e.as_ref().map_or(true, |(k, _)| !k.starts_with(b"c"))),
             &copy.retention,
-            &sled_error,
+            &store_error,
         )?;
-        db.flush().map_err(sled_error)?;
+        db.flush().map_err(store_error)?;
         drop(copy);
         drop(db);
-        FolderSync::default()
-            .sync_all(&log_folder)
-            .map_err(|e| fail(e.to_string()))?;
         Ok(BackupReport {
             events: end,
             payloads,
@@ -119,11 +116,11 @@ impl SledEventLog {
 
 /// Copies every entry of `from` into `to`, in batches; returns how many.
 fn copy_tree<E>(
-    from: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
-    to: &sled::Tree,
-    error: &impl Fn(sled::Error) -> E,
+    from: impl Iterator<Item = Entry>,
+    to: &Tree,
+    error: &impl Fn(StoreError) -> E,
 ) -> Result<u64, E> {
-    let mut batch = sled::Batch::default();
+    let mut batch = Batch::default();
     let (mut in_batch, mut copied) = (0, 0);
     for entry in from {
         let (key, value) = entry.map_err(error)?;

@@ -198,9 +198,9 @@ impl<'l> Fold<'l> {
     /// # Errors
     /// A projection entry that cannot be read, or a list that lacks a message it should hold
     /// (the projections are then damaged; `replay` rebuilds them).
-    pub(crate) fn into_batch(self, next: u64, name: &str) -> Result<sled::Batch, ReadError> {
+    pub(crate) fn into_batch(self, next: u64, name: &str) -> Result<crate::event_log::store::Batch, ReadError> {
         let tree = &self.log.trees.projections;
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::event_log::store::Batch::default();
         let mut dirty: HashMap<Vec<u8>, Vec<Entry>> = HashMap::new();
         let mut added: HashMap<u8, Vec<Entry>> = HashMap::new();
         let mut deltas: HashMap<State, i64> = HashMap::new();
@@ -290,7 +290,7 @@ impl<'l> Fold<'l> {
 }
 
 /// The key of the page of state `code` that holds `position`.
-fn page_holding(tree: &sled::Tree, code: u8, position: u64) -> Result<Vec<u8>, ReadError> {
+fn page_holding(tree: &crate::event_log::store::Tree, code: u8, position: u64) -> Result<Vec<u8>, ReadError> {
     let prefix = pages::list_prefix(code);
     tree.range(pages::page_key(code, position)..)
         .next()
@@ -306,7 +306,7 @@ fn page_holding(tree: &sled::Tree, code: u8, position: u64) -> Result<Vec<u8>, R
 }
 
 /// The key of the newest page of state `code`, if the list has any.
-fn first_page(tree: &sled::Tree, code: u8) -> Result<Option<Vec<u8>>, ReadError> {
+fn first_page(tree: &crate::event_log::store::Tree, code: u8) -> Result<Option<Vec<u8>>, ReadError> {
     tree.scan_prefix(pages::list_prefix(code))
         .next()
         .transpose()
@@ -316,7 +316,7 @@ fn first_page(tree: &sled::Tree, code: u8) -> Result<Option<Vec<u8>>, ReadError>
 
 /// A page as changed so far in this window.
 fn load<'d>(
-    tree: &sled::Tree,
+    tree: &crate::event_log::store::Tree,
     dirty: &'d mut HashMap<Vec<u8>, Vec<Entry>>,
     key: Vec<u8>,
 ) -> Result<&'d mut Vec<Entry>, ReadError> {

@@ -1,19 +1,24 @@
 //! The format version of a data folder's store, kept in the `meta` tree. A folder written in
 //! another format is refused with a clear error instead of being misread.
 //!
-//! Format 1 kept one JSON envelope per event and sled trees for event ids and stream versions;
-//! format 2 keeps chunks of binary envelopes (`chunk.rs`) and indexes them (`index.rs`).
+//! Format 1 kept one JSON envelope per event and separate trees for event ids and stream
+//! versions; format 2 keeps chunks of binary envelopes (`chunk.rs`) and indexes them
+//! (`index.rs`), in sled (the folder `log`); format 3 keeps the same trees in the store of
+//! `store.rs` (the folder `store`). A folder of format 2 is copied into format 3 once
+//! (`upgrade.rs`).
+
+use super::store::{Db, Tree};
 
 /// The format this version writes and reads.
-pub(crate) const STORE_FORMAT: u32 = 2;
+pub(crate) const STORE_FORMAT: u32 = 3;
 
 const FORMAT_KEY: &[u8] = b"format";
 
 /// Checks that the store is in [`STORE_FORMAT`], stamping a new store with it.
 ///
 /// # Errors
-/// The store is in another format (described), or sled failed.
-pub(crate) fn check_or_stamp(db: &sled::Db, meta: &sled::Tree) -> Result<(), String> {
+/// The store is in another format (described), or the store failed.
+pub(crate) fn check_or_stamp(db: &Db, meta: &Tree) -> Result<(), String> {
     match meta.get(FORMAT_KEY).map_err(|e| e.to_string())? {
         Some(value) => {
             let found = <[u8; 4]>::try_from(value.as_ref())
@@ -31,14 +36,14 @@ pub(crate) fn check_or_stamp(db: &sled::Db, meta: &sled::Tree) -> Result<(), Str
                 .and_then(|log| log.first())
                 .map_err(|e| e.to_string())?
                 .is_some();
-            let format_1_trees = db
-                .tree_names()
-                .iter()
-                .any(|name| name.as_ref() == b"event_ids");
-            if log_has_entries || format_1_trees {
-                return Err(refusal(1));
+            if log_has_entries {
+                return Err(
+                    "the store holds a log but no format marker: restore the data folder from \
+                     a backup"
+                        .to_owned(),
+                );
             }
-            meta.insert(FORMAT_KEY, &STORE_FORMAT.to_be_bytes())
+            meta.insert(FORMAT_KEY, STORE_FORMAT.to_be_bytes())
                 .map_err(|e| e.to_string())?;
             Ok(())
         }

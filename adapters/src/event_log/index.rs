@@ -35,7 +35,7 @@ const RECORD: usize = 24;
 
 /// The index of the log up to `next`.
 pub(crate) struct LogIndex {
-    tree: sled::Tree,
+    tree: crate::event_log::store::Tree,
     next: u64,
 }
 
@@ -101,7 +101,7 @@ impl LogIndex {
     ///
     /// # Errors
     /// The tree cannot be read.
-    pub(crate) fn open(tree: sled::Tree) -> Result<Self, ReadError> {
+    pub(crate) fn open(tree: crate::event_log::store::Tree) -> Result<Self, ReadError> {
         let next = tree
             .get(b"n")
             .map_err(storage)?
@@ -130,7 +130,7 @@ impl LogIndex {
     /// # Errors
     /// A damaged chunk or record, a stream whose versions are out of order, or a storage
     /// failure.
-    pub(crate) fn refresh(&mut self, log: &sled::Tree, target: u64) -> Result<(), ReadError> {
+    pub(crate) fn refresh(&mut self, log: &crate::event_log::store::Tree, target: u64) -> Result<(), ReadError> {
         if self.next >= target {
             return Ok(());
         }
@@ -157,7 +157,7 @@ impl LogIndex {
                     detail: format!("missing; the next chunk starts at {}", chunk.first),
                 });
             }
-            let mut batch = sled::Batch::default();
+            let mut batch = crate::event_log::store::Batch::default();
             let mut pending: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
             for record_bytes in chunk.records_from(self.next) {
                 let (position, bytes) = record_bytes?;
@@ -217,7 +217,7 @@ impl LogIndex {
                 ),
             });
         }
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::event_log::store::Batch::default();
         let mut pending: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
         let mut next = self.next;
         for event in events {
@@ -277,8 +277,8 @@ mod tests {
     use ketenpost_domain::events::{StreamId, StreamKind};
 
     /// A sled database in memory with `events` written to its log tree as chunks.
-    fn log_of(events: &[RecordedEvent]) -> (sled::Db, sled::Tree) {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+    fn log_of(events: &[RecordedEvent]) -> (crate::event_log::store::Db, crate::event_log::store::Tree) {
+        let db = crate::event_log::store::Db::temporary();
         let log = db.open_tree("log").unwrap();
         for (first, value, _) in super::super::chunk::encode(events, 0, "0.1.0") {
             log.insert(first.to_be_bytes(), value).unwrap();

@@ -31,6 +31,6 @@ pub(crate) fn position_of_key(key: &[u8]) -> Result<u64, ReadError> {
 }
 
 /// A sled failure as a read error.
-pub(crate) fn storage(e: sled::Error) -> ReadError {
+pub(crate) fn storage(e: crate::event_log::store::StoreError) -> ReadError {
     ReadError::Storage(e.to_string())
 }

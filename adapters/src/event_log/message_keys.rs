@@ -20,17 +20,17 @@ const UNREADABLE: &str = "(onleesbaar: beschadigd of een ander sleutelbestand)";
 /// The message keys of a data folder.
 #[derive(Clone)]
 pub(crate) struct MessageKeys {
-    tree: sled::Tree,
+    tree: crate::event_log::store::Tree,
     data_key: [u8; 32],
 }
 
 impl MessageKeys {
-    pub(crate) fn new(tree: sled::Tree, data_key: [u8; 32]) -> Self {
+    pub(crate) fn new(tree: crate::event_log::store::Tree, data_key: [u8; 32]) -> Self {
         Self { tree, data_key }
     }
 
     /// The stored (sealed) key of `stream`, if it has one.
-    fn stored(&self, stream: &StreamId) -> Result<Option<sled::IVec>, String> {
+    fn stored(&self, stream: &StreamId) -> Result<Option<crate::event_log::store::Value>, String> {
         self.tree
             .get(stream.as_str())
             .map_err(|e| format!("reading the key of {stream}: {e}"))
@@ -62,12 +62,12 @@ impl MessageKeys {
         let stored = sealed::seal(&self.data_key, &key).map_err(|e| e.to_string())?;
         match self
             .tree
-            .compare_and_swap(stream.as_str(), None::<&[u8]>, Some(stored.as_bytes()))
+            .insert_if_absent(stream.as_str(), stored.as_bytes())
             .map_err(|e| format!("storing the key of {stream}: {e}"))?
         {
-            Ok(()) => Ok(key),
+            None => Ok(key),
             // Another append made it first: use that one.
-            Err(_) => self
+            Some(_) => self
                 .key(stream)?
                 .ok_or_else(|| format!("the key of {stream} vanished")),
         }
@@ -138,7 +138,7 @@ impl MessageKeys {
     /// The key tree cannot be written.
     pub(crate) fn destroy(&self, stream: &StreamId) -> Result<bool, String> {
         self.tree
-            .remove(stream.as_str())
+            .take(stream.as_str())
             .map(|old| old.is_some())
             .map_err(|e| format!("destroying the key of {stream}: {e}"))
     }

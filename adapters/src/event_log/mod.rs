@@ -7,7 +7,6 @@ mod backup;
 mod chunk;
 mod chunk_cache;
 mod codec;
-mod durability;
 mod fold;
 mod format;
 mod handoff;
@@ -28,7 +27,9 @@ mod scan;
 mod search_index;
 mod search_query;
 mod sled_log;
+mod store;
 mod trees;
+mod upgrade;
 mod verification;
 mod writer;
 

@@ -34,7 +34,7 @@ pub(crate) fn is_open(receipt: Option<&ReceiptSummary>) -> bool {
 }
 
 /// Notes in `batch` that the open receipts are kept (every batch of a catch-up says so).
-pub(crate) fn mark(batch: &mut sled::Batch) {
+pub(crate) fn mark(batch: &mut crate::event_log::store::Batch) {
     batch.insert(pages::checkpoint_key(MARKER), &[]);
 }
 
@@ -77,7 +77,7 @@ impl SledEventLog {
         {
             return Ok(());
         }
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::event_log::store::Batch::default();
         let mut noted = 0_u64;
         self.each_receipt(|receipt| {
             if is_open(Some(&receipt)) {

@@ -1,7 +1,7 @@
 //! What opening a data folder checks before the log is believed, so that every command and
-//! the daemon refuse a damaged folder the same way: sled's settings file (its checksum), sled
-//! itself (a panic inside it becomes an error, printed without a backtrace), the head marker
-//! against the end of the log, and every chunk and record of the log.
+//! the daemon refuse a damaged folder the same way: the store itself (a panic inside it
+//! becomes an error, printed without a backtrace), the head marker against the end of the
+//! log, and every chunk and record of the log.
 //!
 //! Folders and files are made for the owner only (0700, 0600).
 
@@ -15,6 +15,7 @@ use super::chunk::Chunk;
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
 use super::log_tree::position_of_key;
+use super::store::{Db, StoreError};
 use super::trees::Trees;
 
 /// What to tell an operator after a refusal that restoring a backup mends.
@@ -31,46 +32,14 @@ pub(crate) fn create_private_folder(folder: &Path) -> std::io::Result<()> {
         .create(folder)
 }
 
-/// Checks sled's settings file (`conf`: text, then its CRC-32 little-endian). sled itself only
-/// warns on a mismatch and then misreads the damage as a folder of an old sled version.
+/// Opens the store in `folder`. A panic inside the store on damaged files becomes an error,
+/// and is not printed (it would print a backtrace where one clear line is due).
 ///
 /// # Errors
-/// The file cannot be read or its checksum does not match (described).
-pub(crate) fn check_sled_settings(log_folder: &Path) -> Result<(), String> {
-    let conf = log_folder.join("conf");
-    let bytes = match std::fs::read(&conf) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("{} cannot be read: {e}", conf.display())),
-    };
-    // sled treats a file of 8 bytes or less as absent and writes it anew.
-    if bytes.len() <= 8 {
-        return Ok(());
-    }
-    let (text, checksum) = bytes.split_at(bytes.len() - 4);
-    if crc32fast::hash(text).to_le_bytes() == checksum {
-        Ok(())
-    } else {
-        Err(format!(
-            "sled's settings file {} is damaged (its checksum does not match): {RESTORE}",
-            conf.display()
-        ))
-    }
-}
-
-/// Opens sled in `folder`. sled panics on some kinds of damage: that becomes an error, and
-/// the panic is not printed (it would print a backtrace where one clear line is due).
-///
-/// # Errors
-/// sled refused the folder or panicked (described).
-pub(crate) fn open_sled(folder: &Path, cache_capacity: u64) -> Result<sled::Db, String> {
+/// The store refused the folder or panicked (described).
+pub(crate) fn open_store(folder: &Path) -> Result<Db, String> {
     let quiet = QuietPanics::on_this_thread();
-    let opened = std::panic::catch_unwind(|| {
-        sled::Config::new()
-            .path(folder)
-            .cache_capacity(cache_capacity)
-            .open()
-    });
+    let opened = std::panic::catch_unwind(|| Db::open(folder));
     drop(quiet);
     match opened {
         Ok(Ok(db)) => Ok(db),
@@ -82,22 +51,21 @@ pub(crate) fn open_sled(folder: &Path, cache_capacity: u64) -> Result<sled::Db, 
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             Err(format!(
-                "sled could not read its files ({}): {RESTORE}",
+                "the store could not read its files ({}): {RESTORE}",
                 if said.is_empty() { "it stopped" } else { &said }
             ))
         }
     }
 }
 
-/// sled's error in words an operator can act on.
-pub(crate) fn describe(error: &sled::Error) -> String {
+/// The store's error in words an operator can act on.
+pub(crate) fn describe(error: &StoreError) -> String {
     match error {
-        sled::Error::Corruption { at, .. } => match at {
-            Some(at) => format!("sled found damaged data in its files (at {at:?}): {RESTORE}"),
-            None => format!("sled found damaged data in its files: {RESTORE}"),
-        },
-        sled::Error::Io(e) => format!("IO error: {e}"),
-        other => other.to_string(),
+        StoreError::Io(e) => format!("IO error: {e}"),
+        StoreError::Poisoned => "an earlier write to the store failed (a full disk or a failing \
+             device); it takes no writes until it is opened again"
+            .to_owned(),
+        other => format!("the store found damaged data in its files ({other:?}): {RESTORE}"),
     }
 }
 
@@ -136,7 +104,7 @@ impl Drop for QuietPanics {
 /// Checks the log's end (`next`) against the head marker.
 ///
 /// A log that ends before the acknowledged position lost events. A missing or damaged marker
-/// is refused as well (a new folder gets its marker before sled's files exist, so it was
+/// is refused as well (a new folder gets its marker before the store's files exist, so it was
 /// lost, and with it the means to notice lost events), unless `repair` accepts the log as it
 /// is. Gives what the marker said, for a repair to report.
 ///

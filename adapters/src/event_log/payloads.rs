@@ -14,7 +14,7 @@ const FORMAT: u8 = 1;
 
 /// Payloads in a sled tree, encrypted at rest.
 pub struct SledPayloadStore {
-    tree: sled::Tree,
+    tree: crate::event_log::store::Tree,
     cipher: XChaCha20Poly1305,
     key: [u8; 32],
     /// The log's failed state: an IO error storing a payload fails the log as the writer's do
@@ -24,7 +24,7 @@ pub struct SledPayloadStore {
 
 impl SledPayloadStore {
     pub(crate) fn new(
-        tree: sled::Tree,
+        tree: crate::event_log::store::Tree,
         key: [u8; 32],
         failure: Arc<watch::Sender<Option<String>>>,
     ) -> Self {
@@ -42,9 +42,9 @@ impl SledPayloadStore {
     }
 
     /// Describes a sled error of `put`, failing the log on an IO error.
-    fn stored(&self, digest: &str, error: &sled::Error) -> AppendError {
+    fn stored(&self, digest: &str, error: &crate::event_log::store::StoreError) -> AppendError {
         let text = format!("storing payload {digest} failed: {error}");
-        if matches!(error, sled::Error::Io(_)) {
+        if matches!(error, crate::event_log::store::StoreError::Io(_)) {
             self.failure.send_if_modified(|failure| {
                 let first = failure.is_none();
                 if first {
@@ -62,7 +62,7 @@ impl SledPayloadStore {
     /// A storage failure.
     pub(crate) fn remove(&self, raw_digest: &[u8]) -> Result<bool, ReadError> {
         self.tree
-            .remove(raw_digest)
+            .take(raw_digest)
             .map(|old| old.is_some())
             .map_err(|e| ReadError::Storage(e.to_string()))
     }
@@ -86,7 +86,7 @@ impl PayloadStore for SledPayloadStore {
     fn put(&self, bytes: &[u8]) -> Result<String, AppendError> {
         let raw_digest = Sha256::digest(bytes);
         let digest = hex::encode(raw_digest);
-        let stored = |e: sled::Error| self.stored(&digest, &e);
+        let stored = |e: crate::event_log::store::StoreError| self.stored(&digest, &e);
         if self.tree.contains_key(raw_digest).map_err(stored)? {
             return Ok(digest);
         }

@@ -287,7 +287,7 @@ impl SledEventLog {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(
-    value: Option<sled::IVec>,
+    value: Option<crate::event_log::store::Value>,
 ) -> Result<Option<T>, ReadError> {
     value
         .map(|v| serde_json::from_slice(&v))

@@ -390,7 +390,7 @@ impl SledEventLog {
     /// make the data folder grow with every message ever received.
     fn forget_holders(&self, raw_digest: &[u8]) -> Result<(), ReadError> {
         let tree = &self.trees.retention;
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::event_log::store::Batch::default();
         let prefix = holder_key(raw_digest, "");
         for holder in tree.scan_prefix(&prefix) {
             let (key, _) = holder.map_err(storage)?;

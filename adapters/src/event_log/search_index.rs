@@ -163,7 +163,7 @@ pub(crate) fn decode(value: &[u8]) -> Result<Vec<Posting>, ReadError> {
 /// # Errors
 /// A storage failure.
 pub(crate) fn page_holding(
-    tree: &sled::Tree,
+    tree: &crate::event_log::store::Tree,
     prefix: &[u8],
     position: u64,
 ) -> Result<Option<Vec<u8>>, ReadError> {
@@ -256,7 +256,7 @@ impl ListChanges {
     ///
     /// # Errors
     /// A storage failure or a page that does not read.
-    pub(crate) fn write(self, tree: &sled::Tree, batch: &mut sled::Batch) -> Result<(), ReadError> {
+    pub(crate) fn write(self, tree: &crate::event_log::store::Tree, batch: &mut crate::event_log::store::Batch) -> Result<(), ReadError> {
         let mut dirty: HashMap<Vec<u8>, Vec<Posting>> = HashMap::new();
         for (prefix, gone) in self.removed {
             for (position, uuid) in gone {
@@ -271,7 +271,7 @@ impl ListChanges {
             let mut rest = entries.as_slice();
             let newest = tree
                 .scan_prefix(&prefix)
-                .keys()
+                .map(|entry| entry.map(|(key, _)| key))
                 .find(|k| k.as_ref().map_or(true, |k| k.len() == prefix.len() + 8))
                 .transpose()
                 .map_err(storage)?;
@@ -300,7 +300,7 @@ impl ListChanges {
 
 /// A page as changed so far in this window.
 fn load<'d>(
-    tree: &sled::Tree,
+    tree: &crate::event_log::store::Tree,
     dirty: &'d mut HashMap<Vec<u8>, Vec<Posting>>,
     key: Vec<u8>,
 ) -> Result<&'d mut Vec<Posting>, ReadError> {
@@ -362,7 +362,7 @@ mod tests {
             .collect();
         assert_eq!(decode(&encode(&entries)).unwrap(), entries);
         assert!(decode(&encode(&entries)[..20]).is_err());
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = crate::event_log::store::Db::temporary();
         let tree = db.open_tree("p").unwrap();
         let prefix = list_prefix(BSN, Some([1; 8]));
         let mut changes = ListChanges::default();
@@ -370,14 +370,14 @@ mod tests {
             changes.add(*entry, &[(BSN, [1; 8])]);
             let _ = i;
         }
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::event_log::store::Batch::default();
         changes.write(&tree, &mut batch).unwrap();
         tree.apply_batch(batch).unwrap();
         let page = page_holding(&tree, &prefix, 99).unwrap().unwrap();
         assert_eq!(decode(&tree.get(page).unwrap().unwrap()).unwrap(), entries);
         let mut changes = ListChanges::default();
         changes.forget(99, [1; 16], &[(BSN, [1; 8]), (SENDER, [2; 8])]);
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::event_log::store::Batch::default();
         changes.write(&tree, &mut batch).unwrap();
         tree.apply_batch(batch).unwrap();
         let left = decode(&tree.get(page_key(&prefix, 98)).unwrap().unwrap()).unwrap();

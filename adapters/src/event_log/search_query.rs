@@ -71,7 +71,7 @@ fn cursor_position(cursor: &str) -> Result<u64, ReadError> {
 
 /// Whether list `prefix` holds the message at `position`.
 fn holds(
-    tree: &sled::Tree,
+    tree: &crate::event_log::store::Tree,
     prefix: &[u8],
     position: u64,
     uuid: &[u8; 16],

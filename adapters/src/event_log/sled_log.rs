@@ -1,4 +1,4 @@
-//! The event log on sled 0.34: opening a data folder, appending through the single writer,
+//! The event log on its store (`store.rs`): opening a data folder, appending through the single writer,
 //! and reading the log, one stream, and the payloads.
 
 use std::path::{Path, PathBuf};
@@ -14,7 +14,6 @@ use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, Stream
 
 use super::access_keys::SledAccessKeys;
 use super::chunk_cache::ChunkCache;
-use super::durability::FolderSync;
 use super::format;
 use super::handoff::{Head, Reply, Request};
 use super::head_marker::HeadMarker;
@@ -25,22 +24,24 @@ use super::message_keys::MessageKeys;
 use super::opening;
 use super::payloads::SledPayloadStore;
 use super::received::Received;
+use super::store::Db;
 use super::trees::Trees;
+use super::upgrade;
 use super::verification::damage;
 use super::writer::{GroupCommit, Writer};
 
-/// Bytes of sled's page cache.
-const CACHE_CAPACITY: u64 = 24 * 1024 * 1024;
+/// The folder of the store inside a data folder.
+pub(crate) const STORE_FOLDER: &str = "store";
 
 /// Why a data folder could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    /// sled refused the folder.
+    /// The store refused the folder.
     #[error("cannot open the event log in {folder}: {detail}")]
     Store {
         /// The folder.
         folder: String,
-        /// What sled said.
+        /// What the store said.
         detail: String,
     },
     /// The key file.
@@ -51,7 +52,7 @@ pub enum OpenError {
 /// How to open a data folder.
 #[derive(Debug, Clone)]
 pub struct LogOptions {
-    /// The data folder (sled lives in `<folder>/log`).
+    /// The data folder (the store lives in `<folder>/store`).
     pub folder: PathBuf,
     /// The key file; created with mode 0600 when absent.
     pub key_file: PathBuf,
@@ -87,10 +88,10 @@ impl LogOptions {
     }
 }
 
-/// The sled event log with its payload store and projection trees.
+/// The event log with its payload store and projection trees.
 pub struct SledEventLog {
     pub(crate) trees: Trees,
-    db: sled::Db,
+    db: Db,
     head: Arc<Head>,
     index: Arc<RwLock<LogIndex>>,
     pub(crate) chunks: Arc<ChunkCache>,
@@ -107,7 +108,7 @@ pub struct SledEventLog {
     data_key: [u8; 32],
     /// Damage [`Self::verify_in_background`] found: the refusal an open would have given.
     pub(crate) damage_found: Arc<std::sync::OnceLock<String>>,
-    /// The sled folder and where the log ended when it was opened (what a verification covers).
+    /// The store's folder and where the log ended when it was opened (what a verification covers).
     pub(crate) folder: PathBuf,
     pub(crate) opened_at: u64,
     /// What the head marker said when the folder was opened.
@@ -154,28 +155,25 @@ impl SledEventLog {
     /// Opens (or creates) the log in a data folder and starts its writer.
     ///
     /// # Errors
-    /// The folder or key file cannot be used, or sled finds the store damaged beyond recovery.
+    /// The folder or key file cannot be used, or the store is damaged beyond recovery.
     pub fn open(options: &LogOptions) -> Result<Self, OpenError> {
-        let folder = options.folder.join("log");
+        let folder = options.folder.join(STORE_FOLDER);
         let store_error = |detail: String| OpenError::Store {
             folder: folder.display().to_string(),
             detail,
         };
         let marker_path = options.folder.join("log.head");
-        if !folder.exists() {
-            // A new folder: the marker is made before sled's files, so that a marker missing
-            // beside them always means a lost one.
+        if !folder.exists() && !options.folder.join(upgrade::SLED_FOLDER).exists() {
+            // A new folder: the marker is made before the store's files, so that a marker
+            // missing beside them always means a lost one.
             opening::create_private_folder(&options.folder)
                 .and_then(|()| HeadMarker::replace(&marker_path, 0))
                 .map_err(|e| store_error(format!("{}: {e}", marker_path.display())))?;
         }
-        opening::create_private_folder(&folder).map_err(|e| store_error(e.to_string()))?;
         let key = key_file::load_or_create(&options.key_file)?;
-        opening::check_sled_settings(&folder).map_err(store_error)?;
-        // sled's default page cache is 1 GiB, which a replay of a large log fills; 24 MiB keeps
-        // the daemon's memory lower on a long-lived log (scripts/long-run.sh, see
-        // docs/performance.md "The long run").
-        let db = opening::open_sled(&folder, CACHE_CAPACITY).map_err(store_error)?;
+        upgrade::from_sled(&options.folder).map_err(store_error)?;
+        opening::create_private_folder(&folder).map_err(|e| store_error(e.to_string()))?;
+        let db = opening::open_store(&folder).map_err(store_error)?;
         let trees = Trees::open(&db).map_err(|e| store_error(opening::describe(&e)))?;
         format::check_or_stamp(&db, &trees.meta).map_err(store_error)?;
         let next = next_position_on_disk(&trees).map_err(|e| store_error(damage(&e)))?;
@@ -204,12 +202,10 @@ impl SledEventLog {
             trees: trees.clone(),
             index: Arc::clone(&index),
             db: db.clone(),
-            folder: folder.clone(),
             head: Arc::clone(&head),
             next_position: next,
             settings: options.group_commit,
             code_version: env!("CARGO_PKG_VERSION").to_owned(),
-            sync: FolderSync::default(),
             durable: options.durable,
             marker: Some(marker),
             chunks: Arc::clone(&chunks),
@@ -248,8 +244,8 @@ impl SledEventLog {
         }
     }
 
-    /// The IO error that stopped the log from taking appends, if one did. sled keeps
-    /// returning its first IO error until the folder is opened again, so the log takes
+    /// The IO error that stopped the log from taking appends, if one did. The store takes no
+    /// writes after a failed one until the folder is opened again, so the log takes
     /// nothing more: the daemon stops (to be restarted) instead of retrying in vain.
     pub fn failure(&self) -> Option<String> {
         self.failure.borrow().clone()
@@ -284,7 +280,7 @@ impl SledEventLog {
         super::search_index::SearchKey::derive(self.payloads.data_key())
     }
 
-    /// Bytes sled uses on disk.
+    /// Bytes the store uses on disk.
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
@@ -303,13 +299,6 @@ impl SledEventLog {
 impl Drop for SledEventLog {
     fn drop(&mut self) {
         self.close();
-        if self.failure().is_some() {
-            // After an IO error sled never counts later writes as stable, and its last handle
-            // to a tree waits for that in its drop, for ever: the handles are left to the
-            // process's exit instead (the log takes nothing more anyway).
-            std::mem::forget(self.db.clone());
-            std::mem::forget(self.trees.clone());
-        }
     }
 }
 

@@ -1,28 +1,30 @@
-//! The sled trees of a data folder.
+//! The trees of a data folder's store (`store.rs`).
+
+use super::store::{Db, StoreError, Tree};
 
 /// Every tree ketenpost keeps.
 #[derive(Clone)]
 pub(crate) struct Trees {
     /// First position (u64 big-endian) -> chunk of envelopes (`chunk.rs`).
-    pub log: sled::Tree,
+    pub log: Tree,
     /// Store-wide settings: the format version.
-    pub meta: sled::Tree,
+    pub meta: Tree,
     /// Digest -> encrypted payload.
-    pub payloads: sled::Tree,
+    pub payloads: Tree,
     /// The projections and their checkpoint (keys in `pages.rs`).
-    pub projections: sled::Tree,
+    pub projections: Tree,
     /// Message stream id -> its key, sealed with the data key (`message_keys.rs`).
-    pub message_keys: sled::Tree,
+    pub message_keys: Tree,
     /// The retention sweep's progress (`retention.rs`).
-    pub retention: sled::Tree,
+    pub retention: Tree,
     /// The index of event ids, stream positions and received messages (`index.rs`).
-    pub index: sled::Tree,
+    pub index: Tree,
     /// Period start -> the access log's key of that period (`access_keys.rs`).
-    pub access_keys: sled::Tree,
+    pub access_keys: Tree,
 }
 
 impl Trees {
-    pub(crate) fn open(db: &sled::Db) -> sled::Result<Self> {
+    pub(crate) fn open(db: &Db) -> Result<Self, StoreError> {
         Ok(Self {
             log: db.open_tree("log")?,
             meta: db.open_tree("meta")?,

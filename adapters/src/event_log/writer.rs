@@ -1,16 +1,15 @@
 //! The single writer: it assigns gapless positions, checks expected versions, drops events
-//! whose id is already in the log, writes a group of appends as chunks in one atomic sled
+//! whose id is already in the log, writes a group of appends as chunks in one atomic
 //! batch, syncs once, and only then answers every waiter (group commit).
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::chunk::{self, Chunk};
 use super::chunk_cache::ChunkCache;
-use super::durability::FolderSync;
+use super::store::Db;
 use super::handoff::{Head, Reply, Request};
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
@@ -44,13 +43,11 @@ pub(crate) struct Writer {
     pub trees: Trees,
     /// Event ids and stream versions of the acknowledged log.
     pub index: Arc<RwLock<LogIndex>>,
-    pub db: sled::Db,
-    pub folder: PathBuf,
+    pub db: Db,
     pub head: Arc<Head>,
     pub next_position: u64,
     pub settings: GroupCommit,
     pub code_version: String,
-    pub sync: FolderSync,
     /// Whether to sync at all (off only for benchmarks that say so).
     pub durable: bool,
     /// Where the acknowledged position is recorded after each durable commit.
@@ -218,7 +215,7 @@ impl Writer {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let mut batch = sled::Batch::default();
+        let mut batch = crate::event_log::store::Batch::default();
         let mut written = Vec::new();
         for (first, value, chunk) in chunk::encode(entries, now_ms, &self.code_version) {
             batch.insert(&first.to_be_bytes(), value);
@@ -243,10 +240,7 @@ impl Writer {
         if !self.durable {
             return Ok(());
         }
-        self.db.flush().map_err(|e| format!("flush failed: {e}"))?;
-        self.sync
-            .sync_all(&self.folder)
-            .map_err(|e| format!("fsync of {} failed: {e}", self.folder.display()))
+        self.db.flush().map_err(|e| format!("flush failed: {e}"))
     }
 
     fn record_head(&self, next: u64) -> Result<(), String> {

@@ -47,3 +47,24 @@ pub fn append(stream: &StreamId, expected: ExpectedVersion, events: Vec<NewEvent
 pub fn message_stream() -> StreamId {
     StreamId::new(StreamKind::Message, id())
 }
+
+/// The store of a closed data folder, opened directly (to look into it or damage it).
+pub fn store_of(dir: &std::path::Path) -> fjall::Database {
+    fjall::Database::builder(dir.join("store")).open().unwrap()
+}
+
+/// The tree `name` of a store opened with [`store_of`].
+pub fn tree(store: &fjall::Database, name: &str) -> fjall::Keyspace {
+    store
+        .keyspace(name, fjall::KeyspaceCreateOptions::default)
+        .unwrap()
+}
+
+/// Flips a byte near the end of the value at `key` of `tree` and makes it durable.
+pub fn flip_near_the_end(store: &fjall::Database, tree: &fjall::Keyspace, key: &[u8], value: &[u8]) {
+    let mut value = value.to_vec();
+    let at = value.len() - 3;
+    value[at] ^= 0x5A;
+    tree.insert(key, value).unwrap();
+    store.persist(fjall::PersistMode::SyncAll).unwrap();
+}
