@@ -1,10 +1,10 @@
 //! Where the disk space of a data folder goes: `disk_usage DATA_DIR [MESSAGES]`. Prints the
-//! size of sled's files (as `du` counts them, before sled opens the folder), then per sled
-//! tree the number of entries and the bytes of their keys and values (the live data), split by
-//! the first byte of the key (the kinds of entry a tree holds, see each tree's module; not
-//! for a tree of digests, whose first bytes are all kinds). With
-//! MESSAGES, also the bytes per message. Run it on a stopped daemon's folder: sled writes
-//! while it opens.
+//! size of the store's files (as `du` counts them, before the store opens the folder), then
+//! per tree the number of entries and the bytes of their keys and values (the live data),
+//! split by the first byte of the key (the kinds of entry a tree holds, see each tree's
+//! module; not for a tree of digests, whose first bytes are all kinds). With MESSAGES, also
+//! the bytes per message. Run it on a stopped daemon's folder: the store writes while it
+//! opens.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -69,13 +69,13 @@ fn main() {
         panic!("usage: disk_usage DATA_DIR [MESSAGES]");
     };
     let messages = args.get(2).and_then(|n| n.parse::<u64>().ok());
-    let log = Path::new(folder).join("log");
+    let log = Path::new(folder).join("store");
 
     let mut files = Vec::new();
     file_sizes(&log, &mut files);
     files.sort();
     let on_disk: u64 = files.iter().map(|f| f.1).sum();
-    println!("## sled's files in {}\n", log.display());
+    println!("## The store's files in {}\n", log.display());
     println!("| file | on disk (bytes) | length (bytes) |");
     println!("|---|---:|---:|");
     for (name, blocks, len) in &files {
@@ -87,18 +87,20 @@ fn main() {
         files.iter().map(|f| f.2).sum::<u64>()
     );
 
-    let db = sled::Config::new().path(&log).open().expect("open sled");
+    let db = fjall::Database::builder(&log).open().expect("open the store");
     let mut total = Sum::default();
     println!("\n## Live data per tree\n");
     println!("| tree | key kind | entries | key bytes | value bytes | live bytes per message |");
     println!("|---|---|---:|---:|---:|---:|");
-    for name in db.tree_names() {
-        let tree = db.open_tree(&name).expect("open tree");
-        let label = String::from_utf8_lossy(&name).into_owned();
+    for name in db.list_keyspace_names() {
+        let label = name.to_string();
+        let tree = db
+            .keyspace(&label, fjall::KeyspaceCreateOptions::default)
+            .expect("open tree");
         let mut kinds: BTreeMap<String, Sum> = BTreeMap::new();
         let mut sum = Sum::default();
         for item in tree.iter() {
-            let (key, value) = item.expect("read entry");
+            let (key, value) = item.into_inner().expect("read entry");
             sum.add(key.len(), value.len());
             kinds
                 .entry(kind(key.first()))
@@ -137,10 +139,10 @@ fn main() {
     );
     println!(
         "\nfiles {on_disk} bytes ({} per message), live {live} bytes ({} per message), \
-         {:.1}x; sled's own size_on_disk {}",
+         {:.1}x; the store's own disk_space {}",
         per(on_disk, messages),
         per(live, messages),
         on_disk as f64 / live.max(1) as f64,
-        db.size_on_disk().unwrap_or(0)
+        db.disk_space().unwrap_or(0)
     );
 }

@@ -45,7 +45,12 @@ enum Damage {
 
 fn damage(file: &Path, how: Damage) {
     let mut bytes = std::fs::read(file).unwrap();
-    let len = bytes.len();
+    // Where what is written ends: the store makes its journal at full size and fills it from
+    // the start.
+    let len = bytes
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(bytes.len(), |at| at + 1);
     match how {
         Damage::Truncate => bytes.truncate(len - 137),
         Damage::FlipNearEnd => {
@@ -128,7 +133,7 @@ fn check_damage(name: &str, modes: &[Damage]) {
         for (copy, commands) in [("a", &["events", "status"][..]), ("b", &["status"][..])] {
             let data = work.join(format!("{how:?}-{copy}"));
             copy_dir(&base, &data);
-            let file = largest_file(&data.join("log"));
+            let file = largest_file(&data.join("store"));
             damage(&file, how);
             for command in commands {
                 let output = run(

@@ -91,8 +91,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// The payloads stored in a data folder (the daemon stopped).
 fn payloads(data: &Path) -> usize {
-    let db = sled::open(data.join("log")).unwrap();
-    db.open_tree("payloads").unwrap().len()
+    let db = fjall::Database::builder(data.join("store")).open().unwrap();
+    db.keyspace("payloads", fjall::KeyspaceCreateOptions::default)
+        .unwrap()
+        .len()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 //! A damaged data folder as every command and the daemon see it: an entry damaged in the middle
 //! of the log, a head marker that is missing, cut short or does not match its checksum (and
-//! `repair-head` to accept the log on purpose), sled's files damaged, and the modes of what
+//! `repair-head` to accept the log on purpose), the store's files damaged, and the modes of what
 //! ketenpost creates under umask 022.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -146,19 +146,42 @@ fn daemon_refuses(h: &Harness, data: &Path) -> String {
     refusal_after(&output, "the daemon", started)
 }
 
-/// Flips a byte near the end of the chunk in the middle of the log (sled itself sees nothing
-/// wrong: the damage is inside a value it stores).
+/// Flips a byte near the end of the chunk in the middle of the log (the store itself sees
+/// nothing wrong: the damage is inside a value it stores).
 fn damage_a_chunk_in_the_middle(data: &Path) {
-    let db = sled::Config::new().path(data.join("log")).open().unwrap();
-    let log = db.open_tree("log").unwrap();
-    let keys: Vec<_> = log.iter().keys().map(Result::unwrap).collect();
+    let db = fjall::Database::builder(data.join("store")).open().unwrap();
+    let log = db
+        .keyspace("log", fjall::KeyspaceCreateOptions::default)
+        .unwrap();
+    let keys: Vec<_> = log.iter().map(|entry| entry.key().unwrap()).collect();
     assert!(keys.len() > 4, "only {} chunks", keys.len());
     let key = &keys[keys.len() / 2];
     let mut value = log.get(key).unwrap().unwrap().to_vec();
     let at = value.len() - 3;
     value[at] ^= 0x5A;
-    log.insert(key, value).unwrap();
-    db.flush().unwrap();
+    log.insert(key.clone(), value).unwrap();
+    db.persist(fjall::PersistMode::SyncAll).unwrap();
+}
+
+/// The files of the store of `data`, with how many of their bytes are written (a journal is
+/// made at its full size and filled from the start).
+fn store_files(data: &Path) -> Vec<(PathBuf, usize)> {
+    let mut files = Vec::new();
+    let mut folders = vec![data.join("store")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                let written = bytes.iter().rposition(|&b| b != 0).map_or(0, |at| at + 1);
+                files.push((path, written));
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,12 +239,15 @@ fn a_missing_or_damaged_head_marker_is_refused_until_repair_head_accepts_the_log
         assert_eq!(ketenpost(&["events"], &data).stdout, events, "{name}");
     }
 
-    // The damage that cost 296 events: sled loses the log and the marker is gone too.
+    // The damage that cost 296 events: the store loses the log (its journal is gone) and
+    // the marker is gone too.
     let data = work.join("both");
     copy_dir(&base, &data);
-    let db = data.join("log/db");
-    let bytes = std::fs::read(&db).unwrap();
-    std::fs::write(&db, &bytes[..bytes.len() / 2]).unwrap();
+    for (file, _) in store_files(&data) {
+        if file.extension().is_some_and(|e| e == "jnl") {
+            std::fs::remove_file(file).unwrap();
+        }
+    }
     std::fs::remove_file(data.join("log.head")).unwrap();
     let line = every_command_refuses(&data, &messages[0]);
     assert!(line.contains("log.head"), "{line}");
@@ -229,53 +255,45 @@ fn a_missing_or_damaged_head_marker_is_refused_until_repair_head_accepts_the_log
 }
 
 #[test]
-fn damaged_sled_files_give_one_clear_line_without_a_backtrace() {
-    let work = work_dir("sled-files");
+fn damaged_store_files_give_one_clear_line_without_a_backtrace() {
+    let work = work_dir("store-files");
     let base = work.join("base");
-    // Large enough for sled to panic on some of the flips below.
     let messages = import_letters(&work, &base, 600);
 
-    let data = work.join("conf");
-    copy_dir(&base, &data);
-    let conf = data.join("log/conf");
-    let mut bytes = std::fs::read(&conf).unwrap();
-    bytes[3] ^= 0x80;
-    std::fs::write(&conf, bytes).unwrap();
-    let line = every_command_refuses(&data, &messages[0]);
-    assert!(
-        line.contains("settings file") && line.contains("damaged") && !line.contains("0.29"),
-        "{line}"
-    );
-
-    // Flips all over sled's file: where sled or the log notices, one clear line, the same
-    // from every command; a panic inside sled is neither printed nor a crash.
-    let size = std::fs::metadata(base.join("log/db")).unwrap().len();
-    let mut sled_gave_up = 0;
-    for percent in (3..100).step_by(4) {
-        let data = work.join(format!("flip-{percent}"));
-        copy_dir(&base, &data);
-        let db = data.join("log/db");
-        let mut bytes = std::fs::read(&db).unwrap();
-        let start = usize::try_from(size * percent / 100).unwrap();
-        for i in (start..(start + 64).min(bytes.len())).step_by(3) {
-            bytes[i] ^= 0xFF;
-        }
-        std::fs::write(&db, bytes).unwrap();
-        let status = ketenpost(&["status"], &data);
-        let stderr = String::from_utf8_lossy(&status.stderr);
-        assert!(!stderr.contains("panicked"), "{percent} %: {stderr}");
-        if !status.status.success() {
-            let line = every_command_refuses(&data, &messages[0]);
-            if line.contains("sled could not read its files") {
-                sled_gave_up += 1;
+    // Flips in every file of the store (its journal, tables and their versions): where the
+    // store or the log notices, one clear line, the same from every command; a panic inside
+    // the store is neither printed nor a crash.
+    let mut refused = 0;
+    let mut tried = 0;
+    for (file, written) in store_files(&base) {
+        let relative = file.strip_prefix(&base).unwrap().to_path_buf();
+        for percent in (7..100).step_by(15) {
+            let data = work.join(format!("flip-{tried}"));
+            copy_dir(&base, &data);
+            let target = data.join(&relative);
+            let mut bytes = std::fs::read(&target).unwrap();
+            let start = written * percent / 100;
+            for i in (start..(start + 64).min(written)).step_by(3) {
+                bytes[i] ^= 0xFF;
             }
+            std::fs::write(&target, bytes).unwrap();
+            tried += 1;
+            let status = ketenpost(&["status"], &data);
+            let stderr = String::from_utf8_lossy(&status.stderr);
+            assert!(
+                !stderr.contains("panicked"),
+                "{} at {percent} %: {stderr}",
+                relative.display()
+            );
+            if !status.status.success() {
+                let line = every_command_refuses(&data, &messages[0]);
+                assert!(line.contains("restore") || line.contains("repair-head"), "{line}");
+                refused += 1;
+            }
+            let _ = std::fs::remove_dir_all(&data);
         }
-        let _ = std::fs::remove_dir_all(&data);
     }
-    assert!(
-        sled_gave_up > 0,
-        "no flip made sled give up: the test misses its case"
-    );
+    assert!(refused > 0, "no flip of {tried} was refused: the test misses its case");
     let _ = std::fs::remove_dir_all(&work);
 }
 
