@@ -50,6 +50,8 @@ pub(crate) fn open_store(folder: &Path) -> Result<Db, String> {
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
+            // One line, whatever the panic said.
+            let said = said.split_whitespace().collect::<Vec<_>>().join(" ");
             Err(format!(
                 "the store could not read its files ({}): {RESTORE}",
                 if said.is_empty() { "it stopped" } else { &said }
