@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, on this machine: starts local stand-ins for a ZorgMail mailbox and the Nedap Ons
 # API (mutual TLS), puts the project's fixture messages in the mailbox, and runs the ketenpost
-# daemon against them with its embedded defaults (a sled event log in out/demo/data, processing
+# daemon against them with its embedded defaults (an event log in out/demo/data, processing
 # in-process). It prints the API address and what to try, and runs until ctrl-c (which stops
 # the daemon the way SIGTERM does: the work in hand finishes first).
 #

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::ports::EventLog;
 use support::{batch, disk_usage, envelope_bytes, folder, open, percentile, row, vm_hwm_kib};
 
@@ -32,7 +32,7 @@ fn throughput(
         durable,
         ..LogOptions::new(&dir)
     };
-    let log = Arc::new(SledEventLog::open(&options).unwrap());
+    let log = Arc::new(DiskEventLog::open(&options).unwrap());
     // Warm up: the first commit makes the files.
     log.append(batch(2)).unwrap();
     let written = Arc::new(AtomicU64::new(0));

@@ -1,4 +1,4 @@
-//! The IO behind ketenpost's domain: PDF rendering, the sled event log, the ZorgMail mail web
+//! The IO behind ketenpost's domain: PDF rendering, the event log, the ZorgMail mail web
 //! service client, the drop folder mailbox and the Nedap Ons client.
 
 pub mod budget;

@@ -1,13 +1,13 @@
-//! The sled event log's projections as the domain's read-side port.
+//! The event log's projections as the domain's read-side port.
 
 use ketenpost_domain::events::{Event, StreamId};
 use ketenpost_domain::ports::{CategoryPage, EventLog, MessageDetail, ReadError, ReadSide};
 use ketenpost_domain::projections::State;
 use ketenpost_domain::search::SearchQuery;
 
-use crate::event_log::SledEventLog;
+use crate::event_log::DiskEventLog;
 
-impl ReadSide for SledEventLog {
+impl ReadSide for DiskEventLog {
     fn category_counts(&self) -> Result<Vec<(State, i64)>, ReadError> {
         self.counts()
     }
@@ -31,7 +31,7 @@ impl ReadSide for SledEventLog {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<CategoryPage, ReadError> {
-        let page = SledEventLog::search(self, query, cursor, limit)?;
+        let page = DiskEventLog::search(self, query, cursor, limit)?;
         Ok(CategoryPage {
             messages: page.messages,
             next_cursor: page.next_cursor,

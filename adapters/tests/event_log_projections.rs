@@ -154,7 +154,7 @@ fn a_receipt_leaves_the_unprocessed_once_its_messages_are_recorded() {
     );
     log.append(vec![received(&early), received(&late)]).unwrap();
     log.catch_up().unwrap();
-    let streams = |log: &ketenpost_adapters::event_log::SledEventLog| {
+    let streams = |log: &ketenpost_adapters::event_log::DiskEventLog| {
         let mut open: Vec<StreamId> = log
             .unprocessed_receipts()
             .unwrap()

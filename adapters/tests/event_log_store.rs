@@ -7,11 +7,13 @@ mod log_support;
 
 use std::path::PathBuf;
 
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::events::StreamId;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore};
 
-use log_support::{append, flip_near_the_end, folder, message_stream, open, resend, store_of, tree};
+use log_support::{
+    append, flip_near_the_end, folder, message_stream, open, resend, store_of, tree,
+};
 
 #[test]
 fn payloads_are_stored_once_encrypted_and_need_their_key() {
@@ -45,7 +47,7 @@ fn payloads_are_stored_once_encrypted_and_need_their_key() {
         );
     }
     let other_key = dir.join("other.key");
-    let log = SledEventLog::open(&LogOptions {
+    let log = DiskEventLog::open(&LogOptions {
         key_file: other_key,
         ..LogOptions::new(&dir)
     })
@@ -82,7 +84,7 @@ fn a_store_in_the_old_format_is_refused_clearly() {
             .unwrap();
         db.flush().unwrap();
     }
-    let error = SledEventLog::open(&LogOptions::new(&dir))
+    let error = DiskEventLog::open(&LogOptions::new(&dir))
         .err()
         .expect("an old store must be refused")
         .to_string();
@@ -90,16 +92,19 @@ fn a_store_in_the_old_format_is_refused_clearly() {
         error.contains("is not a store of format 2: open it with the version that wrote it"),
         "{error}"
     );
-    assert!(dir.join("log").join("conf").exists(), "the old store is left as it was");
+    assert!(
+        dir.join("log").join("conf").exists(),
+        "the old store is left as it was"
+    );
     assert!(!dir.join("store").exists(), "no new store beside it");
 }
 
 /// The daemon's way of opening: the chunks are verified on a thread of their own while the log
 /// takes appends.
-fn open_verifying_later(dir: &std::path::Path) -> SledEventLog {
+fn open_verifying_later(dir: &std::path::Path) -> DiskEventLog {
     let mut options = LogOptions::new(dir);
     options.verify_at_open = false;
-    SledEventLog::open(&options).unwrap()
+    DiskEventLog::open(&options).unwrap()
 }
 
 #[test]
@@ -183,7 +188,7 @@ fn the_background_verification_checks_each_chunk_once_from_where_the_last_pass_e
     assert_eq!(log.damage_found(), None);
     assert!(log.read_stream(&stream).is_err(), "a read checks the chunk");
     drop(log);
-    assert!(SledEventLog::open(&LogOptions::new(&dir)).is_err());
+    assert!(DiskEventLog::open(&LogOptions::new(&dir)).is_err());
 }
 
 #[test]
@@ -204,7 +209,7 @@ fn damage_the_background_verification_finds_stops_appends_with_the_refusal_of_an
         let (key, value) = chunks.first_key_value().unwrap().into_inner().unwrap();
         flip_near_the_end(&store, &chunks, &key, &value);
     }
-    let refusal = SledEventLog::open(&LogOptions::new(&dir))
+    let refusal = DiskEventLog::open(&LogOptions::new(&dir))
         .err()
         .expect("an open that verifies refuses the damaged log")
         .to_string();

@@ -87,7 +87,9 @@ fn main() {
         files.iter().map(|f| f.2).sum::<u64>()
     );
 
-    let db = fjall::Database::builder(&log).open().expect("open the store");
+    let db = fjall::Database::builder(&log)
+        .open()
+        .expect("open the store");
     let mut total = Sum::default();
     println!("\n## Live data per tree\n");
     println!("| tree | key kind | entries | key bytes | value bytes | live bytes per message |");

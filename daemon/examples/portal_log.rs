@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::category::{Category, Reason};
 use ketenpost_domain::events::{
     Event, EventId, MessageClassified, MessageParsed, MessageReceived, NewEvent, StreamId,
@@ -144,7 +144,7 @@ fn main() {
     else {
         panic!("usage: portal_log DATA_DIR MESSAGES");
     };
-    let log = SledEventLog::open(&LogOptions::new(Path::new(folder))).unwrap();
+    let log = DiskEventLog::open(&LogOptions::new(Path::new(folder))).unwrap();
     let clients = (total / 50).clamp(1, 20_000);
     let mut random = Random(0x9e37_79b9_7f4a_7c15);
     let started = Instant::now();

@@ -3,7 +3,7 @@
 //! stopped in between) are processed on the next start.
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::category::Category;
 use ketenpost_domain::events::{
     Event, EventId, MailEnvelope, MessageReceived, NewEvent, StreamId, StreamKind,
@@ -23,7 +23,7 @@ pub fn new_id() -> EventId {
 /// # Errors
 /// The payload or the event could not be written.
 pub fn receive(
-    log: &SledEventLog,
+    log: &DiskEventLog,
     mailbox: &str,
     remote_id: &str,
     bytes: &[u8],
@@ -88,7 +88,7 @@ pub struct Arrival {
 /// # Errors
 /// A payload or the events could not be written; then none of them is recorded.
 pub fn receive_and_process(
-    log: &SledEventLog,
+    log: &DiskEventLog,
     arrivals: Vec<Arrival>,
 ) -> anyhow::Result<Vec<Received>> {
     let mut appends = Vec::new();
@@ -184,7 +184,7 @@ fn message_streams(
 /// # Errors
 /// The payload is missing or the events could not be written.
 pub fn process(
-    log: &SledEventLog,
+    log: &DiskEventLog,
     receipt: &StreamId,
     digest: &str,
 ) -> anyhow::Result<Vec<StreamId>> {
@@ -203,7 +203,7 @@ pub fn process(
 ///
 /// # Errors
 /// The projections or a payload cannot be read, or events cannot be written.
-pub fn resume(log: &SledEventLog) -> anyhow::Result<usize> {
+pub fn resume(log: &DiskEventLog) -> anyhow::Result<usize> {
     log.catch_up()
         .context("Failed to bring the projections up to date")?;
     let open = log
@@ -228,7 +228,7 @@ mod tests {
             std::env::temp_dir().join(format!("ketenpost-intake-resume-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
         let (left, done) = {
-            let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
+            let log = DiskEventLog::open(&LogOptions::new(&folder)).unwrap();
             let done = receive(&log, "lab", "1.edi", LETTER).unwrap();
             process(&log, &done, &digest_of(LETTER)).unwrap();
             // Recorded as received, then the process stopped before it processed it.
@@ -236,7 +236,7 @@ mod tests {
             log.close();
             (left, done)
         };
-        let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
+        let log = DiskEventLog::open(&LogOptions::new(&folder)).unwrap();
         assert_eq!(resume(&log).unwrap(), 1, "only the receipt left open");
         log.catch_up().unwrap();
         assert_eq!(log.receipt(&left).unwrap().unwrap().messages, 1);

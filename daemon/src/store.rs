@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 
 use crate::cli::DataArgs;
 use crate::config::{self, defaults, DataPlace};
@@ -41,7 +41,7 @@ pub fn place(data: &DataArgs) -> anyhow::Result<DataPlace> {
 /// # Errors
 /// The folder does not exist ([`NoDataFolder`]), the key file cannot be used, or the log is
 /// damaged.
-pub fn open(data: &DataArgs) -> anyhow::Result<SledEventLog> {
+pub fn open(data: &DataArgs) -> anyhow::Result<DiskEventLog> {
     let place = place(data)?;
     if !place.data_dir.is_dir() {
         return Err(NoDataFolder(place.data_dir).into());
@@ -53,7 +53,7 @@ pub fn open(data: &DataArgs) -> anyhow::Result<SledEventLog> {
 ///
 /// # Errors
 /// The folder or key file cannot be used, or the log is damaged.
-pub fn open_or_create(data: &DataArgs) -> anyhow::Result<SledEventLog> {
+pub fn open_or_create(data: &DataArgs) -> anyhow::Result<DiskEventLog> {
     open_at(&place(data)?, false)
 }
 
@@ -61,7 +61,7 @@ pub fn open_or_create(data: &DataArgs) -> anyhow::Result<SledEventLog> {
 ///
 /// # Errors
 /// As [`open`].
-pub fn open_to_repair(data: &DataArgs) -> anyhow::Result<SledEventLog> {
+pub fn open_to_repair(data: &DataArgs) -> anyhow::Result<DiskEventLog> {
     let place = place(data)?;
     if !place.data_dir.is_dir() {
         return Err(NoDataFolder(place.data_dir).into());
@@ -69,11 +69,11 @@ pub fn open_to_repair(data: &DataArgs) -> anyhow::Result<SledEventLog> {
     open_at(&place, true)
 }
 
-fn open_at(place: &DataPlace, repair_head: bool) -> anyhow::Result<SledEventLog> {
+fn open_at(place: &DataPlace, repair_head: bool) -> anyhow::Result<DiskEventLog> {
     let mut options = LogOptions::new(&place.data_dir);
     options.key_file.clone_from(&place.key_file);
     options.repair_head = repair_head;
-    let log = SledEventLog::open(&options).with_context(|| {
+    let log = DiskEventLog::open(&options).with_context(|| {
         format!(
             "Failed to open the data folder {}",
             place.data_dir.display()

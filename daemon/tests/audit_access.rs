@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ketenpost_adapters::event_log::{load_or_create_key, LogOptions, Retention, SledEventLog};
+use ketenpost_adapters::event_log::{load_or_create_key, DiskEventLog, LogOptions, Retention};
 use ketenpost_domain::events::Role;
 use ketenpost_domain::events::{Event, EventId, NewEvent, StreamId, ACCESS_STREAM};
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, StreamAppend};
@@ -48,7 +48,7 @@ fn record(data: &Path) {
 
 /// The same three entries, made at these times (milliseconds since 1970).
 fn record_at(data: &Path, at_ms: [i64; 3]) {
-    let log = SledEventLog::open(&LogOptions::new(data)).unwrap();
+    let log = DiskEventLog::open(&LogOptions::new(data)).unwrap();
     let key = load_or_create_key(&data.join("data.key")).unwrap();
     users::add(
         &log,
@@ -132,7 +132,7 @@ fn an_entry_replayed_into_the_access_log_is_found() {
     {
         // Someone with the store copies the first entry to the end: well-formed, but it does
         // not follow the entry before it.
-        let log = SledEventLog::open(&LogOptions::new(&data)).unwrap();
+        let log = DiskEventLog::open(&LogOptions::new(&data)).unwrap();
         let stream = StreamId::parse(ACCESS_STREAM).unwrap();
         let history = log.read_stream(&stream).unwrap();
         let first = history[0].event.clone();
@@ -163,7 +163,7 @@ fn entries_past_keep_access_log_no_longer_say_which_client_and_the_chain_holds()
     let now_ms = 10 * 3_600_000;
     record_at(&data, [1_000, 2_000, now_ms - 1_000]);
     {
-        let log = SledEventLog::open(&LogOptions::new(&data)).unwrap();
+        let log = DiskEventLog::open(&LogOptions::new(&data)).unwrap();
         let hour = Duration::from_secs(3600);
         let rules = Retention {
             keep_processed: hour,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use harness::process::{free_port, signal, wait_exit};
 use harness::{letter, wait_for_processed, wait_until, Harness, ACCOUNT, GP, KNOWN};
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::events::{Event, StreamId};
 use ketenpost_domain::ports::EventLog;
 
@@ -42,7 +42,7 @@ fn export(h: &Harness) -> String {
 
 /// Every `MessageClassified` in the log with the configuration version it names.
 fn classified_versions(h: &Harness) -> Vec<Option<u64>> {
-    let log = SledEventLog::open(&LogOptions::new(&h.data())).unwrap();
+    let log = DiskEventLog::open(&LogOptions::new(&h.data())).unwrap();
     let mut versions = Vec::new();
     for event in log.read_all(0, 100_000).unwrap() {
         if let Event::MessageClassified(c) = event.event {

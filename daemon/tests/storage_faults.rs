@@ -287,13 +287,19 @@ fn damaged_store_files_give_one_clear_line_without_a_backtrace() {
             );
             if !status.status.success() {
                 let line = every_command_refuses(&data, &messages[0]);
-                assert!(line.contains("restore") || line.contains("repair-head"), "{line}");
+                assert!(
+                    line.contains("restore") || line.contains("repair-head"),
+                    "{line}"
+                );
                 refused += 1;
             }
             let _ = std::fs::remove_dir_all(&data);
         }
     }
-    assert!(refused > 0, "no flip of {tried} was refused: the test misses its case");
+    assert!(
+        refused > 0,
+        "no flip of {tried} was refused: the test misses its case"
+    );
     let _ = std::fs::remove_dir_all(&work);
 }
 

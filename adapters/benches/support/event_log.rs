@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::events::{
     encode_event, Event, EventId, MessageParsed, NewEvent, StreamId, StreamKind,
 };
@@ -27,8 +27,8 @@ pub fn folder(name: &str) -> PathBuf {
     dir
 }
 
-pub fn open(dir: &Path) -> SledEventLog {
-    SledEventLog::open(&LogOptions::new(dir)).unwrap()
+pub fn open(dir: &Path) -> DiskEventLog {
+    DiskEventLog::open(&LogOptions::new(dir)).unwrap()
 }
 
 fn parsed(receipt: &StreamId, number: u32) -> Event {

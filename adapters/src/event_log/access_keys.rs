@@ -1,4 +1,4 @@
-//! The access log's period keys (see `ketenpost_domain::ports::access_keys`), in the sled tree
+//! The access log's period keys (see `ketenpost_domain::ports::access_keys`), in the tree
 //! `access_keys`: the period's start (u64 big-endian milliseconds) -> its length (u64
 //! big-endian milliseconds) and its random 32-byte key sealed with the data key, so that the
 //! data folder alone does not give the keys away.
@@ -20,7 +20,7 @@ const LONGEST_MS: u64 = 86_400_000;
 
 /// The access log's keys of a data folder.
 #[derive(Clone)]
-pub struct SledAccessKeys {
+pub struct DiskAccessKeys {
     tree: crate::event_log::store::Tree,
     data_key: [u8; 32],
     period_ms: u64,
@@ -45,9 +45,13 @@ fn period_start(key: &[u8]) -> Result<u64, AccessKeyError> {
         .map_err(|_| AccessKeyError("a period key's name is damaged".into()))
 }
 
-impl SledAccessKeys {
+impl DiskAccessKeys {
     /// The keys in `tree`, new periods made for `keep_access_log`.
-    pub(crate) fn new(tree: crate::event_log::store::Tree, data_key: [u8; 32], keep_access_log: Duration) -> Self {
+    pub(crate) fn new(
+        tree: crate::event_log::store::Tree,
+        data_key: [u8; 32],
+        keep_access_log: Duration,
+    ) -> Self {
         let tenth = u64::try_from(keep_access_log.as_millis() / 10).unwrap_or(u64::MAX);
         Self {
             tree,
@@ -103,7 +107,7 @@ impl SledAccessKeys {
     }
 }
 
-impl AccessKeys for SledAccessKeys {
+impl AccessKeys for DiskAccessKeys {
     fn key_for(&self, at_ms: i64) -> Result<PeriodKey, AccessKeyError> {
         let at = u64::try_from(at_ms).unwrap_or(0);
         loop {
@@ -150,9 +154,9 @@ impl AccessKeys for SledAccessKeys {
 mod tests {
     use super::*;
 
-    fn keys(keep: Duration) -> SledAccessKeys {
+    fn keys(keep: Duration) -> DiskAccessKeys {
         let db = crate::event_log::store::Db::temporary();
-        SledAccessKeys::new(db.open_tree("access_keys").unwrap(), [7; 32], keep)
+        DiskAccessKeys::new(db.open_tree("access_keys").unwrap(), [7; 32], keep)
     }
 
     #[test]
@@ -200,9 +204,9 @@ mod tests {
     fn a_period_keeps_its_length_when_the_retention_changes() {
         let db = crate::event_log::store::Db::temporary();
         let tree = db.open_tree("access_keys").unwrap();
-        let long = SledAccessKeys::new(tree.clone(), [7; 32], Duration::from_secs(100));
+        let long = DiskAccessKeys::new(tree.clone(), [7; 32], Duration::from_secs(100));
         let made = long.key_for(10_000).unwrap();
-        let short = SledAccessKeys::new(tree, [7; 32], Duration::from_secs(10));
+        let short = DiskAccessKeys::new(tree, [7; 32], Duration::from_secs(10));
         assert_eq!(
             short.key_for(19_000).unwrap(),
             made,
@@ -218,7 +222,7 @@ mod tests {
         let made = keys.key_for(1_000).unwrap();
         let stored = keys.tree.get(made.period.to_be_bytes()).unwrap().unwrap();
         assert!(!stored.windows(32).any(|w| w == made.key));
-        let other = SledAccessKeys::new(keys.tree.clone(), [8; 32], Duration::from_secs(10));
+        let other = DiskAccessKeys::new(keys.tree.clone(), [8; 32], Duration::from_secs(10));
         assert!(other.key_of(made.period).is_err());
     }
 }

@@ -16,10 +16,10 @@ use std::path::Path;
 
 use ketenpost_domain::ports::EventLog;
 
+use super::disk_log::{DiskEventLog, STORE_FOLDER};
 use super::format;
 use super::head_marker::HeadMarker;
 use super::opening;
-use super::sled_log::{SledEventLog, STORE_FOLDER};
 use super::store::{Batch, Entry, StoreError, Tree};
 use super::trees::Trees;
 
@@ -53,7 +53,7 @@ pub enum BackupError {
 /// Entries per batch while copying.
 const BATCH: usize = 1024;
 
-impl SledEventLog {
+impl DiskEventLog {
     /// Writes a consistent copy of this data folder (without the key file) into `folder`,
     /// which must not exist or be empty, while appends go on.
     ///

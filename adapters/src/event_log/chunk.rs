@@ -1,5 +1,5 @@
 //! A chunk: one value of the `log` tree holding consecutive events of one group commit, under
-//! the key of its first position (u64 big-endian). sled's cost (time, memory while reading,
+//! the key of its first position (u64 big-endian). The store's cost (time and
 //! space) grows with its entries and their bytes, so the log keeps up to [`CHUNK_BYTES`] of
 //! events per entry, deflated, instead of one entry per event.
 //!
@@ -26,8 +26,8 @@ use super::codec;
 /// The format byte every chunk starts with.
 pub(crate) const CHUNK_FORMAT: u8 = 2;
 
-/// A chunk is closed once its records reach this many bytes before deflating (sled keeps up
-/// to 16 entries per leaf and rewrites a leaf whole, so deflated entries stay a few KiB).
+/// A chunk is closed once its records reach this many bytes before deflating (deflated, a
+/// chunk stays a few KiB: one read of a stream's event inflates no more than that).
 pub(crate) const CHUNK_BYTES: usize = 16 * 1024;
 
 /// More bytes of records than any chunk holds (a chunk closes at [`CHUNK_BYTES`], after one

@@ -1,5 +1,5 @@
 //! One window of a catch-up: the projection changes of up to a million events folded in
-//! memory (each message's state, each receipt), then written as one atomic sled batch with
+//! memory (each message's state, each receipt), then written as one atomic batch with
 //! the checkpoint. Only where each message is (state and position) is kept; its summary is
 //! derived from its stream when asked for (`projector.rs`). The search index is kept here
 //! too (`search_index.rs`): a message's entries when it is read, its client's removed when
@@ -15,12 +15,12 @@ use ketenpost_domain::projections::{
 };
 use ketenpost_domain::search::client_facts;
 
+use super::disk_log::DiskEventLog;
 use super::hashing::WordHasher;
 use super::log_tree::storage;
 use super::open_receipts;
 use super::pages::{self, Entry, PAGE_ENTRIES};
 use super::search_index::{self, ListChanges, Posting, SearchKey, Token};
-use super::sled_log::SledEventLog;
 
 /// A message's state and the position it entered it at.
 type Place = Option<(State, u64)>;
@@ -30,7 +30,7 @@ type StreamMap<V> = HashMap<StreamId, V, BuildHasherDefault<WordHasher>>;
 
 /// The changes of one window, in memory.
 pub(crate) struct Fold<'l> {
-    log: &'l SledEventLog,
+    log: &'l DiskEventLog,
     /// The position the window starts at: what is before it is in the projections.
     start: u64,
     /// Each message touched: where it was before the window, and where it is now.
@@ -51,7 +51,7 @@ pub(crate) struct Fold<'l> {
 
 impl<'l> Fold<'l> {
     /// A window from `start` (the checkpoint).
-    pub(crate) fn new(log: &'l SledEventLog, start: u64) -> Self {
+    pub(crate) fn new(log: &'l DiskEventLog, start: u64) -> Self {
         Self {
             log,
             start,
@@ -198,14 +198,18 @@ impl<'l> Fold<'l> {
     /// # Errors
     /// A projection entry that cannot be read, or a list that lacks a message it should hold
     /// (the projections are then damaged; `replay` rebuilds them).
-    pub(crate) fn into_batch(self, next: u64, name: &str) -> Result<crate::event_log::store::Batch, ReadError> {
+    pub(crate) fn into_batch(
+        self,
+        next: u64,
+        name: &str,
+    ) -> Result<crate::event_log::store::Batch, ReadError> {
         let tree = &self.log.trees.projections;
         let mut batch = crate::event_log::store::Batch::default();
         let mut dirty: HashMap<Vec<u8>, Vec<Entry>> = HashMap::new();
         let mut added: HashMap<u8, Vec<Entry>> = HashMap::new();
         let mut deltas: HashMap<State, i64> = HashMap::new();
         self.search.write(tree, &mut batch)?;
-        batch.insert(&search_index::VERSION_KEY, &[search_index::VERSION]);
+        batch.insert(search_index::VERSION_KEY, [search_index::VERSION]);
         for (stream, (before, now)) in self.messages {
             if before == now {
                 continue;
@@ -266,14 +270,14 @@ impl<'l> Fold<'l> {
                 .map_err(storage)?
                 .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
                 .map_or(0, i64::from_be_bytes);
-            batch.insert(&key, &(old + delta).to_be_bytes());
+            batch.insert(key, (old + delta).to_be_bytes());
         }
         for (stream, receipt) in self.receipts {
             match (
                 self.open_before.contains_key(&stream),
                 open_receipts::is_open(receipt.as_ref()),
             ) {
-                (false, true) => batch.insert(open_receipts::open_key(&stream), &[]),
+                (false, true) => batch.insert(open_receipts::open_key(&stream), []),
                 (true, false) => batch.remove(open_receipts::open_key(&stream)),
                 _ => {}
             }
@@ -284,13 +288,17 @@ impl<'l> Fold<'l> {
             }
         }
         open_receipts::mark(&mut batch);
-        batch.insert(pages::checkpoint_key(name), &next.to_be_bytes());
+        batch.insert(pages::checkpoint_key(name), next.to_be_bytes());
         Ok(batch)
     }
 }
 
 /// The key of the page of state `code` that holds `position`.
-fn page_holding(tree: &crate::event_log::store::Tree, code: u8, position: u64) -> Result<Vec<u8>, ReadError> {
+fn page_holding(
+    tree: &crate::event_log::store::Tree,
+    code: u8,
+    position: u64,
+) -> Result<Vec<u8>, ReadError> {
     let prefix = pages::list_prefix(code);
     tree.range(pages::page_key(code, position)..)
         .next()
@@ -306,7 +314,10 @@ fn page_holding(tree: &crate::event_log::store::Tree, code: u8, position: u64) -
 }
 
 /// The key of the newest page of state `code`, if the list has any.
-fn first_page(tree: &crate::event_log::store::Tree, code: u8) -> Result<Option<Vec<u8>>, ReadError> {
+fn first_page(
+    tree: &crate::event_log::store::Tree,
+    code: u8,
+) -> Result<Option<Vec<u8>>, ReadError> {
     tree.scan_prefix(pages::list_prefix(code))
         .next()
         .transpose()

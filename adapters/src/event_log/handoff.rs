@@ -16,7 +16,7 @@ pub(crate) struct Request {
 pub(crate) enum Reply {
     /// A thread blocked in [`ketenpost_domain::ports::EventLog::append`].
     Blocking(SyncSender<Result<Appended, AppendError>>),
-    /// A task awaiting [`super::SledEventLog::append_async`].
+    /// A task awaiting [`super::DiskEventLog::append_async`].
     Async(tokio::sync::oneshot::Sender<Result<Appended, AppendError>>),
 }
 

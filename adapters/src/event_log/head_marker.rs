@@ -1,7 +1,7 @@
 //! A small file beside the database that records how far the log was acknowledged.
 //!
-//! sled recovers a damaged file by cutting its log at the first bad record, which can silently
-//! drop acknowledged events. After every durable group commit the writer records the position
+//! A store recovers a damaged journal by cutting it at the first bad record, which can
+//! silently drop acknowledged events. After every durable group commit the writer records the position
 //! reached here; on open, a log that ends before that position is refused as damaged instead
 //! of being believed.
 //!

@@ -1,9 +1,10 @@
-//! The index of the log, on disk in the sled tree `index`: each stream's events (position and
+//! The index of the log, on disk in the tree `index`: each stream's events (position and
 //! event id) in version order (expected versions, reading one stream, and duplicate
 //! suppression: a retried append brings ids its stream already holds), and which mailbox
 //! messages were received (a redelivery is recognised, see `received.rs`). Nothing of it is
-//! kept in memory per message: sled's page cache (bounded) holds what is read often. One sled
-//! entry per stream, not per event: sled's cost on disk grows with the number of its entries.
+//! kept in memory per message: the store's block cache (bounded) holds what is read often. One
+//! entry per stream, not per event: fewer, larger entries cost the store less to write and
+//! to compact.
 //!
 //! It is derived from the log: the writer adds each commit once it is durable, and the index
 //! records how far it reaches (`n`) in the same batch, so after a crash it is brought up to the
@@ -130,7 +131,11 @@ impl LogIndex {
     /// # Errors
     /// A damaged chunk or record, a stream whose versions are out of order, or a storage
     /// failure.
-    pub(crate) fn refresh(&mut self, log: &crate::event_log::store::Tree, target: u64) -> Result<(), ReadError> {
+    pub(crate) fn refresh(
+        &mut self,
+        log: &crate::event_log::store::Tree,
+        target: u64,
+    ) -> Result<(), ReadError> {
         if self.next >= target {
             return Ok(());
         }
@@ -188,7 +193,7 @@ impl LogIndex {
             for (key, value) in pending {
                 batch.insert(key, value);
             }
-            batch.insert(b"n", &chunk.end().to_be_bytes());
+            batch.insert(b"n", chunk.end().to_be_bytes());
             self.tree.apply_batch(batch).map_err(storage)?;
             self.next = chunk.end();
         }
@@ -236,7 +241,7 @@ impl LogIndex {
         for (key, value) in pending {
             batch.insert(key, value);
         }
-        batch.insert(b"n", &next.to_be_bytes());
+        batch.insert(b"n", next.to_be_bytes());
         self.tree.apply_batch(batch).map_err(storage)?;
         self.next = next;
         Ok(())
@@ -276,8 +281,10 @@ mod tests {
     use super::*;
     use ketenpost_domain::events::{StreamId, StreamKind};
 
-    /// A sled database in memory with `events` written to its log tree as chunks.
-    fn log_of(events: &[RecordedEvent]) -> (crate::event_log::store::Db, crate::event_log::store::Tree) {
+    /// A temporary store with `events` written to its log tree as chunks.
+    fn log_of(
+        events: &[RecordedEvent],
+    ) -> (crate::event_log::store::Db, crate::event_log::store::Tree) {
         let db = crate::event_log::store::Db::temporary();
         let log = db.open_tree("log").unwrap();
         for (first, value, _) in super::super::chunk::encode(events, 0, "0.1.0") {

@@ -1,5 +1,5 @@
-//! Reading the log tree's keys: the position a key stands for, where the log ends, and sled's
-//! errors as read errors (shared by the log, its writer, its index and its projections).
+//! Reading the log tree's keys: the position a key stands for, where the log ends, and the
+//! store's errors as read errors (shared by the log, its writer, its index and its projections).
 
 use ketenpost_domain::ports::ReadError;
 
@@ -9,7 +9,7 @@ use super::trees::Trees;
 /// The position after the last chunk of the log tree.
 ///
 /// # Errors
-/// The last chunk is damaged, or sled failed.
+/// The last chunk is damaged, or the store failed.
 pub(crate) fn next_position_on_disk(trees: &Trees) -> Result<u64, ReadError> {
     let Some((key, value)) = trees.log.last().map_err(storage)? else {
         return Ok(0);
@@ -30,7 +30,7 @@ pub(crate) fn position_of_key(key: &[u8]) -> Result<u64, ReadError> {
         })
 }
 
-/// A sled failure as a read error.
+/// A store failure as a read error.
 pub(crate) fn storage(e: crate::event_log::store::StoreError) -> ReadError {
     ReadError::Storage(e.to_string())
 }

@@ -4,7 +4,7 @@
 //! its events stay (counts, timelines, the audit trail) but that text reads as
 //! "verwijderd na de bewaartermijn" for good.
 //!
-//! The keys are kept in the sled tree `message_keys` (message stream id -> the 32-byte key,
+//! The keys are kept in the tree `message_keys` (message stream id -> the 32-byte key,
 //! sealed with the data key, so the data folder alone does not give them away).
 
 use ketenpost_domain::events::{

@@ -1,4 +1,4 @@
-//! The event log on sled 0.34.7: gapless positions from a single writer with group commit and
+//! The event log on its store (fjall, `store.rs`): gapless positions from a single writer with group commit and
 //! fsync, duplicate suppression by event id, checksummed envelopes packed in chunks, encrypted payloads stored
 //! once by digest, and projections that keep their checkpoint with their state.
 
@@ -7,6 +7,7 @@ mod backup;
 mod chunk;
 mod chunk_cache;
 mod codec;
+mod disk_log;
 mod fold;
 mod format;
 mod handoff;
@@ -26,19 +27,18 @@ mod retention;
 mod scan;
 mod search_index;
 mod search_query;
-mod sled_log;
 mod store;
 mod trees;
 mod upgrade;
 mod verification;
 mod writer;
 
-pub use access_keys::SledAccessKeys;
+pub use access_keys::DiskAccessKeys;
 pub use backup::{BackupError, BackupReport};
+pub use disk_log::{DiskEventLog, LogOptions, OpenError};
 pub use key_file::{load_or_create as load_or_create_key, KeyFileError};
-pub use payloads::{digest_of, SledPayloadStore};
+pub use payloads::{digest_of, DiskPayloadStore};
 pub use projector::Page;
 pub use received::Received;
 pub use retention::{Retention, SweepReport};
-pub use sled_log::{LogOptions, OpenError, SledEventLog};
 pub use writer::GroupCommit;

@@ -11,9 +11,9 @@ use ketenpost_domain::events::StreamId;
 use ketenpost_domain::ports::ReadError;
 use ketenpost_domain::projections::ReceiptSummary;
 
+use super::disk_log::DiskEventLog;
 use super::log_tree::storage;
 use super::pages;
-use super::sled_log::SledEventLog;
 
 /// The prefix of the open receipts' keys, followed by the receipt stream id.
 pub(crate) const OPEN_PREFIX: u8 = b'o';
@@ -35,10 +35,10 @@ pub(crate) fn is_open(receipt: Option<&ReceiptSummary>) -> bool {
 
 /// Notes in `batch` that the open receipts are kept (every batch of a catch-up says so).
 pub(crate) fn mark(batch: &mut crate::event_log::store::Batch) {
-    batch.insert(pages::checkpoint_key(MARKER), &[]);
+    batch.insert(pages::checkpoint_key(MARKER), []);
 }
 
-impl SledEventLog {
+impl DiskEventLog {
     /// Receipts whose payload was not processed yet (no message stream made from it), as of
     /// the projections' checkpoint.
     ///
@@ -81,7 +81,7 @@ impl SledEventLog {
         let mut noted = 0_u64;
         self.each_receipt(|receipt| {
             if is_open(Some(&receipt)) {
-                batch.insert(open_key(&receipt.stream), &[]);
+                batch.insert(open_key(&receipt.stream), []);
                 noted += 1;
             }
         })?;
@@ -130,7 +130,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&folder);
         let receipt = StreamId::new(StreamKind::Receipt, EventId(7));
         {
-            let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
+            let log = DiskEventLog::open(&LogOptions::new(&folder)).unwrap();
             log.append(vec![received(&receipt, 7)]).unwrap();
             log.catch_up().unwrap();
             // What projections of an earlier version hold: the receipt, no open key, no marker.
@@ -139,7 +139,7 @@ mod tests {
             tree.remove(pages::checkpoint_key(MARKER)).unwrap();
             assert!(log.unprocessed_receipts().unwrap().is_empty());
         }
-        let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
+        let log = DiskEventLog::open(&LogOptions::new(&folder)).unwrap();
         assert_eq!(log.catch_up().unwrap(), 0, "nothing new to fold");
         let open = log.unprocessed_receipts().unwrap();
         assert_eq!(open.len(), 1);

@@ -1,7 +1,7 @@
 //! The keys of the `projections` tree, and the pages that hold the lists per state.
 //!
 //! A list (the messages in one state, newest first) is cut into pages of up to
-//! [`PAGE_ENTRIES`] entries, so that a replay writes a few thousand sled values instead of one
+//! [`PAGE_ENTRIES`] entries, so that a replay writes a few thousand values instead of one
 //! per message. A page's key is `l`, the state code and `u64::MAX - m` (big-endian), where `m`
 //! is the lowest position in it: pages sort newest first, and the page holding position `p`
 //! is the first one at or after the key made with `p`. Entries in a page are newest first:

@@ -12,17 +12,17 @@ use tokio::sync::watch;
 /// The first byte of a stored payload: the format of what follows.
 const FORMAT: u8 = 1;
 
-/// Payloads in a sled tree, encrypted at rest.
-pub struct SledPayloadStore {
+/// Payloads in a tree of the store, encrypted at rest.
+pub struct DiskPayloadStore {
     tree: crate::event_log::store::Tree,
     cipher: XChaCha20Poly1305,
     key: [u8; 32],
     /// The log's failed state: an IO error storing a payload fails the log as the writer's do
-    /// (sled keeps returning it), so nothing more is retrieved that cannot be recorded.
+    /// (the store takes no writes after one), so nothing more is retrieved that cannot be recorded.
     failure: Arc<watch::Sender<Option<String>>>,
 }
 
-impl SledPayloadStore {
+impl DiskPayloadStore {
     pub(crate) fn new(
         tree: crate::event_log::store::Tree,
         key: [u8; 32],
@@ -41,7 +41,7 @@ impl SledPayloadStore {
         &self.key
     }
 
-    /// Describes a sled error of `put`, failing the log on an IO error.
+    /// Describes a store error of `put`, failing the log on an IO error.
     fn stored(&self, digest: &str, error: &crate::event_log::store::StoreError) -> AppendError {
         let text = format!("storing payload {digest} failed: {error}");
         if matches!(error, crate::event_log::store::StoreError::Io(_)) {
@@ -82,7 +82,7 @@ pub fn digest_of(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-impl PayloadStore for SledPayloadStore {
+impl PayloadStore for DiskPayloadStore {
     fn put(&self, bytes: &[u8]) -> Result<String, AppendError> {
         let raw_digest = Sha256::digest(bytes);
         let digest = hex::encode(raw_digest);

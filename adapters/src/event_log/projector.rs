@@ -1,18 +1,18 @@
-//! The projections on sled: the receipts, the lists per state (newest first) and the counts,
+//! The projections: the receipts, the lists per state (newest first) and the counts,
 //! brought up to date from the log in windows folded in memory (`fold.rs`). Each window
-//! writes its state and the checkpoint in one atomic sled batch, so a crash leaves them
+//! writes its state and the checkpoint in one atomic batch, so a crash leaves them
 //! consistent. A message's summary is folded from its stream when asked for.
 
 use ketenpost_domain::events::{Event, StreamId, StreamKind};
 use ketenpost_domain::ports::{EventLog, ReadError};
 use ketenpost_domain::projections::{apply_to_message, MessageSummary, ReceiptSummary, State};
 
+use super::disk_log::DiskEventLog;
 use super::fold::Fold;
 use super::log_tree::storage;
 use super::open_receipts;
 use super::pages;
 use super::search_index;
-use super::sled_log::SledEventLog;
 
 const CHECKPOINT: &str = "messages";
 
@@ -28,7 +28,7 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-impl SledEventLog {
+impl DiskEventLog {
     /// The position up to which the projections are built.
     ///
     /// # Errors

@@ -3,8 +3,8 @@
 //! in the log's index on disk (`index.rs`), written with each commit once it is durable, so
 //! nothing of it grows in memory.
 //!
-//! One sled entry per received message (sled 0.34 keeps bookkeeping in memory for every page
-//! of 16 entries): `e`, the hash of mailbox and id, the hash of mailbox, id and content. An id
+//! One entry per received message (fewer entries are less for the store to write and
+//! compact): `e`, the hash of mailbox and id, the hash of mailbox, id and content. An id
 //! is known when an entry starts with its hash, a content when the whole key is there. Folders
 //! written before keep two entries per message, `m` and the id's hash, `c` and the content's
 //! hash, and are read as well. Each hash is the first half of the SHA-256 of its
@@ -48,7 +48,7 @@ pub(crate) fn note(batch: &mut crate::event_log::store::Batch, event: &Event) {
     if let Event::MessageReceived(r) = event {
         batch.insert(
             entry_key(&r.mailbox, &r.remote_id, Some(&r.payload_digest)),
-            &[],
+            [],
         );
     }
 }
@@ -128,9 +128,9 @@ mod tests {
         let seen = index_of(&[received("lab", "4711", "d1")]);
         assert_eq!(seen.tree.iter().count(), 1, "one entry");
         seen.tree.clear().unwrap();
-        seen.tree.insert(key(b'm', &["lab", "4711"]), &[]).unwrap();
+        seen.tree.insert(key(b'm', &["lab", "4711"]), []).unwrap();
         seen.tree
-            .insert(key(b'c', &["drop", "a.edi", "d2"]), &[])
+            .insert(key(b'c', &["drop", "a.edi", "d2"]), [])
             .unwrap();
         assert!(seen.has_id("lab", "4711"));
         assert!(!seen.has_id("lab", "4712"));

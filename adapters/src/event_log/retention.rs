@@ -21,9 +21,9 @@ use ketenpost_domain::ports::{AppendError, EventLog, ExpectedVersion, ReadError,
 use ketenpost_domain::projections::State;
 use sha2::{Digest, Sha256};
 
+use super::disk_log::DiskEventLog;
 use super::log_tree::storage;
 use super::pages;
-use super::sled_log::SledEventLog;
 
 /// How long personal data is kept once a message is decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,7 @@ fn expiry(message: &Due, rule: &str) -> Option<StreamAppend> {
     })
 }
 
-impl SledEventLog {
+impl DiskEventLog {
     /// Notes the receipts that hold a payload, as their `MessageReceived` is appended.
     pub(crate) fn note_holder(&self, stream: &StreamId, event: &Event) -> Result<(), AppendError> {
         let Event::MessageReceived(received) = event else {
@@ -124,7 +124,7 @@ impl SledEventLog {
         };
         self.trees
             .retention
-            .insert(holder_key(&digest, stream.as_str()), &[])
+            .insert(holder_key(&digest, stream.as_str()), [])
             .map_err(|e| AppendError::Storage(format!("noting the payload's receipt: {e}")))?;
         Ok(())
     }
@@ -249,7 +249,7 @@ impl SledEventLog {
         if !dry_run {
             self.trees
                 .retention
-                .insert(progress_key(code), &reached.to_be_bytes())
+                .insert(progress_key(code), reached.to_be_bytes())
                 .map_err(storage)?;
         }
         Ok(())
@@ -257,7 +257,7 @@ impl SledEventLog {
 
     /// Ends the retention of the messages in `due` (and empties it): their events in one
     /// append (one commit, a few chunks, one catch-up of the projections, instead of one of
-    /// each per message: sled writes a new copy of every page each of those touches), then
+    /// each per message: each of those rewrites the pages it touches), then
     /// each key, then each payload that was the last of its receipts'. A message asked to be
     /// resent meanwhile makes the append fail; then each is tried on its own.
     fn expire_all(
@@ -354,7 +354,7 @@ impl SledEventLog {
         if !self.trees.payloads.contains_key(&raw).map_err(storage)? {
             return Ok(());
         }
-        tree.insert(expired_key(receipt.as_str(), message.as_str()), &[])
+        tree.insert(expired_key(receipt.as_str(), message.as_str()), [])
             .map_err(storage)?;
         if !self.receipt_done(receipt)? {
             return Ok(());

@@ -4,10 +4,10 @@
 use ketenpost_domain::events::RecordedEvent;
 use ketenpost_domain::ports::ReadError;
 
+use super::disk_log::DiskEventLog;
 use super::log_tree::{position_of_key, storage};
-use super::sled_log::SledEventLog;
 
-impl SledEventLog {
+impl DiskEventLog {
     /// Decodes the events from position `from` up to `to` (exclusive) in order, giving each
     /// to `each`; stops early at the end of the log. Returns the position it reached.
     ///

@@ -8,8 +8,8 @@
 //! tokens can still be read from it); it can still be found by sender and date.
 //!
 //! Each list (a token's messages, or every message by date) is cut into pages as the lists
-//! per state are (`pages.rs`): sled's cost on disk grows with the number of its entries, and
-//! a key per message and token cost about 9 KB of disk per message. A page's key is `q`, the
+//! per state are (`pages.rs`): an entry per message and token would be several entries more per message
+//! to write and to compact. A page's key is `q`, the
 //! kind, the token hash (8; none for the date list) and `u64::MAX - m`, `m` the lowest
 //! position in it; its entries are newest first: the position of the message's
 //! `MessageParsed` (8), when it was received (ms, 8) and the message uuid (16).
@@ -256,7 +256,11 @@ impl ListChanges {
     ///
     /// # Errors
     /// A storage failure or a page that does not read.
-    pub(crate) fn write(self, tree: &crate::event_log::store::Tree, batch: &mut crate::event_log::store::Batch) -> Result<(), ReadError> {
+    pub(crate) fn write(
+        self,
+        tree: &crate::event_log::store::Tree,
+        batch: &mut crate::event_log::store::Batch,
+    ) -> Result<(), ReadError> {
         let mut dirty: HashMap<Vec<u8>, Vec<Posting>> = HashMap::new();
         for (prefix, gone) in self.removed {
             for (position, uuid) in gone {

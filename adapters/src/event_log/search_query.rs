@@ -10,10 +10,10 @@ use ketenpost_domain::ports::{EventLog, ReadError};
 use ketenpost_domain::projections::{apply_to_state, State};
 use ketenpost_domain::search::SearchQuery;
 
+use super::disk_log::DiskEventLog;
 use super::log_tree::storage;
 use super::projector::Page;
 use super::search_index::{self as index, SearchKey};
-use super::sled_log::SledEventLog;
 
 /// The most index entries one page looks at.
 pub const MAX_EXAMINED: usize = 2_000;
@@ -87,7 +87,7 @@ fn holds(
         .any(|p| p.position == position && p.uuid == *uuid))
 }
 
-impl SledEventLog {
+impl DiskEventLog {
     /// A message's state as of `checkpoint`, without the rest of its summary (a search within a
     /// tab asks it of every candidate; only those shown need the summary).
     fn state_of(&self, stream: &StreamId, checkpoint: u64) -> Result<Option<State>, ReadError> {

@@ -254,7 +254,6 @@ impl Tree {
             .map(fjall::Guard::into_inner)
             .transpose()
     }
-
 }
 
 /// Changes to one tree, written at once by [`Tree::apply_batch`].

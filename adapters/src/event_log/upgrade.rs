@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
+use super::disk_log::STORE_FOLDER;
 use super::opening;
-use super::sled_log::STORE_FOLDER;
 use super::store::{Batch, Db};
 
 /// The folder of a format-2 store inside a data folder.
@@ -33,18 +33,19 @@ pub(crate) fn from_sled(data_folder: &Path) -> Result<(), String> {
     }
     let copy = data_folder.join(COPY_FOLDER);
     if copy.exists() {
-        std::fs::remove_dir_all(&copy)
-            .map_err(|e| format!("{}: an unfinished copy cannot be removed: {e}", copy.display()))?;
+        std::fs::remove_dir_all(&copy).map_err(|e| {
+            format!(
+                "{}: an unfinished copy cannot be removed: {e}",
+                copy.display()
+            )
+        })?;
     }
     tracing::info!(
         folder = %data_folder.display(),
         "the data folder is in format 2: its store is copied into format 3 once"
     );
     let sled_error = |e: sled::Error| format!("the format-2 store {}: {e}", old.display());
-    let from = sled::Config::new()
-        .path(&old)
-        .open()
-        .map_err(sled_error)?;
+    let from = sled::Config::new().path(&old).open().map_err(sled_error)?;
     let format = from
         .open_tree("meta")
         .and_then(|meta| meta.get(b"format"))
@@ -81,7 +82,9 @@ pub(crate) fn from_sled(data_folder: &Path) -> Result<(), String> {
                 in_batch = 0;
             }
         }
-        target.apply_batch(batch).map_err(|e| opening::describe(&e))?;
+        target
+            .apply_batch(batch)
+            .map_err(|e| opening::describe(&e))?;
     }
     let meta = to.open_tree("meta").map_err(|e| opening::describe(&e))?;
     meta.insert(b"format", super::format::STORE_FORMAT.to_be_bytes())

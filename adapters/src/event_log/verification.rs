@@ -4,17 +4,16 @@
 //!
 //! Each chunk is checked in the background once: a pass that finds no damage notes where it
 //! ended (`verified` in the `meta` tree), and the next start's pass begins there, so it reads
-//! what was appended since, not the whole log (a full pass pulled every chunk through sled's
-//! page cache, which does not give them back: about 110 MB more resident memory on a log of a
-//! million messages). A chunk is still checked whenever it is read, and every command opens
+//! what was appended since, not the whole log (a full pass at every start would read the
+//! whole log again, a time that grows with it). A chunk is still checked whenever it is read, and every command opens
 //! the folder with a full check (`verify_at_open`).
 
 use std::sync::Arc;
 
 use ketenpost_domain::ports::ReadError;
 
+use super::disk_log::{DiskEventLog, OpenError};
 use super::opening;
-use super::sled_log::{OpenError, SledEventLog};
 use super::trees::Trees;
 
 /// Damage found at open, with what to do about it.
@@ -46,7 +45,7 @@ fn verified_up_to(trees: &Trees, next: u64) -> u64 {
     }
 }
 
-impl SledEventLog {
+impl DiskEventLog {
     /// Checks the chunks the log held when it was opened, as an open with `verify_at_open`
     /// does, on a thread of its own while the log is in use: those appended since the last
     /// pass that found no damage (all of them the first time). Damage found stops the log from
@@ -68,7 +67,7 @@ impl SledEventLog {
                 match opening::verify_chunks_from(&trees, from, next) {
                     Ok(()) => {
                         // Not noted (a later pass reads more) is no damage.
-                        let _ = trees.meta.insert(VERIFIED_KEY, &next.to_be_bytes());
+                        let _ = trees.meta.insert(VERIFIED_KEY, next.to_be_bytes());
                     }
                     Err(e) => {
                         let detail = damage(&e);

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::chunk::{self, Chunk};
 use super::chunk_cache::ChunkCache;
-use super::store::Db;
 use super::handoff::{Head, Reply, Request};
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
 use super::log_tree::next_position_on_disk;
+use super::store::Db;
 use super::trees::Trees;
 use ketenpost_domain::events::{EventId, RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, ExpectedVersion, ReadError, StreamAppend};
@@ -55,7 +55,7 @@ pub(crate) struct Writer {
     /// The readers' cache of inflated chunks, given each chunk once it is acknowledged.
     pub chunks: Arc<ChunkCache>,
     /// The first error that left the log unable to write; set once, then every append is
-    /// refused with it (sled keeps returning its first IO error until it is opened again).
+    /// refused with it (the store takes no writes after a failed one until it is opened again).
     pub failure: Arc<tokio::sync::watch::Sender<Option<String>>>,
 }
 
@@ -218,7 +218,7 @@ impl Writer {
         let mut batch = crate::event_log::store::Batch::default();
         let mut written = Vec::new();
         for (first, value, chunk) in chunk::encode(entries, now_ms, &self.code_version) {
-            batch.insert(&first.to_be_bytes(), value);
+            batch.insert(first.to_be_bytes(), value);
             written.push(chunk);
         }
         self.trees

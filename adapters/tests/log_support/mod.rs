@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::events::{Event, EventId, NewEvent, ResendRequested, StreamId, StreamKind};
 use ketenpost_domain::ports::{ExpectedVersion, StreamAppend};
 
@@ -14,8 +14,8 @@ pub fn folder(name: &str) -> PathBuf {
     dir
 }
 
-pub fn open(dir: &std::path::Path) -> SledEventLog {
-    SledEventLog::open(&LogOptions::new(dir)).unwrap()
+pub fn open(dir: &std::path::Path) -> DiskEventLog {
+    DiskEventLog::open(&LogOptions::new(dir)).unwrap()
 }
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -61,7 +61,12 @@ pub fn tree(store: &fjall::Database, name: &str) -> fjall::Keyspace {
 }
 
 /// Flips a byte near the end of the value at `key` of `tree` and makes it durable.
-pub fn flip_near_the_end(store: &fjall::Database, tree: &fjall::Keyspace, key: &[u8], value: &[u8]) {
+pub fn flip_near_the_end(
+    store: &fjall::Database,
+    tree: &fjall::Keyspace,
+    key: &[u8],
+    value: &[u8],
+) {
     let mut value = value.to_vec();
     let at = value.len() - 3;
     value[at] ^= 0x5A;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::events::StreamId;
 use ketenpost_portal::access::{self, ReadEntry};
 use ketenpost_portal::{identity, users};
@@ -14,7 +14,7 @@ use super::Outcome;
 use crate::store;
 
 /// Who a `user` field names: the address of a portal user, or the API token as written.
-fn names(log: &SledEventLog, key: &[u8; 32], entries: &[ReadEntry]) -> HashMap<String, String> {
+fn names(log: &DiskEventLog, key: &[u8; 32], entries: &[ReadEntry]) -> HashMap<String, String> {
     let mut names = HashMap::new();
     for entry in entries {
         let user = &entry.entry.user;
@@ -35,7 +35,7 @@ fn names(log: &SledEventLog, key: &[u8; 32], entries: &[ReadEntry]) -> HashMap<S
 /// # Errors
 /// The log cannot be read.
 pub fn print(
-    log: &SledEventLog,
+    log: &DiskEventLog,
     key: &[u8; 32],
     bsn: Option<&str>,
     user: Option<&str>,
@@ -74,7 +74,7 @@ pub fn print(
 ///
 /// # Errors
 /// The log cannot be read, or the chain is broken (exit 1, naming the entry).
-pub fn verify(log: &SledEventLog) -> anyhow::Result<Outcome> {
+pub fn verify(log: &DiskEventLog) -> anyhow::Result<Outcome> {
     match access::verify(log)? {
         Ok(count) => {
             println!("access log intact: {count} entries, each chained to the one before");

@@ -58,7 +58,8 @@ pub fn backup(to: &Path, data: &DataArgs) -> anyhow::Result<Outcome> {
 pub fn restore(from: &Path, data: &DataArgs) -> anyhow::Result<Outcome> {
     let place = store::place(data)?;
     anyhow::ensure!(
-        from.join("log.head").is_file() && (from.join("store").is_dir() || from.join("log").is_dir()),
+        from.join("log.head").is_file()
+            && (from.join("store").is_dir() || from.join("log").is_dir()),
         "{} is not a ketenpost backup (no log.head and store/ in it)",
         from.display()
     );

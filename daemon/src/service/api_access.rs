@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::events::StreamId;
 use ketenpost_domain::ports::{AccessKeys, EventLog, PayloadStore};
 use ketenpost_portal::access::{Access, AccessLog, Action, Entry};
@@ -50,7 +50,7 @@ impl ApiAccess {
     /// Records a look at `message` by the token `name` from `peer` (blocking).
     pub fn record_view(
         &self,
-        log: &SledEventLog,
+        log: &DiskEventLog,
         name: &str,
         peer: Option<SocketAddr>,
         message: &StreamId,
@@ -64,7 +64,7 @@ impl ApiAccess {
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
-        log: &SledEventLog,
+        log: &DiskEventLog,
         name: &str,
         peer: Option<SocketAddr>,
         action: Action,
@@ -88,7 +88,7 @@ impl ApiAccess {
 }
 
 /// The BSN of `message`, read from its sealed payload.
-fn bsn_of(log: &SledEventLog, message: &StreamId) -> Option<String> {
+fn bsn_of(log: &DiskEventLog, message: &StreamId) -> Option<String> {
     let history = log.read_stream(message).ok()?;
     let parsed = history.iter().find_map(|e| match &e.event {
         ketenpost_domain::events::Event::MessageParsed(p) => Some(p.clone()),

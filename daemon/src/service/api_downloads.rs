@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::events::{Event, MessageParsed, StreamId, StreamKind};
 use ketenpost_domain::ports::{EventLog, PayloadStore};
 use ketenpost_portal::access::Action;
@@ -132,7 +132,7 @@ fn refused(status: StatusCode, text: String) -> Response {
 /// The attachment and the access log's outcome (`success`, `not_found`, `expired`,
 /// `not_renderable`, `failed`).
 fn attachment_of(
-    log: &SledEventLog,
+    log: &DiskEventLog,
     stream: &StreamId,
     attachment: Attachment,
 ) -> (Outcome, &'static str) {
@@ -205,7 +205,7 @@ fn attachment_of(
 }
 
 /// The original's file name: its name at the mailbox when that is a plain file name.
-fn original_name(log: &SledEventLog, parsed: &MessageParsed) -> String {
+fn original_name(log: &DiskEventLog, parsed: &MessageParsed) -> String {
     let remote_id = log
         .read_stream(&parsed.receipt)
         .ok()

@@ -6,17 +6,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::ports::EventLog;
 use tokio_util::sync::CancellationToken;
 
 use super::shutdown::Shutdown;
 
-/// Stops the daemon when the event log fails (a full disk, a failing device): sled keeps
-/// returning its first IO error until the folder is opened again, so the daemon exits
+/// Stops the daemon when the event log fails (a full disk, a failing device): the store takes
+/// no writes after a failed one until the folder is opened again, so the daemon exits
 /// non-zero for its supervisor to restart it, instead of retrieving what it cannot record.
 pub(super) async fn stop_when_the_log_fails(
-    log: Arc<SledEventLog>,
+    log: Arc<DiskEventLog>,
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let mut failures = log.watch_failure();
@@ -38,7 +38,7 @@ pub(super) async fn stop_when_the_log_fails(
 
 /// The daemon's exit error when its event log failed; for damage its verification found, the
 /// refusal an open of the folder gives (as every command gives it).
-pub(super) fn failure_of(log: &SledEventLog, data_dir: &std::path::Path) -> Option<anyhow::Error> {
+pub(super) fn failure_of(log: &DiskEventLog, data_dir: &std::path::Path) -> Option<anyhow::Error> {
     if let Some(refusal) = log.damage_found() {
         return Some(anyhow::anyhow!(refusal.to_owned()).context(format!(
             "Failed to open the data folder {}",
@@ -61,7 +61,7 @@ const PROJECTION_GATHER: Duration = Duration::from_millis(25);
 /// # Errors
 /// Bringing the projections up to date panicked (a bug).
 pub(super) async fn keep_projections_current(
-    log: Arc<SledEventLog>,
+    log: Arc<DiskEventLog>,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     while !stop.is_cancelled() {

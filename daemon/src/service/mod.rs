@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::ports::AccessKeys;
 use ketenpost_domain::projections::State;
 
@@ -105,7 +105,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     // with the log: damage found stops the daemon with the line an open would give.
     options.index_at_open = true;
     options.verify_at_open = false;
-    let log = tokio::task::spawn_blocking(move || SledEventLog::open(&options))
+    let log = tokio::task::spawn_blocking(move || DiskEventLog::open(&options))
         .await
         .context("Opening the data folder failed")?
         .with_context(|| {
@@ -135,7 +135,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 }
 
 /// Starts the daemon on its opened log.
-async fn start_on(log: Arc<SledEventLog>, mut settings: Settings) -> anyhow::Result<Running> {
+async fn start_on(log: Arc<DiskEventLog>, mut settings: Settings) -> anyhow::Result<Running> {
     let log_of_daemon = Arc::clone(&log);
     let data_dir = settings.data_dir.clone();
     let shutdown = Shutdown::new(settings.drain_timeout);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::events::{
     Event, NewEvent, Notice, NotificationSent, ProblemSource, Role, StreamId, NOTIFICATIONS_STREAM,
 };
@@ -162,7 +162,7 @@ async fn record(
         .collect();
     let appended = news.clone();
     shared
-        .on_log(move |log: &SledEventLog| {
+        .on_log(move |log: &DiskEventLog| {
             log.append(vec![StreamAppend {
                 stream: stream(),
                 expected: ExpectedVersion::Any,

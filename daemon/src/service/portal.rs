@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::{load_or_create_key, SledEventLog};
+use ketenpost_adapters::event_log::{load_or_create_key, DiskEventLog};
 use ketenpost_domain::ports::{
     AccessKeys, AppendError, EventLog, PayloadStore, ReadError, ReadSide,
 };
@@ -25,7 +25,7 @@ use crate::resend::{self, ResendRefused};
 /// # Errors
 /// The key file, the TLS certificate or key, or the listen address cannot be used.
 pub fn start(
-    log: &Arc<SledEventLog>,
+    log: &Arc<DiskEventLog>,
     shared: &Arc<super::state::Shared>,
     access_keys: Arc<dyn AccessKeys>,
     shutdown: &Shutdown,
@@ -119,7 +119,7 @@ fn consent_accounts(settings: &Settings) -> Vec<ConsentAccount> {
 }
 
 /// The log's sealed payloads, for the message pages.
-struct Payloads(Arc<SledEventLog>);
+struct Payloads(Arc<DiskEventLog>);
 
 impl PayloadStore for Payloads {
     fn put(&self, bytes: &[u8]) -> Result<String, AppendError> {
@@ -133,7 +133,7 @@ impl PayloadStore for Payloads {
 
 /// HERZENDEN from the portal: the daemon's resend path (`crate::resend`), then the workers.
 struct Resending {
-    log: Arc<SledEventLog>,
+    log: Arc<DiskEventLog>,
     queue: WorkQueue,
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_adapters::render::PdfRenderer;
 use ketenpost_domain::delivery::{MessageFacts, NextStep};
 use ketenpost_domain::events::{Event, MailEnvelope, MessageParsed, StreamId};
@@ -106,7 +106,7 @@ struct Receipt {
 
 impl Receipt {
     /// Reads the receipt of `parsed`.
-    fn read(log: &SledEventLog, parsed: &MessageParsed) -> anyhow::Result<Self> {
+    fn read(log: &DiskEventLog, parsed: &MessageParsed) -> anyhow::Result<Self> {
         let receipt = &parsed.receipt;
         log.read_stream(receipt)?
             .into_iter()

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::RetentionSettings;
@@ -17,7 +17,7 @@ pub fn interval(settings: &RetentionSettings) -> Duration {
 
 /// Sweeps until stopped.
 pub async fn keep_sweeping(
-    log: Arc<SledEventLog>,
+    log: Arc<DiskEventLog>,
     settings: RetentionSettings,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {

@@ -5,7 +5,7 @@
 //! with each commit once it is durable: nothing of it grows in memory with the messages
 //! recorded, and a start does not read the log or the receipts to build it.
 
-use ketenpost_adapters::event_log::{Received, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, Received};
 use ketenpost_domain::ports::ReadError;
 
 /// The messages the log records as received.
@@ -24,7 +24,7 @@ impl Seen {
     ///
     /// # Errors
     /// None now (the index is on disk); kept for callers that load it at start.
-    pub fn load(log: &SledEventLog) -> Result<Self, ReadError> {
+    pub fn load(log: &DiskEventLog) -> Result<Self, ReadError> {
         Ok(Self {
             received: log.received(),
         })
@@ -66,7 +66,7 @@ mod tests {
     fn load_finds_receipts_in_the_projections_and_after_their_checkpoint() {
         let folder = std::env::temp_dir().join(format!("ketenpost-seen-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
-        let log = SledEventLog::open(&LogOptions::new(&folder)).unwrap();
+        let log = DiskEventLog::open(&LogOptions::new(&folder)).unwrap();
         receive_and_process(&log, vec![arrival("1"), arrival("2")]).unwrap();
         log.catch_up().unwrap();
         receive_and_process(&log, vec![arrival("3")]).unwrap();

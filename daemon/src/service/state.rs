@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use serde::Serialize;
 
 use crate::config::Settings;
@@ -68,7 +68,7 @@ impl PollOutcome {
 /// Shared by every task.
 pub struct Shared {
     /// The event log.
-    pub log: Arc<SledEventLog>,
+    pub log: Arc<DiskEventLog>,
     /// The settings.
     pub settings: Settings,
     /// The metrics.
@@ -93,7 +93,7 @@ pub struct Shared {
 
 impl Shared {
     /// Builds the shared state, with a health entry per mailbox and record system.
-    pub fn new(log: Arc<SledEventLog>, settings: Settings) -> Self {
+    pub fn new(log: Arc<DiskEventLog>, settings: Settings) -> Self {
         let record_systems_health = Mutex::new(
             settings
                 .record_systems
@@ -148,7 +148,7 @@ impl Shared {
     pub async fn on_log<T, F>(&self, call: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&SledEventLog) -> anyhow::Result<T> + Send + 'static,
+        F: FnOnce(&DiskEventLog) -> anyhow::Result<T> + Send + 'static,
     {
         let log = Arc::clone(&self.log);
         tokio::task::spawn_blocking(move || call(&log))

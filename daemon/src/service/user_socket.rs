@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::{load_or_create_key, SledEventLog};
+use ketenpost_adapters::event_log::{load_or_create_key, DiskEventLog};
 use ketenpost_domain::ports::EventLog;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -26,7 +26,7 @@ const REQUEST_WITHIN: Duration = Duration::from_secs(10);
 
 /// What a request needs of the daemon.
 struct Daemon {
-    log: Arc<SledEventLog>,
+    log: Arc<DiskEventLog>,
     key: [u8; 32],
     portal: Option<PortalSettings>,
     smtp: Option<SmtpSettings>,
@@ -58,7 +58,7 @@ fn bind(settings: &Settings) -> anyhow::Result<(UnixListener, PathBuf)> {
 /// # Errors
 /// The key file cannot be read.
 pub fn start(
-    log: &Arc<SledEventLog>,
+    log: &Arc<DiskEventLog>,
     settings: &Settings,
     shutdown: &Shutdown,
 ) -> anyhow::Result<Option<JoinHandle<bool>>> {

@@ -1,4 +1,4 @@
-//! The daemon wired once: which adapter stands behind each port. The event log is the sled
+//! The daemon wired once: which adapter stands behind each port. The event log is the disk
 //! log (opened in `start`), each record system an Ons client, each mailbox a ZorgMail client or
 //! a drop folder. Everything else in the service reaches them through the domain's ports:
 //! the workers are generic over `RecordSystem` (see `dispatch.rs`, `worker.rs`), the pullers

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::bsn::Bsn;
 use ketenpost_domain::ports::{
     ClientLookup, DocumentMetadata, PlacedDocument, RecordSystem, RecordSystemError, StoredDocument,
@@ -86,7 +86,7 @@ expertise_groups = ["12"]
 #[tokio::test]
 async fn a_letter_is_placed_through_any_record_system_and_its_answers_noted() {
     let settings = settings("in-memory");
-    let log = SledEventLog::open(&LogOptions::new(&settings.data_dir)).unwrap();
+    let log = DiskEventLog::open(&LogOptions::new(&settings.data_dir)).unwrap();
     let letter = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/messages/medvri_lf.edi"),
     )

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::category::{Category, Reason};
 use ketenpost_domain::events::{
     Event, EventId, MessageClassified, MessageParsed, MessageReceived, NewEvent, ResendRequested,
@@ -24,7 +24,7 @@ pub const LETTER: &[u8] = include_bytes!("../../../fixtures/messages/medvri_lf.e
 pub const LETTER_BSN: &str = "999990019";
 
 /// The log's payloads as the portal's port.
-pub struct Payloads(pub Arc<SledEventLog>);
+pub struct Payloads(pub Arc<DiskEventLog>);
 
 impl PayloadStore for Payloads {
     fn put(&self, bytes: &[u8]) -> Result<String, AppendError> {
@@ -37,7 +37,7 @@ impl PayloadStore for Payloads {
 }
 
 /// Resends as the daemon records it (without workers: the message stays in progress).
-pub struct Resending(pub Arc<SledEventLog>);
+pub struct Resending(pub Arc<DiskEventLog>);
 
 impl Resender for Resending {
     fn resend(&self, id: &str, requested_by: &str) -> Result<(), ResendRefusal> {
@@ -92,14 +92,14 @@ fn reason(category: Category) -> Reason {
 }
 
 /// Records one message of `identifier` from `sender` in `category`; its stream.
-pub fn add(log: &SledEventLog, category: Category, identifier: &str, sender: &str) -> StreamId {
+pub fn add(log: &DiskEventLog, category: Category, identifier: &str, sender: &str) -> StreamId {
     add_payload(log, category, identifier, sender, LETTER)
 }
 
 /// Records a letter about another client: [`LETTER`] with `bsn` and the surname `surname`
 /// (the client is then "JH de <surname> - van 't Wolf").
 pub fn add_client(
-    log: &SledEventLog,
+    log: &DiskEventLog,
     category: Category,
     sender: &str,
     bsn: &str,
@@ -113,7 +113,7 @@ pub fn add_client(
 
 /// Records one message with `payload`.
 pub fn add_payload(
-    log: &SledEventLog,
+    log: &DiskEventLog,
     category: Category,
     identifier: &str,
     sender: &str,

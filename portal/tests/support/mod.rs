@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use ketenpost_adapters::event_log::{LogOptions, SledEventLog};
+use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
 use ketenpost_domain::events::Role;
 use ketenpost_domain::ports::EventLog;
 use ketenpost_portal::identity::Profile;
@@ -29,7 +29,7 @@ pub struct TestPortal {
     pub base: String,
     /// How mailing the notices is doing, as the portal shows it (a test sets it).
     pub mail_health: Arc<ketenpost_portal::notices::MailHealth>,
-    pub log: Arc<SledEventLog>,
+    pub log: Arc<DiskEventLog>,
     pub portal: Arc<Portal>,
     offset_ms: Arc<AtomicI64>,
     folder: PathBuf,
@@ -67,7 +67,7 @@ impl TestPortal {
         let folder =
             std::env::temp_dir().join(format!("ketenpost-portal-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
-        let log = Arc::new(SledEventLog::open(&LogOptions::new(&folder)).unwrap());
+        let log = Arc::new(DiskEventLog::open(&LogOptions::new(&folder)).unwrap());
         let offset_ms = Arc::new(AtomicI64::new(0));
         let offset = Arc::clone(&offset_ms);
         let clock: web::Clock = Arc::new(move || system_ms() + offset.load(Ordering::SeqCst));

@@ -6,7 +6,7 @@
 pub mod follow;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::SledEventLog;
+use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::configuration::{differences, History, CONFIGURATION_STREAM};
 use ketenpost_domain::events::{EventId, NewEvent, StreamId};
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, StreamAppend};
@@ -74,7 +74,7 @@ pub fn stream() -> anyhow::Result<StreamId> {
 ///
 /// # Errors
 /// The log cannot be read.
-pub fn history(log: &SledEventLog) -> anyhow::Result<(History, Option<u64>)> {
+pub fn history(log: &DiskEventLog) -> anyhow::Result<(History, Option<u64>)> {
     let events = log
         .read_stream(&stream()?)
         .context("Failed to read the configuration stream")?;
@@ -90,7 +90,7 @@ pub fn history(log: &SledEventLog) -> anyhow::Result<(History, Option<u64>)> {
 /// # Errors
 /// The log cannot be read or written, the data key cannot be read, or the version in force
 /// no longer passes the rules (e.g. a certificate file it names is gone).
-pub fn take_up(log: &SledEventLog, settings: &mut Settings) -> anyhow::Result<ActiveRouting> {
+pub fn take_up(log: &DiskEventLog, settings: &mut Settings) -> anyhow::Result<ActiveRouting> {
     let key = routing::data_key(&settings.key_file)?;
     let (history, stream_version) = history(log)?;
     let Some((version, in_force)) = history.in_force() else {
@@ -161,7 +161,7 @@ pub fn active_from_settings(settings: &Settings, version: u64) -> ActiveRouting 
 ///
 /// # Errors
 /// The log cannot be read, or holds no version yet.
-pub fn export(log: &SledEventLog) -> anyhow::Result<String> {
+pub fn export(log: &DiskEventLog) -> anyhow::Result<String> {
     let (history, _) = history(log)?;
     let (version, in_force) = history
         .in_force()

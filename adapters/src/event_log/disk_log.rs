@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use ketenpost_domain::events::{RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, StreamAppend};
 
-use super::access_keys::SledAccessKeys;
+use super::access_keys::DiskAccessKeys;
 use super::chunk_cache::ChunkCache;
 use super::format;
 use super::handoff::{Head, Reply, Request};
@@ -22,7 +22,7 @@ use super::key_file;
 use super::log_tree::{next_position_on_disk, position_of_key, storage};
 use super::message_keys::MessageKeys;
 use super::opening;
-use super::payloads::SledPayloadStore;
+use super::payloads::DiskPayloadStore;
 use super::received::Received;
 use super::store::Db;
 use super::trees::Trees;
@@ -68,7 +68,7 @@ pub struct LogOptions {
     /// said before (`ketenpost repair-head`).
     pub repair_head: bool,
     /// Read and check every chunk before the open returns (the commands). The daemon leaves
-    /// it to [`SledEventLog::verify_in_background`], so that its start does not grow with the
+    /// it to [`DiskEventLog::verify_in_background`], so that its start does not grow with the
     /// log.
     pub verify_at_open: bool,
 }
@@ -89,7 +89,7 @@ impl LogOptions {
 }
 
 /// The event log with its payload store and projection trees.
-pub struct SledEventLog {
+pub struct DiskEventLog {
     pub(crate) trees: Trees,
     db: Db,
     head: Arc<Head>,
@@ -99,7 +99,7 @@ pub struct SledEventLog {
     pub(crate) projecting: Mutex<()>,
     requests: Mutex<Option<SyncSender<Request>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
-    payloads: SledPayloadStore,
+    payloads: DiskPayloadStore,
     /// The message keys that seal the personal text of events.
     pub(crate) keys: MessageKeys,
     /// The first IO error of the writer: from then on it takes no append.
@@ -115,7 +115,7 @@ pub struct SledEventLog {
     head_found: String,
 }
 
-impl SledEventLog {
+impl DiskEventLog {
     /// Appends like [`EventLog::append`], but answers through a future: an async caller
     /// waits for the group commit without holding a thread.
     ///
@@ -215,7 +215,7 @@ impl SledEventLog {
             .name("event-log-writer".into())
             .spawn(move || writer.run(receiver))
             .map_err(|e| store_error(e.to_string()))?;
-        let payloads = SledPayloadStore::new(trees.payloads.clone(), key, Arc::clone(&failure));
+        let payloads = DiskPayloadStore::new(trees.payloads.clone(), key, Arc::clone(&failure));
         let keys = MessageKeys::new(trees.message_keys.clone(), key);
         Ok(Self {
             trees,
@@ -262,8 +262,8 @@ impl SledEventLog {
     }
 
     /// The access log's period keys, new periods made for `keep_access_log`.
-    pub fn access_keys(&self, keep_access_log: std::time::Duration) -> SledAccessKeys {
-        SledAccessKeys::new(
+    pub fn access_keys(&self, keep_access_log: std::time::Duration) -> DiskAccessKeys {
+        DiskAccessKeys::new(
             self.trees.access_keys.clone(),
             self.data_key,
             keep_access_log,
@@ -271,7 +271,7 @@ impl SledEventLog {
     }
 
     /// The payload store of this data folder.
-    pub fn payloads(&self) -> &SledPayloadStore {
+    pub fn payloads(&self) -> &DiskPayloadStore {
         &self.payloads
     }
 
@@ -296,13 +296,13 @@ impl SledEventLog {
     }
 }
 
-impl Drop for SledEventLog {
+impl Drop for DiskEventLog {
     fn drop(&mut self) {
         self.close();
     }
 }
 
-impl EventLog for SledEventLog {
+impl EventLog for DiskEventLog {
     fn append(&self, appends: Vec<StreamAppend>) -> Result<Appended, AppendError> {
         let (reply, answer) = sync_channel(1);
         self.request(appends, Reply::Blocking(reply))?;
