@@ -11,6 +11,8 @@
 #   LONG_RUN_RETENTION=2m      keep_processed and keep_other
 #   LONG_RUN_PROFILE=release   or debug (no release build; numbers are then not comparable)
 #   LONG_RUN_KEEP=1            keep the work folder
+#   LONG_RUN_CONTINUE=DIR      go on with a kept work folder (its data, addresses and
+#                              certificates): N more messages on top of what it holds
 #
 # Each wave: the MEDVRI fixture with a unique interchange reference per message is written
 # into a folder, the stand-ins start seeded from it (--message-dir, --forget-documents), the
@@ -49,7 +51,13 @@ fi
 daemon_bin="$root/target/$PROFILE/ketenpost"
 standins_bin="$root/target/$PROFILE/ketenpost-standins"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/ketenpost-long-run.XXXXXX")"
+if [ -n "${LONG_RUN_CONTINUE:-}" ]; then
+  work="$LONG_RUN_CONTINUE"
+  [ -f "$work/ketenpost.toml" ] || { echo "$work holds no ketenpost.toml of an earlier run" >&2; exit 2; }
+  LONG_RUN_KEEP=1
+else
+  work="$(mktemp -d "${TMPDIR:-/tmp}/ketenpost-long-run.XXXXXX")"
+fi
 data="$work/data"
 declare -a pids=()
 cleanup() {
@@ -103,12 +111,21 @@ else:
 echo "| messages | resident memory | data folder | messages/s (wave) | p99 received -> placed (ms) | start on that log |"
 echo "|---:|---:|---:|---:|---:|---:|"
 done_so_far=0
-next_report="$REPORT"
 # The same addresses and certificate folder for every wave: the routing recorded at the first
 # start (configuration version 1) stays in force, and names them.
-api_port="$(free_port)"
-zorgmail_port="$(free_port)"
-ons_port="$(free_port)"
+if [ -n "${LONG_RUN_CONTINUE:-}" ]; then
+  earlier() { sed -n "s|$1|\\1|p" "$work/ketenpost.toml" | head -1; }
+  api_port="$(earlier '^listen = "127.0.0.1:\([0-9]*\)"')"
+  zorgmail_port="$(earlier '^endpoint = "https\{0,1\}://127.0.0.1:\([0-9]*\).*')"
+  ons_port="$(earlier '^base_url = "https\{0,1\}://127.0.0.1:\([0-9]*\).*')"
+  TOKEN="$(earlier '^token = "\(.*\)"')"
+  PASSWORD="$(earlier '^password = "\(.*\)"')"
+  done_so_far="$(find "$work/wave" -name '*.edi' | sort | tail -1 | sed 's/.*\/0*\([0-9]*\)\.edi/\1/')"
+  done_so_far=$((done_so_far + 1))
+  N=$((done_so_far + N))
+  log "going on from $done_so_far messages"
+fi
+next_report=$((done_so_far + REPORT))
 while [ "$done_so_far" -lt "$N" ]; do
   wave_dir="$work/wave"
   make_wave "$done_so_far" "$wave_dir"
