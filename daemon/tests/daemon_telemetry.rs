@@ -58,3 +58,45 @@ async fn the_occurrences_are_counted_with_fixed_labels_beside_the_existing_metri
         assert!(!text.contains(private), "{private:?} in the metrics");
     }
 }
+
+/// The value of the unlabelled gauge `name` in `text`.
+fn gauge(text: &str, name: &str) -> u64 {
+    let line = text
+        .lines()
+        .find(|line| line.starts_with(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name} not in:\n{text}"));
+    line[name.len() + 1..].trim().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_shows_its_memory_and_its_files_once_messages_are_written() {
+    let h = Harness::start("telemetry-store", 0, 3).await;
+    h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
+    h.zorgmail
+        .add_message(ACCOUNT, GP, letter(GP, KNOWN, "STO1"));
+    let (running, address) = h.start_daemon().await;
+    wait_until("placed", Duration::from_secs(30), || async {
+        counts(&address).await["processed"] == 1
+    })
+    .await;
+    let text = metrics(&address).await;
+    running.stop().await.unwrap();
+
+    // What was written waits in the write buffers and the journal, and the files hold it.
+    assert!(
+        gauge(&text, "ketenpost_store_write_buffer_bytes") > 0,
+        "{text}"
+    );
+    assert!(gauge(&text, "ketenpost_store_journal_bytes") > 0, "{text}");
+    assert!(
+        gauge(&text, "ketenpost_store_disk_bytes") >= gauge(&text, "ketenpost_store_journal_bytes"),
+        "{text}"
+    );
+    for name in [
+        "ketenpost_store_cache_bytes",
+        "ketenpost_store_flushes_pending",
+        "ketenpost_store_compactions_running",
+    ] {
+        gauge(&text, name);
+    }
+}

@@ -285,6 +285,11 @@ impl DiskEventLog {
         self.db.size_on_disk().unwrap_or(0)
     }
 
+    /// The store's memory and pending work, for the metrics.
+    pub fn store_figures(&self) -> super::store::StoreFigures {
+        self.db.figures()
+    }
+
     /// Stops the writer after the appends already sent.
     pub fn close(&self) {
         if let Ok(mut requests) = self.requests.lock() {

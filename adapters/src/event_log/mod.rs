@@ -41,4 +41,5 @@ pub use payloads::{digest_of, DiskPayloadStore};
 pub use projector::Page;
 pub use received::Received;
 pub use retention::{Retention, SweepReport};
+pub use store::StoreFigures;
 pub use writer::GroupCommit;

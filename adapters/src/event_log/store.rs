@@ -103,6 +103,36 @@ impl Db {
     pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.inner.disk_space()
     }
+
+    /// What the store holds in memory and owes to disk now.
+    pub(crate) fn figures(&self) -> StoreFigures {
+        StoreFigures {
+            write_buffer_bytes: self.inner.write_buffer_size(),
+            cache_bytes: self.inner.cache_size(),
+            journal_bytes: self.inner.journal_disk_space().unwrap_or(0),
+            disk_bytes: self.inner.disk_space().unwrap_or(0),
+            flushes_pending: self.inner.outstanding_flushes(),
+            compactions_running: self.inner.active_compactions(),
+        }
+    }
+}
+
+/// The store's own figures, for the operator's metrics: the memory it holds (write buffers and
+/// block cache, both bounded by the settings above) and the work it has yet to do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreFigures {
+    /// Bytes in the write buffers (memtables), active and waiting to be written to tables.
+    pub write_buffer_bytes: u64,
+    /// Bytes of table blocks in the block cache.
+    pub cache_bytes: u64,
+    /// Bytes of journal not yet made redundant by tables.
+    pub journal_bytes: u64,
+    /// Bytes of all the store's files.
+    pub disk_bytes: u64,
+    /// Write buffers waiting to be written to tables.
+    pub flushes_pending: usize,
+    /// Compactions running now.
+    pub compactions_running: usize,
 }
 
 /// One named tree of sorted keys and values.

@@ -337,7 +337,14 @@ async fn readyz(State(api): State<Api>) -> Response {
 }
 
 async fn metrics(State(api): State<Api>) -> Response {
-    match api.shared.on_log(|log| Ok(log.category_counts()?)).await {
+    let figures = api
+        .shared
+        .on_log(|log| Ok((log.category_counts()?, log.store_figures())))
+        .await;
+    match figures.map(|(counts, store)| {
+        api.shared.metrics.store_figures(&store);
+        counts
+    }) {
         Ok(counts) => (
             [(
                 header::CONTENT_TYPE,

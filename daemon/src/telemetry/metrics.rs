@@ -1,6 +1,6 @@
 //! The Prometheus metrics: messages per category, mailbox errors, delivery latency (from
-//! receipt to placement) and event-log append latency, and a counter per operational
-//! occurrence (see the occurrence types of [`super`], which count them). Names that exist are
+//! receipt to placement) and event-log append latency, the store's memory and pending work,
+//! and a counter per operational occurrence (see the occurrence types of [`super`], which count them). Names that exist are
 //! never renamed: operators scrape them.
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -11,6 +11,8 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use ketenpost_domain::projections::State;
+
+use ketenpost_adapters::event_log::StoreFigures;
 
 use super::counters::Occurrences;
 use crate::config::Settings;
@@ -45,6 +47,7 @@ pub struct Metrics {
     append_latency: Histogram,
     refusals: Family<CallLabel, Counter>,
     refused: Family<RecordSystemLabel, Gauge>,
+    store: StoreGauges,
     pub(super) occurrences: Occurrences,
     pub(super) notifications: super::notification::NotificationMetrics,
 }
@@ -111,6 +114,7 @@ impl Metrics {
                 })
                 .get();
         }
+        let store = StoreGauges::register(&mut registry);
         let occurrences = Occurrences::register(&mut registry);
         let notifications = super::notification::NotificationMetrics::register(&mut registry);
         Self {
@@ -123,7 +127,13 @@ impl Metrics {
             append_latency,
             refusals,
             refused,
+            store,
         }
+    }
+
+    /// Takes the store's figures as they are now, for the next rendering.
+    pub fn store_figures(&self, figures: &StoreFigures) {
+        self.store.set(figures);
     }
 
     /// Notes whether a call to `record_system` was refused (401, 403) or answered.
@@ -181,5 +191,78 @@ impl Metrics {
             text.clear();
         }
         text
+    }
+}
+
+/// The store's own figures as gauges: what it holds in memory (bounded by its settings) and
+/// what it has yet to write, so an operator sees a store falling behind before the disk or the
+/// memory says so.
+struct StoreGauges {
+    write_buffer_bytes: Gauge,
+    cache_bytes: Gauge,
+    journal_bytes: Gauge,
+    disk_bytes: Gauge,
+    flushes_pending: Gauge,
+    compactions_running: Gauge,
+}
+
+impl StoreGauges {
+    fn register(registry: &mut Registry) -> Self {
+        let gauges = Self {
+            write_buffer_bytes: Gauge::default(),
+            cache_bytes: Gauge::default(),
+            journal_bytes: Gauge::default(),
+            disk_bytes: Gauge::default(),
+            flushes_pending: Gauge::default(),
+            compactions_running: Gauge::default(),
+        };
+        for (name, help, gauge) in [
+            (
+                "store_write_buffer_bytes",
+                "Bytes in the store's write buffers",
+                &gauges.write_buffer_bytes,
+            ),
+            (
+                "store_cache_bytes",
+                "Bytes of table blocks in the store's cache",
+                &gauges.cache_bytes,
+            ),
+            (
+                "store_journal_bytes",
+                "Bytes of the store's journal not yet in tables",
+                &gauges.journal_bytes,
+            ),
+            (
+                "store_disk_bytes",
+                "Bytes of all the store's files",
+                &gauges.disk_bytes,
+            ),
+            (
+                "store_flushes_pending",
+                "Write buffers waiting to be written to tables",
+                &gauges.flushes_pending,
+            ),
+            (
+                "store_compactions_running",
+                "Compactions of the store running now",
+                &gauges.compactions_running,
+            ),
+        ] {
+            registry.register(name, help, gauge.clone());
+        }
+        gauges
+    }
+
+    fn set(&self, figures: &StoreFigures) {
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.write_buffer_bytes
+            .set(clamp(figures.write_buffer_bytes));
+        self.cache_bytes.set(clamp(figures.cache_bytes));
+        self.journal_bytes.set(clamp(figures.journal_bytes));
+        self.disk_bytes.set(clamp(figures.disk_bytes));
+        self.flushes_pending
+            .set(clamp(figures.flushes_pending as u64));
+        self.compactions_running
+            .set(clamp(figures.compactions_running as u64));
     }
 }
