@@ -11,6 +11,7 @@
 #   LONG_RUN_RETENTION=2m      keep_processed and keep_other
 #   LONG_RUN_PROFILE=release   or debug (no release build; numbers are then not comparable)
 #   LONG_RUN_KEEP=1            keep the work folder
+#   LONG_RUN_DAEMON_WRAPPER   a command put in front of the daemon (e.g. heaptrack -o FILE)
 #   LONG_RUN_CONTINUE=DIR      go on with a kept work folder (its data, addresses and
 #                              certificates): N more messages on top of what it holds
 #
@@ -152,7 +153,8 @@ while [ "$done_so_far" -lt "$N" ]; do
     standins_route_toml "$work/standins.out" 'retry = { attempts = 5, first_delay = "200ms", max_delay = "2s" }'
   } >"$config"
   started="$(now_ms)"
-  RUST_LOG=warn "$daemon_bin" run --config "$config" >"$work/daemon.out" 2>>"$work/daemon.log" &
+  # shellcheck disable=SC2086
+  RUST_LOG=warn ${LONG_RUN_DAEMON_WRAPPER:-} "$daemon_bin" run --config "$config" >"$work/daemon.out" 2>>"$work/daemon.log" &
   daemon_pid=$!
   pids+=("$daemon_pid")
   until curl -sf "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; do

@@ -219,3 +219,27 @@ fn damage_the_background_verification_finds_stops_appends_with_the_refusal_of_an
     let refused = log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])]);
     assert!(refused.is_err(), "a damaged log takes no more appends");
 }
+
+#[test]
+fn a_log_of_more_chunks_than_one_read_holds_is_verified_to_its_end() {
+    let dir = folder("verify-many-chunks");
+    let stream = message_stream();
+    {
+        let log = open(&dir);
+        // One append, one chunk: more than the pass reads through one iterator (256).
+        for _ in 0..600 {
+            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
+                .unwrap();
+        }
+        log.close();
+    }
+    assert!(tree(&store_of(&dir), "log").iter().count() > 512);
+    DiskEventLog::open(&LogOptions::new(&dir)).expect("a sound log opens");
+
+    damage_chunk(&dir, true);
+    let refusal = DiskEventLog::open(&LogOptions::new(&dir))
+        .err()
+        .expect("the damage near the end is found")
+        .to_string();
+    assert!(refusal.contains("damaged"), "{refusal}");
+}

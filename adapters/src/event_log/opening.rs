@@ -137,6 +137,9 @@ pub(crate) fn check_head(marker: &Path, next: u64, repair: bool) -> Result<Strin
     }
 }
 
+/// Chunks read through one iterator of the store by [`verify_chunks_from`].
+const CHUNKS_PER_ITERATOR: usize = 256;
+
 /// Reads every chunk of the log up to `next` and checks what a reader checks: each header,
 /// that positions follow without a gap from 0, that each chunk inflates, each record's
 /// checksum. Holds one chunk at a time. Chunks from `next` on (appended since) are not read.
@@ -154,19 +157,32 @@ pub(crate) fn verify_chunks(trees: &Trees, next: u64) -> Result<(), ReadError> {
 /// The first damage found, with its position.
 pub(crate) fn verify_chunks_from(trees: &Trees, from: u64, next: u64) -> Result<(), ReadError> {
     let mut expected = from;
-    for entry in trees.log.range(from.to_be_bytes()..next.to_be_bytes()) {
-        let (key, value) = entry.map_err(|e| ReadError::Storage(describe(&e)))?;
-        let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
-        if chunk.first != expected {
-            return Err(ReadError::Damaged {
-                position: expected,
-                detail: format!("missing; the next entry is at {}", chunk.first),
-            });
+    // A few chunks per iterator: an iterator holds the write buffers written while it is open
+    // in memory, and a pass over months of log runs while the daemon works.
+    loop {
+        let mut read = 0;
+        for entry in trees
+            .log
+            .range(expected.to_be_bytes()..next.to_be_bytes())
+            .take(CHUNKS_PER_ITERATOR)
+        {
+            let (key, value) = entry.map_err(|e| ReadError::Storage(describe(&e)))?;
+            let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
+            if chunk.first != expected {
+                return Err(ReadError::Damaged {
+                    position: expected,
+                    detail: format!("missing; the next entry is at {}", chunk.first),
+                });
+            }
+            for record in chunk.records_from(chunk.first) {
+                record?;
+            }
+            expected = chunk.end();
+            read += 1;
         }
-        for record in chunk.records_from(chunk.first) {
-            record?;
+        if read < CHUNKS_PER_ITERATOR || expected >= next {
+            break;
         }
-        expected = chunk.end();
     }
     if expected == next {
         Ok(())

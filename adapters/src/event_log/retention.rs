@@ -11,6 +11,7 @@
 //! message stream id (an expired message of that receipt). Both go once the payload is
 //! deleted.
 
+use std::ops::Bound;
 use std::time::Duration;
 
 use ketenpost_domain::category::Category;
@@ -199,11 +200,19 @@ impl DiskEventLog {
             .map_err(storage)?
             .map(|(key, _)| key.to_vec())
             .filter(|key| key.starts_with(&prefix));
-        let upper = holding.unwrap_or_else(|| pages::page_key(code, 0));
+        let mut upper = Bound::Included(holding.unwrap_or_else(|| pages::page_key(code, 0)));
         let mut reached = progress;
         let mut due = Vec::new();
-        for page in self.trees.projections.range(prefix.to_vec()..=upper).rev() {
-            let (_, value) = page.map_err(storage)?;
+        // One page at a time, each read anew: an iterator kept open across the sweep's writes
+        // would hold every write buffer written meanwhile in memory until it ends.
+        while let Some(page) = self
+            .trees
+            .projections
+            .range((Bound::Included(prefix.to_vec()), upper.clone()))
+            .next_back()
+        {
+            let (key, value) = page.map_err(storage)?;
+            upper = Bound::Excluded(key.to_vec());
             let mut entries = pages::decode(&value)?;
             entries.sort_by_key(|e| e.position);
             for entry in entries.into_iter().filter(|e| e.position >= progress) {

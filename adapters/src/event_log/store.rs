@@ -10,6 +10,10 @@
 //! and the folders when files appear). Writes are ordered: after a crash the store holds a
 //! prefix of them, so a batch acknowledged by `flush` is never lost and a later one never
 //! survives an earlier one.
+//!
+//! An iterator (`range`, `scan_prefix`, `iter`) reads the store as it was when it was made,
+//! and so keeps every write buffer written since in memory until it is dropped: a loop that
+//! writes while it walks the store reads a bounded number of entries per iterator.
 
 use std::ops::RangeBounds;
 use std::path::Path;
