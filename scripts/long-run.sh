@@ -125,6 +125,10 @@ if [ -n "${LONG_RUN_CONTINUE:-}" ]; then
   done_so_far=$((done_so_far + 1))
   N=$((done_so_far + N))
   log "going on from $done_so_far messages"
+else
+  api_port="$(free_port)"
+  zorgmail_port="$(free_port)"
+  ons_port="$(free_port)"
 fi
 next_report=$((done_so_far + REPORT))
 while [ "$done_so_far" -lt "$N" ]; do
