@@ -143,6 +143,16 @@ fn damage_chunk(dir: &std::path::Path, recent: bool) {
     flip_near_the_end(&store, &chunks, &key, &value);
 }
 
+/// Writes a log in `dir` of `appends` appends of one event each to `stream`, and closes it.
+fn log_of_appends(dir: &std::path::Path, stream: &StreamId, appends: usize) {
+    let log = open(dir);
+    for _ in 0..appends {
+        log.append(vec![append(stream, ExpectedVersion::Any, vec![resend()])])
+            .unwrap();
+    }
+    log.close();
+}
+
 /// Opens the log the daemon's way, appends, and lets the background pass finish.
 fn verify_and_append(dir: &std::path::Path, stream: &StreamId) {
     let log = open_verifying_later(dir);
@@ -160,13 +170,7 @@ fn the_background_verification_checks_each_chunk_once_from_where_the_last_pass_e
     let stream = message_stream();
     let make = |name: &str| {
         let dir = folder(name);
-        let log = open(&dir);
-        for _ in 0..3 {
-            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
-                .unwrap();
-        }
-        log.close();
-        drop(log);
+        log_of_appends(&dir, &stream, 3);
         verify_and_append(&dir, &stream);
         dir
     };
@@ -195,14 +199,7 @@ fn the_background_verification_checks_each_chunk_once_from_where_the_last_pass_e
 fn damage_the_background_verification_finds_stops_appends_with_the_refusal_of_an_open() {
     let dir = folder("verify-later-damaged");
     let stream = message_stream();
-    {
-        let log = open(&dir);
-        for _ in 0..3 {
-            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
-                .unwrap();
-        }
-        log.close();
-    }
+    log_of_appends(&dir, &stream, 3);
     {
         let store = store_of(&dir);
         let chunks = tree(&store, "log");
@@ -224,15 +221,8 @@ fn damage_the_background_verification_finds_stops_appends_with_the_refusal_of_an
 fn a_log_of_more_chunks_than_one_read_holds_is_verified_to_its_end() {
     let dir = folder("verify-many-chunks");
     let stream = message_stream();
-    {
-        let log = open(&dir);
-        // One append, one chunk: more than the pass reads through one iterator (256).
-        for _ in 0..600 {
-            log.append(vec![append(&stream, ExpectedVersion::Any, vec![resend()])])
-                .unwrap();
-        }
-        log.close();
-    }
+    // One append, one chunk: more than the pass reads through one iterator (256).
+    log_of_appends(&dir, &stream, 600);
     assert!(tree(&store_of(&dir), "log").iter().count() > 512);
     DiskEventLog::open(&LogOptions::new(&dir)).expect("a sound log opens");
 

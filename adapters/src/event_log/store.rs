@@ -341,19 +341,17 @@ mod tests {
 
     #[test]
     fn insert_if_absent_keeps_the_first_value() {
-        let (folder, db) = scratch("absent");
+        let db = Db::temporary();
         let tree = db.open_tree("t").unwrap();
         assert_eq!(tree.insert_if_absent(b"k", b"first").unwrap(), None);
         let kept = tree.insert_if_absent(b"k", b"second").unwrap();
         assert_eq!(kept.as_deref(), Some(&b"first"[..]));
         assert_eq!(tree.get(b"k").unwrap().as_deref(), Some(&b"first"[..]));
-        drop((tree, db));
-        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]
     fn ranges_and_prefixes_run_both_ways_in_key_order() {
-        let (folder, db) = scratch("ranges");
+        let db = Db::temporary();
         let tree = db.open_tree("t").unwrap();
         for key in [&b"a1"[..], b"a2", b"b1", b"b2"] {
             tree.insert(key, b"").unwrap();
@@ -371,7 +369,5 @@ mod tests {
         );
         assert_eq!(tree.last().unwrap().unwrap().0.as_ref(), b"b2");
         assert_eq!(tree.first().unwrap().unwrap().0.as_ref(), b"a1");
-        drop((tree, db));
-        std::fs::remove_dir_all(&folder).unwrap();
     }
 }
