@@ -15,6 +15,9 @@
 #   LONG_RUN_CONTINUE=DIR      go on with a kept work folder (its data, addresses and
 #                              certificates): N more messages on top of what it holds
 #
+# The daemon runs with the allocator settings of deploy/ketenpost.service (MIMALLOC_*), unless
+# they are set already.
+#
 # Each wave: the MEDVRI fixture with a unique interchange reference per message is written
 # into a folder, the stand-ins start seeded from it (--message-dir, --forget-documents), the
 # daemon starts on the same data folder (the time to /readyz is the start time on that log),
@@ -33,6 +36,10 @@ REPORT="${LONG_RUN_REPORT:-100000}"
 RETENTION="${LONG_RUN_RETENTION:-2m}"
 PROFILE="${LONG_RUN_PROFILE:-release}"
 TOKEN="long-run-token-$(date +%s)-$$"
+# As deployed: the allocator's settings from the service unit.
+while IFS='=' read -r name value; do
+  [ -n "${!name:-}" ] || export "$name=$value"
+done < <(sed -n 's/^Environment=\(MIMALLOC_[A-Z_]*=.*\)$/\1/p' "$root/deploy/ketenpost.service")
 PASSWORD="long-run-pw-$$"
 for v in N WAVE REPORT; do
   case "${!v}" in '' | *[!0-9]*) echo "$v must be a number, got ${!v}" >&2; exit 2 ;; esac
