@@ -54,12 +54,16 @@ async fn what_the_workers_meet_at_the_record_system_is_the_owner_s_health_and_me
     let mut failed = ids_in(&address, "technical_error").await;
     // The worker's outcome and the refusal it met reach the owner's health in steps of their
     // own: the health is asked until it shows it (or the wait ends and the assert says why).
-    wait_until("the owner's health shows the refusal", Duration::from_secs(30), || async {
-        let (_, counts) = get(&address, "/api/v1/counts").await;
-        counts["record_systems"]["ons"]["problem"]
-            .as_str()
-            .is_some_and(|p| p.contains("403"))
-    })
+    wait_until(
+        "the owner's health shows the refusal",
+        Duration::from_secs(30),
+        || async {
+            let (_, counts) = get(&address, "/api/v1/counts").await;
+            counts["record_systems"]["ons"]["problem"]
+                .as_str()
+                .is_some_and(|p| p.contains("403"))
+        },
+    )
     .await;
     let (_, counts) = get(&address, "/api/v1/counts").await;
     let problem = counts["record_systems"]["ons"]["problem"]
