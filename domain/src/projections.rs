@@ -223,6 +223,18 @@ pub fn apply_to_state(
     }
 }
 
+/// Whether `event` can move a message to another state: [`apply_to_state`] leaves a message
+/// where it is for any other event, so a projection need not know where it was.
+pub fn moves_state(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::MessageParsed(_)
+            | Event::AwaitingDelivery
+            | Event::MessageClassified(_)
+            | Event::ResendRequested(_)
+    )
+}
+
 /// How the counts per state change when a message goes from `before` to `after`.
 pub fn count_changes(before: Option<State>, after: Option<State>) -> Vec<(State, i64)> {
     if before == after {
@@ -250,6 +262,20 @@ mod tests {
         test_support::parsed("MEDVRI:1")
     }
 
+    fn fallout() -> Event {
+        Event::MessageClassified(MessageClassified {
+            category: Category::Fallout,
+            reason: Reason::NoBsn,
+            config_version: None,
+        })
+    }
+
+    fn resend() -> Event {
+        Event::ResendRequested(ResendRequested {
+            requested_by: "cli".into(),
+        })
+    }
+
     #[test]
     fn a_message_moves_from_in_flight_to_its_category_and_back_on_resend() {
         let s = apply_to_message(None, &recorded(0, parsed()), None).unwrap();
@@ -267,24 +293,14 @@ mod tests {
             (State::Category(Category::MissingBsn), 2)
         );
         assert_eq!(s.reason.as_deref(), Some("Het bericht bevat geen BSN"));
-        let resend = Event::ResendRequested(ResendRequested {
-            requested_by: "cli".into(),
-        });
-        let s = apply_to_message(Some(s), &recorded(3, resend), None).unwrap();
+        let s = apply_to_message(Some(s), &recorded(3, resend()), None).unwrap();
         assert_eq!((s.state, s.resends, s.reason), (State::InFlight, 1, None));
         assert_eq!(s.created_at_ms, 1_000);
     }
 
     #[test]
     fn the_state_alone_moves_as_the_summary_does() {
-        let classified = Event::MessageClassified(MessageClassified {
-            category: Category::Fallout,
-            reason: Reason::NoBsn,
-            config_version: None,
-        });
-        let resend = Event::ResendRequested(ResendRequested {
-            requested_by: "cli".into(),
-        });
+        let (classified, resend) = (fallout(), resend());
         let events = [
             recorded(0, Event::AwaitingDelivery),
             recorded(1, parsed()),
@@ -297,6 +313,33 @@ mod tests {
             summary = apply_to_message(summary, event, None);
             state = apply_to_state(state, event);
             assert_eq!(summary.as_ref().map(|s| (s.state, s.state_position)), state);
+        }
+    }
+
+    #[test]
+    fn an_event_that_does_not_move_the_state_leaves_every_state_as_it_is() {
+        let (classified, resend) = (fallout(), resend());
+        let expired = Event::RetentionExpired(crate::events::RetentionExpired {
+            rule: "keep_processed".into(),
+            decided_at_ms: 5,
+        });
+        let places = [
+            None,
+            Some((State::InFlight, 3)),
+            Some((State::Category(Category::Processed), 7)),
+        ];
+        for event in [
+            parsed(),
+            Event::AwaitingDelivery,
+            classified,
+            resend,
+            expired,
+        ] {
+            let recorded = recorded(9, event);
+            let moved = places
+                .iter()
+                .any(|place| apply_to_state(*place, &recorded) != *place);
+            assert_eq!(moved, moves_state(&recorded.event), "{:?}", recorded.event);
         }
     }
 

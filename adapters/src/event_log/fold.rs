@@ -11,7 +11,7 @@ use std::hash::BuildHasherDefault;
 use ketenpost_domain::events::{Event, MessageParsed, RecordedEvent, StreamId, StreamKind};
 use ketenpost_domain::ports::{EventLog, PayloadStore, ReadError};
 use ketenpost_domain::projections::{
-    apply_to_receipt, apply_to_state, count_changes, ReceiptSummary, State,
+    apply_to_receipt, apply_to_state, count_changes, moves_state, ReceiptSummary, State,
 };
 use ketenpost_domain::search::client_facts;
 
@@ -101,7 +101,8 @@ impl<'l> Fold<'l> {
                 }
                 if let Some((_, now)) = self.messages.get_mut(&event.stream) {
                     *now = apply_to_state(*now, event);
-                } else {
+                } else if moves_state(&event.event) {
+                    // Only then is where it was worth a read of its stream.
                     let before = self.place_before(event)?;
                     let now = apply_to_state(before, event);
                     self.messages.insert(owned.stream, (before, now));
@@ -210,31 +211,43 @@ impl<'l> Fold<'l> {
         let mut deltas: HashMap<State, i64> = HashMap::new();
         self.search.write(tree, &mut batch)?;
         batch.insert(search_index::VERSION_KEY, [search_index::VERSION]);
+        let mut leaving = Vec::new();
         for (stream, (before, now)) in self.messages {
             if before == now {
                 continue;
             }
-            if let Some((state, position)) = before {
-                let key = page_holding(tree, state.code(), position)?;
-                let page = load(tree, &mut dirty, key)?;
-                let len = page.len();
-                page.retain(|e| !(e.position == position && e.stream == stream));
-                if page.len() == len {
-                    return Err(ReadError::Storage(format!(
-                        "the {} list lacks {stream}; run replay to rebuild the projections",
-                        state.as_str()
-                    )));
-                }
-            }
-            if let Some((state, position)) = now {
-                added
-                    .entry(state.code())
-                    .or_default()
-                    .push(Entry { position, stream });
-            }
             for (state, delta) in count_changes(before.map(|b| b.0), now.map(|n| n.0)) {
                 *deltas.entry(state).or_default() += delta;
             }
+            if let Some((state, position)) = now {
+                added.entry(state.code()).or_default().push(Entry {
+                    position,
+                    stream: stream.clone(),
+                });
+            }
+            if let Some((state, position)) = before {
+                leaving.push((state, position, stream));
+            }
+        }
+        // In list order, so that the messages of one page are taken out of it as loaded once.
+        leaving.sort_by_key(|(state, position, _)| (state.code(), *position));
+        let mut last_page: Option<Vec<u8>> = None;
+        for (state, position, stream) in leaving {
+            let is_entry = |e: &Entry| e.position == position && e.stream == stream;
+            if let Some(page) = last_page.as_ref().and_then(|key| dirty.get_mut(key)) {
+                if pages::take_out(page, is_entry) {
+                    continue;
+                }
+            }
+            let key = page_holding(tree, state.code(), position)?;
+            let page = load(tree, &mut dirty, key.clone())?;
+            if !pages::take_out(page, is_entry) {
+                return Err(ReadError::Storage(format!(
+                    "the {} list lacks {stream}; run replay to rebuild the projections",
+                    state.as_str()
+                )));
+            }
+            last_page = Some(key);
         }
         for (code, mut entries) in added {
             // Everything added is newer than what the list holds: the oldest of it tops up

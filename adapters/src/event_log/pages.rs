@@ -133,6 +133,13 @@ pub(crate) fn parse_cursor(code: u8, cursor: &str) -> Result<u64, ReadError> {
     }
 }
 
+/// Takes the entries `is` picks out of `page`; whether there were any.
+pub(crate) fn take_out<T>(page: &mut Vec<T>, is: impl Fn(&T) -> bool) -> bool {
+    let len = page.len();
+    page.retain(|e| !is(e));
+    page.len() < len
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,30 +80,49 @@ fn expired_prefix(receipt: &str) -> Vec<u8> {
 /// How many due messages a sweep ends in one append.
 const SWEEP_BATCH: usize = 256;
 
-/// A message whose retention period is over, with its events as read.
+/// A message whose retention period is over: what ending it needs of its events (a sweep
+/// holds a batch of these, not their histories).
 struct Due {
     stream: StreamId,
-    history: Vec<RecordedEvent>,
+    /// Its last event's position and version; none for a stream without events.
+    last: Option<(u64, u64)>,
+    /// Whether its retention has ended already (a sweep repeated after a stop).
+    ended: bool,
+    /// The receipt it was read from and the payload's digest.
+    read_from: Option<(StreamId, String)>,
     decided_at_ms: i64,
+}
+
+impl Due {
+    fn new(stream: StreamId, history: &[RecordedEvent], decided_at_ms: i64) -> Self {
+        Self {
+            stream,
+            last: history.last().map(|e| (e.position, e.version)),
+            ended: history
+                .iter()
+                .any(|e| matches!(e.event, Event::RetentionExpired(_))),
+            read_from: history.iter().find_map(|e| match &e.event {
+                Event::MessageParsed(p) => Some((p.receipt.clone(), p.payload_digest.clone())),
+                _ => None,
+            }),
+            decided_at_ms,
+        }
+    }
 }
 
 /// The append that ends a message's retention; none when it has ended already. Its event id
 /// is derived from the stream and its last position, so a repeated sweep is recognised.
 fn expiry(message: &Due, rule: &str) -> Option<StreamAppend> {
-    let last = message.history.last()?;
-    if message
-        .history
-        .iter()
-        .any(|e| matches!(e.event, Event::RetentionExpired(_)))
-    {
+    let (position, version) = message.last?;
+    if message.ended {
         return None;
     }
-    let id = Sha256::digest(format!("retention {} {}", message.stream, last.position));
+    let id = Sha256::digest(format!("retention {} {}", message.stream, position));
     let mut id_bytes = [0u8; 16];
     id_bytes.copy_from_slice(&id[..16]);
     Some(StreamAppend {
         stream: message.stream.clone(),
-        expected: ExpectedVersion::Exactly(last.version),
+        expected: ExpectedVersion::Exactly(version),
         events: vec![NewEvent {
             id: EventId(u128::from_be_bytes(id_bytes)),
             event: Event::RetentionExpired(RetentionExpired {
@@ -236,12 +255,7 @@ impl DiskEventLog {
                         }
                     }
                 } else {
-                    let decided_at_ms = decided.recorded_at_ms;
-                    due.push(Due {
-                        stream: entry.stream,
-                        history,
-                        decided_at_ms,
-                    });
+                    due.push(Due::new(entry.stream, &history, decided.recorded_at_ms));
                     if due.len() >= SWEEP_BATCH {
                         self.expire_all(&mut due, rule, report)?;
                         self.save_progress(code, entry.position + 1, dry_run)?;
@@ -331,17 +345,8 @@ impl DiskEventLog {
         self.keys
             .destroy(&message.stream)
             .map_err(ReadError::Storage)?;
-        let parsed = message.history.iter().find_map(|e| match &e.event {
-            Event::MessageParsed(p) => Some(p.clone()),
-            _ => None,
-        });
-        if let Some(parsed) = parsed {
-            self.release_payload(
-                &message.stream,
-                &parsed.receipt,
-                &parsed.payload_digest,
-                report,
-            )?;
+        if let Some((receipt, digest)) = &message.read_from {
+            self.release_payload(&message.stream, receipt, digest, report)?;
         }
         Ok(())
     }

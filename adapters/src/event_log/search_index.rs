@@ -262,11 +262,22 @@ impl ListChanges {
         batch: &mut crate::event_log::store::Batch,
     ) -> Result<(), ReadError> {
         let mut dirty: HashMap<Vec<u8>, Vec<Posting>> = HashMap::new();
-        for (prefix, gone) in self.removed {
+        for (prefix, mut gone) in self.removed {
+            // In list order, so that the messages of one page are taken out of it as loaded
+            // once (a client's list holds all of its messages).
+            gone.sort_unstable();
+            let mut last_page: Option<Vec<u8>> = None;
             for (position, uuid) in gone {
+                let is_posting = |p: &Posting| p.position == position && p.uuid == uuid;
+                if let Some(page) = last_page.as_ref().and_then(|key| dirty.get_mut(key)) {
+                    if crate::event_log::pages::take_out(page, is_posting) {
+                        continue;
+                    }
+                }
                 if let Some(key) = page_holding(tree, &prefix, position)? {
-                    let page = load(tree, &mut dirty, key)?;
-                    page.retain(|p| !(p.position == position && p.uuid == uuid));
+                    let page = load(tree, &mut dirty, key.clone())?;
+                    crate::event_log::pages::take_out(page, is_posting);
+                    last_page = Some(key);
                 }
             }
         }
