@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why the key could not be loaded or made.
 #[derive(Debug, thiserror::Error)]
@@ -32,43 +33,101 @@ pub enum KeyFileError {
 /// # Errors
 /// The file cannot be read or made, holds no key, or is readable by others.
 pub fn load_or_create(path: &Path) -> Result<[u8; 32], KeyFileError> {
-    let name = path.display().to_string();
-    let io = |source| KeyFileError::Io {
-        path: name.clone(),
-        source,
-    };
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(KeyFileError::TooOpen(name, mode));
-            }
-            let bytes =
-                hex::decode(text.trim()).map_err(|_| KeyFileError::Malformed(name.clone()))?;
-            bytes.try_into().map_err(|_| KeyFileError::Malformed(name))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut key = [0u8; 32];
-            getrandom::getrandom(&mut key).map_err(|e| KeyFileError::Random(e.to_string()))?;
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(parent)
+        Ok(text) => parse(path, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
+        Err(e) => Err(io_error(path, e)),
+    }
+}
+
+/// Loads the key at `path`, which must exist: for a process that uses the daemon's key and
+/// must never make one of its own (a worker).
+///
+/// # Errors
+/// The file cannot be read, holds no key, or is readable by others.
+pub fn load(path: &Path) -> Result<[u8; 32], KeyFileError> {
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+    parse(path, &text)
+}
+
+/// The key in `text`, read from `path`.
+fn parse(path: &Path, text: &str) -> Result<[u8; 32], KeyFileError> {
+    let name = path.display().to_string();
+    let mode = std::fs::metadata(path)
+        .map_err(|e| io_error(path, e))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyFileError::TooOpen(name, mode));
+    }
+    let bytes = hex::decode(text.trim()).map_err(|_| KeyFileError::Malformed(name.clone()))?;
+    bytes.try_into().map_err(|_| KeyFileError::Malformed(name))
+}
+
+/// New keys made by this process: with its id, the name of each one's own file (threads of
+/// one process may race too).
+static NEW_KEYS: AtomicU64 = AtomicU64::new(0);
+
+/// Makes a new key at `path`, whole or not at all. Processes started together (the owner and
+/// its workers) may each find no key: a file made in place could be read empty by another in
+/// the moment before it is written, which then has no key (or a second one) for good. So the
+/// key is written to a file of this process's own, synced, and linked to `path`; the link
+/// fails when another process made the key first, and then that key is the key.
+fn create(path: &Path) -> Result<[u8; 32], KeyFileError> {
+    let io = |source| io_error(path, source);
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).map_err(|e| KeyFileError::Random(e.to_string()))?;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(io)?;
+    }
+    let mut own = path.as_os_str().to_owned();
+    own.push(format!(
+        ".new-{}-{}",
+        std::process::id(),
+        NEW_KEYS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let own = std::path::PathBuf::from(own);
+    // Left by an earlier process of the same id that stopped half-way: never the key.
+    let _ = std::fs::remove_file(&own);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&own)
+        .and_then(|mut file| {
+            file.write_all(format!("{}\n", hex::encode(key)).as_bytes())?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::hard_link(&own, path));
+    let _ = std::fs::remove_file(&own);
+    match written {
+        Ok(()) => {
+            if let Some(parent) = parent {
+                std::fs::File::open(parent)
+                    .and_then(|folder| folder.sync_all())
                     .map_err(io)?;
             }
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(io)?;
-            file.write_all(format!("{}\n", hex::encode(key)).as_bytes())
-                .map_err(io)?;
-            file.sync_all().map_err(io)?;
             Ok(key)
         }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            parse(path, &text)
+        }
         Err(e) => Err(io(e)),
+    }
+}
+
+/// Reading or writing `path` failed.
+fn io_error(path: &Path, source: std::io::Error) -> KeyFileError {
+    KeyFileError::Io {
+        path: path.display().to_string(),
+        source,
     }
 }
 
@@ -92,6 +151,39 @@ mod tests {
             load_or_create(&path),
             Err(KeyFileError::TooOpen(_, 0o644))
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn loading_makes_no_key() {
+        let dir = std::env::temp_dir().join(format!("ketenpost-key-load-{}", std::process::id()));
+        let path = dir.join("data.key");
+        assert!(matches!(load(&path), Err(KeyFileError::Io { .. })));
+        assert!(!path.exists(), "no key made");
+        let made = load_or_create(&path).unwrap();
+        assert_eq!(load(&path).unwrap(), made);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn processes_starting_together_all_get_the_one_key() {
+        let dir = std::env::temp_dir().join(format!("ketenpost-key-race-{}", std::process::id()));
+        for round in 0..20 {
+            let _ = std::fs::remove_dir_all(&dir);
+            let path = dir.join("data.key");
+            let keys: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || load_or_create(&path).unwrap())
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .collect();
+            assert!(keys.iter().all(|k| *k == keys[0]), "round {round}");
+            assert_eq!(load_or_create(&path).unwrap(), keys[0]);
+            assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "only the key");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -36,7 +36,7 @@ mod writer;
 pub use access_keys::DiskAccessKeys;
 pub use backup::{BackupError, BackupReport};
 pub use disk_log::{DiskEventLog, LogOptions, OpenError};
-pub use key_file::{load_or_create as load_or_create_key, KeyFileError};
+pub use key_file::{load as load_key, load_or_create as load_or_create_key, KeyFileError};
 pub use payloads::{digest_of, DiskPayloadStore};
 pub use projector::Page;
 pub use received::Received;

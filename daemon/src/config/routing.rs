@@ -177,6 +177,16 @@ pub fn to_toml(routing: &RoutingConfig) -> Result<String, String> {
     toml::to_string_pretty(routing).map_err(|e| e.to_string())
 }
 
+/// The data key in `key_file`, which must exist (a worker's: the daemon makes it).
+///
+/// # Errors
+/// It cannot be read.
+pub fn existing_data_key(key_file: &Path) -> Result<[u8; 32], ConfigError> {
+    ketenpost_adapters::event_log::load_key(key_file).map_err(|e| ConfigError {
+        problems: vec![format!("key_file: {e}")],
+    })
+}
+
 /// The data key in `key_file`.
 ///
 /// # Errors

@@ -29,13 +29,24 @@ pub(super) struct Worker {
     settings: Settings,
     amqp: AmqpSettings,
     pub(super) record_systems: RecordSystems<OnsClient>,
-    /// The data key, to open the secrets of the versions the items carry.
-    key: Option<[u8; 32]>,
+    /// The daemon's data key, to open the secrets of the versions the items carry; read
+    /// again when an item needs it while it could not be read (a worker started before the
+    /// daemon made it). Never made here: a key of the worker's own opens nothing.
+    key: std::sync::Mutex<Option<[u8; 32]>>,
     /// The last configuration version an item carried, checked and opened.
     routing: std::sync::Mutex<Option<Arc<ActiveRouting>>>,
 }
 
 impl Worker {
+    /// The data key, read now if it could not be read before.
+    fn data_key(&self) -> Option<[u8; 32]> {
+        let mut key = self.key.lock().ok()?;
+        if key.is_none() {
+            *key = crate::config::routing::existing_data_key(&self.settings.key_file).ok();
+        }
+        *key
+    }
+
     /// The routing that decides `order`: the configuration version it carries (checked by the
     /// start-up rules once per version), or for an item without one, this worker's own file
     /// when the item names its hash.
@@ -62,12 +73,10 @@ impl Worker {
         if let Some(active) = cached.as_ref().filter(|a| a.version == version) {
             return Ok(Arc::clone(active));
         }
-        let mut active =
-            crate::config::routing::check(carried, self.key.as_ref()).map_err(|e| {
-                anyhow::anyhow!(
-                    "configuration version {version} cannot be used by this worker: {e}"
-                )
-            })?;
+        let key = self.data_key();
+        let mut active = crate::config::routing::check(carried, key.as_ref()).map_err(|e| {
+            anyhow::anyhow!("configuration version {version} cannot be used by this worker: {e}")
+        })?;
         active.version = version;
         let active = Arc::new(active);
         *cached = Some(Arc::clone(&active));
@@ -85,12 +94,23 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> anyhow::Result<
         .clone()
         .context("ketenpost worker needs an [amqp] section in the configuration")?;
     let record_systems = wiring::record_systems(&settings)?;
-    let key = crate::config::routing::data_key(&settings.key_file).ok();
+    let key = match crate::config::routing::existing_data_key(&settings.key_file) {
+        Ok(key) => Some(key),
+        Err(error) => {
+            // Work without secrets still goes; an item whose version seals one is handed back
+            // until the key can be read.
+            tracing::warn!(
+                %error,
+                "worker: no data key yet; configuration versions with sealed secrets cannot be used"
+            );
+            None
+        }
+    };
     let worker = Arc::new(Worker {
         settings,
         amqp,
         record_systems,
-        key,
+        key: std::sync::Mutex::new(key),
         routing: std::sync::Mutex::new(None),
     });
     let state = BrokerState::default();
