@@ -176,7 +176,12 @@ impl Owner {
         };
         // Results being recorded finish; their acks go out before the connection closes.
         while handling.join_next().await.is_some() {}
-        let _ = connection.close(200, "stopping".into()).await;
+        // A broker that no longer answers does not hold up the next connection.
+        let _ = tokio::time::timeout(
+            broker::ANSWER_TIMEOUT,
+            connection.close(200, "stopping".into()),
+        )
+        .await;
         outcome
     }
 
@@ -349,9 +354,14 @@ impl Owner {
 }
 
 /// A second channel for replies, so that a slow confirm of a reply does not hold up the work
-/// items; the publishing channel when it cannot be had.
+/// items; the publishing channel when it cannot be had in time.
 async fn confirming_channel_or(connection: &Connection, fallback: &Channel) -> Channel {
-    match broker::confirming_channel(connection).await {
+    match broker::in_time(
+        "opening the reply channel",
+        broker::confirming_channel(connection),
+    )
+    .await
+    {
         Ok(channel) => channel,
         Err(_) => fallback.clone(),
     }
