@@ -172,7 +172,7 @@ impl DiskEventLog {
         }
         let key = key_file::load_or_create(&options.key_file)?;
         upgrade::from_sled(&options.folder).map_err(store_error)?;
-        opening::create_private_folder(&folder).map_err(|e| store_error(e.to_string()))?;
+        opening::make_store_whole(&folder).map_err(store_error)?;
         let db = opening::open_store(&folder).map_err(store_error)?;
         let trees = Trees::open(&db).map_err(|e| store_error(opening::describe(&e)))?;
         format::check_or_stamp(&db, &trees.meta).map_err(store_error)?;

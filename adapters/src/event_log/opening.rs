@@ -32,6 +32,50 @@ pub(crate) fn create_private_folder(folder: &Path) -> std::io::Result<()> {
         .create(folder)
 }
 
+/// The file the store writes last when it makes a new store (fjall's format marker).
+const STORE_MARKER: &str = "version";
+
+/// Makes a new store in `folder` whole or not at all. The store makes its files one by one and
+/// its marker last; a process stopped in between (seen: `import` killed 15 ms after its first
+/// start) left a folder the store refuses to open or to make again ("File exists"). So a new
+/// store is made beside it and renamed into place once made. A `folder` without the marker was
+/// left half-made that way and never held anything; it is kept aside (`store.incomplete-SECS`)
+/// rather than deleted, and the store is made anew.
+///
+/// # Errors
+/// The folder cannot be made, the store refused it, or the rename failed.
+pub(crate) fn make_store_whole(folder: &Path) -> Result<(), String> {
+    if folder.join(STORE_MARKER).exists() {
+        return Ok(());
+    }
+    let making = folder.with_extension("new");
+    let io = |what: &str, e: std::io::Error| format!("{what} {}: {e}", making.display());
+    if making.exists() {
+        std::fs::remove_dir_all(&making).map_err(|e| io("removing the half-made", e))?;
+    }
+    create_private_folder(&making).map_err(|e| io("making", e))?;
+    drop(open_store(&making)?);
+    if folder.exists() {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let aside = folder.with_extension(format!("incomplete-{secs}"));
+        std::fs::rename(folder, &aside).map_err(|e| {
+            format!(
+                "keeping aside the half-made store {}: {e}",
+                folder.display()
+            )
+        })?;
+    }
+    std::fs::rename(&making, folder).map_err(|e| io("renaming", e))?;
+    if let Some(parent) = folder.parent() {
+        std::fs::File::open(parent)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| format!("syncing {}: {e}", parent.display()))?;
+    }
+    Ok(())
+}
+
 /// Opens the store in `folder`. A panic inside the store on damaged files becomes an error,
 /// and is not printed (it would print a backtrace where one clear line is due).
 ///
