@@ -1,7 +1,8 @@
 //! Retention in the event log: the personal text of a message's events is sealed with its own
 //! key and reads back whole until its period ends; then it reads "verwijderd na de
 //! bewaartermijn", while an interchange keeps its payload until the last of its messages is due,
-//! and the sweep's notes about a deleted payload go with it.
+//! and the sweep's notes about a deleted payload go with it. A message whose period ended is
+//! no longer found by its client, whatever became of its payload.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,12 +12,14 @@ use std::time::Duration;
 
 use ketenpost_adapters::event_log::Retention;
 use ketenpost_domain::category::{Category, Reason};
+use ketenpost_domain::events::RetentionExpired;
 use ketenpost_domain::events::{
     Event, MessageClassified, MessageParsed, MessageReceived, NewEvent, StreamId, StreamKind,
     REMOVED_AFTER_RETENTION,
 };
 use ketenpost_domain::payload::Format;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore};
+use ketenpost_domain::search::SearchQuery;
 use log_support::{append, folder, id, open};
 
 const LETTER: &str = "Mw. Wolf werd gezien";
@@ -178,6 +181,103 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
         .map(|entry| entry.key().unwrap()[0])
         .collect();
     assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A MEDVRI letter for the client with BSN 999990019, named Bruin, sent by 500012345.
+const MEDVRI: &[u8] = include_bytes!("../../fixtures/messages/medvri_lf.edi");
+
+#[test]
+fn a_message_whose_period_ended_is_not_found_by_its_client_even_when_its_payload_is_gone() {
+    let dir = folder("retention-forgotten");
+    let log = open(&dir);
+    let digest = log.payloads().put(MEDVRI).unwrap();
+    let receipt = StreamId::new(StreamKind::Receipt, id());
+    let message = StreamId::new(StreamKind::Message, id());
+    let received = NewEvent {
+        id: id(),
+        event: Event::MessageReceived(MessageReceived {
+            mailbox: "zorgmail".into(),
+            remote_id: "1001".into(),
+            payload_digest: digest.clone(),
+            size: MEDVRI.len() as u64,
+            format: Format::Edifact,
+            envelope: None,
+        }),
+    };
+    let mut parsed = parsed(&receipt, &digest, 1);
+    if let Event::MessageParsed(p) = &mut parsed.event {
+        p.error = None;
+        p.sender_id = Some("500012345".into());
+    }
+    log.append(vec![append(
+        &receipt,
+        ExpectedVersion::NoStream,
+        vec![received],
+    )])
+    .unwrap();
+    log.append(vec![append(
+        &message,
+        ExpectedVersion::NoStream,
+        vec![parsed, classified(Category::Fallout)],
+    )])
+    .unwrap();
+    log.catch_up().unwrap();
+    let by_bsn = SearchQuery {
+        bsn: Some("999990019".into()),
+        ..SearchQuery::default()
+    };
+    let by_name = SearchQuery {
+        name: Some("bruin".into()),
+        ..SearchQuery::default()
+    };
+    let by_sender = SearchQuery {
+        sender: Some("500012345".into()),
+        ..SearchQuery::default()
+    };
+    let found = |log: &ketenpost_adapters::event_log::DiskEventLog, query: &SearchQuery| {
+        log.search(query, None, 10).unwrap().messages.len()
+    };
+    assert_eq!(found(&log, &by_bsn), 1, "found by its client while kept");
+    assert_eq!(found(&log, &by_name), 1);
+    log.close();
+    drop(log);
+
+    // The payload no longer reads (lost, or removed by hand) before the end of the period is
+    // folded into the projections.
+    let db = log_support::store_of(&dir);
+    log_support::tree(&db, "payloads").clear().unwrap();
+    db.persist(fjall::PersistMode::SyncAll).unwrap();
+    drop(db);
+    let log = open(&dir);
+    assert!(log.payloads().get(&digest).unwrap().is_none());
+    log.append(vec![append(
+        &message,
+        ExpectedVersion::Exactly(1),
+        vec![NewEvent {
+            id: id(),
+            event: Event::RetentionExpired(RetentionExpired {
+                rule: "keep_other".into(),
+                decided_at_ms: now_ms(),
+            }),
+        }],
+    )])
+    .unwrap();
+    log.catch_up().unwrap();
+    assert_eq!(found(&log, &by_bsn), 0, "not found by its BSN any more");
+    assert_eq!(found(&log, &by_name), 0, "nor by its name");
+    assert_eq!(found(&log, &by_sender), 1, "still by its sender");
+    log.close();
+    drop(log);
+
+    // What the index kept of the message's client until then is gone with it.
+    let db = log_support::store_of(&dir);
+    let kept: Vec<Vec<u8>> = log_support::tree(&db, "projections")
+        .prefix(b"qt")
+        .map(|entry| entry.key().unwrap().to_vec())
+        .collect();
+    assert!(kept.is_empty(), "{kept:?}");
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,6 +15,7 @@ use ketenpost_domain::projections::{
 };
 use ketenpost_domain::search::client_facts;
 
+use super::client_tokens;
 use super::disk_log::DiskEventLog;
 use super::hashing::WordHasher;
 use super::log_tree::storage;
@@ -47,6 +48,9 @@ pub(crate) struct Fold<'l> {
     indexed: StreamMap<(u64, Vec<Token>)>,
     /// The payload read last (digest and bytes): a payload's messages follow each other.
     last_payload: Option<(String, Option<Vec<u8>>)>,
+    /// Each message's entry of client tokens (`client_tokens.rs`) to write (`Some`) or to
+    /// remove (`None`), by uuid.
+    client_entries: HashMap<[u8; 16], Option<Vec<u8>>>,
 }
 
 impl<'l> Fold<'l> {
@@ -62,6 +66,7 @@ impl<'l> Fold<'l> {
             search: ListChanges::default(),
             indexed: StreamMap::default(),
             last_payload: None,
+            client_entries: HashMap::new(),
         }
     }
 
@@ -92,6 +97,8 @@ impl<'l> Fold<'l> {
                             uuid,
                         };
                         self.search.add(posting, &tokens);
+                        self.client_entries
+                            .insert(uuid, Some(client_tokens::encode(event.position, &tokens)));
                     }
                     self.indexed
                         .insert(event.stream.clone(), (event.position, tokens));
@@ -143,14 +150,19 @@ impl<'l> Fold<'l> {
     }
 
     /// Takes a message whose retention ended out of its client's lists: its tokens as read in
-    /// this window, else read again from its payload (the sweep deletes the payload only once
-    /// the projections have seen the end of its retention).
+    /// this window, else as its entry of client tokens keeps them, else (a message indexed
+    /// before those entries were kept) read again from its payload (the sweep deletes the
+    /// payload only once the projections have seen the end of its retention).
     fn forget(&mut self, stream: &StreamId) -> Result<(), ReadError> {
         let Some(uuid) = search_index::message_uuid(stream) else {
             return Ok(());
         };
-        let (position, tokens) = match self.indexed.get(stream) {
-            Some(known) => known.clone(),
+        let known = match self.indexed.get(stream) {
+            Some(known) => Some(known.clone()),
+            None => self.stored_client_tokens(uuid)?,
+        };
+        let (position, tokens) = match known {
+            Some(known) => known,
             None => {
                 let history = self.log.read_stream(stream)?;
                 let Some((position, parsed)) = history.iter().find_map(|e| match &e.event {
@@ -164,7 +176,20 @@ impl<'l> Fold<'l> {
             }
         };
         self.search.forget(position, uuid, &tokens);
+        self.client_entries.insert(uuid, None);
         Ok(())
+    }
+
+    /// The position and client tokens message `uuid` was indexed under, as its entry keeps
+    /// them (none written in this window: those are in `indexed`).
+    fn stored_client_tokens(&self, uuid: [u8; 16]) -> Result<Option<(u64, Vec<Token>)>, ReadError> {
+        self.log
+            .trees
+            .projections
+            .get(client_tokens::key(uuid))
+            .map_err(storage)?
+            .map(|value| client_tokens::decode(&value))
+            .transpose()
     }
 
     fn receipt(&mut self, stream: &StreamId) -> Result<Option<ReceiptSummary>, ReadError> {
@@ -211,6 +236,12 @@ impl<'l> Fold<'l> {
         let mut deltas: HashMap<State, i64> = HashMap::new();
         self.search.write(tree, &mut batch)?;
         batch.insert(search_index::VERSION_KEY, [search_index::VERSION]);
+        for (uuid, entry) in self.client_entries {
+            match entry {
+                Some(value) => batch.insert(client_tokens::key(uuid), value),
+                None => batch.remove(client_tokens::key(uuid)),
+            }
+        }
         let mut leaving = Vec::new();
         for (stream, (before, now)) in self.messages {
             if before == now {

@@ -6,6 +6,7 @@ mod access_keys;
 mod backup;
 mod chunk;
 mod chunk_cache;
+mod client_tokens;
 mod codec;
 mod disk_log;
 mod fold;
