@@ -239,9 +239,7 @@ impl DiskEventLog {
 
     /// Which mailbox messages the log records as received.
     pub fn received(&self) -> Received {
-        Received {
-            tree: self.trees.index.clone(),
-        }
+        Received::new(self.trees.index.clone())
     }
 
     /// The IO error that stopped the log from taking appends, if one did. The store takes no

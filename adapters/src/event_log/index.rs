@@ -14,7 +14,9 @@
 //! |---|---|
 //! | `n` | the position up to which the log is indexed, u64 big-endian |
 //! | `s`, stream key | per event in version order: position (u64) and event id (u128), big-endian |
-//! | `e`, hash of mailbox and remote id, hash of mailbox, remote id and payload digest | empty (`received.rs`) |
+//! | `i`, hash of mailbox and remote id | the hashes of the contents received with it, 16 bytes each (`received.rs`) |
+//! | `ids` | empty: the index holds `i` entries only (written when it starts empty) |
+//! | `e`, hash of mailbox and remote id, hash of mailbox, remote id and payload digest (folders written before `i`) | empty |
 //! | `m`, hash of mailbox and remote id (folders written before `e`) | empty |
 //! | `c`, hash of mailbox, remote id and payload digest (folders written before `e`) | empty |
 //!
@@ -23,7 +25,7 @@
 
 use std::collections::HashMap;
 
-use ketenpost_domain::events::{Event, EventId, RecordedEvent};
+use ketenpost_domain::events::{EventId, RecordedEvent};
 use ketenpost_domain::ports::ReadError;
 
 use super::chunk::Chunk;
@@ -103,6 +105,7 @@ impl LogIndex {
     /// # Errors
     /// The tree cannot be read.
     pub(crate) fn open(tree: crate::event_log::store::Tree) -> Result<Self, ReadError> {
+        received::mark_if_empty(&tree)?;
         let next = tree
             .get(b"n")
             .map_err(storage)?
@@ -164,6 +167,7 @@ impl LogIndex {
             }
             let mut batch = crate::event_log::store::Batch::default();
             let mut pending: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            let mut notes = received::Notes::default();
             for record_bytes in chunk.records_from(self.next) {
                 let (position, bytes) = record_bytes?;
                 let head = codec::decode_head(position, bytes)?;
@@ -184,7 +188,7 @@ impl LogIndex {
                 }
                 if key.get(1) == Some(&b'r') {
                     let event = chunk.decode_at(position)?;
-                    received::note(&mut batch, &event.event);
+                    notes.note(&self.tree, &event.event)?;
                 }
                 let mut value = value;
                 value.extend_from_slice(&record(position, head.id));
@@ -193,6 +197,7 @@ impl LogIndex {
             for (key, value) in pending {
                 batch.insert(key, value);
             }
+            notes.write(&mut batch);
             batch.insert(b"n", chunk.end().to_be_bytes());
             self.tree.apply_batch(batch).map_err(storage)?;
             self.next = chunk.end();
@@ -224,6 +229,7 @@ impl LogIndex {
         }
         let mut batch = crate::event_log::store::Batch::default();
         let mut pending: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+        let mut notes = received::Notes::default();
         let mut next = self.next;
         for event in events {
             let key = stream_key(event.stream.as_str());
@@ -233,14 +239,13 @@ impl LogIndex {
             };
             value.extend_from_slice(&record(event.position, event.id));
             pending.insert(key, value);
-            if let Event::MessageReceived(_) = &event.event {
-                received::note(&mut batch, &event.event);
-            }
+            notes.note(&self.tree, &event.event)?;
             next = event.position + 1;
         }
         for (key, value) in pending {
             batch.insert(key, value);
         }
+        notes.write(&mut batch);
         batch.insert(b"n", next.to_be_bytes());
         self.tree.apply_batch(batch).map_err(storage)?;
         self.next = next;
