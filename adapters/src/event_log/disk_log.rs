@@ -33,6 +33,9 @@ use super::writer::{GroupCommit, Writer};
 /// The folder of the store inside a data folder.
 pub(crate) const STORE_FOLDER: &str = "store";
 
+/// How long closing waits for the store to write its in-memory entries to tables.
+const WRITE_OUT_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Why a data folder could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -288,13 +291,20 @@ impl DiskEventLog {
         self.db.figures()
     }
 
-    /// Stops the writer after the appends already sent.
+    /// Stops the writer after the appends already sent, then has the store write what it
+    /// holds in memory to tables (at most `WRITE_OUT_LIMIT`), so that the next open does not
+    /// apply its journal again.
     pub fn close(&self) {
         if let Ok(mut requests) = self.requests.lock() {
             requests.take();
         }
         if let Some(handle) = self.writer.lock().ok().and_then(|mut w| w.take()) {
             let _ = handle.join();
+            if !self.trees.write_out(WRITE_OUT_LIMIT) {
+                tracing::warn!(
+                    "the store did not write its buffers to tables before closing: the next start reads them from its journal"
+                );
+            }
         }
     }
 }

@@ -19,7 +19,10 @@ const FORMAT_KEY: &[u8] = b"format";
 /// # Errors
 /// The store is in another format (described), or the store failed.
 pub(crate) fn check_or_stamp(db: &Db, meta: &Tree) -> Result<(), String> {
-    match meta.get(FORMAT_KEY).map_err(|e| e.to_string())? {
+    match meta
+        .get(FORMAT_KEY)
+        .map_err(|e| super::opening::describe(&e))?
+    {
         Some(value) => {
             let found = <[u8; 4]>::try_from(value.as_ref())
                 .map(u32::from_be_bytes)
@@ -34,7 +37,7 @@ pub(crate) fn check_or_stamp(db: &Db, meta: &Tree) -> Result<(), String> {
             let log_has_entries = db
                 .open_tree("log")
                 .and_then(|log| log.first())
-                .map_err(|e| e.to_string())?
+                .map_err(|e| super::opening::describe(&e))?
                 .is_some();
             if log_has_entries {
                 return Err(
@@ -44,7 +47,7 @@ pub(crate) fn check_or_stamp(db: &Db, meta: &Tree) -> Result<(), String> {
                 );
             }
             meta.insert(FORMAT_KEY, STORE_FORMAT.to_be_bytes())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| super::opening::describe(&e))?;
             Ok(())
         }
     }

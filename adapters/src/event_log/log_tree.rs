@@ -30,7 +30,11 @@ pub(crate) fn position_of_key(key: &[u8]) -> Result<u64, ReadError> {
         })
 }
 
-/// A store failure as a read error.
+/// A store failure as a read error; one that found damaged files says to restore a backup.
 pub(crate) fn storage(e: crate::event_log::store::StoreError) -> ReadError {
-    ReadError::Storage(e.to_string())
+    if crate::event_log::opening::is_damage(&e) {
+        ReadError::Storage(crate::event_log::opening::describe(&e))
+    } else {
+        ReadError::Storage(e.to_string())
+    }
 }

@@ -87,6 +87,17 @@ pub(crate) fn open_store(folder: &Path) -> Result<Db, String> {
     drop(quiet);
     match opened {
         Ok(Ok(db)) => Ok(db),
+        // The store is whole (`make_store_whole`): an IO error opening it is the disk, the
+        // folder's permissions, or its files damaged (a file its records name is missing, a
+        // length or an offset in them that is wrong).
+        Ok(Err(error @ (StoreError::Io(_) | StoreError::Storage(fjall::LsmError::Io(_)))))
+            if !is_damage(&error) =>
+        {
+            Err(format!(
+                "{} (if the disk and the folder's permissions are sound, {RESTORE})",
+                describe(&error)
+            ))
+        }
         Ok(Err(error)) => Err(describe(&error)),
         Err(panic) => {
             let said = panic
@@ -104,10 +115,25 @@ pub(crate) fn open_store(folder: &Path) -> Result<Db, String> {
     }
 }
 
+/// Whether the store's error says its files hold damaged data (rather than that the disk or
+/// the system failed it).
+pub(crate) fn is_damage(error: &StoreError) -> bool {
+    match error {
+        StoreError::Io(e) | StoreError::Storage(fjall::LsmError::Io(e)) => matches!(
+            e.kind(),
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+        ),
+        StoreError::Poisoned | StoreError::Locked | StoreError::KeyspaceDeleted => false,
+        _ => true,
+    }
+}
+
 /// The store's error in words an operator can act on.
 pub(crate) fn describe(error: &StoreError) -> String {
     match error {
-        StoreError::Io(e) => format!("IO error: {e}"),
+        StoreError::Io(e) | StoreError::Storage(fjall::LsmError::Io(e)) if !is_damage(error) => {
+            format!("IO error: {e}")
+        }
         StoreError::Poisoned => "an earlier write to the store failed (a full disk or a failing \
              device); it takes no writes until it is opened again"
             .to_owned(),

@@ -231,6 +231,20 @@ impl Tree {
         Ok(old)
     }
 
+    /// Starts writing this tree's in-memory entries to a table; `written_out` says when it is
+    /// done.
+    ///
+    /// # Errors
+    /// The journal cannot be locked.
+    pub(crate) fn write_out(&self) -> Result<(), StoreError> {
+        self.keyspace.rotate_memtable().map(|_| ())
+    }
+
+    /// Whether every in-memory part of this tree that `write_out` started is in a table.
+    pub(crate) fn written_out(&self) -> bool {
+        self.keyspace.sealed_memtable_count() == 0
+    }
+
     /// Removes every entry.
     ///
     /// # Errors

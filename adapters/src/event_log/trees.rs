@@ -36,4 +36,38 @@ impl Trees {
             access_keys: db.open_tree("access_keys")?,
         })
     }
+
+    fn all(&self) -> [&Tree; 8] {
+        [
+            &self.log,
+            &self.meta,
+            &self.payloads,
+            &self.projections,
+            &self.message_keys,
+            &self.retention,
+            &self.index,
+            &self.access_keys,
+        ]
+    }
+
+    /// Writes what every tree holds in memory to tables, waiting at most `limit`: the store's
+    /// next open then finds those entries of its journal written already and applies none of
+    /// them again (an open reads the journal since the last tables, up to 64 MB, which took
+    /// about 0.7 s for 31 MB). Whether it finished or not, nothing is lost: the journal holds
+    /// it all until the tables are written.
+    pub(crate) fn write_out(&self, limit: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        for tree in self.all() {
+            if tree.write_out().is_err() {
+                return false;
+            }
+        }
+        while !self.all().iter().all(|tree| tree.written_out()) {
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        true
+    }
 }
