@@ -24,6 +24,20 @@ use log_support::{append, folder, id, open};
 
 const LETTER: &str = "Mw. Wolf werd gezien";
 
+fn received(mailbox: &str, remote_id: &str, digest: &str, size: u64) -> NewEvent {
+    NewEvent {
+        id: id(),
+        event: Event::MessageReceived(MessageReceived {
+            mailbox: mailbox.to_owned(),
+            remote_id: remote_id.to_owned(),
+            payload_digest: digest.to_owned(),
+            size,
+            format: Format::Edifact,
+            envelope: None,
+        }),
+    }
+}
+
 fn parsed(receipt: &StreamId, digest: &str, number: u32) -> NewEvent {
     NewEvent {
         id: id(),
@@ -75,17 +89,7 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
         StreamId::new(StreamKind::Message, id()),
         StreamId::new(StreamKind::Message, id()),
     );
-    let received = NewEvent {
-        id: id(),
-        event: Event::MessageReceived(MessageReceived {
-            mailbox: "manual".into(),
-            remote_id: "a.edi".into(),
-            payload_digest: digest.clone(),
-            size: 20,
-            format: Format::Edifact,
-            envelope: None,
-        }),
-    };
+    let received = received("manual", "a.edi", &digest, 20);
     log.append(vec![append(
         &receipt,
         ExpectedVersion::NoStream,
@@ -195,17 +199,7 @@ fn a_message_whose_period_ended_is_not_found_by_its_client_even_when_its_payload
     let digest = log.payloads().put(MEDVRI).unwrap();
     let receipt = StreamId::new(StreamKind::Receipt, id());
     let message = StreamId::new(StreamKind::Message, id());
-    let received = NewEvent {
-        id: id(),
-        event: Event::MessageReceived(MessageReceived {
-            mailbox: "zorgmail".into(),
-            remote_id: "1001".into(),
-            payload_digest: digest.clone(),
-            size: MEDVRI.len() as u64,
-            format: Format::Edifact,
-            envelope: None,
-        }),
-    };
+    let received = received("zorgmail", "1001", &digest, MEDVRI.len() as u64);
     let mut parsed = parsed(&receipt, &digest, 1);
     if let Event::MessageParsed(p) = &mut parsed.event {
         p.error = None;
