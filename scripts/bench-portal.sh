@@ -64,7 +64,8 @@ mkdir -p "$files/drop"
 config="$work/ketenpost.toml"
 {
   printf 'data_dir = "%s"\n[api]\nlisten = "127.0.0.1:%s"\ntoken = "bench-portal-token-%s"\n' "$data" "$api_port" "$$"
-  printf '[portal]\nlisten = "127.0.0.1:%s"\npublic_url = "http://localhost:%s"\n' "$portal_port" "$portal_port"
+  printf '[portal]\nlisten = "127.0.0.1:%s"\npublic_url = "http://localhost:%s"\nserver_timing = true\n' \
+    "$portal_port" "$portal_port"
   printf '[[mailboxes]]\nname = "drop"\nkind = "folder"\npath = "%s"\nroute = "ons"\n' "$files/drop"
   standins_route_toml "$work/standins.out" 'retry = { attempts = 2, first_delay = "1s", max_delay = "2s" }'
 } >"$config"

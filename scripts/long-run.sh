@@ -14,6 +14,9 @@
 #   LONG_RUN_DAEMON_WRAPPER   a command put in front of the daemon (e.g. heaptrack -o FILE)
 #   LONG_RUN_CONTINUE=DIR      go on with a kept work folder (its data, addresses and
 #                              certificates): N more messages on top of what it holds
+#   LONG_RUN_STOP=kill         end each wave by killing the daemon (SIGKILL, as a crash or a
+#                              power loss leaves the process) instead of stopping it (SIGTERM):
+#                              the start column is then the start after a crash
 #
 # The daemon runs with the allocator settings of deploy/ketenpost.service (MIMALLOC_*), unless
 # they are set already.
@@ -75,9 +78,9 @@ cleanup() {
   if [ "${LONG_RUN_KEEP:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-stop() {
+stop() { # PID [SIGNAL]
   local pid="$1" left=()
-  kill -TERM "$pid" 2>/dev/null || true
+  kill -"${2:-TERM}" "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   for p in "${pids[@]}"; do [ "$p" = "$pid" ] || left+=("$p"); done
   pids=("${left[@]+"${left[@]}"}")
@@ -195,8 +198,10 @@ while [ "$done_so_far" -lt "$N" ]; do
   finished="$(now_ms)"
   rate="$(python3 -c "print(round($WAVE / max(0.001, ($finished - $ready) / 1000)))")"
   rss_mb="$(awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$daemon_pid/status")"
-  p99="$(api /metrics | p99_ms)"
-  stop "$daemon_pid"
+  metrics="$(api /metrics)"
+  p99="$(p99_ms <<<"$metrics")"
+  journal_mb="$(awk '/^ketenpost_store_journal_bytes / { printf "%d", $2 / 1048576 }' <<<"$metrics")"
+  if [ "${LONG_RUN_STOP:-term}" = kill ]; then stop "$daemon_pid" KILL; else stop "$daemon_pid"; fi
   stop "$standins_pid"
   done_so_far="$target"
   size_mb="$(du -sm "$data" | cut -f1)"
@@ -204,5 +209,5 @@ while [ "$done_so_far" -lt "$N" ]; do
     echo "| $done_so_far | $rss_mb MB | $size_mb MB | $rate | $p99 | $start_s s |"
     while [ "$next_report" -le "$done_so_far" ]; do next_report=$((next_report + REPORT)); done
   fi
-  log "wave done: $done_so_far of $N"
+  log "wave done: $done_so_far of $N (the store's journal at its end: ${journal_mb:-?} MB)"
 done

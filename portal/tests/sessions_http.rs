@@ -62,6 +62,11 @@ async fn every_page_carries_the_security_headers_and_hsts_over_https() {
         );
         assert_eq!(h("cache-control").as_deref(), Some("no-store"), "{path}");
         assert_eq!(
+            h("server-timing"),
+            None,
+            "{path}: how long the daemon worked is not told unless configured"
+        );
+        assert_eq!(
             h("strict-transport-security"),
             None,
             "no HSTS over plain http"

@@ -140,7 +140,9 @@ pub struct StoreFigures {
     pub write_buffer_bytes: u64,
     /// Bytes of table blocks in the block cache.
     pub cache_bytes: u64,
-    /// Bytes of journal not yet made redundant by tables.
+    /// Bytes of the journal files not yet recycled (each is made 64 MiB long and filled from
+    /// its start: two files, the one written and one whose trees are being written to
+    /// tables, read 128 MiB here).
     pub journal_bytes: u64,
     /// Bytes of all the store's files.
     pub disk_bytes: u64,

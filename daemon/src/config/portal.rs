@@ -33,6 +33,7 @@ pub const PORTAL: &[Key] = &[
     optional("session_absolute", Kind::Text),
     optional("remember_for", Kind::Text),
     optional("trusted_proxies", Kind::TextList),
+    optional("server_timing", Kind::Bool),
     optional("limits", Kind::Table(LIMITS)),
 ];
 
@@ -68,6 +69,9 @@ pub struct PortalFile {
     /// The networks of TLS proxies whose `X-Forwarded-For` names the client (default none).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// Send `Server-Timing` with every answer (measurements only; default off).
+    #[serde(default)]
+    pub server_timing: bool,
     /// `[portal.limits]`, as `[api.limits]`.
     #[serde(default)]
     pub limits: HttpLimitsFile,
@@ -108,6 +112,8 @@ pub struct PortalSettings {
     pub limits: HttpLimits,
     /// The TLS proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<Network>,
+    /// Whether answers carry `Server-Timing`.
+    pub server_timing: bool,
 }
 
 fn millis(key: &str, text: Option<&str>, default: Duration, problems: &mut Vec<String>) -> i64 {
@@ -210,6 +216,7 @@ pub fn portal(file: PortalFile, problems: &mut Vec<String>) -> PortalSettings {
         sessions,
         limits,
         trusted_proxies,
+        server_timing: file.server_timing,
     }
 }
 
@@ -288,6 +295,7 @@ mod tests {
             session_absolute: None,
             remember_for: None,
             trusted_proxies: vec!["127.0.0.1/32".into(), "proxy.example".into()],
+            server_timing: false,
             limits: HttpLimitsFile::default(),
         };
         let mut problems = Vec::new();

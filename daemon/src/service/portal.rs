@@ -48,6 +48,7 @@ pub fn start(
         sessions: portal.sessions,
         smtp: settings.smtp.clone(),
         trusted_proxies: portal.trusted_proxies.clone(),
+        server_timing: portal.server_timing,
     };
     let shared_log: Arc<dyn EventLog> = Arc::clone(log) as Arc<dyn EventLog>;
     let reader: Arc<dyn ReadSide> = Arc::clone(log) as Arc<dyn ReadSide>;

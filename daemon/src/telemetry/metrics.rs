@@ -229,7 +229,7 @@ impl StoreGauges {
             ),
             (
                 "store_journal_bytes",
-                "Bytes of the store's journal not yet in tables",
+                "Bytes of the store's journal files not yet recycled (each made 64 MiB long)",
                 &gauges.journal_bytes,
             ),
             (

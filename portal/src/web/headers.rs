@@ -1,6 +1,7 @@
 //! The headers every answer of the portal carries: a Content-Security-Policy that allows no
 //! inline script and no framing, no referrer, no caching, HSTS when reached over https, and
-//! `Server-Timing` (how long the page took in the daemon; `scripts/bench-portal.sh` reads it).
+//! `Server-Timing` (how long the page took in the daemon; `scripts/bench-portal.sh` reads it; only
+//! when `[portal] server_timing` is on).
 
 use std::sync::Arc;
 

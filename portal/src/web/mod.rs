@@ -77,6 +77,10 @@ pub struct WebSettings {
     /// The TLS proxies in front of the portal, whose `X-Forwarded-For` names the client
     /// (`[portal] trusted_proxies`; empty: the connection's peer is the client).
     pub trusted_proxies: Vec<Network>,
+    /// Whether answers carry `Server-Timing` (the page's time in the daemon, for
+    /// `scripts/bench-portal.sh`). Off unless configured: it would tell anyone how long the
+    /// daemon worked on a login or a search, without the network's noise to hide it.
+    pub server_timing: bool,
 }
 
 /// Everything the pages share.
@@ -311,7 +315,7 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The portal's pages.
 pub fn router(portal: Arc<Portal>) -> Router {
-    Router::new()
+    let pages = Router::new()
         .route("/", get(login::home))
         .route("/inloggen", get(login::form).post(login::submit))
         .route(
@@ -374,8 +378,13 @@ pub fn router(portal: Arc<Portal>) -> Router {
         )
         .route("/static/berichten.js", get(stream::script))
         .route("/static/portal.css", get(pages::stylesheet))
-        .fallback(pages::not_found)
-        .layer(middleware::from_fn(headers::server_timing))
+        .fallback(pages::not_found);
+    let pages = if portal.settings.server_timing {
+        pages.layer(middleware::from_fn(headers::server_timing))
+    } else {
+        pages
+    };
+    pages
         .layer(middleware::from_fn_with_state(
             Arc::clone(&portal),
             consent::stream_gate,

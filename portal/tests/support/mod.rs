@@ -90,6 +90,7 @@ impl TestPortal {
                 .iter()
                 .map(|t| ketenpost_portal::rules::proxy::Network::parse(t).unwrap())
                 .collect(),
+            server_timing: false,
         };
         let dyn_log: Arc<dyn EventLog> = log.clone();
         let reader: Arc<dyn ketenpost_domain::ports::ReadSide> = log.clone();
