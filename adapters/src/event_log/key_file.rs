@@ -34,7 +34,10 @@ pub enum KeyFileError {
 /// The file cannot be read or made, holds no key, or is readable by others.
 pub fn load_or_create(path: &Path) -> Result<[u8; 32], KeyFileError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text),
+        Ok(text) => {
+            remove_stale_attempts(path);
+            parse(path, &text)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
         Err(e) => Err(io_error(path, e)),
     }
@@ -95,6 +98,7 @@ fn create(path: &Path) -> Result<[u8; 32], KeyFileError> {
     let own = std::path::PathBuf::from(own);
     // Left by an earlier process of the same id that stopped half-way: never the key.
     let _ = std::fs::remove_file(&own);
+    remove_stale_attempts(path);
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -120,6 +124,44 @@ fn create(path: &Path) -> Result<[u8; 32], KeyFileError> {
             parse(path, &text)
         }
         Err(e) => Err(io(e)),
+    }
+}
+
+/// How old another process's unfinished key file must be before it is taken for the remains
+/// of a crash: processes that start together make theirs within the same moment.
+const STALE_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the files of earlier attempts to make the key at `path` (`NAME.new-PID-N`) that a
+/// crash left behind: none of them is the key, and a stray key-like file beside the key would
+/// leave an operator (or a backup script copying `data.key*`) guessing which one is.
+fn remove_stale_attempts(path: &Path) {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let folder = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let mut prefix = name.to_owned();
+    prefix.push(".new-");
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let ours = entry
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(prefix.as_encoded_bytes());
+        let stale = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age >= STALE_ATTEMPT);
+        if ours && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -162,6 +204,46 @@ mod tests {
         assert!(!path.exists(), "no key made");
         let made = load_or_create(&path).unwrap();
         assert_eq!(load(&path).unwrap(), made);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn what_a_crash_left_of_making_the_key_is_removed_at_the_next_start() {
+        let dir = std::env::temp_dir().join(format!("ketenpost-key-stale-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data.key");
+        let stale = dir.join("data.key.new-4242-0");
+        let fresh = dir.join("data.key.new-4243-0");
+        let other = dir.join("data.key.bak");
+        for file in [&stale, &fresh, &other] {
+            std::fs::write(file, "00").unwrap();
+        }
+        let old = std::time::SystemTime::now() - 2 * STALE_ATTEMPT;
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let key = load_or_create(&path).unwrap();
+        assert!(!stale.exists(), "a crash's remains are removed");
+        assert!(
+            fresh.exists(),
+            "another process's attempt in progress is left alone"
+        );
+        assert!(other.exists(), "only attempts at the key");
+        // A crash after the key was linked into place, before its own file was removed: the
+        // next start finds the key and still removes the rest.
+        std::fs::write(&stale, "00").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(load_or_create(&path).unwrap(), key);
+        assert!(!stale.exists(), "removed by a start that finds the key");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
