@@ -5,16 +5,16 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod portal_http;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use harness::process::{free_port, signal, wait_exit};
+use portal_http::{Browser, PASSWORD};
 
 const EMAIL: &str = "anna@zorggroep.example";
-const PASSWORD: &str = "een lange zin als wachtwoord";
 
 /// The daemon, stopped with SIGTERM (killed if it will not).
 struct Daemon(Child);
@@ -50,115 +50,13 @@ impl Drop for Daemon {
     }
 }
 
-/// A browser that keeps its cookies and posts forms with the CSRF token and Origin.
-struct Visitor {
-    base: String,
-    cookies: BTreeMap<String, String>,
-    http: reqwest::Client,
-}
-
-impl Visitor {
-    fn new(base: &str) -> Self {
-        ketenpost_adapters::tls::install_crypto_provider();
-        Self {
-            base: base.to_owned(),
-            cookies: BTreeMap::new(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        let pairs: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        pairs.join("; ")
-    }
-
-    /// The status, `Location` and body.
-    async fn finish(&mut self, response: reqwest::Response) -> (u16, String, String) {
-        for cookie in response.headers().get_all("set-cookie") {
-            let pair = cookie.to_str().unwrap().split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.insert(name.to_owned(), value.to_owned());
-        }
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (
-            response.status().as_u16(),
-            location,
-            response.text().await.unwrap(),
-        )
-    }
-
-    async fn get(&mut self, path: &str) -> (u16, String, String) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.finish(response).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-        let mut form: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let csrf = self
-            .cookies
-            .get("__Host-ketenpost-csrf")
-            .cloned()
-            .unwrap_or_default();
-        form.push(("csrf".into(), csrf));
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .header("origin", &self.base)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(&form))
-            .send()
-            .await
-            .unwrap();
-        self.finish(response).await
-    }
-
-    /// The password step of a login: where it leads (empty when refused).
-    async fn password_step(&mut self, password: &str) -> String {
-        self.get("/inloggen").await;
-        let (_, location, _) = self
-            .post("/inloggen", &[("email", EMAIL), ("wachtwoord", password)])
-            .await;
-        location
-    }
-}
-
-fn form_body(fields: &[(String, String)]) -> String {
-    let encode = |text: &str| {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    let pairs: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect();
-    pairs.join("&")
+/// The password step of a login: where it leads (empty when refused).
+async fn password_step(browser: &mut Browser, password: &str) -> String {
+    browser.get("/inloggen").await;
+    browser
+        .post("/inloggen", &[("email", EMAIL), ("wachtwoord", password)])
+        .await
+        .location
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -213,12 +111,12 @@ fn add_user(config: &str) -> String {
 /// Sets the password through the invitation link.
 async fn set_password(base: &str, link: &str) {
     let path = link.strip_prefix(base).unwrap().to_owned();
-    let mut visitor = Visitor::new(base);
-    visitor.get(&path).await;
-    let (_, location, body) = visitor
+    let mut browser = Browser::at(base);
+    browser.get(&path).await;
+    let set = browser
         .post(&path, &[("wachtwoord", PASSWORD), ("herhaal", PASSWORD)])
         .await;
-    assert_eq!(location, "/profiel/twee-factor", "{body}");
+    assert_eq!(set.location, "/profiel/twee-factor", "{}", set.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,30 +131,30 @@ async fn a_locked_account_stays_locked_after_a_restart() {
     let daemon = Daemon::start(&config, port);
     set_password(&base, &link).await;
 
-    let mut visitor = Visitor::new(&base);
+    let mut browser = Browser::at(&base);
     assert_eq!(
-        visitor.password_step(PASSWORD).await,
+        password_step(&mut browser, PASSWORD).await,
         "/profiel/twee-factor"
     );
     for _ in 0..10 {
-        visitor.password_step("een verkeerd wachtwoord").await;
+        password_step(&mut browser, "een verkeerd wachtwoord").await;
     }
     assert_eq!(
-        visitor.password_step(PASSWORD).await,
+        password_step(&mut browser, PASSWORD).await,
         "",
         "the right password got through a locked account"
     );
 
     daemon.stop();
     let daemon = Daemon::start(&config, port);
-    let mut after = Visitor::new(&base);
+    let mut after = Browser::at(&base);
     assert_eq!(
-        after.password_step(PASSWORD).await,
+        password_step(&mut after, PASSWORD).await,
         "",
         "the restart lifted the lock"
     );
-    let (_, _, page) = after.get("/inloggen").await;
-    assert!(page.contains("Inloggen"), "{page}");
+    let page = after.get("/inloggen").await;
+    assert!(page.body.contains("Inloggen"), "{}", page.body);
     daemon.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
