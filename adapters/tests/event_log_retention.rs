@@ -275,3 +275,80 @@ fn a_message_whose_period_ended_is_not_found_by_its_client_even_when_its_payload
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_payload_delivered_twice_stays_until_the_letters_of_both_deliveries_are_due() {
+    let dir = folder("retention-delivered-twice");
+    let log = open(&dir);
+    let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
+    // The same file under two names: two receipts, one letter each, one payload.
+    let (first_receipt, second_receipt) = (
+        StreamId::new(StreamKind::Receipt, id()),
+        StreamId::new(StreamKind::Receipt, id()),
+    );
+    let (first, second) = (
+        StreamId::new(StreamKind::Message, id()),
+        StreamId::new(StreamKind::Message, id()),
+    );
+    for (receipt, name) in [(&first_receipt, "a.edi"), (&second_receipt, "b.edi")] {
+        log.append(vec![append(
+            receipt,
+            ExpectedVersion::NoStream,
+            vec![received("manual", name, &digest, 20)],
+        )])
+        .unwrap();
+    }
+    log.append(vec![
+        append(
+            &first,
+            ExpectedVersion::NoStream,
+            vec![
+                parsed(&first_receipt, &digest, 1),
+                classified(Category::Processed),
+            ],
+        ),
+        append(
+            &second,
+            ExpectedVersion::NoStream,
+            vec![
+                parsed(&second_receipt, &digest, 1),
+                classified(Category::Fallout),
+            ],
+        ),
+    ])
+    .unwrap();
+    let sweep = |keep_other: Duration| {
+        log.sweep_retention(
+            Retention {
+                keep_processed: Duration::ZERO,
+                keep_other,
+                keep_access_log: Duration::from_secs(3600),
+            },
+            now_ms() + 1,
+            false,
+        )
+        .unwrap()
+    };
+
+    let report = sweep(Duration::from_secs(3600));
+    assert_eq!((report.expired, report.payloads_deleted), (1, 0));
+    assert!(
+        log.payloads().get(&digest).unwrap().is_some(),
+        "the second delivery's letter still needs it"
+    );
+    assert!(format!("{:?}", log.read_stream(&second).unwrap()).contains(LETTER));
+
+    let report = sweep(Duration::ZERO);
+    assert_eq!((report.expired, report.payloads_deleted), (1, 1));
+    assert!(log.payloads().get(&digest).unwrap().is_none());
+    log.close();
+    drop(log);
+    let db = log_support::store_of(&dir);
+    let notes: Vec<u8> = log_support::tree(&db, "retention")
+        .iter()
+        .map(|entry| entry.key().unwrap()[0])
+        .collect();
+    assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}

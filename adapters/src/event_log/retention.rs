@@ -370,50 +370,64 @@ impl DiskEventLog {
         }
         tree.insert(expired_key(receipt.as_str(), message.as_str()), [])
             .map_err(storage)?;
-        if !self.receipt_done(receipt)? {
+        let Some(summary) = self.receipt(receipt)? else {
+            return Ok(());
+        };
+        // Most interchanges hold one message: this one, so no walk over its expired ones.
+        let alone = summary.messages == 1;
+        if !alone && !self.receipt_done(receipt)? {
             return Ok(());
         }
-        let mut others = false;
+        let mut holders = Vec::new();
         for holder in tree.scan_prefix(holder_key(&raw, "")) {
             let (key, _) = holder.map_err(storage)?;
-            let name = String::from_utf8_lossy(&key[1 + raw.len()..]).into_owned();
-            if name != receipt.as_str() {
-                // A receipt the log does not hold (its append failed after it was noted) keeps
-                // nothing.
-                match StreamId::parse(&name) {
-                    Some(other)
-                        if self.receipt(&other)?.is_some() && !self.receipt_done(&other)? =>
-                    {
-                        others = true;
-                    }
-                    _ => {}
-                }
-            }
+            holders.push(String::from_utf8_lossy(&key[1 + raw.len()..]).into_owned());
         }
-        if others {
-            return Ok(());
+        for name in holders
+            .iter()
+            .filter(|name| name.as_str() != receipt.as_str())
+        {
+            // A receipt the log does not hold (its append failed after it was noted) keeps
+            // nothing.
+            match StreamId::parse(name) {
+                Some(other) if self.receipt(&other)?.is_some() && !self.receipt_done(&other)? => {
+                    return Ok(());
+                }
+                _ => {}
+            }
         }
         if self.payloads().remove(&raw)? {
             report.payloads_deleted += 1;
         }
-        self.forget_holders(&raw)
+        let known = alone.then_some((receipt, message));
+        self.forget_holders(&raw, &holders, known)
     }
 
     /// Removes what the sweep noted about a deleted payload: its holders (`h`) and their
     /// expired messages (`x`). They served only to decide when it could go; kept, they would
-    /// make the data folder grow with every message ever received.
-    fn forget_holders(&self, raw_digest: &[u8]) -> Result<(), ReadError> {
+    /// make the data folder grow with every message ever received. `known`: a holder whose
+    /// one expired message is known, so its notes are removed without a walk.
+    fn forget_holders(
+        &self,
+        raw_digest: &[u8],
+        holders: &[String],
+        known: Option<(&StreamId, &StreamId)>,
+    ) -> Result<(), ReadError> {
         let tree = &self.trees.retention;
         let mut batch = crate::event_log::store::Batch::default();
-        let prefix = holder_key(raw_digest, "");
-        for holder in tree.scan_prefix(&prefix) {
-            let (key, _) = holder.map_err(storage)?;
-            let name = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
-            for expired in tree.scan_prefix(expired_prefix(&name)) {
-                let (expired, _) = expired.map_err(storage)?;
-                batch.remove(expired);
+        for name in holders {
+            match known {
+                Some((receipt, message)) if receipt.as_str() == name.as_str() => {
+                    batch.remove(expired_key(name, message.as_str()));
+                }
+                _ => {
+                    for expired in tree.scan_prefix(expired_prefix(name)) {
+                        let (expired, _) = expired.map_err(storage)?;
+                        batch.remove(expired);
+                    }
+                }
             }
-            batch.remove(key);
+            batch.remove(holder_key(raw_digest, name));
         }
         tree.apply_batch(batch).map_err(storage)
     }
