@@ -1,5 +1,6 @@
 //! The event log's folder: payloads stored once and encrypted, a store in an old format
-//! refused clearly, and damage to chunks found by the background verification.
+//! refused clearly, a folder in use told apart from a damaged one, and damage to chunks found
+//! by the background verification.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -97,6 +98,28 @@ fn a_store_in_the_old_format_is_refused_clearly() {
         "the old store is left as it was"
     );
     assert!(!dir.join("store").exists(), "no new store beside it");
+}
+
+#[test]
+fn a_folder_another_process_holds_is_in_use_not_damaged() {
+    let dir = folder("in-use");
+    let holder = open(&dir);
+    let error = DiskEventLog::open(&LogOptions::new(&dir))
+        .err()
+        .expect("a folder held by another opener must be refused")
+        .to_string();
+    assert!(
+        error.contains("is in use by another process") && error.contains("nothing is damaged"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("restore"),
+        "no advice to restore a backup over a sound folder: {error}"
+    );
+    holder.close();
+    drop(holder);
+    let again = DiskEventLog::open(&LogOptions::new(&dir));
+    assert!(again.is_ok(), "free again once closed");
 }
 
 /// The daemon's way of opening: the chunks are verified on a thread of their own while the log

@@ -21,6 +21,12 @@ use super::trees::Trees;
 /// What to tell an operator after a refusal that restoring a backup mends.
 pub(crate) const RESTORE: &str = "the store is damaged; restore the data folder from a backup";
 
+/// What another process holding the store means: nothing is wrong with it.
+pub(crate) const IN_USE: &str = "the data folder is in use by another process (a running \
+     daemon, or another ketenpost command); nothing is damaged. With the daemon running, give \
+     status, list, show, resend, backup and user --config to ask it instead (user once the \
+     daemon has started), or stop it first";
+
 /// Creates `folder` (and its parents) for the owner only; an existing folder is left as it is.
 ///
 /// # Errors
@@ -137,6 +143,7 @@ pub(crate) fn describe(error: &StoreError) -> String {
         StoreError::Poisoned => "an earlier write to the store failed (a full disk or a failing \
              device); it takes no writes until it is opened again"
             .to_owned(),
+        StoreError::Locked => IN_USE.to_owned(),
         other => format!("the store found damaged data in its files ({other:?}): {RESTORE}"),
     }
 }
