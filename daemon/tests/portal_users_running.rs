@@ -1,7 +1,8 @@
 //! `ketenpost user add|list|disable|reset-two-factor` while `ketenpost run` holds the data
 //! folder: the commands go through the daemon's admin socket and print the same lines with the
 //! same exit codes as on a folder no daemon holds; the invitation goes out through a real SMTP
-//! server; the socket is owner-only and goes away with the daemon.
+//! server; the socket is owner-only and goes away with the daemon. A command given while the
+//! daemon holds the folder but has not opened its socket yet (it is starting) waits for it.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
@@ -184,5 +185,53 @@ fn the_user_commands_go_through_the_running_daemon_with_the_same_output() {
     assert!(listed.status.success());
     assert_eq!(String::from_utf8_lossy(&listed.stdout).trim_end(), got[7].1);
     let _ = std::fs::remove_dir_all(&alone);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_user_command_given_while_the_daemon_starts_waits_for_its_socket() {
+    use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
+
+    let dir = scratch("starting");
+    let api_port = free_port();
+    let config = config(&dir, free_port(), api_port);
+    // The folder held as a starting daemon holds it: the store open, no admin socket yet.
+    let holder = DiskEventLog::open(&LogOptions::new(&dir.join("data"))).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+        .args(["user", "list", "--config", &config])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        command.try_wait().unwrap().is_none(),
+        "the command gave up on a folder in use instead of waiting for the daemon"
+    );
+    holder.close();
+    drop(holder);
+    let daemon = Daemon(
+        Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+            .args(["run", "--config", &config])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let listed = command.wait_with_output().unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&listed.stdout),
+        String::from_utf8_lossy(&listed.stderr),
+    );
+    assert!(listed.status.success(), "{out}{err}");
+    assert!(
+        out.starts_with("EMAIL"),
+        "the list, from the daemon: {out}{err}"
+    );
+    assert!(
+        err.contains("the data folder is in use; waiting up to 30 s"),
+        "{err}"
+    );
+    drop(daemon);
     let _ = std::fs::remove_dir_all(&dir);
 }

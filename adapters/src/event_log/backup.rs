@@ -74,7 +74,7 @@ impl DiskEventLog {
         HeadMarker::replace(&folder.join("log.head"), end).map_err(|e| fail(e.to_string()))?;
         let log_folder = folder.join(STORE_FOLDER);
         opening::create_private_folder(&log_folder).map_err(|e| fail(e.to_string()))?;
-        let db = opening::open_store(&log_folder).map_err(&fail)?;
+        let db = opening::open_store(&log_folder).map_err(|r| fail(r.detail))?;
         let copy = Trees::open(&db).map_err(|e| fail(opening::describe(&e)))?;
         format::check_or_stamp(&db, &copy.meta).map_err(&fail)?;
         let store_error = |e: StoreError| fail(opening::describe(&e));

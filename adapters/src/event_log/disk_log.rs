@@ -47,6 +47,13 @@ pub enum OpenError {
         /// What the store said.
         detail: String,
     },
+    /// Another process holds the folder (a running daemon, or a command): nothing is wrong
+    /// with it.
+    #[error("cannot open the event log in {folder}: {}", opening::IN_USE)]
+    InUse {
+        /// The folder.
+        folder: String,
+    },
     /// The key file.
     #[error(transparent)]
     Key(#[from] key_file::KeyFileError),
@@ -176,7 +183,15 @@ impl DiskEventLog {
         let key = key_file::load_or_create(&options.key_file)?;
         upgrade::from_sled(&options.folder).map_err(store_error)?;
         opening::make_store_whole(&folder).map_err(store_error)?;
-        let db = opening::open_store(&folder).map_err(store_error)?;
+        let db = opening::open_store(&folder).map_err(|refusal| {
+            if refusal.in_use {
+                OpenError::InUse {
+                    folder: folder.display().to_string(),
+                }
+            } else {
+                store_error(refusal.detail)
+            }
+        })?;
         let trees = Trees::open(&db).map_err(|e| store_error(opening::describe(&e)))?;
         format::check_or_stamp(&db, &trees.meta).map_err(store_error)?;
         let next = next_position_on_disk(&trees).map_err(|e| store_error(damage(&e)))?;

@@ -82,17 +82,43 @@ pub(crate) fn make_store_whole(folder: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Why the store would not open, in words; `in_use` when another process holds it (nothing
+/// is wrong with it, and a caller may wait for that process instead).
+pub(crate) struct Refusal {
+    pub(crate) in_use: bool,
+    pub(crate) detail: String,
+}
+
+impl From<String> for Refusal {
+    fn from(detail: String) -> Self {
+        Self {
+            in_use: false,
+            detail,
+        }
+    }
+}
+
+impl From<Refusal> for String {
+    fn from(refusal: Refusal) -> Self {
+        refusal.detail
+    }
+}
+
 /// Opens the store in `folder`. A panic inside the store on damaged files becomes an error,
 /// and is not printed (it would print a backtrace where one clear line is due).
 ///
 /// # Errors
-/// The store refused the folder or panicked (described).
-pub(crate) fn open_store(folder: &Path) -> Result<Db, String> {
+/// Another process holds the store, or the store refused the folder or panicked (described).
+pub(crate) fn open_store(folder: &Path) -> Result<Db, Refusal> {
     let quiet = QuietPanics::on_this_thread();
     let opened = std::panic::catch_unwind(|| Db::open(folder));
     drop(quiet);
     match opened {
         Ok(Ok(db)) => Ok(db),
+        Ok(Err(StoreError::Locked)) => Err(Refusal {
+            in_use: true,
+            detail: IN_USE.to_owned(),
+        }),
         // The store is whole (`make_store_whole`): an IO error opening it is the disk, the
         // folder's permissions, or its files damaged (a file its records name is missing, a
         // length or an offset in them that is wrong).
@@ -102,9 +128,10 @@ pub(crate) fn open_store(folder: &Path) -> Result<Db, String> {
             Err(format!(
                 "{} (if the disk and the folder's permissions are sound, {RESTORE})",
                 describe(&error)
-            ))
+            )
+            .into())
         }
-        Ok(Err(error)) => Err(describe(&error)),
+        Ok(Err(error)) => Err(describe(&error).into()),
         Err(panic) => {
             let said = panic
                 .downcast_ref::<&str>()
@@ -116,7 +143,8 @@ pub(crate) fn open_store(folder: &Path) -> Result<Db, String> {
             Err(format!(
                 "the store could not read its files ({}): {RESTORE}",
                 if said.is_empty() { "it stopped" } else { &said }
-            ))
+            )
+            .into())
         }
     }
 }

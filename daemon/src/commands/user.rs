@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use ketenpost_adapters::event_log::load_or_create_key;
+use ketenpost_adapters::event_log::{load_or_create_key, OpenError};
 use ketenpost_domain::ports::EventLog;
 
 use super::user_ops::{self, Place, Printed, UserRequest};
@@ -56,18 +56,49 @@ pub fn run(command: &UserCommand) -> anyhow::Result<Outcome> {
     let place = store::place(data)?;
     // `add` needs the configuration's [portal] and [smtp] on either side: without --config it
     // is refused here as it always was, not done with the daemon's.
-    let asked = if data.config.is_none() && matches!(request, UserRequest::Add { .. }) {
-        None
-    } else {
+    let can_ask = data.config.is_some() || !matches!(request, UserRequest::Add { .. });
+    let asked = if can_ask {
         user_socket::ask(&place.data_dir, &request)
+    } else {
+        None
     };
     let (printed, result) = match asked {
         Some(answered) => answered?,
+        None if can_ask => match on_the_folder(&request, data)? {
+            // A daemon holds the folder but its admin socket is not up yet (it is starting):
+            // ask it once it is, as a command given right after `systemctl start` expects.
+            (_, Err(refused)) if in_use(&refused) => {
+                eprintln!(
+                    "ketenpost: the data folder is in use; waiting up to {} s for the daemon's \
+                     admin socket",
+                    WAIT_FOR_DAEMON.as_secs()
+                );
+                match user_socket::ask_when_up(&place.data_dir, &request, WAIT_FOR_DAEMON) {
+                    Some(answered) => answered?,
+                    None => (Printed::default(), Err(refused)),
+                }
+            }
+            done => done,
+        },
         None => on_the_folder(&request, data)?,
     };
     print!("{}", printed.out);
     eprint!("{}", printed.err);
     result
+}
+
+/// How long a command waits for the admin socket of a daemon that holds the folder but has
+/// not opened its socket yet (a start takes well under a second; an upgrade of the store more).
+const WAIT_FOR_DAEMON: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether `error` says another process holds the data folder.
+fn in_use(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<OpenError>(),
+            Some(OpenError::InUse { .. })
+        )
+    })
 }
 
 /// Runs `request` on the data folder itself (no daemon holds it).

@@ -73,6 +73,28 @@ pub fn ask(
     Some(exchange(&mut stream, request))
 }
 
+/// As [`ask`], waiting up to `wait` for the socket to answer: for a daemon that holds the
+/// folder but is still starting. `None` when no daemon answered within `wait`.
+///
+/// # Errors
+/// A daemon answered the connection but the exchange failed.
+pub fn ask_when_up(
+    data_dir: &Path,
+    request: &UserRequest,
+    wait: Duration,
+) -> Option<anyhow::Result<(Printed, anyhow::Result<Outcome>)>> {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        if let Some(answered) = ask(data_dir, request) {
+            return Some(answered);
+        }
+        if std::time::Instant::now() >= until {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn exchange(
     stream: &mut UnixStream,
     request: &UserRequest,
