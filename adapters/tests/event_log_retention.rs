@@ -10,7 +10,7 @@ mod log_support;
 
 use std::time::Duration;
 
-use ketenpost_adapters::event_log::Retention;
+use ketenpost_adapters::event_log::{DiskEventLog, Retention};
 use ketenpost_domain::category::{Category, Reason};
 use ketenpost_domain::events::RetentionExpired;
 use ketenpost_domain::events::{
@@ -79,6 +79,65 @@ fn now_ms() -> i64 {
     .unwrap()
 }
 
+/// Appends the receipt of the file `name` (20 bytes) whose payload is `digest`.
+fn append_receipt(log: &DiskEventLog, receipt: &StreamId, name: &str, digest: &str) {
+    log.append(vec![append(
+        receipt,
+        ExpectedVersion::NoStream,
+        vec![received("manual", name, digest, 20)],
+    )])
+    .unwrap();
+}
+
+/// A letter to append: its stream, the receipt it was read from, its number in the
+/// interchange, and where it was decided.
+type Letter<'a> = (&'a StreamId, &'a StreamId, u32, Category);
+
+/// Appends `letters` of the payload `digest`, each read and decided, in one append.
+fn append_letters(log: &DiskEventLog, digest: &str, letters: &[Letter<'_>]) {
+    log.append(
+        letters
+            .iter()
+            .map(|&(message, receipt, number, category)| {
+                append(
+                    message,
+                    ExpectedVersion::NoStream,
+                    vec![parsed(receipt, digest, number), classified(category)],
+                )
+            })
+            .collect(),
+    )
+    .unwrap();
+}
+
+/// A sweep now, with these periods (the access log's an hour).
+fn sweep(log: &DiskEventLog, keep_processed: Duration, keep_other: Duration) -> (u64, u64) {
+    let report = log
+        .sweep_retention(
+            Retention {
+                keep_processed,
+                keep_other,
+                keep_access_log: Duration::from_secs(3600),
+            },
+            now_ms() + 1,
+            false,
+        )
+        .unwrap();
+    (report.expired, report.payloads_deleted)
+}
+
+/// The kinds of the sweep's notes left in the closed folder `dir` (`c`: its progress per
+/// state; anything else would be a note kept about a payload already gone).
+fn notes_left(dir: &std::path::Path) -> Vec<u8> {
+    let db = log_support::store_of(dir);
+    let notes = log_support::tree(&db, "retention")
+        .iter()
+        .map(|entry| entry.key().unwrap()[0])
+        .collect();
+    drop(db);
+    notes
+}
+
 #[test]
 fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
     let dir = folder("retention-interchange");
@@ -89,45 +148,20 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
         StreamId::new(StreamKind::Message, id()),
         StreamId::new(StreamKind::Message, id()),
     );
-    let received = received("manual", "a.edi", &digest, 20);
-    log.append(vec![append(
-        &receipt,
-        ExpectedVersion::NoStream,
-        vec![received],
-    )])
-    .unwrap();
-    log.append(vec![
-        append(
-            &first,
-            ExpectedVersion::NoStream,
-            vec![
-                parsed(&receipt, &digest, 1),
-                classified(Category::Processed),
-            ],
-        ),
-        append(
-            &second,
-            ExpectedVersion::NoStream,
-            vec![parsed(&receipt, &digest, 2), classified(Category::Fallout)],
-        ),
-    ])
-    .unwrap();
+    append_receipt(&log, &receipt, "a.edi", &digest);
+    append_letters(
+        &log,
+        &digest,
+        &[
+            (&first, &receipt, 1, Category::Processed),
+            (&second, &receipt, 2, Category::Fallout),
+        ],
+    );
     let text = format!("{:?}", log.read_stream(&first).unwrap());
     assert!(text.contains(LETTER), "read whole while kept: {text}");
 
     let hour = Duration::from_secs(3600);
-    let report = log
-        .sweep_retention(
-            Retention {
-                keep_processed: Duration::ZERO,
-                keep_other: hour,
-                keep_access_log: hour,
-            },
-            now_ms() + 1,
-            false,
-        )
-        .unwrap();
-    assert_eq!((report.expired, report.payloads_deleted), (1, 0));
+    assert_eq!(sweep(&log, Duration::ZERO, hour), (1, 0));
     let text = format!("{:?}", log.read_stream(&first).unwrap());
     assert!(
         !text.contains(LETTER) && text.contains(REMOVED_AFTER_RETENTION),
@@ -139,18 +173,7 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
         "the other message is kept"
     );
 
-    let report = log
-        .sweep_retention(
-            Retention {
-                keep_processed: Duration::ZERO,
-                keep_other: Duration::ZERO,
-                keep_access_log: Duration::from_secs(3600),
-            },
-            now_ms() + 1,
-            false,
-        )
-        .unwrap();
-    assert_eq!((report.expired, report.payloads_deleted), (1, 1));
+    assert_eq!(sweep(&log, Duration::ZERO, Duration::ZERO), (1, 1));
     assert!(log.payloads().get(&digest).unwrap().is_none());
     let all = format!("{:?}", log.read_all(0, 100).unwrap());
     assert!(!all.contains(LETTER), "{all}");
@@ -159,19 +182,8 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
         2,
         "the events stay: {all}"
     );
-    let again = log
-        .sweep_retention(
-            Retention {
-                keep_processed: Duration::ZERO,
-                keep_other: Duration::ZERO,
-                keep_access_log: Duration::from_secs(3600),
-            },
-            now_ms() + 1,
-            false,
-        )
-        .unwrap();
     assert_eq!(
-        (again.expired, again.payloads_deleted),
+        sweep(&log, Duration::ZERO, Duration::ZERO),
         (0, 0),
         "nothing twice"
     );
@@ -179,13 +191,8 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
     drop(log);
     // Once the payload is gone, nothing about its receipts stays behind in the sweep's notes
     // (only its progress per state, `c`): the folder does not grow with what was forgotten.
-    let db = log_support::store_of(&dir);
-    let notes: Vec<u8> = log_support::tree(&db, "retention")
-        .iter()
-        .map(|entry| entry.key().unwrap()[0])
-        .collect();
+    let notes = notes_left(&dir);
     assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
-    drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -230,7 +237,7 @@ fn a_message_whose_period_ended_is_not_found_by_its_client_even_when_its_payload
         sender: Some("500012345".into()),
         ..SearchQuery::default()
     };
-    let found = |log: &ketenpost_adapters::event_log::DiskEventLog, query: &SearchQuery| {
+    let found = |log: &DiskEventLog, query: &SearchQuery| {
         log.search(query, None, 10).unwrap().messages.len()
     };
     assert_eq!(found(&log, &by_bsn), 1, "found by its client while kept");
@@ -290,65 +297,29 @@ fn a_payload_delivered_twice_stays_until_the_letters_of_both_deliveries_are_due(
         StreamId::new(StreamKind::Message, id()),
         StreamId::new(StreamKind::Message, id()),
     );
-    for (receipt, name) in [(&first_receipt, "a.edi"), (&second_receipt, "b.edi")] {
-        log.append(vec![append(
-            receipt,
-            ExpectedVersion::NoStream,
-            vec![received("manual", name, &digest, 20)],
-        )])
-        .unwrap();
-    }
-    log.append(vec![
-        append(
-            &first,
-            ExpectedVersion::NoStream,
-            vec![
-                parsed(&first_receipt, &digest, 1),
-                classified(Category::Processed),
-            ],
-        ),
-        append(
-            &second,
-            ExpectedVersion::NoStream,
-            vec![
-                parsed(&second_receipt, &digest, 1),
-                classified(Category::Fallout),
-            ],
-        ),
-    ])
-    .unwrap();
-    let sweep = |keep_other: Duration| {
-        log.sweep_retention(
-            Retention {
-                keep_processed: Duration::ZERO,
-                keep_other,
-                keep_access_log: Duration::from_secs(3600),
-            },
-            now_ms() + 1,
-            false,
-        )
-        .unwrap()
-    };
-
-    let report = sweep(Duration::from_secs(3600));
-    assert_eq!((report.expired, report.payloads_deleted), (1, 0));
+    append_receipt(&log, &first_receipt, "a.edi", &digest);
+    append_receipt(&log, &second_receipt, "b.edi", &digest);
+    append_letters(
+        &log,
+        &digest,
+        &[
+            (&first, &first_receipt, 1, Category::Processed),
+            (&second, &second_receipt, 1, Category::Fallout),
+        ],
+    );
+    let hour = Duration::from_secs(3600);
+    assert_eq!(sweep(&log, Duration::ZERO, hour), (1, 0));
     assert!(
         log.payloads().get(&digest).unwrap().is_some(),
         "the second delivery's letter still needs it"
     );
     assert!(format!("{:?}", log.read_stream(&second).unwrap()).contains(LETTER));
 
-    let report = sweep(Duration::ZERO);
-    assert_eq!((report.expired, report.payloads_deleted), (1, 1));
+    assert_eq!(sweep(&log, Duration::ZERO, Duration::ZERO), (1, 1));
     assert!(log.payloads().get(&digest).unwrap().is_none());
     log.close();
     drop(log);
-    let db = log_support::store_of(&dir);
-    let notes: Vec<u8> = log_support::tree(&db, "retention")
-        .iter()
-        .map(|entry| entry.key().unwrap()[0])
-        .collect();
+    let notes = notes_left(&dir);
     assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
-    drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }

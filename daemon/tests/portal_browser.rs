@@ -8,49 +8,29 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+#[path = "../../portal/tests/support/page_text.rs"]
+mod page_text;
 mod smtp;
 mod webdriver;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use harness::process::free_port;
+use harness::process::{free_port, RunningDaemon};
 use ketenpost_portal::rules::totp;
+use page_text::unbase32;
 use smtp::SmtpSink;
 use webdriver::Browser;
 
 const EMAIL: &str = "anna@zorggroep.example";
 const PASSWORD: &str = "een lange zin als wachtwoord";
 
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn ketenpost(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ketenpost"))
         .args(args)
         .output()
         .unwrap()
-}
-
-fn unbase32(text: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut buffer, mut out) = (0u32, 0u64, Vec::new());
-    for c in text.trim().chars() {
-        buffer = (buffer << 5) | ALPHABET.find(c).unwrap() as u64;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
 }
 
 fn code(secret: &[u8], steps_ahead: u64) -> String {
@@ -148,14 +128,7 @@ async fn a_first_user_is_invited_enrols_logs_in_and_resets_the_password_in_a_bro
         "{link}"
     );
 
-    let _daemon = Daemon(
-        Command::new(env!("CARGO_BIN_EXE_ketenpost"))
-            .args(["run", "--config", &config])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _daemon = RunningDaemon::start(&config);
     let until = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < until, "the portal did not start");

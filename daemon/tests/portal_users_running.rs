@@ -9,10 +9,10 @@ mod harness;
 mod smtp;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::process::{free_port, signal, wait_exit};
+use harness::process::{free_port, signal, wait_exit, RunningDaemon};
 use smtp::SmtpSink;
 
 fn scratch(name: &str) -> PathBuf {
@@ -103,15 +103,6 @@ fn session(config: &str) -> Vec<(Option<i32>, String, String)> {
         .collect()
 }
 
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn the_user_commands_go_through_the_running_daemon_with_the_same_output() {
     use std::os::unix::fs::PermissionsExt;
@@ -129,14 +120,7 @@ fn the_user_commands_go_through_the_running_daemon_with_the_same_output() {
     let sink = SmtpSink::start(&dir.join("mails"));
     let api_port = free_port();
     let config = config(&dir, sink.port, api_port);
-    let mut daemon = Daemon(
-        Command::new(env!("CARGO_BIN_EXE_ketenpost"))
-            .args(["run", "--config", &config])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut daemon = RunningDaemon::start(&config);
     let socket = dir.join("data").join("admin.sock");
     let until = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", api_port)).is_err() {
@@ -210,14 +194,7 @@ fn a_user_command_given_while_the_daemon_starts_waits_for_its_socket() {
     );
     holder.close();
     drop(holder);
-    let daemon = Daemon(
-        Command::new(env!("CARGO_BIN_EXE_ketenpost"))
-            .args(["run", "--config", &config])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let daemon = RunningDaemon::start(&config);
     let listed = command.wait_with_output().unwrap();
     let (out, err) = (
         String::from_utf8_lossy(&listed.stdout),

@@ -216,16 +216,20 @@ mod tests {
         let stale = dir.join("data.key.new-4242-0");
         let fresh = dir.join("data.key.new-4243-0");
         let other = dir.join("data.key.bak");
-        for file in [&stale, &fresh, &other] {
+        // A file of an attempt, last written `age` ago.
+        let attempt = |file: &Path, age: std::time::Duration| {
             std::fs::write(file, "00").unwrap();
-        }
-        let old = std::time::SystemTime::now() - 2 * STALE_ATTEMPT;
-        std::fs::File::options()
-            .write(true)
-            .open(&stale)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(file)
+                .unwrap()
+                .set_modified(std::time::SystemTime::now() - age)
+                .unwrap();
+        };
+        let crashed = 2 * STALE_ATTEMPT;
+        attempt(&stale, crashed);
+        attempt(&fresh, std::time::Duration::ZERO);
+        attempt(&other, crashed);
         let key = load_or_create(&path).unwrap();
         assert!(!stale.exists(), "a crash's remains are removed");
         assert!(
@@ -235,13 +239,7 @@ mod tests {
         assert!(other.exists(), "only attempts at the key");
         // A crash after the key was linked into place, before its own file was removed: the
         // next start finds the key and still removes the rest.
-        std::fs::write(&stale, "00").unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&stale)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        attempt(&stale, crashed);
         assert_eq!(load_or_create(&path).unwrap(), key);
         assert!(!stale.exists(), "removed by a start that finds the key");
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,8 +1,9 @@
-//! The daemon as a process in the tests: a free port for its API, signals, and waiting for it
-//! to exit within a bound (killing it when it does not, so no test leaves one behind).
+//! The daemon as a process in the tests: a free port for its API, starting it on a
+//! configuration, signals, and waiting for it to exit within a bound (killing it when it does
+//! not, so no test leaves one behind).
 
 use std::net::TcpListener;
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// A loopback port that was free a moment ago.
@@ -12,6 +13,30 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// `ketenpost run --config CONFIG`, its output discarded; killed when dropped.
+pub struct RunningDaemon(pub Child);
+
+impl RunningDaemon {
+    /// Starts the daemon (it may not be listening yet).
+    pub fn start(config: &str) -> Self {
+        Self(
+            Command::new(env!("CARGO_BIN_EXE_ketenpost"))
+                .args(["run", "--config", config])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+}
+
+impl Drop for RunningDaemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Sends a signal (`-TERM`, `-9`, ...) with the shell's own `kill` (no procps needed).

@@ -9,9 +9,13 @@ pub const PASSWORD: &str = "een lange zin als wachtwoord";
 
 #[path = "../../../portal/tests/support/browser.rs"]
 mod browser;
+#[path = "../../../portal/tests/support/page_text.rs"]
+mod page_text;
 // Each test binary uses some of these.
 #[allow(unused_imports)]
-pub use browser::{between, unbase32, Browser, Page};
+pub use browser::{Browser, Page};
+#[allow(unused_imports)]
+pub use page_text::{between, unbase32};
 
 /// From the invitation `link` (a full URL under `base`) to a signed-in session.
 pub async fn enrolled(base: &str, link: &str) -> Browser {

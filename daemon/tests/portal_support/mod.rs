@@ -10,8 +10,12 @@ use std::process::Command;
 use ketenpost_portal::rules::totp;
 
 use super::harness::process::free_port;
+
+#[path = "../../../portal/tests/support/page_text.rs"]
+mod page_text;
 use super::harness::Harness;
 use super::webdriver::Browser;
+pub use page_text::unbase32;
 
 /// Every invited user's password.
 pub const PASSWORD: &str = "een lange zin als wachtwoord";
@@ -72,21 +76,6 @@ pub async fn signed_in(dir: &Path, profile: &str, link: &str) -> Browser {
         .await;
     browser.wait_for_text("herstelcodes").await;
     browser
-}
-
-/// The bytes of a base32 text (the secret the enrolment page shows).
-pub fn unbase32(text: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut bits, mut buffer, mut out) = (0u32, 0u64, Vec::new());
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        buffer = (buffer << 5) | ALPHABET.find(c).unwrap() as u64;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
 }
 
 /// The TOTP code of `secret` now.

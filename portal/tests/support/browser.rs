@@ -141,30 +141,3 @@ impl Browser {
         self.post("/inloggen/code", &[("code", code)]).await
     }
 }
-
-/// The text between `start` and the next `end` in `body`.
-pub fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
-    let from = body
-        .find(start)
-        .unwrap_or_else(|| panic!("{start} not in {body}"))
-        + start.len();
-    let to = body[from..].find(end).unwrap() + from;
-    &body[from..to]
-}
-
-/// Base32 (RFC 4648, no padding) back to bytes.
-pub fn unbase32(text: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u32;
-    let mut buffer = 0u64;
-    let mut out = Vec::new();
-    for c in text.chars() {
-        buffer = (buffer << 5) | ALPHABET.find(c).unwrap() as u64;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
-}

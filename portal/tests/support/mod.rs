@@ -161,9 +161,12 @@ impl Drop for TestPortal {
 }
 
 mod browser;
+mod page_text;
 // Each test binary uses some of these.
 #[allow(unused_imports)]
-pub use browser::{between, unbase32, Browser, Page};
+pub use browser::{Browser, Page};
+#[allow(unused_imports)]
+pub use page_text::{between, unbase32};
 
 impl Browser {
     /// A browser for `portal`.
