@@ -2,7 +2,9 @@
 //! key and reads back whole until its period ends; then it reads "verwijderd na de
 //! bewaartermijn", while an interchange keeps its payload until the last of its messages is due,
 //! and the sweep's notes about a deleted payload go with it. A message whose period ended is
-//! no longer found by its client, whatever became of its payload.
+//! no longer found by its client, whatever became of its payload. Once `keep_history` is over
+//! too, the message is gone: from the log, its lists, counts and search, with its receipt
+//! when it was the receipt's last.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +12,7 @@ mod log_support;
 
 use std::time::Duration;
 
-use ketenpost_adapters::event_log::{DiskEventLog, Retention};
+use ketenpost_adapters::event_log::{DiskEventLog, Retention, SweepReport};
 use ketenpost_domain::category::{Category, Reason};
 use ketenpost_domain::events::RetentionExpired;
 use ketenpost_domain::events::{
@@ -19,6 +21,7 @@ use ketenpost_domain::events::{
 };
 use ketenpost_domain::payload::Format;
 use ketenpost_domain::ports::{EventLog, ExpectedVersion, PayloadStore};
+use ketenpost_domain::projections::State;
 use ketenpost_domain::search::SearchQuery;
 use log_support::{append, folder, id, open};
 
@@ -110,24 +113,35 @@ fn append_letters(log: &DiskEventLog, digest: &str, letters: &[Letter<'_>]) {
     .unwrap();
 }
 
-/// A sweep now, with these periods (the access log's an hour).
+/// A sweep now, with these periods (the access log's and the history's an hour).
 fn sweep(log: &DiskEventLog, keep_processed: Duration, keep_other: Duration) -> (u64, u64) {
-    let report = log
-        .sweep_retention(
-            Retention {
-                keep_processed,
-                keep_other,
-                keep_access_log: Duration::from_secs(3600),
-            },
-            now_ms() + 1,
-            false,
-        )
-        .unwrap();
+    let report = sweep_all(log, keep_processed, keep_other, Duration::from_secs(3600));
     (report.expired, report.payloads_deleted)
 }
 
-/// The kinds of the sweep's notes left in the closed folder `dir` (`c`: its progress per
-/// state; anything else would be a note kept about a payload already gone).
+/// A sweep now, with these periods (the access log's an hour).
+fn sweep_all(
+    log: &DiskEventLog,
+    keep_processed: Duration,
+    keep_other: Duration,
+    keep_history: Duration,
+) -> SweepReport {
+    log.sweep_retention(
+        Retention {
+            keep_processed,
+            keep_other,
+            keep_access_log: Duration::from_secs(3600),
+            keep_history,
+        },
+        now_ms() + 1,
+        false,
+    )
+    .unwrap()
+}
+
+/// The kinds of the sweep's notes left in the closed folder `dir` (`c` and `f`: its progress
+/// per state, of retention and of history; anything else would be a note kept about a payload
+/// or a receipt already gone).
 fn notes_left(dir: &std::path::Path) -> Vec<u8> {
     let db = log_support::store_of(dir);
     let notes = log_support::tree(&db, "retention")
@@ -190,9 +204,12 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
     log.close();
     drop(log);
     // Once the payload is gone, nothing about its receipts stays behind in the sweep's notes
-    // (only its progress per state, `c`): the folder does not grow with what was forgotten.
+    // (only its progress per state): the folder does not grow with what was forgotten.
     let notes = notes_left(&dir);
-    assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
+    assert!(
+        notes.iter().all(|&kind| kind == b'c' || kind == b'f'),
+        "{notes:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -272,13 +289,19 @@ fn a_message_whose_period_ended_is_not_found_by_its_client_even_when_its_payload
     log.close();
     drop(log);
 
-    // What the index kept of the message's client until then is gone with it.
+    // What the index kept of the message's client until then is gone with it: its entry of
+    // tokens holds its sender's only (kind `s`), for when its history goes.
     let db = log_support::store_of(&dir);
     let kept: Vec<Vec<u8>> = log_support::tree(&db, "projections")
         .prefix(b"qt")
-        .map(|entry| entry.key().unwrap().to_vec())
+        .map(|entry| entry.value().unwrap().to_vec())
         .collect();
-    assert!(kept.is_empty(), "{kept:?}");
+    assert_eq!(kept.len(), 1);
+    let kinds: Vec<u8> = kept[0][8..].chunks(9).map(|token| token[0]).collect();
+    assert!(
+        !kinds.is_empty() && kinds.iter().all(|&kind| kind == b's'),
+        "{kinds:?}"
+    );
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -320,6 +343,152 @@ fn a_payload_delivered_twice_stays_until_the_letters_of_both_deliveries_are_due(
     log.close();
     drop(log);
     let notes = notes_left(&dir);
-    assert!(notes.iter().all(|&kind| kind == b'c'), "{notes:?}");
+    assert!(
+        notes.iter().all(|&kind| kind == b'c' || kind == b'f'),
+        "{notes:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_message_past_keep_history_is_gone_from_the_log_the_lists_the_counts_and_the_search() {
+    let dir = folder("retention-history");
+    let log = open(&dir);
+    let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
+    let alone_receipt = StreamId::new(StreamKind::Receipt, id());
+    let shared_receipt = StreamId::new(StreamKind::Receipt, id());
+    let later_receipt = StreamId::new(StreamKind::Receipt, id());
+    let [alone, placed, waiting, later, unread] =
+        [(); 5].map(|()| StreamId::new(StreamKind::Message, id()));
+    append_receipt(&log, &alone_receipt, "a.edi", &digest);
+    append_receipt(&log, &shared_receipt, "b.edi", &digest);
+    append_receipt(&log, &later_receipt, "c.edi", &digest);
+    append_letters(
+        &log,
+        &digest,
+        &[
+            (&alone, &alone_receipt, 1, Category::Processed),
+            (&placed, &shared_receipt, 1, Category::Processed),
+            (&waiting, &shared_receipt, 2, Category::Fallout),
+            (&later, &later_receipt, 1, Category::Fallout),
+        ],
+    );
+    // A letter still being worked on: in no category, never due.
+    log.append(vec![append(
+        &unread,
+        ExpectedVersion::NoStream,
+        vec![parsed(&later_receipt, &digest, 2)],
+    )])
+    .unwrap();
+    let count = |log: &DiskEventLog, state: State| {
+        log.counts()
+            .unwrap()
+            .into_iter()
+            .find(|(s, _)| *s == state)
+            .unwrap()
+            .1
+    };
+    let by_sender = SearchQuery {
+        sender: Some("manual".into()),
+        ..SearchQuery::default()
+    };
+    let found = |log: &DiskEventLog| log.search(&by_sender, None, 10).unwrap().messages.len();
+    log.catch_up().unwrap();
+    assert_eq!(found(&log), 5);
+
+    // The processed letters' retention and history end; the others' are kept.
+    let hour = Duration::from_secs(3600);
+    let report = sweep_all(&log, Duration::ZERO, hour, Duration::ZERO);
+    assert_eq!(report.expired, 2);
+    assert_eq!(
+        (report.forgotten.messages, report.forgotten.receipts),
+        (2, 1)
+    );
+    for gone in [&alone, &placed, &alone_receipt] {
+        assert!(log.read_stream(gone).unwrap().is_empty(), "{gone}");
+    }
+    assert!(log.message(&alone).unwrap().is_none());
+    assert!(log.receipt(&alone_receipt).unwrap().is_none());
+    assert!(
+        log.receipt(&shared_receipt).unwrap().is_some(),
+        "its other letter is kept, and so is the receipt"
+    );
+    assert_eq!(log.read_stream(&waiting).unwrap().len(), 2);
+    assert_eq!(count(&log, State::Category(Category::Processed)), 0);
+    assert_eq!(count(&log, State::Category(Category::Fallout)), 2);
+    let processed = log
+        .list(State::Category(Category::Processed), None, 10)
+        .unwrap();
+    assert!(processed.messages.is_empty());
+    assert_eq!(found(&log), 3);
+    let all = log.read_all(0, 1000).unwrap();
+    for gone in [&alone, &placed, &alone_receipt] {
+        assert!(all.iter().all(|e| e.stream != *gone), "{gone} in the log");
+    }
+    let record: Vec<_> = all
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::HistoryForgotten(h) => Some((h.messages, h.receipts)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(record, [(2, 1)], "the forgetting is recorded");
+
+    // The rest but the unread letter: every receipt goes with its last letter.
+    let report = sweep_all(&log, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    assert_eq!(
+        (report.forgotten.messages, report.forgotten.receipts),
+        (2, 1)
+    );
+    assert!(log.read_stream(&shared_receipt).unwrap().is_empty());
+    assert!(
+        !log.read_stream(&later_receipt).unwrap().is_empty(),
+        "the unread letter keeps its receipt"
+    );
+    assert_eq!(found(&log), 1);
+    assert_eq!(count(&log, State::InFlight), 1);
+    log.catch_up().unwrap();
+    let projected = log.projection_dump().unwrap();
+    log.close();
+    drop(log);
+    // The search index holds the unread letter alone: one posting in the list by date, one
+    // in the sender's, one entry of tokens.
+    let db = log_support::store_of(&dir);
+    let projections = log_support::tree(&db, "projections");
+    let postings = |prefix: &[u8]| -> usize {
+        projections
+            .prefix(prefix)
+            .map(|page| page.value().unwrap().len() / 32)
+            .sum()
+    };
+    assert_eq!((postings(b"qd"), postings(b"qs")), (1, 1));
+    assert_eq!(projections.prefix(b"qt").count(), 1);
+    drop(projections);
+    drop(db);
+    let log = open(&dir);
+    log.replay().unwrap();
+    assert_eq!(
+        log.projection_dump().unwrap(),
+        projected,
+        "the projections are what a replay of the log now makes of it"
+    );
+    log.close();
+    drop(log);
+    // Of the sweep's notes, only its progress and that the kept receipt holds the payload.
+    let mut notes = notes_left(&dir);
+    notes.retain(|&kind| kind != b'c' && kind != b'f');
+    assert_eq!(notes, [b'h'], "{notes:?}");
+
+    // An index built again from the log passes over the emptied records.
+    let db = log_support::store_of(&dir);
+    log_support::tree(&db, "index").clear().unwrap();
+    db.persist(fjall::PersistMode::SyncAll).unwrap();
+    drop(db);
+    let log = open(&dir);
+    assert!(log.read_stream(&waiting).unwrap().is_empty());
+    assert_eq!(log.read_stream(&unread).unwrap().len(), 1);
+    assert_eq!(log.read_stream(&later_receipt).unwrap().len(), 1);
+    log.close();
+    drop(log);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -249,6 +249,7 @@ async fn a_message_whose_retention_ended_is_not_found_by_its_client_any_more() {
         keep_processed: std::time::Duration::from_secs(3600),
         keep_other: std::time::Duration::ZERO,
         keep_access_log: std::time::Duration::from_secs(3600),
+        keep_history: std::time::Duration::from_secs(3600),
     };
     let report = log.sweep_retention(rules, now + 1000, false).unwrap();
     assert!(report.payloads_deleted >= 1, "{report:?}");

@@ -17,11 +17,18 @@
 //! | rest | the records, deflated (raw DEFLATE, RFC 1951) |
 //!
 //! Each record, once inflated: length (u32), the record (`codec.rs`), CRC-32 of the record.
+//! A record of length 0 whose checksum is [`FORGOTTEN`] is one whose history was forgotten
+//! (`history.rs`): its position stays taken, and every reader passes over it. (An empty
+//! record with the CRC of nothing, 0, would be taken for damage: a flipped length can make
+//! that, but hardly these four bytes as well.)
 
 use ketenpost_domain::events::RecordedEvent;
 use ketenpost_domain::ports::ReadError;
 
 use super::codec;
+
+/// What stands in place of the checksum of a forgotten record.
+pub(crate) const FORGOTTEN: [u8; 4] = *b"FORG";
 
 /// The format byte every chunk starts with.
 pub(crate) const CHUNK_FORMAT: u8 = 2;
@@ -233,6 +240,48 @@ impl Chunk {
     }
 }
 
+impl Chunk {
+    /// This chunk with the records at `forgotten` emptied (positions it does not hold are
+    /// ignored): the value to store under its key, and the chunk as it then reads. Its header
+    /// stays: the same first position, count, time and writing version.
+    ///
+    /// # Errors
+    /// A damaged record.
+    pub(crate) fn blanked(&self, forgotten: &[u64]) -> Result<(Vec<u8>, Self), ReadError> {
+        let mut records = Vec::with_capacity(self.records.len());
+        let mut rest = self.records.as_slice();
+        for position in self.first..self.end() {
+            let damaged = |detail: &str| ReadError::Damaged {
+                position,
+                detail: detail.to_owned(),
+            };
+            let len = rest
+                .get(..4)
+                .map(|len| usize::try_from(u32::from_be_bytes(array(len))).unwrap_or(usize::MAX))
+                .ok_or_else(|| damaged("chunk ends before this record"))?;
+            let whole = rest
+                .get(..8usize.saturating_add(len))
+                .ok_or_else(|| damaged("chunk ends inside this record"))?;
+            if forgotten.contains(&position) {
+                records.extend_from_slice(&0u32.to_be_bytes());
+                records.extend_from_slice(&FORGOTTEN);
+            } else {
+                records.extend_from_slice(whole);
+            }
+            rest = &rest[whole.len()..];
+        }
+        let count = u32::try_from(self.count).unwrap_or(u32::MAX);
+        let (_, value, chunk) = finish(
+            self.first,
+            count,
+            self.recorded_at_ms,
+            &self.code_version,
+            &records,
+        );
+        Ok((value, chunk))
+    }
+}
+
 /// The records of a chunk: `(position, record bytes)`.
 pub(crate) struct Records<'a> {
     next: u64,
@@ -269,6 +318,9 @@ impl<'a> Iterator for Records<'a> {
             };
             self.rest = &self.rest[8 + len..];
             if position < self.from {
+                continue;
+            }
+            if record.is_empty() && checksum == FORGOTTEN {
                 continue;
             }
             if crc32fast::hash(record).to_be_bytes() != checksum {
@@ -329,6 +381,29 @@ mod tests {
         let (key, value, _) = &chunks[0];
         let chunk = Chunk::parse(*key, value).unwrap();
         assert_eq!(chunk.decode_at(12).unwrap(), written[2]);
+    }
+
+    #[test]
+    fn forgotten_records_read_as_nothing_and_keep_their_positions() {
+        let written = test_events(10, 5);
+        let (key, value, _) = encode(&written, 1_700_000_000_000, "0.1.0").remove(0);
+        let chunk = Chunk::parse(key, &value).unwrap();
+        let (blanked, kept) = chunk.blanked(&[11, 14, 99]).unwrap();
+        let reread = Chunk::parse(key, &blanked).unwrap();
+        for read in [&reread, &kept] {
+            let mut events = Vec::new();
+            read.decode_into(0, usize::MAX, &mut events).unwrap();
+            let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
+            assert_eq!(positions, [10, 12, 13]);
+            assert_eq!(events[1], written[2]);
+            assert_eq!((read.first, read.end()), (10, 15), "positions stay taken");
+        }
+        assert!(blanked.len() < value.len());
+        let (_, all) = reread.blanked(&[10, 12, 13]).unwrap();
+        assert!(
+            all.decode_at(12).is_err(),
+            "a forgotten position holds no event"
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! Which client lists of the search index hold a message, kept beside them until its retention
-//! ends: `qt` and the message's uuid, with the position of its `MessageParsed` and its client
-//! tokens (the keyed hashes of its BSN and name words, `search_index.rs`). The end of its
-//! retention takes it out of those lists with one read of this entry, instead of reading its
-//! stream, its receipt and its payload again (and parsing the payload) for each message the
-//! sweep forgets; then the entry is removed, so what is kept does not grow with history.
+//! Which lists of the search index hold a message, kept beside them: `qt` and the message's
+//! uuid, with the position of its `MessageParsed` and its tokens (the keyed hashes of its BSN,
+//! name words and sender words, `search_index.rs`). The end of its retention takes it out of
+//! its client's lists with one read of this entry, instead of reading its stream, its receipt
+//! and its payload again (and parsing the payload) for each message the sweep forgets; the
+//! entry then keeps the sender's tokens only, until the message's history is forgotten
+//! (`history.rs`), which takes it out of the rest of its lists and removes the entry: what
+//! is kept does not grow with history.
 //!
 //! The entry holds nothing the lists themselves do not: hashes, no BSN or name. A message
-//! indexed before these entries were kept has none, and is forgotten the way it was before.
+//! indexed before these entries were kept has none, and is forgotten the way it was before;
+//! one indexed before they held the sender's tokens holds its client's only.
 
 use ketenpost_domain::ports::ReadError;
 
@@ -28,19 +31,18 @@ pub(crate) fn key(uuid: [u8; 16]) -> Vec<u8> {
     key
 }
 
-/// The entry of a message indexed at `position` under `tokens` (its client tokens only).
+/// The entry of a message indexed at `position` under `tokens`.
 pub(crate) fn encode(position: u64, tokens: &[Token]) -> Vec<u8> {
-    let client = tokens.iter().filter(|(kind, _)| is_client(*kind));
     let mut value = Vec::with_capacity(POSITION + TOKEN * tokens.len());
     value.extend_from_slice(&position.to_be_bytes());
-    for (kind, hash) in client {
+    for (kind, hash) in tokens {
         value.push(*kind);
         value.extend_from_slice(hash);
     }
     value
 }
 
-/// The position and client tokens an entry holds.
+/// The position and tokens an entry holds.
 ///
 /// # Errors
 /// An entry of the wrong length (the projections are then damaged; `replay` rebuilds them).
@@ -67,17 +69,28 @@ pub(crate) fn decode(value: &[u8]) -> Result<(u64, Vec<Token>), ReadError> {
     Ok((position, tokens))
 }
 
+/// The tokens an entry keeps once the message's retention ended: none of its client.
+pub(crate) fn after_retention(tokens: &[Token]) -> Vec<Token> {
+    tokens
+        .iter()
+        .filter(|(kind, _)| !is_client(*kind))
+        .copied()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event_log::search_index::{BSN, NAME, SENDER};
 
     #[test]
-    fn an_entry_holds_the_position_and_the_client_tokens_only() {
+    fn an_entry_holds_the_position_and_the_tokens() {
         let tokens = [(BSN, [1; 8]), (SENDER, [2; 8]), (NAME, [3; 8])];
         let (position, kept) = decode(&encode(42, &tokens)).unwrap();
         assert_eq!(position, 42);
-        assert_eq!(kept, vec![(BSN, [1; 8]), (NAME, [3; 8])]);
+        assert_eq!(kept, tokens.to_vec());
+        let senders = after_retention(&kept);
+        assert_eq!(senders, vec![(SENDER, [2; 8])], "no client token stays");
     }
 
     #[test]

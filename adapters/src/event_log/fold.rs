@@ -24,7 +24,7 @@ use super::pages::{self, Entry, PAGE_ENTRIES};
 use super::search_index::{self, ListChanges, Posting, SearchKey, Token};
 
 /// A message's state and the position it entered it at.
-type Place = Option<(State, u64)>;
+pub(crate) type Place = Option<(State, u64)>;
 
 /// Maps keyed by stream id, hashed quickly: the keys come from the log, not from outside.
 type StreamMap<V> = HashMap<StreamId, V, BuildHasherDefault<WordHasher>>;
@@ -51,6 +51,8 @@ pub(crate) struct Fold<'l> {
     /// Each message's entry of client tokens (`client_tokens.rs`) to write (`Some`) or to
     /// remove (`None`), by uuid.
     client_entries: HashMap<[u8; 16], Option<Vec<u8>>>,
+    /// Receipts whose history is forgotten (`history.rs`).
+    dropped_receipts: Vec<StreamId>,
 }
 
 impl<'l> Fold<'l> {
@@ -67,6 +69,7 @@ impl<'l> Fold<'l> {
             indexed: StreamMap::default(),
             last_payload: None,
             client_entries: HashMap::new(),
+            dropped_receipts: Vec::new(),
         }
     }
 
@@ -140,13 +143,11 @@ impl<'l> Fold<'l> {
             .as_ref()
             .and_then(|(_, bytes)| bytes.as_deref())
             .and_then(|bytes| client_facts(bytes, parsed.number));
-        let sender = parsed
-            .sender_id
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .or(mailbox)
-            .unwrap_or_default();
-        search_index::tokens(&self.search_key, &[sender], facts.as_ref())
+        search_index::tokens(
+            &self.search_key,
+            &[sender_of(parsed, mailbox)],
+            facts.as_ref(),
+        )
     }
 
     /// Takes a message whose retention ended out of its client's lists: its tokens as read in
@@ -176,8 +177,77 @@ impl<'l> Fold<'l> {
             }
         };
         self.search.forget(position, uuid, &tokens);
-        self.client_entries.insert(uuid, None);
+        let kept = client_tokens::after_retention(&tokens);
+        self.client_entries
+            .insert(uuid, Some(client_tokens::encode(position, &kept)));
         Ok(())
+    }
+
+    /// Takes a message whose history is forgotten (`history.rs`) out of every projection:
+    /// its state's list and count (`place`, where it is), and every search list it is in
+    /// (`indexed`: the position of its `MessageParsed` and the tokens it was indexed under).
+    pub(crate) fn drop_message(
+        &mut self,
+        stream: &StreamId,
+        place: Place,
+        indexed: Option<(u64, &[Token])>,
+    ) {
+        self.messages.insert(stream.clone(), (place, None));
+        let Some(uuid) = search_index::message_uuid(stream) else {
+            return;
+        };
+        if let Some((position, tokens)) = indexed {
+            self.search.forget_all(position, uuid, tokens);
+        }
+        self.client_entries.insert(uuid, None);
+    }
+
+    /// Takes a message whose history is forgotten out of its receipt's summary, as if it had
+    /// never been read from it; whether it was the receipt's last, which is then taken out of
+    /// the projections too.
+    pub(crate) fn leave_receipt(&mut self, receipt: &StreamId) -> Result<bool, ReadError> {
+        match self.receipt(receipt)? {
+            Some(summary) if summary.messages > 1 => {
+                let messages = summary.messages - 1;
+                self.receipts.insert(
+                    receipt.clone(),
+                    Some(ReceiptSummary {
+                        messages,
+                        ..summary
+                    }),
+                );
+                Ok(false)
+            }
+            _ => {
+                self.receipts.remove(receipt);
+                self.dropped_receipts.push(receipt.clone());
+                Ok(true)
+            }
+        }
+    }
+
+    /// The tokens message `stream` was indexed under, as its entry keeps them, and the sender
+    /// tokens its `MessageParsed` names (an entry written before it kept those has its
+    /// client's only).
+    pub(crate) fn indexed_tokens(
+        &mut self,
+        stream: &StreamId,
+        parsed: &MessageParsed,
+        at: u64,
+    ) -> Result<(u64, Vec<Token>), ReadError> {
+        let stored = match search_index::message_uuid(stream) {
+            Some(uuid) => self.stored_client_tokens(uuid)?,
+            None => None,
+        };
+        let (position, mut tokens) = stored.unwrap_or((at, Vec::new()));
+        let mailbox = self.receipt(&parsed.receipt)?.map(|r| r.mailbox);
+        let sender = sender_of(parsed, mailbox.as_deref());
+        for token in search_index::tokens(&self.search_key, &[sender], None) {
+            if !tokens.contains(&token) {
+                tokens.push(token);
+            }
+        }
+        Ok((position, tokens))
     }
 
     /// The position and client tokens message `uuid` was indexed under, as its entry keeps
@@ -331,10 +401,25 @@ impl<'l> Fold<'l> {
                 batch.insert(pages::receipt_key(&stream), json);
             }
         }
+        for stream in &self.dropped_receipts {
+            batch.remove(pages::receipt_key(stream));
+            batch.remove(open_receipts::open_key(stream));
+        }
         open_receipts::mark(&mut batch);
         batch.insert(pages::checkpoint_key(name), next.to_be_bytes());
         Ok(batch)
     }
+}
+
+/// Who sent a message, for its search tokens: the interchange's sender id, else the mailbox
+/// it came in.
+fn sender_of<'a>(parsed: &'a MessageParsed, mailbox: Option<&'a str>) -> &'a str {
+    parsed
+        .sender_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .or(mailbox)
+        .unwrap_or_default()
 }
 
 /// The key of the page of state `code` that holds `position`.

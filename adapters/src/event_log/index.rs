@@ -281,6 +281,12 @@ impl LogIndex {
     }
 }
 
+/// Takes a stream whose history was forgotten (`history.rs`) out of the index in `batch`: it
+/// then has no events, and a rebuilt index passes over its emptied records.
+pub(crate) fn forget_stream(stream: &str, batch: &mut crate::event_log::store::Batch) {
+    batch.remove(stream_key(stream));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

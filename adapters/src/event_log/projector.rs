@@ -14,7 +14,7 @@ use super::open_receipts;
 use super::pages;
 use super::search_index;
 
-const CHECKPOINT: &str = "messages";
+pub(crate) const CHECKPOINT: &str = "messages";
 
 /// The most events folded in memory before their changes are written.
 const WINDOW: u64 = 1 << 20;

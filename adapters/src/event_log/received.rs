@@ -112,6 +112,38 @@ impl Notes {
     }
 }
 
+/// Takes the content `digest` of a receipt whose history was forgotten (`history.rs`) out of
+/// its id's entry in `batch`, and the entry itself when nothing else was received with that
+/// id: a redelivery of it is then taken for a new message.
+///
+/// # Errors
+/// The entry cannot be read.
+pub(crate) fn forget(
+    tree: &crate::event_log::store::Tree,
+    batch: &mut crate::event_log::store::Batch,
+    mailbox: &str,
+    remote_id: &str,
+    digest: &str,
+) -> Result<(), ReadError> {
+    let key = id_key(mailbox, remote_id);
+    let Some(stored) = tree.get(key).map_err(storage)? else {
+        return Ok(());
+    };
+    let hash = content_hash(mailbox, remote_id, digest);
+    let rest: Vec<u8> = stored
+        .chunks_exact(16)
+        .filter(|c| *c != hash)
+        .flatten()
+        .copied()
+        .collect();
+    if rest.is_empty() {
+        batch.remove(key);
+    } else {
+        batch.insert(key, rest);
+    }
+    Ok(())
+}
+
 /// Marks an empty index as one that holds `i` entries only.
 ///
 /// # Errors

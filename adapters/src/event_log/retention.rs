@@ -35,6 +35,20 @@ pub struct Retention {
     pub keep_other: Duration,
     /// What the access log says about clients (its period keys, `access_keys.rs`).
     pub keep_access_log: Duration,
+    /// A message's events, after its retention ended (`history.rs`).
+    pub keep_history: Duration,
+}
+
+impl Retention {
+    /// How long a message decided in `category` keeps its personal data (ms), and the rule.
+    fn of(&self, category: Category) -> (i64, &'static str) {
+        let (keep, rule) = if category == Category::Processed {
+            (self.keep_processed, "keep_processed")
+        } else {
+            (self.keep_other, "keep_other")
+        };
+        (i64::try_from(keep.as_millis()).unwrap_or(i64::MAX), rule)
+    }
 }
 
 /// What a sweep did (or, dry, would do).
@@ -48,6 +62,8 @@ pub struct SweepReport {
     pub listed: Vec<StreamId>,
     /// Access-log periods whose key was destroyed (their client data now unreadable).
     pub access_periods_forgotten: u64,
+    /// Messages and receipts whose history went (`keep_history` over).
+    pub forgotten: super::history::Forgotten,
 }
 
 /// Where a category's sweep stopped: the next position to look at.
@@ -62,7 +78,18 @@ fn holder_key(digest: &[u8], receipt: &str) -> Vec<u8> {
     key
 }
 
-fn expired_key(receipt: &str, message: &str) -> Vec<u8> {
+/// Removes the note that `receipt` holds the payload `digest` (its history is forgotten).
+pub(crate) fn forget_holder(
+    batch: &mut crate::event_log::store::Batch,
+    digest: &str,
+    receipt: &StreamId,
+) {
+    if let Ok(raw) = hex::decode(digest) {
+        batch.remove(holder_key(&raw, receipt.as_str()));
+    }
+}
+
+pub(crate) fn expired_key(receipt: &str, message: &str) -> Vec<u8> {
     let mut key = vec![b'x'];
     key.extend_from_slice(receipt.as_bytes());
     key.push(0);
@@ -78,7 +105,71 @@ fn expired_prefix(receipt: &str) -> Vec<u8> {
 }
 
 /// How many due messages a sweep ends in one append.
-const SWEEP_BATCH: usize = 256;
+pub(crate) const SWEEP_BATCH: usize = 256;
+
+/// What a walk over a state's list (`walk_due`) does with the messages that are due.
+pub(crate) trait DueWork {
+    /// Takes a due message: its entry in the list, its history, when it was decided.
+    ///
+    /// # Errors
+    /// A storage failure.
+    fn take(
+        &mut self,
+        log: &DiskEventLog,
+        entry: pages::Entry,
+        history: Vec<RecordedEvent>,
+        decided_at_ms: i64,
+    ) -> Result<(), ReadError>;
+
+    /// Whether enough is taken to finish it now (the walk then goes on after).
+    fn full(&self) -> bool;
+
+    /// Finishes what was taken (and empties it).
+    ///
+    /// # Errors
+    /// A storage failure.
+    fn finish(&mut self, log: &DiskEventLog) -> Result<(), ReadError>;
+}
+
+/// Ending the retention of due messages, in batches (or, dry, counting them).
+struct Expiring<'r> {
+    due: Vec<Due>,
+    rule: &'r str,
+    dry_run: bool,
+    report: &'r mut SweepReport,
+}
+
+impl DueWork for Expiring<'_> {
+    fn take(
+        &mut self,
+        _log: &DiskEventLog,
+        entry: pages::Entry,
+        history: Vec<RecordedEvent>,
+        decided_at_ms: i64,
+    ) -> Result<(), ReadError> {
+        let ended = history
+            .iter()
+            .any(|e| matches!(e.event, Event::RetentionExpired(_)));
+        if !self.dry_run {
+            self.due
+                .push(Due::new(entry.stream, &history, decided_at_ms));
+        } else if !ended {
+            self.report.expired += 1;
+            if self.report.listed.len() < 1000 {
+                self.report.listed.push(entry.stream);
+            }
+        }
+        Ok(())
+    }
+
+    fn full(&self) -> bool {
+        self.due.len() >= SWEEP_BATCH
+    }
+
+    fn finish(&mut self, log: &DiskEventLog) -> Result<(), ReadError> {
+        log.expire_all(&mut self.due, self.rule, self.report)
+    }
+}
 
 /// A message whose retention period is over: what ending it needs of its events (a sweep
 /// holds a batch of these, not their histories).
@@ -163,17 +254,7 @@ impl DiskEventLog {
         self.catch_up()?;
         let mut report = SweepReport::default();
         for category in Category::ALL {
-            let keep = if category == Category::Processed {
-                rules.keep_processed
-            } else {
-                rules.keep_other
-            };
-            let keep_ms = i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
-            let rule = if category == Category::Processed {
-                "keep_processed"
-            } else {
-                "keep_other"
-            };
+            let (keep_ms, rule) = rules.of(category);
             self.sweep_state(
                 State::Category(category),
                 now_ms.saturating_sub(keep_ms),
@@ -183,6 +264,15 @@ impl DiskEventLog {
             )?;
         }
         if !dry_run {
+            let history_ms = i64::try_from(rules.keep_history.as_millis()).unwrap_or(i64::MAX);
+            for category in Category::ALL {
+                let (keep_ms, _) = rules.of(category);
+                self.forget_state(
+                    State::Category(category),
+                    now_ms.saturating_sub(keep_ms).saturating_sub(history_ms),
+                    &mut report.forgotten,
+                )?;
+            }
             let keep_ms = i64::try_from(rules.keep_access_log.as_millis()).unwrap_or(i64::MAX);
             report.access_periods_forgotten = self
                 .access_keys(rules.keep_access_log)
@@ -200,28 +290,61 @@ impl DiskEventLog {
         dry_run: bool,
         report: &mut SweepReport,
     ) -> Result<(), ReadError> {
-        let code = state.code();
-        let progress = self
+        let mut work = Expiring {
+            due: Vec::new(),
+            rule,
+            dry_run,
+            report,
+        };
+        self.walk_due(
+            state.code(),
+            progress_key(state.code()),
+            decided_before_ms,
+            !dry_run,
+            &mut work,
+        )
+    }
+
+    /// Walks the list of state `code` from where the walk noted under `progress` stopped,
+    /// handing each message decided before `decided_before_ms` to `work`, and stops at the
+    /// first one that is not; with `save`, notes where it stopped.
+    pub(crate) fn walk_due(
+        &self,
+        code: u8,
+        progress: [u8; 2],
+        decided_before_ms: i64,
+        save: bool,
+        work: &mut dyn DueWork,
+    ) -> Result<(), ReadError> {
+        let from = self
             .trees
             .retention
-            .get(progress_key(code))
+            .get(progress)
             .map_err(storage)?
             .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
             .map_or(0, u64::from_be_bytes);
+        let save_progress = |reached: u64| -> Result<(), ReadError> {
+            if save {
+                self.trees
+                    .retention
+                    .insert(progress, reached.to_be_bytes())
+                    .map_err(storage)?;
+            }
+            Ok(())
+        };
         let prefix = pages::list_prefix(code);
-        // The page holding `progress`, then the pages after it in position order.
+        // The page holding `from`, then the pages after it in position order.
         let holding = self
             .trees
             .projections
-            .range(pages::page_key(code, progress)..)
+            .range(pages::page_key(code, from)..)
             .next()
             .transpose()
             .map_err(storage)?
             .map(|(key, _)| key.to_vec())
             .filter(|key| key.starts_with(&prefix));
         let mut upper = Bound::Included(holding.unwrap_or_else(|| pages::page_key(code, 0)));
-        let mut reached = progress;
-        let mut due = Vec::new();
+        let mut reached = from;
         // One page at a time, each read anew: an iterator kept open across the sweep's writes
         // would hold every write buffer written meanwhile in memory until it ends.
         while let Some(page) = self
@@ -234,48 +357,28 @@ impl DiskEventLog {
             upper = Bound::Excluded(key.to_vec());
             let mut entries = pages::decode(&value)?;
             entries.sort_by_key(|e| e.position);
-            for entry in entries.into_iter().filter(|e| e.position >= progress) {
+            for entry in entries.into_iter().filter(|e| e.position >= from) {
                 let history = self.read_stream(&entry.stream)?;
                 let Some(decided) = history.iter().find(|e| e.position == entry.position) else {
                     reached = entry.position + 1;
                     continue;
                 };
                 if decided.recorded_at_ms > decided_before_ms {
-                    self.expire_all(&mut due, rule, report)?;
-                    return self.save_progress(code, reached, dry_run);
+                    work.finish(self)?;
+                    return save_progress(reached);
                 }
-                if dry_run {
-                    if !history
-                        .iter()
-                        .any(|e| matches!(e.event, Event::RetentionExpired(_)))
-                    {
-                        report.expired += 1;
-                        if report.listed.len() < 1000 {
-                            report.listed.push(entry.stream.clone());
-                        }
-                    }
-                } else {
-                    due.push(Due::new(entry.stream, &history, decided.recorded_at_ms));
-                    if due.len() >= SWEEP_BATCH {
-                        self.expire_all(&mut due, rule, report)?;
-                        self.save_progress(code, entry.position + 1, dry_run)?;
-                    }
+                let next = entry.position + 1;
+                let decided_at_ms = decided.recorded_at_ms;
+                work.take(self, entry, history, decided_at_ms)?;
+                if work.full() {
+                    work.finish(self)?;
+                    save_progress(next)?;
                 }
-                reached = entry.position + 1;
+                reached = next;
             }
         }
-        self.expire_all(&mut due, rule, report)?;
-        self.save_progress(code, reached, dry_run)
-    }
-
-    fn save_progress(&self, code: u8, reached: u64, dry_run: bool) -> Result<(), ReadError> {
-        if !dry_run {
-            self.trees
-                .retention
-                .insert(progress_key(code), reached.to_be_bytes())
-                .map_err(storage)?;
-        }
-        Ok(())
+        work.finish(self)?;
+        save_progress(reached)
     }
 
     /// Ends the retention of the messages in `due` (and empties it): their events in one

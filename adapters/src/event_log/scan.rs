@@ -1,5 +1,6 @@
 //! Reading the log in order: the events from one position up to another, chunk by chunk,
-//! checking that positions follow without a gap.
+//! checking that positions follow without a gap. A forgotten record (`history.rs`) keeps its
+//! position and is passed over.
 
 use ketenpost_domain::events::RecordedEvent;
 use ketenpost_domain::ports::ReadError;
@@ -45,20 +46,21 @@ impl DiskEventLog {
                 });
             }
             for record in chunk.records_from(expected) {
-                if expected >= to {
-                    return Ok(expected);
-                }
                 let (position, bytes) = record?;
+                if position >= to {
+                    return Ok(to);
+                }
                 each(super::codec::decode(
                     position,
                     bytes,
                     chunk.recorded_at_ms,
                     &chunk.code_version,
                 )?)?;
-                expected = position + 1;
             }
+            // Past its last record, also when the last ones were forgotten (`history.rs`).
+            expected = chunk.end();
             if expected >= to {
-                break;
+                return Ok(to);
             }
         }
         Ok(expected)

@@ -236,19 +236,31 @@ impl ListChanges {
     /// Takes the message at `position` out of the lists of its client tokens.
     pub(crate) fn forget(&mut self, position: u64, uuid: [u8; 16], tokens: &[Token]) {
         for (kind, hash) in tokens.iter().filter(|(kind, _)| is_client(*kind)) {
-            let prefix = list_prefix(*kind, Some(*hash));
-            if let Some(added) = self.added.get_mut(&prefix) {
-                let before = added.len();
-                added.retain(|p| !(p.position == position && p.uuid == uuid));
-                if added.len() < before {
-                    continue;
-                }
-            }
-            self.removed
-                .entry(prefix)
-                .or_default()
-                .push((position, uuid));
+            self.take_out(list_prefix(*kind, Some(*hash)), position, uuid);
         }
+    }
+
+    /// Takes the message at `position` out of every list: the date list and those of
+    /// `tokens` (its history is forgotten, `history.rs`).
+    pub(crate) fn forget_all(&mut self, position: u64, uuid: [u8; 16], tokens: &[Token]) {
+        self.take_out(list_prefix(DAY, None), position, uuid);
+        for (kind, hash) in tokens {
+            self.take_out(list_prefix(*kind, Some(*hash)), position, uuid);
+        }
+    }
+
+    fn take_out(&mut self, prefix: Vec<u8>, position: u64, uuid: [u8; 16]) {
+        if let Some(added) = self.added.get_mut(&prefix) {
+            let before = added.len();
+            added.retain(|p| !(p.position == position && p.uuid == uuid));
+            if added.len() < before {
+                return;
+            }
+        }
+        self.removed
+            .entry(prefix)
+            .or_default()
+            .push((position, uuid));
     }
 
     /// Writes the changes into `batch`: removals from the pages holding them, additions

@@ -317,7 +317,29 @@ impl Tree {
     }
 }
 
-/// Changes to one tree, written at once by [`Tree::apply_batch`].
+/// Writes the batches of several trees of one store at once: after a crash all of them are
+/// there or none.
+///
+/// # Errors
+/// The store failed.
+pub(crate) fn apply_together(parts: Vec<(&Tree, Batch)>) -> Result<(), StoreError> {
+    let Some((first, _)) = parts.iter().find(|(_, batch)| !batch.changes.is_empty()) else {
+        return Ok(());
+    };
+    let mut write = first.db.batch();
+    for (tree, batch) in parts {
+        for (key, value) in batch.changes {
+            match value {
+                Some(value) => write.insert(&tree.keyspace, key, value),
+                None => write.remove(&tree.keyspace, key),
+            }
+        }
+    }
+    write.commit()
+}
+
+/// Changes to one tree, written at once by [`Tree::apply_batch`] (or with other trees' by
+/// [`apply_together`]).
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
     changes: Vec<(Value, Option<Value>)>,

@@ -51,6 +51,14 @@ pub fn run(
             "removed the personal data of {} messages and {} payloads",
             report.expired, report.payloads_deleted
         );
+        if report.forgotten.messages > 0 {
+            println!(
+                "forgot the history of {} messages and {} receipts past keep_history ({})",
+                report.forgotten.messages,
+                report.forgotten.receipts,
+                humantime::format_duration(settings.keep_history)
+            );
+        }
         if report.access_periods_forgotten > 0 {
             println!(
                 "made the client data of the access log unreadable for {} periods older than \

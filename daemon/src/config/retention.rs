@@ -14,12 +14,16 @@ pub const DEFAULT_KEEP_PROCESSED: &str = "30d";
 pub const DEFAULT_KEEP_OTHER: &str = "180d";
 /// `keep_access_log` when not given (NEN 7513: at least five years).
 pub const DEFAULT_KEEP_ACCESS_LOG: &str = "5y";
+/// `keep_history` when not given: a message's events are kept as long as the access log
+/// that says who looked at it.
+pub const DEFAULT_KEEP_HISTORY: &str = "5y";
 
 /// The keys of `[retention]`.
 pub const KEYS: &[Key] = &[
     optional("keep_processed", Kind::Text),
     optional("keep_other", Kind::Text),
     optional("keep_access_log", Kind::Text),
+    optional("keep_history", Kind::Text),
 ];
 
 /// `[retention]` as written.
@@ -32,6 +36,8 @@ pub struct RetentionFile {
     pub keep_other: Option<String>,
     /// The access log (who looked at what).
     pub keep_access_log: Option<String>,
+    /// A message's events, after its retention ended.
+    pub keep_history: Option<String>,
 }
 
 /// How long personal data is kept.
@@ -43,6 +49,8 @@ pub struct RetentionSettings {
     pub keep_other: Duration,
     /// The access log.
     pub keep_access_log: Duration,
+    /// A message's events (its history), after its retention ended: then it is forgotten.
+    pub keep_history: Duration,
 }
 
 impl Default for RetentionSettings {
@@ -58,6 +66,7 @@ impl RetentionSettings {
             keep_processed: self.keep_processed,
             keep_other: self.keep_other,
             keep_access_log: self.keep_access_log,
+            keep_history: self.keep_history,
         }
     }
 }
@@ -89,6 +98,7 @@ pub fn validate(file: Option<RetentionFile>, problems: &mut Vec<String>) -> Rete
             file.keep_access_log,
             DEFAULT_KEEP_ACCESS_LOG,
         ),
+        keep_history: one("keep_history", file.keep_history, DEFAULT_KEEP_HISTORY),
     }
 }
 
@@ -100,6 +110,10 @@ mod tests {
     fn defaults_and_a_bad_duration() {
         let settings = RetentionSettings::default();
         assert_eq!(settings.keep_processed, Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            settings.keep_history,
+            humantime::parse_duration("5y").unwrap()
+        );
         let mut problems = Vec::new();
         let file = RetentionFile {
             keep_other: Some("soon".into()),

@@ -29,15 +29,23 @@ pub async fn keep_sweeping(
         })
         .await;
         match result {
-            Ok(Ok(report)) if report.expired > 0 || report.payloads_deleted > 0 => {
-                tracing::info!(
-                    messages = report.expired,
-                    payloads = report.payloads_deleted,
-                    "retention: personal data of messages past their retention period removed"
-                );
+            Ok(Ok(report)) => {
+                if report.expired > 0 || report.payloads_deleted > 0 {
+                    tracing::info!(
+                        messages = report.expired,
+                        payloads = report.payloads_deleted,
+                        "retention: personal data of messages past their retention period removed"
+                    );
+                }
+                if report.forgotten.messages > 0 {
+                    tracing::info!(
+                        messages = report.forgotten.messages,
+                        receipts = report.forgotten.receipts,
+                        "retention: history of messages past keep_history forgotten"
+                    );
+                }
                 report_access_log(&report);
             }
-            Ok(Ok(report)) => report_access_log(&report),
             Ok(Err(error)) => tracing::error!(%error, "retention: the sweep failed"),
             Err(error) => tracing::error!(%error, "retention: the sweep stopped"),
         }

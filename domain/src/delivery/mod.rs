@@ -97,6 +97,7 @@ impl MessageFacts {
                 | Event::NotificationSent(_)
                 | Event::NotificationFailed(_)
                 | Event::WaitingCleared(_)
+                | Event::HistoryForgotten(_)
                 | Event::ConsentSet(_)
                 | Event::NoteAdded(_)
                 | Event::ConfigurationProposed(_)

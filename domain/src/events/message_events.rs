@@ -59,6 +59,9 @@ pub enum Event {
     /// The message's retention period ended: the personal data it carried is unreadable for
     /// good (see `personal.rs`); the events stay for the counts and the audit trail.
     RetentionExpired(RetentionExpired),
+    /// The histories of messages long past their retention were forgotten (the `history`
+    /// stream): their events are gone from the log, this says how many went and up to when.
+    HistoryForgotten(HistoryForgotten),
     /// A notification to mail was decided (the `notifications` stream).
     NotificationDecided(NotificationDecided),
     /// A decided notification was mailed.
@@ -103,6 +106,7 @@ impl Event {
             Self::SecurityLogged(_) => "SecurityLogged",
             Self::AccessLogged(_) => "AccessLogged",
             Self::RetentionExpired(_) => "RetentionExpired",
+            Self::HistoryForgotten(_) => "HistoryForgotten",
             Self::NotificationDecided(_) => "NotificationDecided",
             Self::NotificationSent(_) => "NotificationSent",
             Self::NotificationFailed(_) => "NotificationFailed",
@@ -210,6 +214,10 @@ impl Event {
             Self::RetentionExpired(e) => format!(
                 "personal data removed after the retention period ({})",
                 e.rule
+            ),
+            Self::HistoryForgotten(e) => format!(
+                "history of {} messages and {} receipts decided before {} forgotten (keep_history)",
+                e.messages, e.receipts, e.decided_before_ms
             ),
             Self::NotificationDecided(e) => format!("decided: {}", e.notice.summary()),
             Self::NotificationSent(e) => e.summary(),
@@ -414,6 +422,22 @@ pub struct RetentionExpired {
     pub rule: String,
     /// When the message was decided (entered its category), ms since 1970-01-01 UTC.
     pub decided_at_ms: i64,
+}
+
+/// The stream of [`HistoryForgotten`]: one event per batch the sweep forgets.
+pub const HISTORY_STREAM: &str = "history";
+
+/// Histories forgotten by the retention sweep once `keep_history` was over: every event of
+/// these messages (and of receipts whose messages all went) is gone from the log. Counts, not
+/// ids: what stays of them is that they were there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryForgotten {
+    /// How many messages' histories went.
+    pub messages: u64,
+    /// How many receipts' histories went with them.
+    pub receipts: u64,
+    /// They were all decided before this moment, ms since 1970-01-01 UTC.
+    pub decided_before_ms: i64,
 }
 
 /// What reading one message gave: the parsed event and the events that follow from it.

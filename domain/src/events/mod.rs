@@ -23,8 +23,9 @@ pub use config_events::{
 };
 pub use envelope::{EventId, NewEvent, RecordedEvent, StreamId, StreamKind};
 pub use message_events::{
-    DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, MailEnvelope, MessageClassified,
-    MessageParsed, MessageReceived, ParsedOutcome, ResendRequested, RetentionExpired,
+    DeliveryAttempted, DeliveryFailed, DocumentPlaced, Event, HistoryForgotten, MailEnvelope,
+    MessageClassified, MessageParsed, MessageReceived, ParsedOutcome, ResendRequested,
+    RetentionExpired, HISTORY_STREAM,
 };
 pub use notification_events::{
     Notice, NotificationDecided, NotificationFailed, NotificationSent, ProblemSource,

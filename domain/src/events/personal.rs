@@ -42,6 +42,7 @@ impl Event {
             | Self::NotificationSent(_)
             | Self::NotificationFailed(_)
             | Self::WaitingCleared(_)
+            | Self::HistoryForgotten(_)
             | Self::ConsentSet(_)
             | Self::NoteAdded(_)
             // The configuration holds no client data; its secrets are sealed when proposed.

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Event;
 
 /// The current schema version of each event type.
-pub const SCHEMA_VERSIONS: [(&str, u32); 28] = [
+pub const SCHEMA_VERSIONS: [(&str, u32); 29] = [
     ("MessageReceived", 2),
     ("MessageParsed", 1),
     ("AwaitingDelivery", 1),
@@ -25,6 +25,7 @@ pub const SCHEMA_VERSIONS: [(&str, u32); 28] = [
     ("SecurityLogged", 1),
     ("AccessLogged", 1),
     ("RetentionExpired", 1),
+    ("HistoryForgotten", 1),
     ("NotificationDecided", 1),
     ("NotificationSent", 1),
     ("NotificationFailed", 1),
@@ -92,6 +93,7 @@ pub fn encode_event(event: &Event) -> (&'static str, u32, String) {
         Event::SecurityLogged(e) => serde_json::to_string(e),
         Event::AccessLogged(e) => serde_json::to_string(e),
         Event::RetentionExpired(e) => serde_json::to_string(e),
+        Event::HistoryForgotten(e) => serde_json::to_string(e),
         Event::NotificationDecided(e) => serde_json::to_string(e),
         Event::NotificationSent(e) => serde_json::to_string(e),
         Event::NotificationFailed(e) => serde_json::to_string(e),
@@ -154,6 +156,7 @@ pub fn decode_event_json(
         "SecurityLogged" => Event::SecurityLogged(serde_json::from_str(data).map_err(fit)?),
         "AccessLogged" => Event::AccessLogged(serde_json::from_str(data).map_err(fit)?),
         "RetentionExpired" => Event::RetentionExpired(serde_json::from_str(data).map_err(fit)?),
+        "HistoryForgotten" => Event::HistoryForgotten(serde_json::from_str(data).map_err(fit)?),
         "NotificationDecided" => {
             Event::NotificationDecided(serde_json::from_str(data).map_err(fit)?)
         }
