@@ -9,6 +9,7 @@
 #                              time: a million letters and their PDFs do not fit in memory)
 #   LONG_RUN_REPORT=100000     a row every this many messages (and after the first wave)
 #   LONG_RUN_RETENTION=2m      keep_processed and keep_other
+#   LONG_RUN_HISTORY=2m        keep_history (a message's events, after its retention)
 #   LONG_RUN_PROFILE=release   or debug (no release build; numbers are then not comparable)
 #   LONG_RUN_KEEP=1            keep the work folder
 #   LONG_RUN_DAEMON_WRAPPER   a command put in front of the daemon (e.g. heaptrack -o FILE)
@@ -37,6 +38,7 @@ N="${1:-${LONG_RUN_MESSAGES:-1000000}}"
 WAVE="${LONG_RUN_WAVE:-20000}"
 REPORT="${LONG_RUN_REPORT:-100000}"
 RETENTION="${LONG_RUN_RETENTION:-2m}"
+HISTORY="${LONG_RUN_HISTORY:-2m}"
 PROFILE="${LONG_RUN_PROFILE:-release}"
 TOKEN="long-run-token-$(date +%s)-$$"
 # As deployed: the allocator's settings from the service unit.
@@ -160,7 +162,7 @@ while [ "$done_so_far" -lt "$N" ]; do
   config="$work/ketenpost.toml"
   {
     printf 'data_dir = "%s"\nworkers = 32\n[api]\nlisten = "127.0.0.1:%s"\ntoken = "%s"\n' "$data" "$api_port" "$TOKEN"
-    printf '[retention]\nkeep_processed = "%s"\nkeep_other = "%s"\n' "$RETENTION" "$RETENTION"
+    printf '[retention]\nkeep_processed = "%s"\nkeep_other = "%s"\nkeep_history = "%s"\n' "$RETENTION" "$RETENTION" "$HISTORY"
     printf '[[mailboxes]]\nname = "zorgmail"\nkind = "zorgmail"\nendpoint = "%s"\naccount_id = "%s"\nusername = "%s"\npassword = "%s"\npoll_interval = "200ms"\nroute = "ons"\n' \
       "$(standins_value ZORGMAIL_URL "$work/standins.out")" "$(standins_value ZORGMAIL_ACCOUNT "$work/standins.out")" \
       "$(standins_value ZORGMAIL_USERNAME "$work/standins.out")" "$PASSWORD"

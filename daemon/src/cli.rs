@@ -14,6 +14,23 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The periods of `ketenpost retention`, each instead of the one `[retention]` gives.
+#[derive(Debug, clap::Args)]
+pub struct RetentionPeriods {
+    /// How long after it is processed [default: [retention] keep_processed of --config,
+    /// else 30d].
+    #[arg(long)]
+    pub keep_processed: Option<String>,
+    /// How long after it is decided otherwise [default: [retention] keep_other of
+    /// --config, else 180d].
+    #[arg(long)]
+    pub keep_other: Option<String>,
+    /// How long a message's events are kept after its retention ended [default: [retention]
+    /// keep_history of --config, else 5y].
+    #[arg(long)]
+    pub keep_history: Option<String>,
+}
+
 /// Where the event log lives: `--config` (its `data_dir` and `key_file`) or `--data` and
 /// `--key-file`, the same for every command.
 #[derive(Debug, clap::Args)]
@@ -193,20 +210,15 @@ pub enum Command {
     },
     /// Remove the personal data of decided messages whose retention period is over, as the
     /// daemon does every so often: their payload, their key and so the personal text of their
-    /// events. The events stay. Run it with the daemon stopped (it holds the data folder).
+    /// events. The events stay for keep_history more; then they are forgotten too. Run it
+    /// with the daemon stopped (it holds the data folder).
     #[command(after_help = examples!("ketenpost retention --dry-run --config /etc/ketenpost/ketenpost.toml", "ketenpost retention --data ./ketenpost-data --keep-processed 30d --keep-other 180d"))]
     Retention {
         /// Only count and list the messages whose period is over; change nothing.
         #[arg(long)]
         dry_run: bool,
-        /// How long after it is processed [default: [retention] keep_processed of --config,
-        /// else 30d].
-        #[arg(long)]
-        keep_processed: Option<String>,
-        /// How long after it is decided otherwise [default: [retention] keep_other of
-        /// --config, else 180d].
-        #[arg(long)]
-        keep_other: Option<String>,
+        #[command(flatten)]
+        periods: RetentionPeriods,
         #[command(flatten)]
         data: DataArgs,
     },

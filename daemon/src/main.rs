@@ -41,15 +41,9 @@ fn main() -> ExitCode {
         Command::Restore { from, data } => commands::backup::restore(from, data),
         Command::Retention {
             dry_run,
-            keep_processed,
-            keep_other,
+            periods,
             data,
-        } => commands::retention::run(
-            *dry_run,
-            keep_processed.as_deref(),
-            keep_other.as_deref(),
-            data,
-        ),
+        } => commands::retention::run(*dry_run, periods, data),
         Command::RepairHead { data } => commands::repair_head::run(data),
         Command::Run { config, check } => commands::run::run(config.as_deref(), *check),
         Command::Worker { config } => commands::worker::run(config),

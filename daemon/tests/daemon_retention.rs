@@ -1,7 +1,7 @@
 //! Retention: a message past its retention period has no readable personal data left (not
 //! through the API, `ketenpost events`, `show`, nor in any file of the data folder once its
 //! deflated chunks are inflated), a message not yet due is untouched, and a resend of an expired
-//! message is refused with the reason in Dutch.
+//! message is refused with the reason in Dutch. Past `keep_history`, the messages are forgotten.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -193,4 +193,35 @@ async fn a_message_past_its_retention_period_has_no_readable_personal_data_left(
     let resend = binary::run(&data, &["resend", &unreadable]);
     assert_eq!(resend.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&resend.stderr).contains(REMOVED));
+
+    // Once keep_history is over as well, the messages are forgotten: no longer shown, listed,
+    // counted or in the log, and that they went is recorded.
+    let forgotten = binary::run_ok(
+        &data,
+        &[
+            "retention",
+            "--keep-processed",
+            "1ms",
+            "--keep-other",
+            "1ms",
+            "--keep-history",
+            "1ms",
+        ],
+    );
+    assert!(
+        forgotten.contains("forgot the history of 2 messages and 2 receipts"),
+        "{forgotten}"
+    );
+    let shown = binary::run(&data, &["show", &unreadable]);
+    assert_ne!(shown.status.code(), Some(0), "{shown:?}");
+    let events = binary::run_ok(&data, &["events"]);
+    // (The access log still says the message was looked at: it is kept for keep_access_log.)
+    let on_it = format!("\"stream\":\"{unreadable}\"");
+    assert!(!events.contains(&on_it), "{events}");
+    assert!(events.contains("HistoryForgotten"), "{events}");
+    let status = binary::run_ok(&data, &["status"]);
+    assert!(
+        !status.contains(" 1"),
+        "nothing is counted any more: {status}"
+    );
 }

@@ -3,7 +3,7 @@
 use anyhow::Context;
 
 use super::Outcome;
-use crate::cli::DataArgs;
+use crate::cli::{DataArgs, RetentionPeriods};
 use crate::config::{self, RetentionSettings};
 use crate::store;
 
@@ -11,26 +11,30 @@ use crate::store;
 ///
 /// # Errors
 /// The configuration or a duration cannot be read, or the data folder cannot be used.
-pub fn run(
-    dry_run: bool,
-    keep_processed: Option<&str>,
-    keep_other: Option<&str>,
-    data: &DataArgs,
-) -> anyhow::Result<Outcome> {
+pub fn run(dry_run: bool, periods: &RetentionPeriods, data: &DataArgs) -> anyhow::Result<Outcome> {
     let mut settings = match &data.config {
         Some(file) => config::load_retention(file)?,
         None => RetentionSettings::default(),
     };
-    let duration = |flag: &str, text: &str| {
-        humantime::parse_duration(text)
-            .with_context(|| format!("--{flag} {text:?}: use a duration like \"30d\" or \"90s\""))
+    let duration = |flag: &str, text: &Option<String>, into: &mut std::time::Duration| {
+        if let Some(text) = text {
+            *into = humantime::parse_duration(text).with_context(|| {
+                format!("--{flag} {text:?}: use a duration like \"30d\" or \"90s\"")
+            })?;
+        }
+        anyhow::Ok(())
     };
-    if let Some(text) = keep_processed {
-        settings.keep_processed = duration("keep-processed", text)?;
-    }
-    if let Some(text) = keep_other {
-        settings.keep_other = duration("keep-other", text)?;
-    }
+    duration(
+        "keep-processed",
+        &periods.keep_processed,
+        &mut settings.keep_processed,
+    )?;
+    duration("keep-other", &periods.keep_other, &mut settings.keep_other)?;
+    duration(
+        "keep-history",
+        &periods.keep_history,
+        &mut settings.keep_history,
+    )?;
     let log = store::open(data)?;
     let now = crate::service::retention_now_ms();
     let report = log
