@@ -89,7 +89,9 @@ stop() { # PID [SIGNAL]
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 api() { curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$api_port$1"; }
-processed() { api /api/v1/counts | python3 -c 'import json,sys; print(json.load(sys.stdin)["counts"]["processed"])'; }
+# Messages placed since this daemon started (a wave's daemon starts with the wave). Not the
+# count of Verwerkt: messages past keep_history leave it.
+placed() { api /metrics | awk '/^ketenpost_messages_placed_total/ { n += $NF } END { printf "%d", n }'; }
 
 # WAVE messages numbered from FIRST into a fresh folder.
 make_wave() { # FIRST FOLDER
@@ -179,19 +181,19 @@ while [ "$done_so_far" -lt "$N" ]; do
   done
   ready="$(now_ms)"
   start_s="$(python3 -c "print('%.2f' % (($ready - $started) / 1000))")"
-  # Counts survive restarts: this wave is done when processed reaches what was fed so far.
-  target=$((done_so_far + WAVE))
+  # This wave is done when its daemon has placed the wave.
+  target="$WAVE"
   last_count=-1
   last_change="$(now_ms)"
   while :; do
-    count="$(processed)"
+    count="$(placed)"
     [ "$count" -ge "$target" ] && break
     kill -0 "$daemon_pid" 2>/dev/null || { tail -20 "$work/daemon.log" >&2; exit 1; }
     if [ "$count" != "$last_count" ]; then
       last_count="$count"
       last_change="$(now_ms)"
     elif [ $(($(now_ms) - last_change)) -gt 120000 ]; then
-      echo "stalled at $count processed of $target for 2 minutes; see $work/daemon.log" >&2
+      echo "stalled at $count placed of $target for 2 minutes; see $work/daemon.log" >&2
       LONG_RUN_KEEP=1
       exit 1
     fi
@@ -205,7 +207,7 @@ while [ "$done_so_far" -lt "$N" ]; do
   journal_mb="$(awk '/^ketenpost_store_journal_bytes / { printf "%d", $2 / 1048576 }' <<<"$metrics")"
   if [ "${LONG_RUN_STOP:-term}" = kill ]; then stop "$daemon_pid" KILL; else stop "$daemon_pid"; fi
   stop "$standins_pid"
-  done_so_far="$target"
+  done_so_far=$((done_so_far + WAVE))
   size_mb="$(du -sm "$data" | cut -f1)"
   if [ "$done_so_far" -ge "$next_report" ] || [ "$done_so_far" = "$WAVE" ] || [ "$done_so_far" -ge "$N" ]; then
     echo "| $done_so_far | $rss_mb MB | $size_mb MB | $rate | $p99 | $start_s s |"

@@ -447,6 +447,11 @@ fn a_message_past_keep_history_is_gone_from_the_log_the_lists_the_counts_and_the
     );
     assert_eq!(found(&log), 1);
     assert_eq!(count(&log, State::InFlight), 1);
+    // The first two positions (the forgotten receipts) hold nothing: a read from the start,
+    // one position at a time, goes on to the first that holds an event instead of ending.
+    let first = log.read_all(0, 1).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].stream, later_receipt);
     log.catch_up().unwrap();
     let projected = log.projection_dump().unwrap();
     log.close();
@@ -464,6 +469,13 @@ fn a_message_past_keep_history_is_gone_from_the_log_the_lists_the_counts_and_the
     assert_eq!((postings(b"qd"), postings(b"qs")), (1, 1));
     assert_eq!(projections.prefix(b"qt").count(), 1);
     drop(projections);
+    // The two forgotten receipts, each once a chunk of its own, are one span now.
+    let chunk_keys: Vec<u64> = log_support::tree(&db, "log")
+        .iter()
+        .take(2)
+        .map(|entry| u64::from_be_bytes(entry.key().unwrap().as_ref().try_into().unwrap()))
+        .collect();
+    assert_eq!(chunk_keys, [0, 2], "positions 0 and 1 in one span");
     drop(db);
     let log = open(&dir);
     log.replay().unwrap();

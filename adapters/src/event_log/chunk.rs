@@ -20,7 +20,9 @@
 //! A record of length 0 whose checksum is [`FORGOTTEN`] is one whose history was forgotten
 //! (`history.rs`): its position stays taken, and every reader passes over it. (An empty
 //! record with the CRC of nothing, 0, would be taken for damage: a flipped length can make
-//! that, but hardly these four bytes as well.)
+//! that, but hardly these four bytes as well.) A chunk whose records were all forgotten holds
+//! no records at all (a length of 0 in its header, which the writer never makes): a span of
+//! positions that reads as nothing, and neighbouring spans are joined into one.
 
 use ketenpost_domain::events::RecordedEvent;
 use ketenpost_domain::ports::ReadError;
@@ -195,7 +197,11 @@ impl Chunk {
     pub(crate) fn records_from(&self, from: u64) -> Records<'_> {
         Records {
             next: self.first,
-            end: self.end(),
+            end: if self.is_forgotten() {
+                self.first
+            } else {
+                self.end()
+            },
             from,
             rest: &self.records,
         }
@@ -270,6 +276,10 @@ impl Chunk {
             }
             rest = &rest[whole.len()..];
         }
+        if records.len() == usize::try_from(self.count).unwrap_or(usize::MAX) * 8 {
+            // Every record forgotten: a span, with no records at all.
+            records.clear();
+        }
         let count = u32::try_from(self.count).unwrap_or(u32::MAX);
         let (_, value, chunk) = finish(
             self.first,
@@ -279,6 +289,31 @@ impl Chunk {
             &records,
         );
         Ok((value, chunk))
+    }
+
+    /// Whether every record of it was forgotten: a span of positions that holds nothing
+    /// (a chunk the writer makes holds at least one record).
+    pub(crate) fn is_forgotten(&self) -> bool {
+        self.records.is_empty() && self.count > 0
+    }
+
+    /// This forgotten span and `next`, the forgotten span right after it, as one (the key of
+    /// `next` then goes): the log keeps a few bytes per run of forgotten positions instead of
+    /// per chunk it once had. `None` when they are not both spans that meet, or the count
+    /// would not fit.
+    pub(crate) fn joined(&self, next: &Self) -> Option<(Vec<u8>, Self)> {
+        if !self.is_forgotten() || !next.is_forgotten() || self.end() != next.first {
+            return None;
+        }
+        let count = u32::try_from(self.count + next.count).ok()?;
+        let (_, value, chunk) = finish(
+            self.first,
+            count,
+            self.recorded_at_ms,
+            &self.code_version,
+            &[],
+        );
+        Some((value, chunk))
     }
 }
 
@@ -400,6 +435,24 @@ mod tests {
         }
         assert!(blanked.len() < value.len());
         let (_, all) = reread.blanked(&[10, 12, 13]).unwrap();
+        assert!(all.is_forgotten() && !reread.is_forgotten());
+        let (next_value, next) = encode(&test_events(15, 2), 0, "0.1.0")
+            .remove(0)
+            .2
+            .blanked(&[15, 16])
+            .unwrap();
+        assert!(Chunk::parse(15, &next_value).unwrap().is_forgotten());
+        let (joined_value, joined) = all.joined(&next).unwrap();
+        assert_eq!((joined.first, joined.end()), (10, 17));
+        let reread = Chunk::parse(10, &joined_value).unwrap();
+        assert!(
+            reread.records_from(0).next().is_none(),
+            "a span reads as nothing"
+        );
+        assert!(
+            next.joined(&all).is_none(),
+            "only a span and the one right after it"
+        );
         assert!(
             all.decode_at(12).is_err(),
             "a forgotten position holds no event"

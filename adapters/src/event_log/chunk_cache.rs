@@ -1,7 +1,8 @@
 //! The chunks read last, inflated: the daemon reads the newest events again and again (a
 //! message's stream while it is worked on, the projections catching up), and inflating a
-//! 16 KiB chunk for each of those reads would cost more than the work itself. Chunks never
-//! change once written, so a cached chunk is always right.
+//! 16 KiB chunk for each of those reads would cost more than the work itself. A chunk changes
+//! only when history is forgotten (`history.rs`), which hands the cache the chunk as it then
+//! reads, or lets it go when its key went.
 //!
 //! The cache holds up to [`CAPACITY_BYTES`] of inflated records, by first position, and lets
 //! the chunk cached longest ago go first. A busy daemon commits hundreds of small chunks a
@@ -64,6 +65,18 @@ impl ChunkCache {
     pub(crate) fn keep(&self, chunk: Arc<Chunk>) {
         if let Ok(mut cached) = self.inner.lock() {
             cached.keep(chunk.first, chunk);
+        }
+    }
+}
+
+impl ChunkCache {
+    /// Lets the chunk stored under `key` go (its key went: it was joined to the one before).
+    pub(crate) fn forget(&self, key: u64) {
+        if let Ok(mut cached) = self.inner.lock() {
+            if let Some(gone) = cached.chunks.remove(&key) {
+                cached.bytes -= gone.records_bytes();
+                cached.order.retain(|k| *k != key);
+            }
         }
     }
 }

@@ -339,15 +339,20 @@ impl EventLog for DiskEventLog {
 
     fn read_all(&self, from: u64, max: usize) -> Result<Vec<RecordedEvent>, ReadError> {
         // Only what was acknowledged: a commit being synced is not there yet.
-        let to = self
-            .next_position()
-            .min(from.saturating_add(u64::try_from(max).unwrap_or(u64::MAX)));
-        let mut events =
-            Vec::with_capacity(usize::try_from(to.saturating_sub(from)).map_or(0, |n| n.min(4096)));
-        self.scan(from, to, |event| {
-            events.push(event);
-            Ok(())
-        })?;
+        let next = self.next_position();
+        let window = u64::try_from(max).unwrap_or(u64::MAX);
+        let mut events = Vec::with_capacity(max.min(4096));
+        let mut from = from;
+        // Window by window, until one holds an event: a window of forgotten history
+        // (`history.rs`) holds none, and an empty answer would say the log ends there.
+        while events.is_empty() && from < next {
+            let to = next.min(from.saturating_add(window));
+            self.scan(from, to, |event| {
+                events.push(event);
+                Ok(())
+            })?;
+            from = to;
+        }
         self.keys.open(&mut events)?;
         Ok(events)
     }

@@ -5,8 +5,8 @@
 //!
 //! A forgotten message is taken out of everything at once, in one batch over the trees (a
 //! crash leaves it whole or gone): its records in their chunks are emptied (`chunk.rs`: their
-//! positions stay taken and every reader passes over them, and a chunk of empty records
-//! deflates to a few bytes), its entry of the index goes (`index.rs`), and the projections
+//! positions stay taken and every reader passes over them; a chunk left with none is a span
+//! of a few bytes, joined to a span right before it), its entry of the index goes (`index.rs`), and the projections
 //! lose it as if it had never been: its state's list and count, every search list it is in,
 //! its entry of tokens. Its receipt goes with the last of the receipt's messages: its records,
 //! its index entry, its summary and its received id (a redelivery of it, years later, is taken
@@ -214,7 +214,7 @@ impl DiskEventLog {
         if done.messages == 0 {
             return Ok(done);
         }
-        let (log_batch, rewritten) = self.empty_records(&emptied)?;
+        let (log_batch, rewritten, gone_keys) = self.empty_records(&emptied)?;
         let projections_batch = fold.into_batch(checkpoint, projector::CHECKPOINT)?;
         apply_together(vec![
             (&self.trees.log, log_batch),
@@ -223,6 +223,9 @@ impl DiskEventLog {
             (&self.trees.retention, retention_batch),
         ])
         .map_err(storage)?;
+        for key in gone_keys {
+            self.chunks.forget(key);
+        }
         for chunk in rewritten {
             self.chunks.keep(Arc::new(chunk));
         }
@@ -230,8 +233,9 @@ impl DiskEventLog {
     }
 
     /// The chunks holding `positions`, with those records emptied: the batch that stores
-    /// them, and the chunks as they then read (for the readers' cache).
-    fn empty_records(&self, positions: &[u64]) -> Result<(Batch, Vec<Chunk>), ReadError> {
+    /// them, the chunks as they then read (for the readers' cache), and the keys that went
+    /// (spans joined to the one before).
+    fn empty_records(&self, positions: &[u64]) -> Result<(Batch, Vec<Chunk>, Vec<u64>), ReadError> {
         let mut by_chunk: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
         let mut sorted = positions.to_vec();
         sorted.sort_unstable();
@@ -259,7 +263,9 @@ impl DiskEventLog {
             by_chunk.entry(holding).or_default().push(position);
         }
         let mut batch = Batch::default();
-        let mut rewritten = Vec::with_capacity(by_chunk.len());
+        // In key order, each with its value; a forgotten span is joined to the one before it.
+        let mut rewritten: Vec<(Vec<u8>, Chunk)> = Vec::with_capacity(by_chunk.len());
+        let mut gone_keys = Vec::new();
         for (first, emptied) in by_chunk {
             let value = self
                 .trees
@@ -271,10 +277,52 @@ impl DiskEventLog {
                     detail: "a chunk went missing".into(),
                 })?;
             let (value, chunk) = Chunk::parse(first, &value)?.blanked(&emptied)?;
-            batch.insert(first.to_be_bytes(), value);
-            rewritten.push(chunk);
+            let joined = match rewritten.last() {
+                Some((_, before)) if before.end() == first => before.joined(&chunk),
+                _ => self
+                    .chunk_before(first)?
+                    .and_then(|before| before.joined(&chunk)),
+            };
+            match joined {
+                Some(joined) => {
+                    if rewritten
+                        .last()
+                        .is_some_and(|(_, before)| before.first == joined.1.first)
+                    {
+                        rewritten.pop();
+                    }
+                    gone_keys.push(first);
+                    rewritten.push(joined);
+                }
+                None => rewritten.push((value, chunk)),
+            }
         }
-        Ok((batch, rewritten))
+        for (value, chunk) in &rewritten {
+            batch.insert(chunk.first.to_be_bytes(), value);
+        }
+        for key in &gone_keys {
+            batch.remove(key.to_be_bytes());
+        }
+        Ok((
+            batch,
+            rewritten.into_iter().map(|(_, chunk)| chunk).collect(),
+            gone_keys,
+        ))
+    }
+
+    /// The chunk stored right before position `first`, if any.
+    fn chunk_before(&self, first: u64) -> Result<Option<Chunk>, ReadError> {
+        let Some((key, value)) = self
+            .trees
+            .log
+            .range(..first.to_be_bytes())
+            .next_back()
+            .transpose()
+            .map_err(storage)?
+        else {
+            return Ok(None);
+        };
+        Chunk::parse(position_of_key(&key)?, &value).map(Some)
     }
 
     /// Appends the record of a batch of forgotten histories to the `history` stream.

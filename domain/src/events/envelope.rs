@@ -107,7 +107,8 @@ pub struct NewEvent {
 /// An event as the log holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedEvent {
-    /// The global position: gapless, from 0.
+    /// The global position: gapless from 0 as written (a forgotten history, `keep_history`,
+    /// leaves its positions taken and unread).
     pub position: u64,
     /// The event's id.
     pub id: EventId,

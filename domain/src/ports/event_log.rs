@@ -78,7 +78,8 @@ pub trait EventLog: Send + Sync {
     /// A stream not at the expected version (nothing is written), or a storage failure.
     fn append(&self, appends: Vec<StreamAppend>) -> Result<Appended, AppendError>;
 
-    /// Up to `max` events from global position `from` on.
+    /// Events from global position `from` on, at most `max` positions' worth: none only at
+    /// the end of the log (positions whose history was forgotten are passed over, however many).
     ///
     /// # Errors
     /// A damaged entry or a storage failure.
