@@ -1,5 +1,6 @@
 //! Crash safety of the real binary: `import` killed with SIGKILL at random moments never loses
-//! or breaks what it acknowledged.
+//! or breaks what it acknowledged, and `retention` killed while it forgets histories leaves each
+//! message whole or gone, with projections that are what the log says.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use binary::{acknowledged_ids, run_ok, status, work_dir, write_inputs, BIN};
+use binary::{acknowledged_ids, copy_dir, run_ok, status, work_dir, write_inputs, BIN};
 
 /// What the checks need of a line of `events`.
 #[derive(serde::Deserialize)]
@@ -182,4 +183,122 @@ fn import_killed_with_sigkill_never_loses_or_breaks_what_it_acknowledged() {
         acknowledged.len()
     );
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// What a line of `events` says of a stream's event.
+#[derive(serde::Deserialize)]
+struct StreamLine {
+    stream: String,
+    version: u64,
+}
+
+/// The message streams of the log, each checked whole: its versions 0, 1, 2, ... with none
+/// missing (a message forgotten in part would lack some).
+fn whole_messages(data: &Path, when: &str) -> usize {
+    let mut versions: std::collections::BTreeMap<String, Vec<u64>> = Default::default();
+    for line in run_ok(data, &["events"]).lines() {
+        let event: StreamLine = serde_json::from_str(line).unwrap();
+        if event.stream.starts_with("message-") || event.stream.starts_with("receipt-") {
+            versions
+                .entry(event.stream)
+                .or_default()
+                .push(event.version);
+        }
+    }
+    for (stream, seen) in &versions {
+        let whole: Vec<u64> = (0..seen.len() as u64).collect();
+        assert_eq!(seen, &whole, "{when}: {stream} is not whole");
+    }
+    versions
+        .keys()
+        .filter(|s| s.starts_with("message-"))
+        .count()
+}
+
+#[test]
+fn retention_killed_while_it_forgets_leaves_each_message_whole_or_gone() {
+    const CYCLES: u64 = 12;
+    let work = work_dir("kill-history");
+    let files = write_inputs(&work.join("in"), 30);
+    let imported = work.join("imported");
+    let mut import = vec!["import"];
+    import.extend(files.iter().map(|f| f.to_str().unwrap()));
+    run_ok(&imported, &import);
+    let messages = whole_messages(&imported, "after the import");
+    assert!(messages > 700, "{messages}");
+    let forget = [
+        "retention",
+        "--keep-processed",
+        "1ms",
+        "--keep-other",
+        "1ms",
+        "--keep-history",
+        "1ms",
+    ];
+    // How long a run takes to its end, on a copy.
+    let timed = work.join("timed");
+    copy_dir(&imported, &timed);
+    let started = Instant::now();
+    run_ok(&timed, &forget);
+    let took = u64::try_from(started.elapsed().as_millis()).unwrap();
+    let mut partial = 0;
+    for cycle in 0..CYCLES {
+        let data = work.join(format!("cycle-{cycle}"));
+        copy_dir(&imported, &data);
+        let mut seed = 0x2545_F491_4F6C_DD1D ^ (cycle + 7).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..4 {
+            xorshift(&mut seed);
+        }
+        // In the second half of the run, where it forgets (the first opens the folder and
+        // ends the retention of every message).
+        let delay = Duration::from_millis(took / 2 + xorshift(&mut seed) % (took / 2 + 1));
+        let mut child = Command::new(BIN)
+            .args(forget)
+            .arg("--data")
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "cycle {cycle}: {stderr}");
+        let when = format!("cycle {cycle}, killed after {delay:?}");
+        let left = whole_messages(&data, &when);
+        if left > 0 && left < messages {
+            partial += 1;
+        }
+        let counts = status(&data);
+        let counted: i64 = counts.values().sum();
+        assert_eq!(
+            usize::try_from(counted).unwrap(),
+            left,
+            "{when}: {counts:?}"
+        );
+        run_ok(&data, &["replay"]);
+        assert_eq!(
+            status(&data),
+            counts,
+            "{when}: the projections differ from the log"
+        );
+        // The next run ends what the killed one began.
+        run_ok(&data, &forget);
+        let decided: i64 = status(&data)
+            .iter()
+            .filter(|(state, _)| !matches!(state.as_str(), "in_flight" | "awaiting_delivery"))
+            .map(|(_, n)| *n)
+            .sum();
+        assert_eq!(
+            decided, 0,
+            "{when}: every decided message is forgotten at the next run"
+        );
+        whole_messages(&data, &when);
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    assert!(
+        partial > 0,
+        "no kill landed while messages were being forgotten (a run takes {took} ms)"
+    );
 }
