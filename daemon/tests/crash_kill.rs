@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use binary::{acknowledged_ids, copy_dir, run_ok, status, work_dir, write_inputs, BIN};
+use binary::{acknowledged_ids, copy_dir, run_ok, status, work_dir, write_inputs, BIN, FORGET_NOW};
 
 /// What the checks need of a line of `events`.
 #[derive(serde::Deserialize)]
@@ -226,15 +226,7 @@ fn retention_killed_while_it_forgets_leaves_each_message_whole_or_gone() {
     run_ok(&imported, &import);
     let messages = whole_messages(&imported, "after the import");
     assert!(messages > 700, "{messages}");
-    let forget = [
-        "retention",
-        "--keep-processed",
-        "1ms",
-        "--keep-other",
-        "1ms",
-        "--keep-history",
-        "1ms",
-    ];
+    let forget = FORGET_NOW;
     // How long a run takes to its end, on a copy.
     let timed = work.join("timed");
     copy_dir(&imported, &timed);

@@ -196,18 +196,7 @@ async fn a_message_past_its_retention_period_has_no_readable_personal_data_left(
 
     // Once keep_history is over as well, the messages are forgotten: no longer shown, listed,
     // counted or in the log, and that they went is recorded.
-    let forgotten = binary::run_ok(
-        &data,
-        &[
-            "retention",
-            "--keep-processed",
-            "1ms",
-            "--keep-other",
-            "1ms",
-            "--keep-history",
-            "1ms",
-        ],
-    );
+    let forgotten = binary::run_ok(&data, &binary::FORGET_NOW);
     assert!(
         forgotten.contains("forgot the history of 2 messages and 2 receipts"),
         "{forgotten}"

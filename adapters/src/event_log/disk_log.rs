@@ -19,7 +19,7 @@ use super::handoff::{Head, Reply, Request};
 use super::head_marker::HeadMarker;
 use super::index::LogIndex;
 use super::key_file;
-use super::log_tree::{next_position_on_disk, position_of_key, storage};
+use super::log_tree::{chunk_at, next_position_on_disk};
 use super::message_keys::MessageKeys;
 use super::opening;
 use super::payloads::DiskPayloadStore;
@@ -379,21 +379,12 @@ impl EventLog for DiskEventLog {
                 events.push(event);
                 continue;
             }
-            let (key, value) = self
-                .trees
-                .log
-                .range(..=position.to_be_bytes())
-                .next_back()
-                .transpose()
-                .map_err(storage)?
-                .ok_or_else(|| ReadError::Damaged {
+            let (key, value) =
+                chunk_at(&self.trees.log, position)?.ok_or_else(|| ReadError::Damaged {
                     position,
                     detail: format!("indexed for {stream} but absent"),
                 })?;
-            let event = self
-                .chunks
-                .get_or_parse(position_of_key(&key)?, &value)?
-                .decode_at(position)?;
+            let event = self.chunks.get_or_parse(key, &value)?.decode_at(position)?;
             if event.stream != *stream {
                 return Err(ReadError::Damaged {
                     position,

@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use super::chunk::Chunk;
 use super::disk_log::DiskEventLog;
 use super::fold::{Fold, Place};
-use super::log_tree::{position_of_key, storage};
+use super::log_tree::{chunk_at, storage};
 use super::pages;
 use super::retention::{self, DueWork, SWEEP_BATCH};
 use super::store::{apply_together, Batch};
@@ -244,18 +244,12 @@ impl DiskEventLog {
             let holding = match current {
                 Some((first, end)) if position >= first && position < end => first,
                 _ => {
-                    let (key, value) = self
-                        .trees
-                        .log
-                        .range(..=position.to_be_bytes())
-                        .next_back()
-                        .transpose()
-                        .map_err(storage)?
-                        .ok_or_else(|| ReadError::Damaged {
+                    let (key, value) =
+                        chunk_at(&self.trees.log, position)?.ok_or_else(|| ReadError::Damaged {
                             position,
                             detail: "indexed but in no chunk".into(),
                         })?;
-                    let chunk = Chunk::parse(position_of_key(&key)?, &value)?;
+                    let chunk = Chunk::parse(key, &value)?;
                     current = Some((chunk.first, chunk.end()));
                     chunk.first
                 }
@@ -312,17 +306,12 @@ impl DiskEventLog {
 
     /// The chunk stored right before position `first`, if any.
     fn chunk_before(&self, first: u64) -> Result<Option<Chunk>, ReadError> {
-        let Some((key, value)) = self
-            .trees
-            .log
-            .range(..first.to_be_bytes())
-            .next_back()
-            .transpose()
-            .map_err(storage)?
-        else {
-            return Ok(None);
-        };
-        Chunk::parse(position_of_key(&key)?, &value).map(Some)
+        match first.checked_sub(1) {
+            Some(last) => chunk_at(&self.trees.log, last)?
+                .map(|(key, value)| Chunk::parse(key, &value))
+                .transpose(),
+            None => Ok(None),
+        }
     }
 
     /// Appends the record of a batch of forgotten histories to the `history` stream.

@@ -17,6 +17,23 @@ pub(crate) fn next_position_on_disk(trees: &Trees) -> Result<u64, ReadError> {
     Ok(Chunk::parse(position_of_key(&key)?, &value)?.end())
 }
 
+/// The key (its first position) and value of the chunk that holds `position`: the last one
+/// that starts at or before it. `None` when none does.
+///
+/// # Errors
+/// A key that is not a position, or a store failure.
+pub(crate) fn chunk_at(
+    log: &crate::event_log::store::Tree,
+    position: u64,
+) -> Result<Option<(u64, crate::event_log::store::Value)>, ReadError> {
+    log.range(..=position.to_be_bytes())
+        .next_back()
+        .transpose()
+        .map_err(storage)?
+        .map(|(key, value)| Ok((position_of_key(&key)?, value)))
+        .transpose()
+}
+
 /// The position a `log` key stands for.
 ///
 /// # Errors

@@ -13,6 +13,18 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ketenpost");
 
+/// `ketenpost retention` with every period at a millisecond: ends the retention of every
+/// decided message and forgets its history at once.
+pub const FORGET_NOW: [&str; 7] = [
+    "retention",
+    "--keep-processed",
+    "1ms",
+    "--keep-other",
+    "1ms",
+    "--keep-history",
+    "1ms",
+];
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/messages")
