@@ -57,11 +57,18 @@ impl ChunkCache {
             return Ok(found);
         }
         let chunk = Arc::new(Chunk::parse(key, value)?);
-        self.keep(Arc::clone(&chunk));
+        // One kept meanwhile wins: it is the same, or the chunk as forgetting rewrote it while
+        // this reader parsed the value it had read before.
+        if let Ok(mut cached) = self.inner.lock() {
+            if let Some(kept) = cached.chunks.get(&key) {
+                return Ok(Arc::clone(kept));
+            }
+            cached.keep(key, Arc::clone(&chunk));
+        }
         Ok(chunk)
     }
 
-    /// Keeps a chunk just written, so that no reader has to inflate it.
+    /// Keeps a chunk just written (or rewritten), so that no reader has to inflate it.
     pub(crate) fn keep(&self, chunk: Arc<Chunk>) {
         if let Ok(mut cached) = self.inner.lock() {
             cached.keep(chunk.first, chunk);
@@ -85,7 +92,7 @@ impl Cached {
     fn keep(&mut self, key: u64, chunk: Arc<Chunk>) {
         let bytes = chunk.records_bytes();
         if let Some(earlier) = self.chunks.insert(key, chunk) {
-            // Another reader parsed the same chunk meanwhile: it is already counted.
+            // Rewritten (`history.rs`): the earlier one is counted already.
             self.bytes -= earlier.records_bytes();
         } else {
             self.order.push_back(key);
