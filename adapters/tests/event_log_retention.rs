@@ -82,6 +82,11 @@ fn now_ms() -> i64 {
     .unwrap()
 }
 
+/// `N` new streams of `kind`.
+fn new_streams<const N: usize>(kind: StreamKind) -> [StreamId; N] {
+    [(); N].map(|()| StreamId::new(kind, id()))
+}
+
 /// Appends the receipt of the file `name` (20 bytes) whose payload is `digest`.
 fn append_receipt(log: &DiskEventLog, receipt: &StreamId, name: &str, digest: &str) {
     log.append(vec![append(
@@ -167,10 +172,7 @@ fn an_interchange_keeps_its_payload_until_its_last_message_is_due() {
     let log = open(&dir);
     let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
     let receipt = StreamId::new(StreamKind::Receipt, id());
-    let (first, second) = (
-        StreamId::new(StreamKind::Message, id()),
-        StreamId::new(StreamKind::Message, id()),
-    );
+    let [first, second] = new_streams(StreamKind::Message);
     append_receipt(&log, &receipt, "a.edi", &digest);
     append_letters(
         &log,
@@ -317,14 +319,8 @@ fn a_payload_delivered_twice_stays_until_the_letters_of_both_deliveries_are_due(
     let log = open(&dir);
     let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
     // The same file under two names: two receipts, one letter each, one payload.
-    let (first_receipt, second_receipt) = (
-        StreamId::new(StreamKind::Receipt, id()),
-        StreamId::new(StreamKind::Receipt, id()),
-    );
-    let (first, second) = (
-        StreamId::new(StreamKind::Message, id()),
-        StreamId::new(StreamKind::Message, id()),
-    );
+    let [first_receipt, second_receipt] = new_streams(StreamKind::Receipt);
+    let [first, second] = new_streams(StreamKind::Message);
     append_receipt(&log, &first_receipt, "a.edi", &digest);
     append_receipt(&log, &second_receipt, "b.edi", &digest);
     append_letters(
@@ -356,11 +352,8 @@ fn a_message_past_keep_history_is_gone_from_the_log_the_lists_the_counts_and_the
     let dir = folder("retention-history");
     let log = open(&dir);
     let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
-    let alone_receipt = StreamId::new(StreamKind::Receipt, id());
-    let shared_receipt = StreamId::new(StreamKind::Receipt, id());
-    let later_receipt = StreamId::new(StreamKind::Receipt, id());
-    let [alone, placed, waiting, later, unread] =
-        [(); 5].map(|()| StreamId::new(StreamKind::Message, id()));
+    let [alone_receipt, shared_receipt, later_receipt] = new_streams(StreamKind::Receipt);
+    let [alone, placed, waiting, later, unread] = new_streams(StreamKind::Message);
     append_receipt(&log, &alone_receipt, "a.edi", &digest);
     append_receipt(&log, &shared_receipt, "b.edi", &digest);
     append_receipt(&log, &later_receipt, "c.edi", &digest);
