@@ -146,12 +146,14 @@ fn sweep_all(
 
 /// The kinds of the sweep's notes left in the closed folder `dir` (`c` and `f`: its progress
 /// per state, of retention and of history; anything else would be a note kept about a payload
-/// or a receipt already gone).
+/// or a receipt already gone), but the mark that the folder notes each payload's first holder.
 fn notes_left(dir: &std::path::Path) -> Vec<u8> {
     let db = log_support::store_of(dir);
     let notes = log_support::tree(&db, "retention")
         .iter()
-        .map(|entry| entry.key().unwrap()[0])
+        .map(|entry| entry.key().unwrap())
+        .filter(|key| key.as_ref() != b"owners")
+        .map(|key| key[0])
         .collect();
     drop(db);
     notes
@@ -310,6 +312,54 @@ fn a_message_whose_period_ended_is_not_found_by_its_client_even_when_its_payload
         "{kinds:?}"
     );
     drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn in_a_folder_made_before_first_holders_were_noted_a_second_delivery_does_not_take_the_payload() {
+    let dir = folder("retention-before-owners");
+    let log = open(&dir);
+    let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
+    let [earlier_receipt, later_receipt] = new_streams(StreamKind::Receipt);
+    let [earlier, later] = new_streams(StreamKind::Message);
+    append_receipt(&log, &earlier_receipt, "a.edi", &digest);
+    log.close();
+    drop(log);
+    // As a version that noted no first holders left it: the earlier receipt's `h` note only.
+    let db = log_support::store_of(&dir);
+    let notes = log_support::tree(&db, "retention");
+    let added: Vec<_> = notes
+        .iter()
+        .map(|entry| entry.key().unwrap())
+        .filter(|key| key.as_ref() == b"owners" || key.first() == Some(&b'o'))
+        .collect();
+    assert_eq!(added.len(), 2, "the mark and the first holder");
+    for key in added {
+        notes.remove(key).unwrap();
+    }
+    drop(notes);
+    drop(db);
+
+    let log = open(&dir);
+    append_receipt(&log, &later_receipt, "b.edi", &digest);
+    append_letters(
+        &log,
+        &digest,
+        &[
+            (&earlier, &earlier_receipt, 1, Category::Fallout),
+            (&later, &later_receipt, 1, Category::Processed),
+        ],
+    );
+    let hour = Duration::from_secs(3600);
+    assert_eq!(sweep(&log, Duration::ZERO, hour), (1, 0));
+    assert!(
+        log.payloads().get(&digest).unwrap().is_some(),
+        "the earlier delivery's letter still needs it"
+    );
+    assert_eq!(sweep(&log, Duration::ZERO, Duration::ZERO), (1, 1));
+    assert!(log.payloads().get(&digest).unwrap().is_none());
+    log.close();
+    drop(log);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -480,10 +530,11 @@ fn a_message_past_keep_history_is_gone_from_the_log_the_lists_the_counts_and_the
     );
     log.close();
     drop(log);
-    // Of the sweep's notes, only its progress and that the kept receipt holds the payload.
+    // Of the sweep's notes, only its progress and that the kept receipt holds the payload
+    // (`h`), which receipt was noted first (`o`) and that a second one was (`s`).
     let mut notes = notes_left(&dir);
     notes.retain(|&kind| kind != b'c' && kind != b'f');
-    assert_eq!(notes, [b'h'], "{notes:?}");
+    assert_eq!(notes, [b'h', b'o', b's'], "{notes:?}");
 
     // An index built again from the log passes over the emptied records.
     let db = log_support::store_of(&dir);

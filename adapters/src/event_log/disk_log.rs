@@ -112,6 +112,9 @@ pub struct DiskEventLog {
     payloads: DiskPayloadStore,
     /// The message keys that seal the personal text of events.
     pub(crate) keys: MessageKeys,
+    /// Whether every payload's first holder is noted (`retention.rs`): a folder made before
+    /// that finds the holders by walking their notes.
+    pub(crate) owners_noted: bool,
     /// The first IO error of the writer: from then on it takes no append.
     pub(crate) failure: Arc<watch::Sender<Option<String>>>,
     /// The data key (the access log's period keys are sealed with it).
@@ -201,6 +204,8 @@ impl DiskEventLog {
             opening::verify_chunks(&trees, next).map_err(|e| store_error(damage(&e)))?;
         }
         let mut index = opening::open_index(&trees, next).map_err(|e| store_error(damage(&e)))?;
+        let owners_noted = super::retention::mark_owners_if_empty(&trees.retention)
+            .map_err(|e| store_error(damage(&e)))?;
         if options.index_at_open {
             index
                 .refresh(&trees.log, next)
@@ -246,6 +251,7 @@ impl DiskEventLog {
             writer: Mutex::new(Some(handle)),
             payloads,
             keys,
+            owners_noted,
             failure,
             damage_found: Arc::default(),
             data_key: key,

@@ -33,7 +33,7 @@ use super::disk_log::DiskEventLog;
 use super::fold::{Fold, Place};
 use super::log_tree::{chunk_at, storage};
 use super::pages;
-use super::retention::{self, DueWork, SWEEP_BATCH};
+use super::retention::{self, DueWork};
 use super::store::{apply_together, Batch};
 use super::{index, projector, received};
 
@@ -81,6 +81,11 @@ pub struct Forgotten {
     pub receipts: u64,
 }
 
+/// How many messages one batch forgets. A batch holds the chunks it rewrites (inflated) and
+/// every change until it is written: at 256 (the retention sweep's batch) one held about
+/// 4 MB.
+const FORGET_BATCH: usize = 64;
+
 /// Forgetting the histories of due messages, in batches.
 struct Forgetting<'r> {
     due: Vec<Gone>,
@@ -101,7 +106,7 @@ impl DueWork for Forgetting<'_> {
     }
 
     fn full(&self) -> bool {
-        self.due.len() >= SWEEP_BATCH
+        self.due.len() >= FORGET_BATCH
     }
 
     fn finish(&mut self, log: &DiskEventLog) -> Result<(), ReadError> {
@@ -236,7 +241,8 @@ impl DiskEventLog {
     /// them, the chunks as they then read (for the readers' cache), and the keys that went
     /// (spans joined to the one before).
     fn empty_records(&self, positions: &[u64]) -> Result<(Batch, Vec<Chunk>, Vec<u64>), ReadError> {
-        let mut by_chunk: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+        // Each chunk read and inflated once: by first position, with the positions it empties.
+        let mut by_chunk: BTreeMap<u64, (Chunk, Vec<u64>)> = BTreeMap::new();
         let mut sorted = positions.to_vec();
         sorted.sort_unstable();
         let mut current: Option<(u64, u64)> = None;
@@ -251,26 +257,21 @@ impl DiskEventLog {
                         })?;
                     let chunk = Chunk::parse(key, &value)?;
                     current = Some((chunk.first, chunk.end()));
-                    chunk.first
+                    let first = chunk.first;
+                    by_chunk.entry(first).or_insert_with(|| (chunk, Vec::new()));
+                    first
                 }
             };
-            by_chunk.entry(holding).or_default().push(position);
+            if let Some((_, emptied)) = by_chunk.get_mut(&holding) {
+                emptied.push(position);
+            }
         }
         let mut batch = Batch::default();
         // In key order, each with its value; a forgotten span is joined to the one before it.
         let mut rewritten: Vec<(Vec<u8>, Chunk)> = Vec::with_capacity(by_chunk.len());
         let mut gone_keys = Vec::new();
-        for (first, emptied) in by_chunk {
-            let value = self
-                .trees
-                .log
-                .get(first.to_be_bytes())
-                .map_err(storage)?
-                .ok_or_else(|| ReadError::Damaged {
-                    position: first,
-                    detail: "a chunk went missing".into(),
-                })?;
-            let (value, chunk) = Chunk::parse(first, &value)?.blanked(&emptied)?;
+        for (first, (stored, emptied)) in by_chunk {
+            let (value, chunk) = stored.blanked(&emptied)?;
             let joined = match rewritten.last() {
                 Some((_, before)) if before.end() == first => before.joined(&chunk),
                 _ => self

@@ -10,6 +10,14 @@
 //! (a receipt holding that payload, noted when it is appended); `x`, receipt stream id,
 //! message stream id (an expired message of that receipt). Both go once the payload is
 //! deleted.
+//!
+//! Most payloads are held by one receipt, and finding the holders is a walk over the `h`
+//! notes of a digest (a prefix read that no filter of the store can skip, so it looks into
+//! every table). So beside them: `o`, digest: the first receipt noted as holding it, and `s`,
+//! digest: a second one was noted. A letter alone in its interchange, whose receipt is the
+//! first and only holder, then releases its payload with two point reads and one batch over
+//! the payloads and these notes. Only a tree that started empty holds `o` for every payload
+//! (the key `owners` says so): in a folder made before, the walk stays.
 
 use std::ops::Bound;
 use std::time::Duration;
@@ -76,6 +84,38 @@ fn holder_key(digest: &[u8], receipt: &str) -> Vec<u8> {
     key.extend_from_slice(digest);
     key.extend_from_slice(receipt.as_bytes());
     key
+}
+
+/// The key of the first receipt noted as holding a payload.
+fn owner_key(digest: &[u8]) -> Vec<u8> {
+    let mut key = vec![b'o'];
+    key.extend_from_slice(digest);
+    key
+}
+
+/// The key that says a second receipt was noted as holding a payload.
+fn shared_key(digest: &[u8]) -> Vec<u8> {
+    let mut key = vec![b's'];
+    key.extend_from_slice(digest);
+    key
+}
+
+/// The key that says every holder of this tree was noted with `o` and `s` keys.
+const OWNERS_NOTED: &[u8] = b"owners";
+
+/// Marks an empty retention tree as one whose payloads all have their first holder noted;
+/// gives whether the tree is so marked.
+///
+/// # Errors
+/// The tree cannot be read or written.
+pub(crate) fn mark_owners_if_empty(
+    tree: &crate::event_log::store::Tree,
+) -> Result<bool, ReadError> {
+    if tree.iter().next().is_none() {
+        tree.insert(OWNERS_NOTED, []).map_err(storage)?;
+        return Ok(true);
+    }
+    tree.contains_key(OWNERS_NOTED).map_err(storage)
 }
 
 /// Removes the note that `receipt` holds the payload `digest` (its history is forgotten).
@@ -233,10 +273,18 @@ impl DiskEventLog {
         let Ok(digest) = hex::decode(&received.payload_digest) else {
             return Ok(());
         };
-        self.trees
-            .retention
-            .insert(holder_key(&digest, stream.as_str()), [])
-            .map_err(|e| AppendError::Storage(format!("noting the payload's receipt: {e}")))?;
+        let noting = |e| AppendError::Storage(format!("noting the payload's receipt: {e}"));
+        let tree = &self.trees.retention;
+        tree.insert(holder_key(&digest, stream.as_str()), [])
+            .map_err(noting)?;
+        if let Some(first) = tree
+            .insert_if_absent(owner_key(&digest), stream.as_str())
+            .map_err(noting)?
+        {
+            if first.as_ref() != stream.as_str().as_bytes() {
+                tree.insert(shared_key(&digest), []).map_err(noting)?;
+            }
+        }
         Ok(())
     }
 
@@ -467,6 +515,9 @@ impl DiskEventLog {
         let Ok(raw) = hex::decode(digest) else {
             return Ok(());
         };
+        if self.sole_holder(&raw, receipt)? {
+            return self.release_sole(&raw, receipt, message, report);
+        }
         // Gone already (a sweep stopped after deleting it is repeated): nothing to note.
         if !self.trees.payloads.contains_key(&raw).map_err(storage)? {
             return Ok(());
@@ -532,7 +583,52 @@ impl DiskEventLog {
             }
             batch.remove(holder_key(raw_digest, name));
         }
+        batch.remove(owner_key(raw_digest));
+        batch.remove(shared_key(raw_digest));
         tree.apply_batch(batch).map_err(storage)
+    }
+
+    /// Whether `receipt`, holding one message, is the only receipt noted as holding the
+    /// payload `raw_digest` (as far as the `o` and `s` notes tell: `false` when they cannot).
+    fn sole_holder(&self, raw_digest: &[u8], receipt: &StreamId) -> Result<bool, ReadError> {
+        if !self.owners_noted {
+            return Ok(false);
+        }
+        let tree = &self.trees.retention;
+        let first = tree.get(owner_key(raw_digest)).map_err(storage)?;
+        if first.is_none_or(|first| first.as_ref() != receipt.as_str().as_bytes())
+            || tree.contains_key(shared_key(raw_digest)).map_err(storage)?
+        {
+            return Ok(false);
+        }
+        Ok(self
+            .receipt(receipt)?
+            .is_some_and(|summary| summary.messages == 1))
+    }
+
+    /// Deletes the payload of `receipt`, its only holder, with its notes, in one batch.
+    fn release_sole(
+        &self,
+        raw_digest: &[u8],
+        receipt: &StreamId,
+        message: &StreamId,
+        report: &mut SweepReport,
+    ) -> Result<(), ReadError> {
+        let mut payloads = crate::event_log::store::Batch::default();
+        payloads.remove(raw_digest);
+        let mut notes = crate::event_log::store::Batch::default();
+        notes.remove(holder_key(raw_digest, receipt.as_str()));
+        notes.remove(expired_key(receipt.as_str(), message.as_str()));
+        notes.remove(owner_key(raw_digest));
+        crate::event_log::store::apply_together(vec![
+            (&self.trees.payloads, payloads),
+            (&self.trees.retention, notes),
+        ])
+        .map_err(storage)?;
+        // The `o` note goes in the same batch as the payload, so it was there too (unless a
+        // crash came between the two writes of the walk's way, below, which it then finishes).
+        report.payloads_deleted += 1;
+        Ok(())
     }
 
     /// Whether every message of `receipt` has expired.
