@@ -33,7 +33,7 @@ use super::disk_log::DiskEventLog;
 use super::fold::{Fold, Place};
 use super::log_tree::{chunk_at, storage};
 use super::pages;
-use super::retention::{self, DueWork};
+use super::retention::{self, DueWork, SWEEP_BATCH};
 use super::store::{apply_together, Batch};
 use super::{index, projector, received};
 
@@ -81,11 +81,6 @@ pub struct Forgotten {
     pub receipts: u64,
 }
 
-/// How many messages one batch forgets. A batch holds the chunks it rewrites (inflated) and
-/// every change until it is written: at 256 (the retention sweep's batch) one held about
-/// 4 MB.
-const FORGET_BATCH: usize = 64;
-
 /// Forgetting the histories of due messages, in batches.
 struct Forgetting<'r> {
     due: Vec<Gone>,
@@ -106,7 +101,7 @@ impl DueWork for Forgetting<'_> {
     }
 
     fn full(&self) -> bool {
-        self.due.len() >= FORGET_BATCH
+        self.due.len() >= SWEEP_BATCH
     }
 
     fn finish(&mut self, log: &DiskEventLog) -> Result<(), ReadError> {

@@ -25,12 +25,11 @@ pub(crate) type StoreError = fjall::Error;
 /// A value (or key) as the store gives it back.
 pub(crate) type Value = fjall::Slice;
 
-/// Bytes of the block cache: the blocks of tables read most. Reads of recent entries are
-/// answered by the write buffers; what the cache holds is mostly what the retention sweep
-/// reads of older messages, which a first wave of messages does not have. Twice this filled
-/// to 7 MB in a wave at a steady state (2 MB in a first wave); with this, such a wave took
-/// as much CPU time (docs/performance.md, "The sweep's memory and time").
-const CACHE_BYTES: u64 = 4 * 1024 * 1024;
+/// Bytes of the block cache: the blocks of tables read most. Twice this measured no faster in
+/// the long run (reads of recent entries are answered by the write buffers); half of it, over
+/// a run of a million messages, held no less at a steady state (docs/performance.md, "The
+/// sweep's memory and time").
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 /// Bytes one tree holds in memory before it is written to a table (eight trees). Half this
 /// held about 5 MB less and took in from a folder 10-20 % slower (more, smaller tables).
 const MEMTABLE_BYTES: u64 = 4 * 1024 * 1024;
