@@ -118,6 +118,23 @@ fn append_letters(log: &DiskEventLog, digest: &str, letters: &[Letter<'_>]) {
     .unwrap();
 }
 
+/// Sweeps the processed letter of two deliveries of one payload (the other letter keeps an
+/// hour), then both: the payload stays, and `kept` still reads the letter, while `kept` needs
+/// it; it goes with `kept`.
+fn assert_payload_goes_with_the_last_letter(log: &DiskEventLog, digest: &str, kept: &StreamId) {
+    assert_eq!(
+        sweep(log, Duration::ZERO, Duration::from_secs(3600)),
+        (1, 0)
+    );
+    assert!(
+        log.payloads().get(digest).unwrap().is_some(),
+        "the other delivery's letter still needs it"
+    );
+    assert!(format!("{:?}", log.read_stream(kept).unwrap()).contains(LETTER));
+    assert_eq!(sweep(log, Duration::ZERO, Duration::ZERO), (1, 1));
+    assert!(log.payloads().get(digest).unwrap().is_none());
+}
+
 /// A sweep now, with these periods (the access log's and the history's an hour).
 fn sweep(log: &DiskEventLog, keep_processed: Duration, keep_other: Duration) -> (u64, u64) {
     let report = sweep_all(log, keep_processed, keep_other, Duration::from_secs(3600));
@@ -350,14 +367,7 @@ fn in_a_folder_made_before_first_holders_were_noted_a_second_delivery_does_not_t
             (&later, &later_receipt, 1, Category::Processed),
         ],
     );
-    let hour = Duration::from_secs(3600);
-    assert_eq!(sweep(&log, Duration::ZERO, hour), (1, 0));
-    assert!(
-        log.payloads().get(&digest).unwrap().is_some(),
-        "the earlier delivery's letter still needs it"
-    );
-    assert_eq!(sweep(&log, Duration::ZERO, Duration::ZERO), (1, 1));
-    assert!(log.payloads().get(&digest).unwrap().is_none());
+    assert_payload_goes_with_the_last_letter(&log, &digest, &earlier);
     log.close();
     drop(log);
     let _ = std::fs::remove_dir_all(&dir);
@@ -381,16 +391,7 @@ fn a_payload_delivered_twice_stays_until_the_letters_of_both_deliveries_are_due(
             (&second, &second_receipt, 1, Category::Fallout),
         ],
     );
-    let hour = Duration::from_secs(3600);
-    assert_eq!(sweep(&log, Duration::ZERO, hour), (1, 0));
-    assert!(
-        log.payloads().get(&digest).unwrap().is_some(),
-        "the second delivery's letter still needs it"
-    );
-    assert!(format!("{:?}", log.read_stream(&second).unwrap()).contains(LETTER));
-
-    assert_eq!(sweep(&log, Duration::ZERO, Duration::ZERO), (1, 1));
-    assert!(log.payloads().get(&digest).unwrap().is_none());
+    assert_payload_goes_with_the_last_letter(&log, &digest, &second);
     log.close();
     drop(log);
     assert_only_progress_left(&dir);
