@@ -1,7 +1,8 @@
 //! Retention: a message past its retention period has no readable personal data left (not
 //! through the API, `ketenpost events`, `show`, nor in any file of the data folder once its
 //! deflated chunks are inflated), a message not yet due is untouched, and a resend of an expired
-//! message is refused with the reason in Dutch. Past `keep_history`, the messages are forgotten.
+//! message is refused with the reason in Dutch; `/metrics` counts what the sweeps ended. Past
+//! `keep_history`, the messages are forgotten.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -26,6 +27,12 @@ const PERSONAL: &[&str] = &[
     "controle over 3 maanden",
     QUOTED,
 ];
+
+/// The daemon's `/metrics` text.
+async fn metrics(address: &str) -> String {
+    let (_, text) = harness::call(address, reqwest::Method::GET, "/metrics", None).await;
+    text.as_str().unwrap_or_default().to_owned()
+}
 
 /// A letter that cannot be read: a line of letter text where a segment should be.
 fn unreadable_letter() -> String {
@@ -143,6 +150,39 @@ async fn a_message_past_its_retention_period_has_no_readable_personal_data_left(
     assert!(
         refused["error"].as_str().unwrap().contains(REMOVED),
         "{refused}"
+    );
+
+    // The operator sees the sweep's work in /metrics, and when a sweep last finished well.
+    wait_until("the sweep counted", Duration::from_secs(30), || async {
+        metrics(&address)
+            .await
+            .contains("ketenpost_retention_payloads_deleted_total 1")
+    })
+    .await;
+    let counted = metrics(&address).await;
+    assert!(
+        counted.contains("ketenpost_retention_messages_expired_total 1"),
+        "{counted}"
+    );
+    assert!(
+        counted.contains("ketenpost_retention_sweeps_failed_total 0"),
+        "{counted}"
+    );
+    let last_sweep: i64 = counted
+        .lines()
+        .find_map(|line| line.strip_prefix("ketenpost_retention_last_sweep_seconds "))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_default();
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    assert!(
+        (now - 60..=now).contains(&last_sweep),
+        "a sweep finished within the last minute: {counted}"
     );
 
     // The unreadable letter is not due (1 h): untouched, its error still quotes the letter.

@@ -229,11 +229,7 @@ async fn start_on(log: Arc<DiskEventLog>, mut settings: Settings) -> anyhow::Res
     // The retention sweep: personal data past its time made unreadable, payloads deleted.
     tasks.push(shutdown.spawn(
         "retention sweep",
-        retention::keep_sweeping(
-            Arc::clone(&log),
-            shared.settings.retention,
-            shutdown.token(),
-        ),
+        retention::keep_sweeping(Arc::clone(&shared), shutdown.token()),
     ));
 
     let of_daemon = shutdown.clone();

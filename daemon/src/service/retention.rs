@@ -4,10 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ketenpost_adapters::event_log::DiskEventLog;
 use tokio_util::sync::CancellationToken;
 
+use super::state::Shared;
 use crate::config::RetentionSettings;
+use crate::telemetry::{RetentionSweepFailed, RetentionSwept};
 
 /// How often the sweep runs: a quarter of the shortest period, between 1 s and 15 minutes.
 pub fn interval(settings: &RetentionSettings) -> Duration {
@@ -15,39 +16,30 @@ pub fn interval(settings: &RetentionSettings) -> Duration {
         .clamp(Duration::from_secs(1), Duration::from_secs(15 * 60))
 }
 
-/// Sweeps until stopped.
-pub async fn keep_sweeping(
-    log: Arc<DiskEventLog>,
-    settings: RetentionSettings,
-    stop: CancellationToken,
-) -> anyhow::Result<()> {
+/// Sweeps until stopped; each sweep is reported ([`RetentionSwept`], [`RetentionSweepFailed`]).
+pub async fn keep_sweeping(shared: Arc<Shared>, stop: CancellationToken) -> anyhow::Result<()> {
+    let settings = shared.settings.retention;
     let every = interval(&settings);
     loop {
-        let swept = Arc::clone(&log);
+        let swept = Arc::clone(&shared.log);
         let result = tokio::task::spawn_blocking(move || {
             swept.sweep_retention(settings.rules(), now_ms(), false)
         })
         .await;
         match result {
-            Ok(Ok(report)) => {
-                if report.expired > 0 || report.payloads_deleted > 0 {
-                    tracing::info!(
-                        messages = report.expired,
-                        payloads = report.payloads_deleted,
-                        "retention: personal data of messages past their retention period removed"
-                    );
-                }
-                if report.forgotten.messages > 0 {
-                    tracing::info!(
-                        messages = report.forgotten.messages,
-                        receipts = report.forgotten.receipts,
-                        "retention: history of messages past keep_history forgotten"
-                    );
-                }
-                report_access_log(&report);
+            Ok(Ok(report)) => RetentionSwept {
+                report: &report,
+                at_seconds: now_ms() / 1000,
             }
-            Ok(Err(error)) => tracing::error!(%error, "retention: the sweep failed"),
-            Err(error) => tracing::error!(%error, "retention: the sweep stopped"),
+            .report(&shared.metrics),
+            Ok(Err(error)) => RetentionSweepFailed {
+                error: &error.to_string(),
+            }
+            .report(&shared.metrics),
+            Err(error) => RetentionSweepFailed {
+                error: &format!("the sweep stopped: {error}"),
+            }
+            .report(&shared.metrics),
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
@@ -61,14 +53,4 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// The access-log periods whose keys a sweep destroyed, when there were any.
-fn report_access_log(report: &ketenpost_adapters::event_log::SweepReport) {
-    if report.access_periods_forgotten > 0 {
-        tracing::info!(
-            periods = report.access_periods_forgotten,
-            "retention: client data of access log entries past keep_access_log made unreadable"
-        );
-    }
 }

@@ -1,7 +1,8 @@
 //! The Prometheus metrics: messages per category, mailbox errors, delivery latency (from
 //! receipt to placement) and event-log append latency, the store's memory and pending work,
-//! and a counter per operational occurrence (see the occurrence types of [`super`], which count them). Names that exist are
-//! never renamed: operators scrape them.
+//! the retention sweep's work (`retention.rs`), and a counter per operational occurrence (see
+//! the occurrence types of [`super`], which count them). Names that exist are never renamed:
+//! operators scrape them.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -50,6 +51,7 @@ pub struct Metrics {
     store: StoreGauges,
     pub(super) occurrences: Occurrences,
     pub(super) notifications: super::notification::NotificationMetrics,
+    pub(super) retention: super::retention::RetentionMetrics,
 }
 
 impl Metrics {
@@ -117,8 +119,10 @@ impl Metrics {
         let store = StoreGauges::register(&mut registry);
         let occurrences = Occurrences::register(&mut registry);
         let notifications = super::notification::NotificationMetrics::register(&mut registry);
+        let retention = super::retention::RetentionMetrics::register(&mut registry);
         Self {
             notifications,
+            retention,
             occurrences,
             registry,
             messages,
