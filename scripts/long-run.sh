@@ -205,6 +205,9 @@ while [ "$done_so_far" -lt "$N" ]; do
   metrics="$(api /metrics)"
   p99="$(p99_ms <<<"$metrics")"
   journal_mb="$(awk '/^ketenpost_store_journal_bytes / { printf "%d", $2 / 1048576 }' <<<"$metrics")"
+  # What this wave's retention sweeps did beside the intake.
+  expired="$(awk '/^ketenpost_retention_messages_expired_total / { printf "%d", $2 }' <<<"$metrics")"
+  forgotten="$(awk '/^ketenpost_retention_histories_forgotten_total / { printf "%d", $2 }' <<<"$metrics")"
   if [ "${LONG_RUN_STOP:-term}" = kill ]; then stop "$daemon_pid" KILL; else stop "$daemon_pid"; fi
   stop "$standins_pid"
   done_so_far=$((done_so_far + WAVE))
@@ -213,5 +216,6 @@ while [ "$done_so_far" -lt "$N" ]; do
     echo "| $done_so_far | $rss_mb MB | $size_mb MB | $rate | $p99 | $start_s s |"
     while [ "$next_report" -le "$done_so_far" ]; do next_report=$((next_report + REPORT)); done
   fi
-  log "wave done: $done_so_far of $N (the store's journal at its end: ${journal_mb:-?} MB)"
+  log "wave done: $done_so_far of $N (the store's journal at its end: ${journal_mb:-?} MB;" \
+    "the sweep ended ${expired:-?} messages' retention and forgot ${forgotten:-?} histories)"
 done

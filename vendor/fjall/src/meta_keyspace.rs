@@ -215,7 +215,7 @@ impl MetaKeyspace {
     }
 
     /// A memo of [`MetaKeyspace::resolve_id`] for a recovery loop that resolves the keyspace
-    /// of every journal item (ketenpost: one point read per item made up ~40 % of a recovery).
+    /// of every journal item (patched: one point read per item made up ~40 % of a recovery).
     pub(crate) fn resolver(&self) -> IdResolver<'_> {
         IdResolver {
             meta: self,

@@ -41,6 +41,9 @@ impl std::fmt::Debug for WorkerMessage {
 
 type WorkerHandle = JoinHandle<Result<(), crate::Error>>;
 
+/// How long the flushing worker waits after handing a compaction back to the queue.
+const BOUNCE_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+
 pub struct WorkerPool {
     thread_handles: Mutex<Vec<WorkerHandle>>,
     pub(crate) rx: flume::Receiver<WorkerMessage>,
@@ -251,6 +254,10 @@ fn worker_tick(ctx: &WorkerState) -> crate::Result<bool> {
             // NOTE: Let one worker prioritize flushing if there are pending flushes
             if ctx.pool_size > 1 && ctx.worker_id == 0 {
                 ctx.sender.try_send(WorkerMessage::Compact(keyspace)).ok();
+                // Patched (vendor/fjall/PATCHED.md): while another worker compacts, the
+                // message bounced back here is taken again at once; without a pause this
+                // worker spins a core for as long as that compaction lasts.
+                std::thread::sleep(BOUNCE_PAUSE);
                 return Ok(false);
             }
 
