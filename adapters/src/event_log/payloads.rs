@@ -56,17 +56,6 @@ impl DiskPayloadStore {
         AppendError::Storage(text)
     }
 
-    /// Deletes the payload with this (raw) digest; true when it was there.
-    ///
-    /// # Errors
-    /// A storage failure.
-    pub(crate) fn remove(&self, raw_digest: &[u8]) -> Result<bool, ReadError> {
-        self.tree
-            .take(raw_digest)
-            .map(|old| old.is_some())
-            .map_err(|e| ReadError::Storage(e.to_string()))
-    }
-
     fn nonce(&self, digest: &[u8]) -> XNonce {
         let mut hasher = Sha256::new();
         hasher.update(b"ketenpost payload nonce");

@@ -550,23 +550,31 @@ impl DiskEventLog {
                 _ => {}
             }
         }
-        if self.payloads().remove(&raw)? {
-            report.payloads_deleted += 1;
-        }
         let known = alone.then_some((receipt, message));
-        self.forget_holders(&raw, &holders, known)
+        let notes = self.holders_notes(&raw, &holders, known)?;
+        let mut payload = crate::event_log::store::Batch::default();
+        payload.remove(&raw);
+        // The payload and its notes in one batch: a crash leaves both or neither.
+        crate::event_log::store::apply_together(vec![
+            (&self.trees.payloads, payload),
+            (&self.trees.retention, notes),
+        ])
+        .map_err(storage)?;
+        // It was there (checked above), and only the sweep deletes payloads.
+        report.payloads_deleted += 1;
+        Ok(())
     }
 
-    /// Removes what the sweep noted about a deleted payload: its holders (`h`) and their
-    /// expired messages (`x`). They served only to decide when it could go; kept, they would
-    /// make the data folder grow with every message ever received. `known`: a holder whose
-    /// one expired message is known, so its notes are removed without a walk.
-    fn forget_holders(
+    /// The removal of what the sweep noted about a payload that goes: its holders (`h`) and
+    /// their expired messages (`x`). They served only to decide when it could go; kept, they
+    /// would make the data folder grow with every message ever received. `known`: a holder
+    /// whose one expired message is known, so its notes are removed without a walk.
+    fn holders_notes(
         &self,
         raw_digest: &[u8],
         holders: &[String],
         known: Option<(&StreamId, &StreamId)>,
-    ) -> Result<(), ReadError> {
+    ) -> Result<crate::event_log::store::Batch, ReadError> {
         let tree = &self.trees.retention;
         let mut batch = crate::event_log::store::Batch::default();
         for name in holders {
@@ -585,7 +593,7 @@ impl DiskEventLog {
         }
         batch.remove(owner_key(raw_digest));
         batch.remove(shared_key(raw_digest));
-        tree.apply_batch(batch).map_err(storage)
+        Ok(batch)
     }
 
     /// Whether `receipt`, holding one message, is the only receipt noted as holding the
@@ -625,8 +633,7 @@ impl DiskEventLog {
             (&self.trees.retention, notes),
         ])
         .map_err(storage)?;
-        // The `o` note goes in the same batch as the payload, so it was there too (unless a
-        // crash came between the two writes of the walk's way, below, which it then finishes).
+        // The `o` note goes in the same batch as the payload (on either way), so it was there.
         report.payloads_deleted += 1;
         Ok(())
     }
