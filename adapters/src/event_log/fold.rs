@@ -55,6 +55,15 @@ pub(crate) struct Fold<'l> {
     dropped_receipts: Vec<StreamId>,
 }
 
+/// What a message whose history is forgotten leaves of its receipt.
+pub(crate) enum ReceiptLeft {
+    /// Other messages read from it remain.
+    Kept,
+    /// It was the last: the receipt goes too, with the summary it had (none when the
+    /// projections never held one).
+    Gone(Option<ReceiptSummary>),
+}
+
 impl<'l> Fold<'l> {
     /// A window from `start` (the checkpoint).
     pub(crate) fn new(log: &'l DiskEventLog, start: u64) -> Self {
@@ -203,9 +212,9 @@ impl<'l> Fold<'l> {
     }
 
     /// Takes a message whose history is forgotten out of its receipt's summary, as if it had
-    /// never been read from it; whether it was the receipt's last, which is then taken out of
+    /// never been read from it. When it was the receipt's last, the receipt is taken out of
     /// the projections too.
-    pub(crate) fn leave_receipt(&mut self, receipt: &StreamId) -> Result<bool, ReadError> {
+    pub(crate) fn leave_receipt(&mut self, receipt: &StreamId) -> Result<ReceiptLeft, ReadError> {
         match self.receipt(receipt)? {
             Some(summary) if summary.messages > 1 => {
                 let messages = summary.messages - 1;
@@ -216,12 +225,12 @@ impl<'l> Fold<'l> {
                         ..summary
                     }),
                 );
-                Ok(false)
+                Ok(ReceiptLeft::Kept)
             }
-            _ => {
+            last => {
                 self.receipts.remove(receipt);
                 self.dropped_receipts.push(receipt.clone());
-                Ok(true)
+                Ok(ReceiptLeft::Gone(last))
             }
         }
     }

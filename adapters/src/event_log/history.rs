@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use super::chunk::Chunk;
 use super::disk_log::DiskEventLog;
-use super::fold::{Fold, Place};
+use super::fold::{Fold, Place, ReceiptLeft};
 use super::log_tree::{chunk_at, storage};
 use super::pages;
 use super::retention::{self, DueWork, SWEEP_BATCH};
@@ -190,15 +190,15 @@ impl DiskEventLog {
                 receipt.as_str(),
                 gone.stream.as_str(),
             ));
-            if !fold.leave_receipt(receipt)? {
+            let ReceiptLeft::Gone(summary) = fold.leave_receipt(receipt)? else {
                 continue;
-            }
+            };
             let receipt_events = self.read_stream(receipt)?;
             if receipt_events.iter().any(|e| e.position >= checkpoint) {
                 continue;
             }
             index::forget_stream(receipt.as_str(), &mut index_batch);
-            if let Some(summary) = self.stored_receipt(receipt)? {
+            if let Some(summary) = summary {
                 received::forget(
                     &self.trees.index,
                     &mut index_batch,
