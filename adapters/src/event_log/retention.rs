@@ -552,15 +552,25 @@ impl DiskEventLog {
         }
         let known = alone.then_some((receipt, message));
         let notes = self.holders_notes(&raw, &holders, known)?;
+        // It was there (checked above), and only the sweep deletes payloads.
+        self.delete_payload(&raw, notes, report)
+    }
+
+    /// Deletes the payload `raw_digest` and the `notes` about it in one batch over the two
+    /// trees (a crash leaves both or neither), and counts it.
+    fn delete_payload(
+        &self,
+        raw_digest: &[u8],
+        notes: crate::event_log::store::Batch,
+        report: &mut SweepReport,
+    ) -> Result<(), ReadError> {
         let mut payload = crate::event_log::store::Batch::default();
-        payload.remove(&raw);
-        // The payload and its notes in one batch: a crash leaves both or neither.
+        payload.remove(raw_digest);
         crate::event_log::store::apply_together(vec![
             (&self.trees.payloads, payload),
             (&self.trees.retention, notes),
         ])
         .map_err(storage)?;
-        // It was there (checked above), and only the sweep deletes payloads.
         report.payloads_deleted += 1;
         Ok(())
     }
@@ -622,20 +632,12 @@ impl DiskEventLog {
         message: &StreamId,
         report: &mut SweepReport,
     ) -> Result<(), ReadError> {
-        let mut payloads = crate::event_log::store::Batch::default();
-        payloads.remove(raw_digest);
         let mut notes = crate::event_log::store::Batch::default();
         notes.remove(holder_key(raw_digest, receipt.as_str()));
         notes.remove(expired_key(receipt.as_str(), message.as_str()));
         notes.remove(owner_key(raw_digest));
-        crate::event_log::store::apply_together(vec![
-            (&self.trees.payloads, payloads),
-            (&self.trees.retention, notes),
-        ])
-        .map_err(storage)?;
         // The `o` note goes in the same batch as the payload (on either way), so it was there.
-        report.payloads_deleted += 1;
-        Ok(())
+        self.delete_payload(raw_digest, notes, report)
     }
 
     /// Whether every message of `receipt` has expired.
