@@ -65,20 +65,37 @@ if ! command -v rabbitmq-server >/dev/null 2>&1; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server
 fi
+# Every broker command has a time limit: a wedged broker must fail the run, not hang it.
+broker_ctl() { as_root env RABBITMQ_PID_FILE="${RABBITMQ_PID_FILE:-}" timeout "$1" rabbitmqctl "${@:2}"; }
 if [ -z "${KETENPOST_TEST_AMQP_URL:-}" ]; then
-  if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
+  if [ "${CI:-}" = true ] && broker_ctl 30 -q status >/dev/null 2>&1; then
+    # A broker the package's installation started has its own data and limits: in CI the
+    # tests use one of their own, as below.
+    echo "== stopping the rabbitmq-server that was running"
+    broker_ctl 120 -q stop >/dev/null 2>&1 || as_root pkill -KILL -u rabbitmq || true
+  fi
+  if ! broker_ctl 30 -q status >/dev/null 2>&1; then
     echo "== starting rabbitmq-server"
-    # The broker runs as the rabbitmq user, which writes the pid file: in its own home, not in
-    # this (root's) checkout.
-    export RABBITMQ_PID_FILE=/var/lib/rabbitmq/ketenpost-test.pid
-    as_root rm -f "$RABBITMQ_PID_FILE"
-    as_root env RABBITMQ_PID_FILE="$RABBITMQ_PID_FILE" rabbitmq-server -detached
+    # The broker runs as the rabbitmq user, which writes its pid file, data and configuration:
+    # in its own home, not in this (root's) checkout. Its data starts empty on every run, so no
+    # queue of an earlier run weighs on it.
+    broker_home=/var/lib/rabbitmq/ketenpost-test
+    export RABBITMQ_PID_FILE="$broker_home/broker.pid"
+    as_root rm -rf "$broker_home"
+    as_root install -d -o rabbitmq -g rabbitmq "$broker_home"
+    # The disk alarm blocks every publisher while less than its limit is free (50 MB by
+    # default). A CI machine's disk fills with build output, and the tests are not about the
+    # broker's own disk: the limit is the least there is.
+    echo 'disk_free_limit.absolute = 1' | as_root tee "$broker_home/rabbitmq.conf" >/dev/null
+    as_root env RABBITMQ_PID_FILE="$RABBITMQ_PID_FILE" RABBITMQ_MNESIA_BASE="$broker_home/mnesia" \
+      RABBITMQ_CONFIG_FILE="$broker_home/rabbitmq.conf" rabbitmq-server -detached
     # `await_startup` right after the start fails: wait on the pid file instead.
-    as_root env RABBITMQ_PID_FILE="$RABBITMQ_PID_FILE" rabbitmqctl wait "$RABBITMQ_PID_FILE" --timeout 120
-    trap 'as_root rabbitmqctl -q stop >/dev/null 2>&1 || true' EXIT
+    broker_ctl 180 wait "$RABBITMQ_PID_FILE" --timeout 120
+    trap 'broker_ctl 120 -q stop >/dev/null 2>&1 || as_root pkill -KILL -u rabbitmq || true' EXIT
   fi
   export KETENPOST_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
 fi
+df -h . /var/lib/rabbitmq | sed 's/^/   /'
 # -----------------------------------------------------------------------------------------------
 
 echo "== rust-version is the real minimum"
@@ -88,7 +105,14 @@ cargo fmt --all -- --check
 echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests"
-cargo test --workspace --locked --no-fail-fast
+if ! cargo test --workspace --locked --no-fail-fast; then
+  if [ -n "${RABBITMQ_PID_FILE:-}" ]; then
+    echo "== the test broker's alarms and the warnings and errors it logged last"
+    as_root timeout 30 rabbitmq-diagnostics -q alarms || true
+    grep -h -E '\[(warning|error)\]' /var/log/rabbitmq/rabbit@*.log 2>/dev/null | tail -n 20 || true
+  fi
+  exit 1
+fi
 echo "== Debian package: build, install, check, purge"
 bash scripts/test-package.sh
 echo "== the README's demo, once"

@@ -12,13 +12,16 @@ use std::time::Duration;
 use crate::harness::process::{signal, wait_exit};
 use crate::harness::{counts, wait_until, Harness};
 
+mod preflight;
+
 /// The broker's URL for the tests.
 pub fn broker_url() -> String {
     std::env::var("KETENPOST_TEST_AMQP_URL")
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
 }
 
-/// Fails the test with a clear message when no broker listens.
+/// Fails the test with a clear message when no broker listens, or when it listens and does not
+/// pass a message through.
 pub fn require_broker() {
     let url = broker_url();
     let host = url
@@ -40,6 +43,7 @@ pub fn require_broker() {
              rabbitmq-server and start it (`rabbitmq-server -detached`), as scripts/test.sh does"
         );
     }
+    preflight::require_round_trip(&url);
 }
 
 /// Adds an `[amqp]` section with queue names of `name`'s own to the harness's configuration.

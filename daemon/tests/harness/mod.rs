@@ -27,6 +27,41 @@ pub struct Harness {
     pub drop_folder: PathBuf,
 }
 
+/// A failing test shows the end of each process log in its folder (`owner.log`,
+/// `worker-0.log`, ...): the daemon's own word on why what the test waited for did not come.
+/// The logs are the daemon's, so they hold no BSN, name or letter text.
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            print_log_tails(&self.dir, LOG_TAIL_LINES);
+        }
+    }
+}
+
+/// How many of a log's last lines a failing test shows.
+const LOG_TAIL_LINES: usize = 12;
+
+fn print_log_tails(dir: &Path, lines: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut logs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    logs.sort();
+    for log in logs {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        let tail = &all[all.len().saturating_sub(lines)..];
+        eprintln!("--- the last {} lines of {}:", tail.len(), log.display());
+        for line in tail {
+            eprintln!("{line}");
+        }
+    }
+}
+
 pub fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/messages")
