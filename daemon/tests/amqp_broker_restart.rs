@@ -21,7 +21,7 @@ async fn the_broker_stopped_and_started_mid_run_loses_nothing() {
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-restart", port, 3).await;
-    configure(&h, "restart", "prefetch = 8");
+    let _queues = configure(&h, "restart", "prefetch = 8");
     let address = format!("127.0.0.1:{port}");
     h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
     let total: i64 = 600;

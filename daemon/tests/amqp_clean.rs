@@ -18,7 +18,7 @@ async fn an_owner_and_three_workers_place_3000_messages_each_once() {
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-clean", port, 3).await;
-    configure(&h, "clean", "prefetch = 8");
+    let _queues = configure(&h, "clean", "prefetch = 8");
     let address = format!("127.0.0.1:{port}");
     h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
     let total: i64 = 3000;

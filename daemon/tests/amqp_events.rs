@@ -147,7 +147,7 @@ async fn a_follower_sees_every_event_in_log_order_across_a_broker_outage() {
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-events", port, 3).await;
-    configure(&h, "events", "");
+    let _queues = configure(&h, "events", "");
     let prefix = format!("ketenpost-test.events.{}", std::process::id());
     let seen: Seen = Arc::default();
     let follower = tokio::spawn(follow(

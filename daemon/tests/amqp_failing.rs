@@ -25,7 +25,7 @@ async fn a_work_item_no_worker_finishes_becomes_a_technical_error_and_is_resenda
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-failing", port, 3).await;
-    configure(&h, "failing", "delivery_limit = 3");
+    let _queues = configure(&h, "failing", "delivery_limit = 3");
     let address = format!("127.0.0.1:{port}");
     h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
     let total = 5;

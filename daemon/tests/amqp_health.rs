@@ -36,7 +36,7 @@ async fn what_the_workers_meet_at_the_record_system_is_the_owner_s_health_and_me
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-health", port, 3).await;
-    configure(&h, "health", "");
+    let _queues = configure(&h, "health", "");
     let address = format!("127.0.0.1:{port}");
     h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
     // The certificate is no longer accepted: every call 403.

@@ -215,7 +215,7 @@ async fn a_worker_cut_off_by_a_real_link_down_and_back_loses_nothing() {
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-netns", port, 3).await;
-    configure(&h, "netns", "prefetch = 8");
+    let _queues = configure(&h, "netns", "prefetch = 8");
     let ons_port: u16 = h
         .ons
         .base_url()

@@ -121,7 +121,7 @@ async fn the_network_between_workers_and_broker_cut_and_restored_loses_nothing()
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-cut", port, 3).await;
-    configure(&h, "cut", "prefetch = 8");
+    let _queues = configure(&h, "cut", "prefetch = 8");
     let address = format!("127.0.0.1:{port}");
     h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
     let total: i64 = 600;

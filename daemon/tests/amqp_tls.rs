@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use amqp_support::{api_up, assert_each_once, require_broker, wait_all_decided, Cluster};
+use amqp_support::{
+    api_up, assert_each_once, require_broker, wait_all_decided, Cluster, TestQueues,
+};
 use harness::process::free_port;
 use harness::{letter, wait_until, Harness, ACCOUNT, GP, KNOWN};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -161,11 +163,8 @@ async fn owner_and_worker_work_over_tls_with_a_sealed_url() {
     std::fs::create_dir_all(h.data()).unwrap();
     let sealed = seal(&h, &url);
     assert!(sealed.starts_with("sealed:v1:"), "{sealed}");
-    let prefix = format!("ketenpost-test.tls.{}", std::process::id());
-    let queues = format!(
-        "work_queue = \"{prefix}.work\"\nresult_queue = \"{prefix}.results\"\n\
-         events_exchange = \"{prefix}.events\"\n"
-    );
+    let test_queues = TestQueues::new("tls");
+    let queues = test_queues.config_keys();
     let plain = h.edit_config(|text| text);
     // A worker that does not trust the test CA: the system's authorities only.
     let untrusting = h.dir.join("untrusting.toml");

@@ -20,7 +20,7 @@ async fn workers_killed_mid_message_and_after_the_upload_place_nothing_twice() {
     ketenpost_adapters::tls::install_crypto_provider();
     let port = free_port();
     let h = Harness::start("amqp-kill", port, 3).await;
-    configure(&h, "kill", "prefetch = 4");
+    let _queues = configure(&h, "kill", "prefetch = 4");
     let address = format!("127.0.0.1:{port}");
     h.ons.add_client(KNOWN, "Jan", "Wolf", "1988-06-21");
     let total: i64 = 600;

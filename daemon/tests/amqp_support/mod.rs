@@ -13,6 +13,9 @@ use crate::harness::process::{signal, wait_exit};
 use crate::harness::{counts, wait_until, Harness};
 
 mod preflight;
+mod queues;
+
+pub use queues::TestQueues;
 
 /// The broker's URL for the tests.
 pub fn broker_url() -> String {
@@ -46,16 +49,15 @@ pub fn require_broker() {
     preflight::require_round_trip(&url);
 }
 
-/// Adds an `[amqp]` section with queue names of `name`'s own to the harness's configuration.
-pub fn configure(h: &Harness, name: &str, extra: &str) {
-    let prefix = format!("ketenpost-test.{name}.{}", std::process::id());
+/// Adds an `[amqp]` section with queue names of `name`'s own to the harness's configuration;
+/// the queues go from the broker when what this gives is dropped (after the test's processes,
+/// when it is bound before them).
+pub fn configure(h: &Harness, name: &str, extra: &str) -> TestQueues {
+    let queues = TestQueues::new(name);
     let url = broker_url();
-    h.edit_config(|text| {
-        format!(
-            "{text}\n[amqp]\nurl = \"{url}\"\nwork_queue = \"{prefix}.work\"\n\
-             result_queue = \"{prefix}.results\"\nevents_exchange = \"{prefix}.events\"\n{extra}\n"
-        )
-    });
+    let keys = queues.config_keys();
+    h.edit_config(|text| format!("{text}\n[amqp]\nurl = \"{url}\"\n{keys}{extra}\n"));
+    queues
 }
 
 /// The owner and workers of one test, killed when dropped.
