@@ -75,6 +75,8 @@ if [ -z "${KETENPOST_TEST_AMQP_URL:-}" ]; then
     broker_ctl 120 -q stop >/dev/null 2>&1 || as_root pkill -KILL -u rabbitmq || true
   fi
   if ! broker_ctl 30 -q status >/dev/null 2>&1; then
+    # A broker still stopping holds the node's ports: a second one started now would fail.
+    for _ in $(seq 60); do pgrep -u rabbitmq beam.smp >/dev/null 2>&1 || break; sleep 1; done
     echo "== starting rabbitmq-server"
     # The broker runs as the rabbitmq user, which writes its pid file, data and configuration:
     # in its own home, not in this (root's) checkout. Its data starts empty on every run, so no
