@@ -17,6 +17,28 @@ mod queues;
 
 pub use queues::TestQueues;
 
+/// Runs what `work` makes on a runtime and thread of their own (so from a test's runtime as
+/// well as outside one), within `limit`.
+fn on_own_runtime<F, Fut>(limit: Duration, work: F) -> Result<(), String>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("no runtime: {e}"))?;
+        runtime.block_on(async {
+            tokio::time::timeout(limit, work())
+                .await
+                .map_err(|_| format!("no answer within {limit:?}"))?
+        })
+    })
+    .join()
+    .unwrap_or_else(|_| Err("its thread panicked".to_owned()))
+}
+
 /// The broker's URL for the tests.
 pub fn broker_url() -> String {
     std::env::var("KETENPOST_TEST_AMQP_URL")

@@ -21,25 +21,18 @@ const ROUND_TRIP_LIMIT: Duration = Duration::from_secs(20);
 /// message published there with a confirm comes back within [`ROUND_TRIP_LIMIT`].
 pub fn require_round_trip(url: &str) {
     let url = url.to_owned();
-    let outcome = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime for the broker check");
-        runtime.block_on(async { tokio::time::timeout(ROUND_TRIP_LIMIT, round_trip(&url)).await })
-    })
-    .join()
-    .expect("the broker check's thread");
-    let failure = match outcome {
-        Ok(Ok(())) => return,
-        Ok(Err(e)) => e,
-        Err(_) => format!("no answer within {ROUND_TRIP_LIMIT:?}"),
-    };
-    panic!(
-        "the test broker (KETENPOST_TEST_AMQP_URL) does not pass a message through: {failure}\n\
-         its alarms: {}",
-        broker_alarms()
-    );
+    if let Err(failure) =
+        super::on_own_runtime(
+            ROUND_TRIP_LIMIT,
+            move || async move { round_trip(&url).await },
+        )
+    {
+        panic!(
+            "the test broker (KETENPOST_TEST_AMQP_URL) does not pass a message through: \
+             {failure}\nits alarms: {}",
+            broker_alarms()
+        );
+    }
 }
 
 /// Declares a queue of its own, publishes one message to it with a confirm, gets it back and

@@ -39,19 +39,12 @@ impl Drop for TestQueues {
     fn drop(&mut self) {
         let url = super::broker_url();
         let prefix = self.prefix.clone();
-        let removed = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                tokio::time::timeout(REMOVAL_LIMIT, remove(&url, &prefix))
-                    .await
-                    .map_err(|_| format!("no answer within {REMOVAL_LIMIT:?}"))?
-            })
-        })
-        .join();
-        if let Ok(Err(e)) = removed {
+        if let Err(e) =
+            super::on_own_runtime(
+                REMOVAL_LIMIT,
+                move || async move { remove(&url, &prefix).await },
+            )
+        {
             eprintln!(
                 "the test's queues ({}.*) stay in the broker: {e}",
                 self.prefix
