@@ -153,6 +153,7 @@ fn sweep_all(
             keep_processed,
             keep_other,
             keep_access_log: Duration::from_secs(3600),
+            keep_notes: Duration::from_secs(3600),
             keep_history,
         },
         now_ms() + 1,

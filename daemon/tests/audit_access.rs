@@ -169,6 +169,7 @@ fn entries_past_keep_access_log_no_longer_say_which_client_and_the_chain_holds()
             keep_processed: hour,
             keep_other: hour,
             keep_access_log: hour,
+            keep_notes: hour,
             keep_history: hour,
         };
         let report = log.sweep_retention(rules, now_ms, false).unwrap();

@@ -3,7 +3,7 @@
 //! hash chained to the entry before ([`ketenpost_domain::events::verify_chain`]); appends are
 //! made at the exact version of the stream, so the portal and the API, writing side by side,
 //! never fork the chain. The BSN and a search's terms are sealed with the key of the period the
-//! entry was made in (`ketenpost_domain::ports::access_keys`), written `k<period>:<sealed>`, and a
+//! entry was made in (`ketenpost_domain::ports::period_keys`), written `k<period>:<sealed>`, and a
 //! hash keyed with it finds a client's entries; once `keep_access_log` is over that key is
 //! destroyed: the entry stays, its chain intact, but says nothing more about the client.
 //! (Entries written before period keys existed are sealed with the data key and stay readable.)
@@ -20,7 +20,7 @@ use ketenpost_domain::events::{
     GENESIS, REMOVED_AFTER_RETENTION,
 };
 use ketenpost_domain::ports::{
-    AccessKeys, AppendError, EventLog, ExpectedVersion, ReadError, StreamAppend,
+    AppendError, EventLog, ExpectedVersion, PeriodKeys, ReadError, StreamAppend,
 };
 use sha2::Sha256;
 
@@ -132,7 +132,7 @@ pub struct Entry<'a> {
 /// The writer: seals with the period keys, remembers the chain's tail (version and hash)
 /// between appends.
 pub struct AccessLog {
-    keys: Arc<dyn AccessKeys>,
+    keys: Arc<dyn PeriodKeys>,
     tail: Mutex<Option<(Option<u64>, String)>>,
 }
 
@@ -168,7 +168,7 @@ fn read_tail(log: &(impl EventLog + ?Sized)) -> Result<(Option<u64>, String), Ac
 
 impl AccessLog {
     /// A writer sealing with `keys`.
-    pub fn new(keys: Arc<dyn AccessKeys>) -> Self {
+    pub fn new(keys: Arc<dyn PeriodKeys>) -> Self {
         Self {
             keys,
             tail: Mutex::new(None),
@@ -277,7 +277,7 @@ pub fn entries(log: &(impl EventLog + ?Sized)) -> Result<Vec<AccessLogged>, Read
 /// The key sealed client text of an entry needs: its period's (`None` once destroyed), or the
 /// data key for text written before period keys existed. Looked up once per period.
 struct Opener<'a> {
-    keys: &'a dyn AccessKeys,
+    keys: &'a dyn PeriodKeys,
     data_key: &'a [u8; 32],
     known: HashMap<u64, Option<[u8; 32]>>,
 }
@@ -328,7 +328,7 @@ impl Opener<'_> {
 /// destroyed are no longer found by BSN, and say [`REMOVED_AFTER_RETENTION`]).
 pub fn select(
     all: &[AccessLogged],
-    keys: &dyn AccessKeys,
+    keys: &dyn PeriodKeys,
     data_key: &[u8; 32],
     bsn: Option<&str>,
     user: Option<&str>,

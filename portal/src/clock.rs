@@ -103,9 +103,33 @@ pub fn next_day_start_ms(day_start: i64) -> i64 {
     next - amsterdam_offset(next - 2 * HOUR_MS)
 }
 
+/// A period people read, in its largest whole unit ("180 dagen", "1 uur", "30 seconden"),
+/// rounded down.
+pub fn dutch_duration(period: std::time::Duration) -> String {
+    let seconds = period.as_secs();
+    let (count, one, many) = match seconds {
+        s if s >= 86_400 => (s / 86_400, "dag", "dagen"),
+        s if s >= 3_600 => (s / 3_600, "uur", "uur"),
+        s if s >= 60 => (s / 60, "minuut", "minuten"),
+        s => (s, "seconde", "seconden"),
+    };
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_is_said_in_its_largest_whole_unit() {
+        let said = |s| dutch_duration(std::time::Duration::from_secs(s));
+        assert_eq!(said(180 * 86_400), "180 dagen");
+        assert_eq!(said(86_400 + 3_600), "1 dag");
+        assert_eq!(said(2 * 3_600), "2 uur");
+        assert_eq!(said(60), "1 minuut");
+        assert_eq!(said(30), "30 seconden");
+        assert_eq!(said(1), "1 seconde");
+    }
 
     #[test]
     fn a_dutch_day_starts_at_local_midnight() {

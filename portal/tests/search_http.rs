@@ -16,7 +16,7 @@ use ketenpost_domain::category::Category;
 use ketenpost_domain::events::{
     Event, EventId, NewEvent, RetentionExpired, Role, StreamId, ACCESS_STREAM,
 };
-use ketenpost_domain::ports::{AccessKeys, EventLog, ExpectedVersion, StreamAppend};
+use ketenpost_domain::ports::{EventLog, ExpectedVersion, PeriodKeys, StreamAppend};
 use ketenpost_portal::{access, clock};
 use support::messages::add_client;
 use support::{enrolled, enrolled_as, TestPortal, KEY};
@@ -249,6 +249,7 @@ async fn a_message_whose_retention_ended_is_not_found_by_its_client_any_more() {
         keep_processed: std::time::Duration::from_secs(3600),
         keep_other: std::time::Duration::ZERO,
         keep_access_log: std::time::Duration::from_secs(3600),
+        keep_notes: std::time::Duration::from_secs(3600),
         keep_history: std::time::Duration::from_secs(3600),
     };
     let report = log.sweep_retention(rules, now + 1000, false).unwrap();

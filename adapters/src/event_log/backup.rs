@@ -94,6 +94,7 @@ impl DiskEventLog {
             &copy.access_keys,
             &store_error,
         )?;
+        copy_tree(self.trees.note_keys.iter(), &copy.note_keys, &store_error)?;
         // The receipts holding each payload and the expired messages; not the progress (`c`).
         copy_tree(
             self.trees

@@ -12,7 +12,6 @@ use tokio::sync::watch;
 use ketenpost_domain::events::{RecordedEvent, StreamId};
 use ketenpost_domain::ports::{AppendError, Appended, EventLog, ReadError, StreamAppend};
 
-use super::access_keys::DiskAccessKeys;
 use super::chunk_cache::ChunkCache;
 use super::format;
 use super::handoff::{Head, Reply, Request};
@@ -23,6 +22,7 @@ use super::log_tree::{chunk_at, next_position_on_disk};
 use super::message_keys::MessageKeys;
 use super::opening;
 use super::payloads::DiskPayloadStore;
+use super::period_keys::DiskPeriodKeys;
 use super::received::Received;
 use super::store::Db;
 use super::trees::Trees;
@@ -284,11 +284,22 @@ impl DiskEventLog {
     }
 
     /// The access log's period keys, new periods made for `keep_access_log`.
-    pub fn access_keys(&self, keep_access_log: std::time::Duration) -> DiskAccessKeys {
-        DiskAccessKeys::new(
+    pub fn access_keys(&self, keep_access_log: std::time::Duration) -> DiskPeriodKeys {
+        DiskPeriodKeys::new(
             self.trees.access_keys.clone(),
+            "the access log's",
             self.data_key,
             keep_access_log,
+        )
+    }
+
+    /// The notes' period keys, new periods made for `keep_notes`.
+    pub fn note_keys(&self, keep_notes: std::time::Duration) -> DiskPeriodKeys {
+        DiskPeriodKeys::new(
+            self.trees.note_keys.clone(),
+            "the notes'",
+            self.data_key,
+            keep_notes,
         )
     }
 

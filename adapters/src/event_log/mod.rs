@@ -2,7 +2,6 @@
 //! fsync, duplicate suppression by event id, checksummed envelopes packed in chunks, encrypted payloads stored
 //! once by digest, and projections that keep their checkpoint with their state.
 
-mod access_keys;
 mod backup;
 mod chunk;
 mod chunk_cache;
@@ -23,6 +22,7 @@ mod open_receipts;
 mod opening;
 mod pages;
 mod payloads;
+mod period_keys;
 mod projector;
 mod received;
 mod retention;
@@ -35,12 +35,12 @@ mod upgrade;
 mod verification;
 mod writer;
 
-pub use access_keys::DiskAccessKeys;
 pub use backup::{BackupError, BackupReport};
 pub use disk_log::{DiskEventLog, LogOptions, OpenError};
 pub use history::Forgotten;
 pub use key_file::{load as load_key, load_or_create as load_or_create_key, KeyFileError};
 pub use payloads::{digest_of, DiskPayloadStore};
+pub use period_keys::DiskPeriodKeys;
 pub use projector::Page;
 pub use received::Received;
 pub use retention::{Retention, SweepReport};

@@ -41,8 +41,10 @@ pub struct Retention {
     pub keep_processed: Duration,
     /// After it is decided otherwise (any other category), so people can still act.
     pub keep_other: Duration,
-    /// What the access log says about clients (its period keys, `access_keys.rs`).
+    /// What the access log says about clients (its period keys, `period_keys.rs`).
     pub keep_access_log: Duration,
+    /// The text of the portal's notes (their period keys, `period_keys.rs`).
+    pub keep_notes: Duration,
     /// A message's events, after its retention ended (`history.rs`).
     pub keep_history: Duration,
 }
@@ -70,6 +72,8 @@ pub struct SweepReport {
     pub listed: Vec<StreamId>,
     /// Access-log periods whose key was destroyed (their client data now unreadable).
     pub access_periods_forgotten: u64,
+    /// Note periods whose key was destroyed (the text of their notes now unreadable).
+    pub note_periods_forgotten: u64,
     /// Messages and receipts whose history went (`keep_history` over).
     pub forgotten: super::history::Forgotten,
 }
@@ -324,6 +328,11 @@ impl DiskEventLog {
             let keep_ms = i64::try_from(rules.keep_access_log.as_millis()).unwrap_or(i64::MAX);
             report.access_periods_forgotten = self
                 .access_keys(rules.keep_access_log)
+                .forget_before(now_ms.saturating_sub(keep_ms))
+                .map_err(|e| ReadError::Storage(e.to_string()))?;
+            let keep_ms = i64::try_from(rules.keep_notes.as_millis()).unwrap_or(i64::MAX);
+            report.note_periods_forgotten = self
+                .note_keys(rules.keep_notes)
                 .forget_before(now_ms.saturating_sub(keep_ms))
                 .map_err(|e| ReadError::Storage(e.to_string()))?;
         }

@@ -19,8 +19,10 @@ pub(crate) struct Trees {
     pub retention: Tree,
     /// The index of event ids, stream positions and received messages (`index.rs`).
     pub index: Tree,
-    /// Period start -> the access log's key of that period (`access_keys.rs`).
+    /// Period start -> the access log's key of that period (`period_keys.rs`).
     pub access_keys: Tree,
+    /// Period start -> the notes' key of that period (`period_keys.rs`).
+    pub note_keys: Tree,
 }
 
 impl Trees {
@@ -34,10 +36,11 @@ impl Trees {
             retention: db.open_tree("retention")?,
             index: db.open_tree("index")?,
             access_keys: db.open_tree("access_keys")?,
+            note_keys: db.open_tree("note_keys")?,
         })
     }
 
-    fn all(&self) -> [&Tree; 8] {
+    fn all(&self) -> [&Tree; 9] {
         [
             &self.log,
             &self.meta,
@@ -47,6 +50,7 @@ impl Trees {
             &self.retention,
             &self.index,
             &self.access_keys,
+            &self.note_keys,
         ]
     }
 

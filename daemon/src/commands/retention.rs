@@ -71,6 +71,13 @@ pub fn run(dry_run: bool, periods: &RetentionPeriods, data: &DataArgs) -> anyhow
                 humantime::format_duration(settings.keep_access_log)
             );
         }
+        if report.note_periods_forgotten > 0 {
+            println!(
+                "made the text of notes unreadable for {} periods older than keep_notes ({})",
+                report.note_periods_forgotten,
+                humantime::format_duration(settings.keep_notes)
+            );
+        }
     }
     log.close();
     Ok(Outcome::Understood)

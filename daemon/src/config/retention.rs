@@ -14,6 +14,9 @@ pub const DEFAULT_KEEP_PROCESSED: &str = "30d";
 pub const DEFAULT_KEEP_OTHER: &str = "180d";
 /// `keep_access_log` when not given (NEN 7513: at least five years).
 pub const DEFAULT_KEEP_ACCESS_LOG: &str = "5y";
+/// `keep_notes` when not given: a note about work on a message lasts as long as a message
+/// that waits for someone to act on it.
+pub const DEFAULT_KEEP_NOTES: &str = "180d";
 /// `keep_history` when not given: a message's events are kept as long as the access log
 /// that says who looked at it.
 pub const DEFAULT_KEEP_HISTORY: &str = "5y";
@@ -23,6 +26,7 @@ pub const KEYS: &[Key] = &[
     optional("keep_processed", Kind::Text),
     optional("keep_other", Kind::Text),
     optional("keep_access_log", Kind::Text),
+    optional("keep_notes", Kind::Text),
     optional("keep_history", Kind::Text),
 ];
 
@@ -36,6 +40,8 @@ pub struct RetentionFile {
     pub keep_other: Option<String>,
     /// The access log (who looked at what).
     pub keep_access_log: Option<String>,
+    /// The text of the portal's notes.
+    pub keep_notes: Option<String>,
     /// A message's events, after its retention ended.
     pub keep_history: Option<String>,
 }
@@ -49,6 +55,8 @@ pub struct RetentionSettings {
     pub keep_other: Duration,
     /// The access log.
     pub keep_access_log: Duration,
+    /// The text of the portal's notes (Notities), after each was written.
+    pub keep_notes: Duration,
     /// A message's events (its history), after its retention ended: then it is forgotten.
     pub keep_history: Duration,
 }
@@ -66,6 +74,7 @@ impl RetentionSettings {
             keep_processed: self.keep_processed,
             keep_other: self.keep_other,
             keep_access_log: self.keep_access_log,
+            keep_notes: self.keep_notes,
             keep_history: self.keep_history,
         }
     }
@@ -98,6 +107,7 @@ pub fn validate(file: Option<RetentionFile>, problems: &mut Vec<String>) -> Rete
             file.keep_access_log,
             DEFAULT_KEEP_ACCESS_LOG,
         ),
+        keep_notes: one("keep_notes", file.keep_notes, DEFAULT_KEEP_NOTES),
         keep_history: one("keep_history", file.keep_history, DEFAULT_KEEP_HISTORY),
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ketenpost_adapters::event_log::DiskEventLog;
 use ketenpost_domain::events::StreamId;
-use ketenpost_domain::ports::{AccessKeys, EventLog, PayloadStore};
+use ketenpost_domain::ports::{EventLog, PayloadStore, PeriodKeys};
 use ketenpost_portal::access::{Access, AccessLog, Action, Entry};
 use ketenpost_portal::detail;
 
@@ -41,7 +41,7 @@ pub struct ApiAccess {
 
 impl ApiAccess {
     /// Sealing with `keys`.
-    pub fn new(keys: Arc<dyn AccessKeys>) -> Self {
+    pub fn new(keys: Arc<dyn PeriodKeys>) -> Self {
         Self {
             writer: AccessLog::new(keys),
         }

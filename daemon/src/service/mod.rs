@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ketenpost_adapters::event_log::{DiskEventLog, LogOptions};
-use ketenpost_domain::ports::AccessKeys;
+use ketenpost_domain::ports::PeriodKeys;
 use ketenpost_domain::projections::State;
 
 use crate::config::Settings;
@@ -163,7 +163,7 @@ async fn start_on(log: Arc<DiskEventLog>, mut settings: Settings) -> anyhow::Res
     )];
     let (queue, incoming) = dispatch::queue();
     let ready = Arc::new(AtomicBool::new(false));
-    let access_keys: Arc<dyn AccessKeys> =
+    let access_keys: Arc<dyn PeriodKeys> =
         Arc::new(log.access_keys(shared.settings.retention.keep_access_log));
     let api_access = Arc::new(api_access::ApiAccess::new(Arc::clone(&access_keys)));
     let router = api::router(api::Api {

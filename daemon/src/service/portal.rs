@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use ketenpost_adapters::event_log::{load_or_create_key, DiskEventLog};
 use ketenpost_domain::ports::{
-    AccessKeys, AppendError, EventLog, PayloadStore, ReadError, ReadSide,
+    AppendError, EventLog, PayloadStore, PeriodKeys, ReadError, ReadSide,
 };
 use ketenpost_portal::consents::{ConsentAccount, Supplier};
 use ketenpost_portal::detail::{ResendRefusal, Resender};
@@ -27,7 +27,7 @@ use crate::resend::{self, ResendRefused};
 pub fn start(
     log: &Arc<DiskEventLog>,
     shared: &Arc<super::state::Shared>,
-    access_keys: Arc<dyn AccessKeys>,
+    access_keys: Arc<dyn PeriodKeys>,
     shutdown: &Shutdown,
     queue: WorkQueue,
     rules: Arc<dyn ketenpost_portal::configuration::ConfigRules>,
@@ -62,6 +62,10 @@ pub fn start(
             shared_log,
             key,
             access_keys,
+            ketenpost_portal::notes::NoteKeys {
+                keys: Arc::new(log.note_keys(settings.retention.keep_notes)),
+                keep: settings.retention.keep_notes,
+            },
             web_settings,
             web::system_clock(),
         )

@@ -1,5 +1,5 @@
 //! The retention sweep's occurrences: a sweep that ended messages' retention, deleted
-//! payloads, forgot histories or made access-log periods unreadable (logged with its counts,
+//! payloads, forgot histories or made access-log or note periods unreadable (logged with its counts,
 //! counted), and a sweep that failed (logged, counted). `retention_last_sweep_seconds` says
 //! when a sweep last finished well, so an operator can alert on a sweep that stopped working
 //! long before the disk fills or a privacy officer asks. Log lines carry counts only.
@@ -18,6 +18,7 @@ pub(super) struct RetentionMetrics {
     payloads_deleted: Counter,
     histories_forgotten: Counter,
     access_periods_forgotten: Counter,
+    note_periods_forgotten: Counter,
     failed: Counter,
     last_sweep: Gauge,
 }
@@ -29,6 +30,7 @@ impl RetentionMetrics {
             payloads_deleted: Counter::default(),
             histories_forgotten: Counter::default(),
             access_periods_forgotten: Counter::default(),
+            note_periods_forgotten: Counter::default(),
             failed: Counter::default(),
             last_sweep: Gauge::default(),
         };
@@ -52,6 +54,11 @@ impl RetentionMetrics {
                 "retention_access_periods_forgotten",
                 "Access-log periods past keep_access_log whose client data was made unreadable",
                 &this.access_periods_forgotten,
+            ),
+            (
+                "retention_note_periods_forgotten",
+                "Note periods past keep_notes whose notes' text was made unreadable",
+                &this.note_periods_forgotten,
             ),
             (
                 "retention_sweeps_failed",
@@ -105,6 +112,12 @@ impl RetentionSwept<'_> {
                 "retention: client data of access log entries past keep_access_log made unreadable"
             );
         }
+        if report.note_periods_forgotten > 0 {
+            tracing::info!(
+                periods = report.note_periods_forgotten,
+                "retention: text of notes past keep_notes made unreadable"
+            );
+        }
         let counted = &metrics.retention;
         counted.expired.inc_by(report.expired);
         counted.payloads_deleted.inc_by(report.payloads_deleted);
@@ -114,6 +127,9 @@ impl RetentionSwept<'_> {
         counted
             .access_periods_forgotten
             .inc_by(report.access_periods_forgotten);
+        counted
+            .note_periods_forgotten
+            .inc_by(report.note_periods_forgotten);
         counted.last_sweep.set(self.at_seconds);
     }
 }
@@ -153,6 +169,7 @@ mod tests {
                 receipts: 4,
             },
             access_periods_forgotten: 1,
+            note_periods_forgotten: 2,
             ..SweepReport::default()
         };
         let (lines, metrics) = observe(|metrics| {
@@ -172,16 +189,19 @@ mod tests {
                 "retention: personal data of messages past their retention period removed",
                 "retention: history of messages past keep_history forgotten",
                 "retention: client data of access log entries past keep_access_log made unreadable",
+                "retention: text of notes past keep_notes made unreadable",
             ]
         );
         assert_eq!(lines[0]["messages"], 3);
         assert_eq!(lines[0]["payloads"], 2);
         assert_eq!(lines[1]["receipts"], 4);
+        assert_eq!(lines[3]["periods"], 2);
         for expected in [
             "ketenpost_retention_messages_expired_total 3",
             "ketenpost_retention_payloads_deleted_total 2",
             "ketenpost_retention_histories_forgotten_total 5",
             "ketenpost_retention_access_periods_forgotten_total 1",
+            "ketenpost_retention_note_periods_forgotten_total 2",
             "ketenpost_retention_sweeps_failed_total 0",
             "ketenpost_retention_last_sweep_seconds 1796000000",
         ] {

@@ -37,7 +37,7 @@ impl Event {
             | Self::SecurityLogged(_)
             | Self::AccessLogged(_) => {}
             // Notifications carry counts and names of mailboxes only; a note's text is sealed
-            // with the data key by whoever writes it.
+            // by whoever writes it, with the key of the period it is written in.
             Self::NotificationDecided(_)
             | Self::NotificationSent(_)
             | Self::NotificationFailed(_)

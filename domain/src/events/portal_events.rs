@@ -1,6 +1,6 @@
 //! The organisation's own decisions in the portal that are not configuration: the consents it
 //! gives the service desk (the `consents` stream) and the notes people keep (the `notes`
-//! stream, each note's text sealed with the data key by whoever writes it).
+//! stream, each note's text sealed with the key of the period it was written in).
 
 use serde::{Deserialize, Serialize};
 
@@ -50,8 +50,13 @@ impl ConsentSet {
 /// A note was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteAdded {
-    /// The text, sealed with the data key (`sealed:v1:...`): it may hold client data.
+    /// The text, sealed (`sealed:v1:...`): it may hold client data.
     pub text: String,
     /// Who wrote it (a user stream id).
     pub author: String,
+    /// The period whose key sealed the text (`ports::period_keys`): once `keep_notes` is
+    /// over that key is destroyed and the text can no longer be read. None: sealed with the
+    /// data key (a note written before notes had a retention period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
 }

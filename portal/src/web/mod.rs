@@ -37,7 +37,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use ketenpost_domain::events::StreamId;
-use ketenpost_domain::ports::{AccessKeys, EventLog, PayloadStore, ReadSide};
+use ketenpost_domain::ports::{EventLog, PayloadStore, PeriodKeys, ReadSide};
 
 use crate::access::{Access, AccessLog, Action, Entry};
 use crate::detail::Resender;
@@ -101,7 +101,9 @@ pub struct Portal {
     /// The access log's writer.
     pub(crate) access: AccessLog,
     /// The access log's period keys (to read what it says about clients).
-    pub(crate) access_keys: Arc<dyn AccessKeys>,
+    pub(crate) access_keys: Arc<dyn PeriodKeys>,
+    /// The notes' period keys and their retention.
+    pub(crate) note_keys: crate::notes::NoteKeys,
     /// How mailing the notices is doing (shown on the home page while it fails).
     pub(crate) mail_health: Option<Arc<crate::notices::MailHealth>>,
     /// The accounts (mailboxes, record systems) consents are given for.
@@ -121,11 +123,13 @@ pub trait AccountHealth: Send + Sync {
 }
 
 impl Portal {
-    /// A portal over `log`, with the data key `key`; the access log sealed with `access_keys`.
+    /// A portal over `log`, with the data key `key`; the access log sealed with `access_keys`,
+    /// the notes with `note_keys`.
     pub fn new(
         log: Arc<dyn EventLog>,
         key: [u8; 32],
-        access_keys: Arc<dyn AccessKeys>,
+        access_keys: Arc<dyn PeriodKeys>,
+        note_keys: crate::notes::NoteKeys,
         settings: WebSettings,
         clock: Clock,
     ) -> Self {
@@ -142,6 +146,7 @@ impl Portal {
             resender: None,
             access: AccessLog::new(Arc::clone(&access_keys)),
             access_keys,
+            note_keys,
             mail_health: None,
             accounts: Vec::new(),
             build: None,

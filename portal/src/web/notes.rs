@@ -27,8 +27,10 @@ pub struct NotesPage {
     pub csrf: String,
     pub notice: String,
     pub error: String,
-    /// Tijdstip, auteur, tekst.
-    pub notes: Vec<(String, String, String)>,
+    /// Tijdstip, auteur, tekst, en of de tekst na de bewaartermijn is verwijderd.
+    pub notes: Vec<(String, String, String, bool)>,
+    /// How long a note can be read, in Dutch ("180 dagen").
+    pub keep: String,
     /// The text typed, when it was refused.
     pub draft: String,
 }
@@ -58,7 +60,7 @@ fn page(
     status: StatusCode,
 ) -> Response {
     let who = super::access_of(signed, address);
-    let notes = match notes::all(&*portal.log, &portal.key) {
+    let notes = match notes::all(&*portal.log, &portal.key, &portal.note_keys) {
         Ok(notes) => notes,
         Err(error) => {
             tracing::error!(target: "portal", %error, "the notes could not be read");
@@ -74,6 +76,7 @@ fn page(
                 clock::dutch_time(n.at_ms),
                 author_name(portal, &n.author),
                 n.text,
+                n.removed,
             )
         })
         .collect();
@@ -85,6 +88,7 @@ fn page(
             notice: notice.to_owned(),
             error: error.to_owned(),
             notes,
+            keep: clock::dutch_duration(portal.note_keys.keep),
             draft: draft.to_owned(),
         },
     )
@@ -134,7 +138,14 @@ pub async fn add(
                 StatusCode::BAD_REQUEST,
             );
         }
-        if let Err(error) = notes::add(&*portal.log, &portal.key, &signed.user.stream, text) {
+        let written = notes::add(
+            &*portal.log,
+            &portal.note_keys,
+            &signed.user.stream,
+            text,
+            portal.now(),
+        );
+        if let Err(error) = written {
             tracing::error!(target: "portal", %error, "a note could not be recorded");
             return pages::unavailable();
         }

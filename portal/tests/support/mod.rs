@@ -35,6 +35,9 @@ pub struct TestPortal {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// How long the test portal keeps a note's text.
+pub const NOTES_KEPT: std::time::Duration = std::time::Duration::from_secs(3600);
+
 fn system_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -99,6 +102,10 @@ impl TestPortal {
                 dyn_log,
                 KEY,
                 Arc::new(log.access_keys(std::time::Duration::from_secs(3600))),
+                ketenpost_portal::notes::NoteKeys {
+                    keys: Arc::new(log.note_keys(NOTES_KEPT)),
+                    keep: NOTES_KEPT,
+                },
                 settings,
                 clock,
             )
