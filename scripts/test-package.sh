@@ -13,6 +13,10 @@ if dpkg -s ketenpost >/dev/null 2>&1; then
   echo "ketenpost is already installed on this machine; the package test would replace it" >&2
   exit 1
 fi
+if [ -e /etc/ketenpost/data.key ]; then
+  echo "/etc/ketenpost/data.key is left from an earlier installation; the package test would use it" >&2
+  exit 1
+fi
 deb=$(bash scripts/package.sh | tail -n 1)
 failures=0
 check() { # check DESCRIPTION COMMAND...
@@ -22,7 +26,8 @@ mode_owner() { [ "$(stat -c '%a %U:%G' "$1")" = "$2" ]; }
 
 echo "== dpkg -i $deb"
 dpkg -i "$deb"
-trap 'dpkg --purge ketenpost >/dev/null 2>&1 || true' EXIT
+# The data key outlives a purge on purpose (postrm); this test's own key goes with it.
+trap 'dpkg --purge ketenpost >/dev/null 2>&1 || true; rm -f /etc/ketenpost/data.key; rmdir /etc/ketenpost 2>/dev/null || true' EXIT
 
 check "the binary is /usr/bin/ketenpost, 755 root" mode_owner /usr/bin/ketenpost "755 root:root"
 check "ketenpost --version names the version" sh -c "ketenpost --version | grep -qx 'ketenpost $(sed -n 's/^version = \"\(.*\)\"/\1/p' Cargo.toml | head -1)'"
@@ -31,6 +36,11 @@ check "/etc/ketenpost is 750 root:ketenpost" mode_owner /etc/ketenpost "750 root
 check "the configuration is a conffile, 640 root:ketenpost" sh -c "mode_owner() { [ \"\$(stat -c '%a %U:%G' \"\$1\")\" = \"\$2\" ]; }; mode_owner /etc/ketenpost/ketenpost.toml '640 root:ketenpost' && dpkg-query -W -f='\${Conffiles}' ketenpost | grep -q /etc/ketenpost/ketenpost.toml"
 check "/var/lib/ketenpost is 700 ketenpost:ketenpost" mode_owner /var/lib/ketenpost "700 ketenpost:ketenpost"
 check "the drop folder /var/spool/ketenpost/in is 700 ketenpost" mode_owner /var/spool/ketenpost/in "700 ketenpost:ketenpost"
+check "the data key the configuration names is made, 600 ketenpost" mode_owner /etc/ketenpost/data.key "600 ketenpost:ketenpost"
+check "the data key holds 64 hex digits" grep -Eqx '[0-9a-f]{64}' /etc/ketenpost/data.key
+key_before=$(cat /etc/ketenpost/data.key)
+dpkg -i "$deb" >/dev/null
+check "installing again keeps the data key" test "$(cat /etc/ketenpost/data.key)" = "$key_before"
 check "the man pages are installed" sh -c "ls /usr/share/man/man1/ketenpost.1* /usr/share/man/man1/ketenpost-run.1*"
 check "the man page documents run --check" sh -c "zcat -f /usr/share/man/man1/ketenpost-run.1* | grep -q -- 'check'"
 check "bash, zsh and fish completions are installed" sh -c "test -s /usr/share/bash-completion/completions/ketenpost && test -s /usr/share/zsh/vendor-completions/_ketenpost && test -s /usr/share/fish/vendor_completions.d/ketenpost.fish"
@@ -53,7 +63,10 @@ echo "== dpkg --purge ketenpost"
 dpkg --purge ketenpost
 trap - EXIT
 check "purge removes the binary" test ! -e /usr/bin/ketenpost
-check "purge removes /etc/ketenpost" test ! -e /etc/ketenpost
+check "purge removes the configuration" test ! -e /etc/ketenpost/ketenpost.toml
+check "purge keeps the data key (it opens the data and its backups)" test "$(cat /etc/ketenpost/data.key)" = "$key_before"
+rm -f /etc/ketenpost/data.key
+rmdir /etc/ketenpost 2>/dev/null || true
 check "purge removes the empty data folder" test ! -e /var/lib/ketenpost
 
 if [ "$failures" -gt 0 ]; then
