@@ -174,7 +174,9 @@ impl Owner {
                 _ = tick.tick() => self.publish_overdue(&publisher).await?,
             }
         };
-        // Results being recorded finish; their acks go out before the connection closes.
+        // Results being recorded finish; their acks go out before the connection closes. Each
+        // waits for the broker at most `ANSWER_TIMEOUT` (its reply and its ack), so a broker
+        // that stopped answering holds the next session back by that much, not for good.
         while handling.join_next().await.is_some() {}
         // A broker that no longer answers does not hold up the next connection.
         let _ = tokio::time::timeout(

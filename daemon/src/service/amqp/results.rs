@@ -180,22 +180,32 @@ pub async fn record_dead(
 }
 
 /// Acknowledges (`ack`) or requeues the delivery, checking the answer: `false` means its
-/// channel is gone, and the broker delivers it again.
+/// channel is gone, and the broker delivers it again. Waits at most
+/// [`broker::ANSWER_TIMEOUT`]: the owner waits for every result being handled before it ends a
+/// session, and a broker that stopped answering must not hold it there.
 pub async fn settle(delivery: &Delivery, ack: bool) {
-    let settled = if ack {
-        delivery.ack(BasicAckOptions::default()).await
-    } else {
-        delivery
-            .nack(BasicNackOptions {
-                requeue: true,
-                ..BasicNackOptions::default()
-            })
-            .await
+    let settling = async {
+        if ack {
+            delivery.ack(BasicAckOptions::default()).await
+        } else {
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                })
+                .await
+        }
     };
-    match settled {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!("a result's channel was gone before its ack; it comes again"),
-        Err(error) => tracing::warn!(%error, "a result's ack failed; it comes again"),
+    match tokio::time::timeout(broker::ANSWER_TIMEOUT, settling).await {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => {
+            tracing::warn!("a result's channel was gone before its ack; it comes again");
+        }
+        Ok(Err(error)) => tracing::warn!(%error, "a result's ack failed; it comes again"),
+        Err(_) => tracing::warn!(
+            "the broker did not answer a result's ack within {:?}; it comes again",
+            broker::ANSWER_TIMEOUT
+        ),
     }
 }
 
