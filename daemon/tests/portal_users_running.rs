@@ -2,7 +2,8 @@
 //! folder: the commands go through the daemon's admin socket and print the same lines with the
 //! same exit codes as on a folder no daemon holds; the invitation goes out through a real SMTP
 //! server; the socket is owner-only and goes away with the daemon. A command given while the
-//! daemon holds the folder but has not opened its socket yet (it is starting) waits for it.
+//! daemon holds the folder but has not opened its socket yet (it is starting) waits for it. A
+//! data folder deeper than a socket's address holds has its socket all the same.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
@@ -211,4 +212,50 @@ fn a_user_command_given_while_the_daemon_starts_waits_for_its_socket() {
     );
     drop(daemon);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_data_folder_deeper_than_a_socket_address_holds_still_answers_through_the_daemon() {
+    let top = scratch("deep");
+    let dir = top
+        .join("een-map-met-een-naam-die-lang-genoeg-is-voor-een-socketadres-0123456789-0123456789");
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("data").join("admin.sock");
+    assert!(
+        socket.as_os_str().len() > 108,
+        "the test needs a longer path: {}",
+        socket.display()
+    );
+    let api_port = free_port();
+    let config = config(&dir, free_port(), api_port);
+    let mut daemon = RunningDaemon::start(&config);
+    let until = Instant::now() + Duration::from_secs(30);
+    while !socket.exists() {
+        assert!(
+            Instant::now() < until,
+            "no admin socket at {}",
+            socket.display()
+        );
+        assert!(daemon.0.try_wait().unwrap().is_none(), "the daemon ended");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let listed = ketenpost(&["user", "list", "--config", &config]);
+    let (out, err) = (
+        String::from_utf8_lossy(&listed.stdout),
+        String::from_utf8_lossy(&listed.stderr),
+    );
+    assert!(listed.status.success(), "{out}{err}");
+    assert!(
+        out.starts_with("EMAIL"),
+        "the list, from the daemon: {out}{err}"
+    );
+    assert!(!err.contains("waiting"), "answered at once: {err}");
+    signal(&daemon.0, "-TERM");
+    let status = wait_exit(&mut daemon.0, Duration::from_secs(30), "SIGTERM");
+    assert!(status.success(), "{status}");
+    assert!(
+        !socket.exists(),
+        "the admin socket went away with the daemon"
+    );
+    let _ = std::fs::remove_dir_all(&top);
 }

@@ -33,6 +33,45 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET_NAME)
 }
 
+/// The longest path a Unix socket's address holds (108 bytes on Linux, with its closing zero).
+const LONGEST_SOCKET_PATH: usize = 107;
+
+/// A name the system takes for the file `name` in `folder` as a socket's address: its path,
+/// or, when that is longer than an address holds (a data folder deep in a file system), the
+/// same file through the open folder (`/proc/self/fd/N/name`), valid while this is kept.
+pub struct SocketAddress {
+    path: PathBuf,
+    _folder: Option<std::fs::File>,
+}
+
+impl SocketAddress {
+    /// The address of `name` in `folder`.
+    ///
+    /// # Errors
+    /// The path is too long and the folder cannot be opened.
+    pub fn of(folder: &Path, name: &str) -> std::io::Result<Self> {
+        use std::os::fd::AsRawFd;
+
+        let path = folder.join(name);
+        if path.as_os_str().len() <= LONGEST_SOCKET_PATH {
+            return Ok(Self {
+                path,
+                _folder: None,
+            });
+        }
+        let opened = std::fs::File::open(folder)?;
+        Ok(Self {
+            path: PathBuf::from(format!("/proc/self/fd/{}/{name}", opened.as_raw_fd())),
+            _folder: Some(opened),
+        })
+    }
+
+    /// The path to bind or connect to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// The daemon's answer: what the command printed, and how it ended.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Answer {
@@ -69,7 +108,8 @@ pub fn ask(
     data_dir: &Path,
     request: &UserRequest,
 ) -> Option<anyhow::Result<(Printed, anyhow::Result<Outcome>)>> {
-    let mut stream = UnixStream::connect(socket_path(data_dir)).ok()?;
+    let address = SocketAddress::of(data_dir, SOCKET_NAME).ok()?;
+    let mut stream = UnixStream::connect(address.path()).ok()?;
     Some(exchange(&mut stream, request))
 }
 

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::shutdown::Shutdown;
 
 use crate::commands::user_ops::{self, Place, Printed, UserRequest};
-use crate::commands::user_socket::{socket_path, Answer, MAX_BYTES};
+use crate::commands::user_socket::{socket_path, Answer, SocketAddress, MAX_BYTES};
 use crate::config::{PortalSettings, Settings, SmtpSettings};
 
 /// How long a command may take to send its request.
@@ -43,8 +43,9 @@ fn bind(settings: &Settings) -> anyhow::Result<(UnixListener, PathBuf)> {
     let path = socket_path(&settings.data_dir);
     let fresh = settings.data_dir.join("admin.sock.new");
     let _ = std::fs::remove_file(&fresh);
-    let listener = UnixListener::bind(&fresh)
-        .with_context(|| format!("Failed to make the admin socket {}", fresh.display()))?;
+    let making = || format!("Failed to make the admin socket {}", fresh.display());
+    let address = SocketAddress::of(&settings.data_dir, "admin.sock.new").with_context(making)?;
+    let listener = UnixListener::bind(address.path()).with_context(making)?;
     std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o600))
         .with_context(|| format!("Failed to make {} owner-only", fresh.display()))?;
     std::fs::rename(&fresh, &path)
