@@ -104,6 +104,31 @@ fn session(config: &str) -> Vec<(Option<i32>, String, String)> {
         .collect()
 }
 
+/// The standard error of a `user list` that ran as `listed`, after checking it listed the users.
+fn listed_users(listed: &Output) -> String {
+    let (out, err) = (
+        String::from_utf8_lossy(&listed.stdout),
+        String::from_utf8_lossy(&listed.stderr),
+    );
+    assert!(listed.status.success(), "{out}{err}");
+    assert!(
+        out.starts_with("EMAIL"),
+        "the list, from the daemon: {out}{err}"
+    );
+    err.into_owned()
+}
+
+/// Stops the daemon with SIGTERM and checks it ended well and took its admin `socket` along.
+fn stop_and_check_the_socket_went(daemon: &mut RunningDaemon, socket: &Path) {
+    signal(&daemon.0, "-TERM");
+    let status = wait_exit(&mut daemon.0, Duration::from_secs(30), "SIGTERM");
+    assert!(status.success(), "{status}");
+    assert!(
+        !socket.exists(),
+        "the admin socket went away with the daemon"
+    );
+}
+
 #[test]
 fn the_user_commands_go_through_the_running_daemon_with_the_same_output() {
     use std::os::unix::fs::PermissionsExt;
@@ -158,13 +183,7 @@ fn the_user_commands_go_through_the_running_daemon_with_the_same_output() {
         "the daemon still runs"
     );
 
-    signal(&daemon.0, "-TERM");
-    let status = wait_exit(&mut daemon.0, Duration::from_secs(30), "SIGTERM");
-    assert!(status.success(), "{status}");
-    assert!(
-        !socket.exists(),
-        "the admin socket went away with the daemon"
-    );
+    stop_and_check_the_socket_went(&mut daemon, &socket);
     // Stopped again, the folder itself answers.
     let listed = ketenpost(&["user", "list", "--config", &config]);
     assert!(listed.status.success());
@@ -196,16 +215,7 @@ fn a_user_command_given_while_the_daemon_starts_waits_for_its_socket() {
     holder.close();
     drop(holder);
     let daemon = RunningDaemon::start(&config);
-    let listed = command.wait_with_output().unwrap();
-    let (out, err) = (
-        String::from_utf8_lossy(&listed.stdout),
-        String::from_utf8_lossy(&listed.stderr),
-    );
-    assert!(listed.status.success(), "{out}{err}");
-    assert!(
-        out.starts_with("EMAIL"),
-        "the list, from the daemon: {out}{err}"
-    );
+    let err = listed_users(&command.wait_with_output().unwrap());
     assert!(
         err.contains("the data folder is in use; waiting up to 30 s"),
         "{err}"
@@ -239,23 +249,8 @@ fn a_data_folder_deeper_than_a_socket_address_holds_still_answers_through_the_da
         assert!(daemon.0.try_wait().unwrap().is_none(), "the daemon ended");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let listed = ketenpost(&["user", "list", "--config", &config]);
-    let (out, err) = (
-        String::from_utf8_lossy(&listed.stdout),
-        String::from_utf8_lossy(&listed.stderr),
-    );
-    assert!(listed.status.success(), "{out}{err}");
-    assert!(
-        out.starts_with("EMAIL"),
-        "the list, from the daemon: {out}{err}"
-    );
+    let err = listed_users(&ketenpost(&["user", "list", "--config", &config]));
     assert!(!err.contains("waiting"), "answered at once: {err}");
-    signal(&daemon.0, "-TERM");
-    let status = wait_exit(&mut daemon.0, Duration::from_secs(30), "SIGTERM");
-    assert!(status.success(), "{status}");
-    assert!(
-        !socket.exists(),
-        "the admin socket went away with the daemon"
-    );
+    stop_and_check_the_socket_went(&mut daemon, &socket);
     let _ = std::fs::remove_dir_all(&top);
 }
