@@ -8,8 +8,14 @@
 //! the chunk cached longest ago go first. A busy daemon commits hundreds of small chunks a
 //! second, and a message's stream is read again some tens of milliseconds after its first
 //! events were written, so a cache of a few dozen chunks missed often.
+//!
+//! A cached chunk is the chunk as stored, always: forgetting takes the chunks it rewrites
+//! from here. So a reader keeps a chunk it parsed only when no rewrite began since it read
+//! the stored value ([`ChunkCache::seen`], [`ChunkCache::rewriting`]); else it could put back
+//! a chunk as it read before forgetting emptied records of it, or a span joined away.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ketenpost_domain::ports::ReadError;
@@ -23,6 +29,21 @@ const CAPACITY_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Default)]
 pub(crate) struct ChunkCache {
     inner: Mutex<Cached>,
+    /// Rewrites of stored chunks begun and ended, counted together: odd while one is under
+    /// way.
+    rewrites: AtomicU64,
+}
+
+/// A rewrite of stored chunks under way (`history.rs`), from before it writes until after it
+/// handed the cache the chunks as they then read.
+pub(crate) struct Rewriting<'c> {
+    cache: &'c ChunkCache,
+}
+
+impl Drop for Rewriting<'_> {
+    fn drop(&mut self) {
+        self.cache.rewrites.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Default)]
@@ -43,11 +64,28 @@ impl ChunkCache {
         (position < chunk.end()).then(|| Arc::clone(chunk))
     }
 
-    /// The chunk stored under `key`: from the cache, else parsed from `value` and kept.
+    /// What a reader notes before it reads a stored chunk, to hand to [`Self::get_or_parse`].
+    pub(crate) fn seen(&self) -> u64 {
+        self.rewrites.load(Ordering::SeqCst)
+    }
+
+    /// Marks a rewrite of stored chunks as under way until the value returned is dropped.
+    pub(crate) fn rewriting(&self) -> Rewriting<'_> {
+        self.rewrites.fetch_add(1, Ordering::SeqCst);
+        Rewriting { cache: self }
+    }
+
+    /// The chunk stored under `key`: from the cache, else parsed from `value` (read after
+    /// [`Self::seen`] gave `seen`) and kept, when no rewrite began since.
     ///
     /// # Errors
     /// A damaged chunk.
-    pub(crate) fn get_or_parse(&self, key: u64, value: &[u8]) -> Result<Arc<Chunk>, ReadError> {
+    pub(crate) fn get_or_parse(
+        &self,
+        key: u64,
+        value: &[u8],
+        seen: u64,
+    ) -> Result<Arc<Chunk>, ReadError> {
         if let Some(found) = self
             .inner
             .lock()
@@ -57,13 +95,16 @@ impl ChunkCache {
             return Ok(found);
         }
         let chunk = Arc::new(Chunk::parse(key, value)?);
-        // One kept meanwhile wins: it is the same, or the chunk as forgetting rewrote it while
-        // this reader parsed the value it had read before.
         if let Ok(mut cached) = self.inner.lock() {
+            // One kept meanwhile wins: it is the same, or the chunk as forgetting rewrote it
+            // while this reader parsed the value it had read before.
             if let Some(kept) = cached.chunks.get(&key) {
                 return Ok(Arc::clone(kept));
             }
-            cached.keep(key, Arc::clone(&chunk));
+            // A rewrite began after the value was read (or was under way): it may be gone.
+            if seen % 2 == 0 && self.rewrites.load(Ordering::SeqCst) == seen {
+                cached.keep(key, Arc::clone(&chunk));
+            }
         }
         Ok(chunk)
     }
@@ -123,8 +164,12 @@ mod tests {
     #[test]
     fn finds_the_chunk_holding_a_position_and_none_outside_the_chunks() {
         let cache = ChunkCache::default();
-        cache.get_or_parse(10, &chunk_value(10, 5)).unwrap();
-        cache.get_or_parse(20, &chunk_value(20, 3)).unwrap();
+        cache
+            .get_or_parse(10, &chunk_value(10, 5), cache.seen())
+            .unwrap();
+        cache
+            .get_or_parse(20, &chunk_value(20, 3), cache.seen())
+            .unwrap();
         assert_eq!(cache.holding(12).map(|c| c.first), Some(10));
         assert_eq!(cache.holding(22).map(|c| c.first), Some(20));
         assert!(cache.holding(9).is_none());
@@ -140,12 +185,47 @@ mod tests {
         let fits = CAPACITY_BYTES / per_chunk;
         for n in 0..fits as u64 + 10 {
             let first = n * 100;
-            cache.get_or_parse(first, &chunk_value(first, 100)).unwrap();
+            cache
+                .get_or_parse(first, &chunk_value(first, 100), cache.seen())
+                .unwrap();
         }
         let held = cache.inner.lock().unwrap();
         assert!(held.bytes <= CAPACITY_BYTES);
         assert_eq!(held.chunks.len(), held.order.len());
         assert!(!held.chunks.contains_key(&0), "the first chunk went first");
         assert!(held.chunks.contains_key(&((fits as u64 + 9) * 100)));
+    }
+
+    #[test]
+    fn a_chunk_read_before_a_rewrite_began_is_not_kept() {
+        let cache = ChunkCache::default();
+        let seen = cache.seen();
+        let rewrite = cache.rewriting();
+        cache.get_or_parse(10, &chunk_value(10, 5), seen).unwrap();
+        drop(rewrite);
+        assert!(
+            cache.holding(12).is_none(),
+            "read before the rewrite, kept after it"
+        );
+    }
+
+    #[test]
+    fn a_chunk_read_while_a_rewrite_is_under_way_is_not_kept() {
+        let cache = ChunkCache::default();
+        let _rewrite = cache.rewriting();
+        cache
+            .get_or_parse(10, &chunk_value(10, 5), cache.seen())
+            .unwrap();
+        assert!(cache.holding(12).is_none());
+    }
+
+    #[test]
+    fn a_chunk_read_after_a_rewrite_ended_is_kept() {
+        let cache = ChunkCache::default();
+        drop(cache.rewriting());
+        cache
+            .get_or_parse(10, &chunk_value(10, 5), cache.seen())
+            .unwrap();
+        assert_eq!(cache.holding(12).map(|c| c.first), Some(10));
     }
 }

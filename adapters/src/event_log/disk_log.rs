@@ -341,6 +341,56 @@ impl DiskEventLog {
     }
 }
 
+impl DiskEventLog {
+    /// The positions of `stream`'s events, in version order, from the index brought up to
+    /// the log's end.
+    ///
+    /// # Errors
+    /// The index cannot be read or brought up to date.
+    pub(crate) fn stream_positions(&self, stream: &StreamId) -> Result<Vec<u64>, ReadError> {
+        let mut index = self
+            .index
+            .write()
+            .map_err(|_| ReadError::Storage("the log index is unusable".into()))?;
+        index.refresh(&self.trees.log, self.next_position())?;
+        index.positions(stream.as_str())
+    }
+
+    /// `stream`'s events with their personal data still sealed: for the work that needs
+    /// none of it (the retention sweep), which then opens no message key.
+    ///
+    /// # Errors
+    /// A damaged or missing record, or a storage failure.
+    pub(crate) fn read_sealed(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
+        let positions = self.stream_positions(stream)?;
+        let mut events = Vec::with_capacity(positions.len());
+        for position in positions {
+            let event = match self.chunks.holding(position) {
+                Some(chunk) => chunk.decode_at(position)?,
+                None => {
+                    let seen = self.chunks.seen();
+                    let (key, value) =
+                        chunk_at(&self.trees.log, position)?.ok_or_else(|| ReadError::Damaged {
+                            position,
+                            detail: format!("indexed for {stream} but absent"),
+                        })?;
+                    self.chunks
+                        .get_or_parse(key, &value, seen)?
+                        .decode_at(position)?
+                }
+            };
+            if event.stream != *stream {
+                return Err(ReadError::Damaged {
+                    position,
+                    detail: format!("indexed for {stream} but holds {}", event.stream),
+                });
+            }
+            events.push(event);
+        }
+        Ok(events)
+    }
+}
+
 impl Drop for DiskEventLog {
     fn drop(&mut self) {
         self.close();
@@ -375,41 +425,7 @@ impl EventLog for DiskEventLog {
     }
 
     fn read_stream(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
-        let positions = {
-            let mut index = self
-                .index
-                .write()
-                .map_err(|_| ReadError::Storage("the log index is unusable".into()))?;
-            index.refresh(&self.trees.log, self.next_position())?;
-            index.positions(stream.as_str())?
-        };
-        let mut events = Vec::with_capacity(positions.len());
-        for position in positions {
-            if let Some(chunk) = self.chunks.holding(position) {
-                let event = chunk.decode_at(position)?;
-                if event.stream != *stream {
-                    return Err(ReadError::Damaged {
-                        position,
-                        detail: format!("indexed for {stream} but holds {}", event.stream),
-                    });
-                }
-                events.push(event);
-                continue;
-            }
-            let (key, value) =
-                chunk_at(&self.trees.log, position)?.ok_or_else(|| ReadError::Damaged {
-                    position,
-                    detail: format!("indexed for {stream} but absent"),
-                })?;
-            let event = self.chunks.get_or_parse(key, &value)?.decode_at(position)?;
-            if event.stream != *stream {
-                return Err(ReadError::Damaged {
-                    position,
-                    detail: format!("indexed for {stream} but holds {}", event.stream),
-                });
-            }
-            events.push(event);
-        }
+        let mut events = self.read_sealed(stream)?;
         self.keys.open(&mut events)?;
         Ok(events)
     }

@@ -193,8 +193,8 @@ impl DiskEventLog {
             let ReceiptLeft::Gone(summary) = fold.leave_receipt(receipt)? else {
                 continue;
             };
-            let receipt_events = self.read_stream(receipt)?;
-            if receipt_events.iter().any(|e| e.position >= checkpoint) {
+            let receipt_positions = self.stream_positions(receipt)?;
+            if receipt_positions.iter().any(|p| *p >= checkpoint) {
                 continue;
             }
             index::forget_stream(receipt.as_str(), &mut index_batch);
@@ -208,7 +208,7 @@ impl DiskEventLog {
                 )?;
                 retention::forget_holder(&mut retention_batch, &summary.payload_digest, receipt);
             }
-            emptied.extend(receipt_events.iter().map(|e| e.position));
+            emptied.extend_from_slice(&receipt_positions);
             done.receipts += 1;
         }
         if done.messages == 0 {
@@ -216,6 +216,8 @@ impl DiskEventLog {
         }
         let (log_batch, rewritten, gone_keys) = self.empty_records(&emptied)?;
         let projections_batch = fold.into_batch(checkpoint, projector::CHECKPOINT)?;
+        // No reader keeps a chunk it read before this until the cache holds them as written.
+        let _rewriting = self.chunks.rewriting();
         apply_together(vec![
             (&self.trees.log, log_batch),
             (&self.trees.index, index_batch),
@@ -237,7 +239,7 @@ impl DiskEventLog {
     /// (spans joined to the one before).
     fn empty_records(&self, positions: &[u64]) -> Result<(Batch, Vec<Chunk>, Vec<u64>), ReadError> {
         // Each chunk read and inflated once: by first position, with the positions it empties.
-        let mut by_chunk: BTreeMap<u64, (Chunk, Vec<u64>)> = BTreeMap::new();
+        let mut by_chunk: BTreeMap<u64, (Arc<Chunk>, Vec<u64>)> = BTreeMap::new();
         let mut sorted = positions.to_vec();
         sorted.sort_unstable();
         let mut current: Option<(u64, u64)> = None;
@@ -245,12 +247,12 @@ impl DiskEventLog {
             let holding = match current {
                 Some((first, end)) if position >= first && position < end => first,
                 _ => {
-                    let (key, value) =
-                        chunk_at(&self.trees.log, position)?.ok_or_else(|| ReadError::Damaged {
+                    let chunk = self
+                        .stored_chunk(position)?
+                        .ok_or_else(|| ReadError::Damaged {
                             position,
                             detail: "indexed but in no chunk".into(),
                         })?;
-                    let chunk = Chunk::parse(key, &value)?;
                     current = Some((chunk.first, chunk.end()));
                     let first = chunk.first;
                     by_chunk.entry(first).or_insert_with(|| (chunk, Vec::new()));
@@ -300,12 +302,21 @@ impl DiskEventLog {
         ))
     }
 
+    /// The stored chunk holding `position`, if any: the cache's (it holds chunks as stored,
+    /// and the sweep has just read most of these), else read and inflated.
+    fn stored_chunk(&self, position: u64) -> Result<Option<Arc<Chunk>>, ReadError> {
+        if let Some(cached) = self.chunks.holding(position) {
+            return Ok(Some(cached));
+        }
+        chunk_at(&self.trees.log, position)?
+            .map(|(key, value)| Chunk::parse(key, &value).map(Arc::new))
+            .transpose()
+    }
+
     /// The chunk stored right before position `first`, if any.
-    fn chunk_before(&self, first: u64) -> Result<Option<Chunk>, ReadError> {
+    fn chunk_before(&self, first: u64) -> Result<Option<Arc<Chunk>>, ReadError> {
         match first.checked_sub(1) {
-            Some(last) => chunk_at(&self.trees.log, last)?
-                .map(|(key, value)| Chunk::parse(key, &value))
-                .transpose(),
+            Some(last) => self.stored_chunk(last),
             None => Ok(None),
         }
     }

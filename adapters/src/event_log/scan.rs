@@ -33,9 +33,12 @@ impl DiskEventLog {
             .map_err(storage)?
             .map_or(Ok(from), |(key, _)| position_of_key(&key))?;
         let mut expected = from;
+        let seen = self.chunks.seen();
         for entry in self.trees.log.range(start.to_be_bytes()..) {
             let (key, value) = entry.map_err(storage)?;
-            let chunk = self.chunks.get_or_parse(position_of_key(&key)?, &value)?;
+            let chunk = self
+                .chunks
+                .get_or_parse(position_of_key(&key)?, &value, seen)?;
             if chunk.end() <= expected {
                 continue;
             }
