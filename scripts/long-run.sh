@@ -13,6 +13,8 @@
 #   LONG_RUN_PROFILE=release   or debug (no release build; numbers are then not comparable)
 #   LONG_RUN_KEEP=1            keep the work folder
 #   LONG_RUN_DAEMON_WRAPPER   a command put in front of the daemon (e.g. heaptrack -o FILE)
+#   LONG_RUN_DAEMON_BIN=PATH   run this daemon binary instead of the one built here (to compare
+#                              two builds on copies of one kept folder)
 #   LONG_RUN_CONTINUE=DIR      go on with a kept work folder (its data, addresses and
 #                              certificates): N more messages on top of what it holds
 #   LONG_RUN_STOP=kill         end each wave by killing the daemon (SIGKILL, as a crash or a
@@ -61,7 +63,7 @@ if [ "$PROFILE" = release ]; then
 else
   cargo build --locked --quiet -p ketenpost -p ketenpost-fixtures
 fi
-daemon_bin="$root/target/$PROFILE/ketenpost"
+daemon_bin="${LONG_RUN_DAEMON_BIN:-$root/target/$PROFILE/ketenpost}"
 standins_bin="$root/target/$PROFILE/ketenpost-standins"
 
 if [ -n "${LONG_RUN_CONTINUE:-}" ]; then
@@ -104,6 +106,15 @@ for n in range(first, first + count):
 PY
 }
 
+# User and system CPU seconds process PID has used (its threads, not its ended children).
+cpu_seconds() { # PID
+  python3 - "$1" <<'PY'
+import os, sys
+fields = open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")", 1)[1].split()
+print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+PY
+}
+
 # p99 of the delivery latency, in ms, from the daemon's /metrics (one wave: it was started anew).
 p99_ms() {
   python3 -c '
@@ -123,8 +134,8 @@ else:
     print("-")'
 }
 
-echo "| messages | resident memory | data folder | messages/s (wave) | p99 received -> placed (ms) | start on that log |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| messages | resident memory | data folder | messages/s (wave) | p99 received -> placed (ms) | start on that log | daemon CPU per 1,000 (wave) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 done_so_far=0
 # The same addresses and certificate folder for every wave: the routing recorded at the first
 # start (configuration version 1) stays in force, and names them.
@@ -202,6 +213,9 @@ while [ "$done_so_far" -lt "$N" ]; do
   finished="$(now_ms)"
   rate="$(python3 -c "print(round($WAVE / max(0.001, ($finished - $ready) / 1000)))")"
   rss_mb="$(awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$daemon_pid/status")"
+  # CPU the daemon used from its start to the wave's end (user and system), per 1,000
+  # messages: what a wave cost whatever else the machine was doing meanwhile.
+  cpu_s="$(cpu_seconds "$daemon_pid")"
   metrics="$(api /metrics)"
   p99="$(p99_ms <<<"$metrics")"
   journal_mb="$(awk '/^ketenpost_store_journal_bytes / { printf "%d", $2 / 1048576 }' <<<"$metrics")"
@@ -213,7 +227,7 @@ while [ "$done_so_far" -lt "$N" ]; do
   done_so_far=$((done_so_far + WAVE))
   size_mb="$(du -sm "$data" | cut -f1)"
   if [ "$done_so_far" -ge "$next_report" ] || [ "$done_so_far" = "$WAVE" ] || [ "$done_so_far" -ge "$N" ]; then
-    echo "| $done_so_far | $rss_mb MB | $size_mb MB | $rate | $p99 | $start_s s |"
+    echo "| $done_so_far | $rss_mb MB | $size_mb MB | $rate | $p99 | $start_s s | $(python3 -c "print('%.2f s' % ($cpu_s * 1000 / $WAVE))") |"
     while [ "$next_report" -le "$done_so_far" ]; do next_report=$((next_report + REPORT)); done
   fi
   log "wave done: $done_so_far of $N (the store's journal at its end: ${journal_mb:-?} MB;" \
