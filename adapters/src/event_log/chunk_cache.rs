@@ -102,7 +102,7 @@ impl ChunkCache {
                 return Ok(Arc::clone(kept));
             }
             // A rewrite began after the value was read (or was under way): it may be gone.
-            if seen % 2 == 0 && self.rewrites.load(Ordering::SeqCst) == seen {
+            if seen.is_multiple_of(2) && self.rewrites.load(Ordering::SeqCst) == seen {
                 cached.keep(key, Arc::clone(&chunk));
             }
         }
