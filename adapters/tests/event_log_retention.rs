@@ -551,3 +551,50 @@ fn a_message_past_keep_history_is_gone_from_the_log_the_lists_the_counts_and_the
     drop(log);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The format the closed folder `dir`'s store is stamped with.
+fn store_format(dir: &std::path::Path) -> u32 {
+    let db = log_support::store_of(dir);
+    let value = log_support::tree(&db, "meta")
+        .get(b"format")
+        .unwrap()
+        .unwrap();
+    drop(db);
+    u32::from_be_bytes(value.as_ref().try_into().unwrap())
+}
+
+#[test]
+fn a_folder_is_marked_as_one_an_earlier_version_cannot_read_only_once_it_forgot_history() {
+    let dir = folder("retention-format");
+    let log = open(&dir);
+    let digest = log.payloads().put(LETTER.as_bytes()).unwrap();
+    let [receipt] = new_streams(StreamKind::Receipt);
+    let [letter] = new_streams(StreamKind::Message);
+    append_receipt(&log, &receipt, "a.edi", &digest);
+    append_letters(
+        &log,
+        &digest,
+        &[(&letter, &receipt, 1, Category::Processed)],
+    );
+    log.catch_up().unwrap();
+    // Retention ends, the history stays: an earlier version still reads every record.
+    let hour = Duration::from_secs(3600);
+    assert_eq!(sweep_all(&log, Duration::ZERO, hour, hour).expired, 1);
+    log.close();
+    drop(log);
+    assert_eq!(store_format(&dir), 3);
+
+    let log = open(&dir);
+    let report = sweep_all(&log, Duration::ZERO, hour, Duration::ZERO);
+    assert_eq!(report.forgotten.messages, 1);
+    let backup = folder("retention-format-backup");
+    log.backup_to(&backup).unwrap();
+    log.close();
+    drop(log);
+    assert_eq!(store_format(&dir), 4, "its log holds forgotten records now");
+    assert_eq!(store_format(&backup), 4, "and so does its backup's");
+    // This version opens it again, and what is left reads as before.
+    let log = open(&dir);
+    assert!(log.read_stream(&letter).unwrap().is_empty());
+    log.close();
+}

@@ -104,6 +104,13 @@ impl DiskEventLog {
             &copy.retention,
             &store_error,
         )?;
+        // A copy of a log that holds forgotten records holds them too. Asked after the copy: a
+        // forgetting that stamped the store while it was made may have emptied records in it.
+        if format::stamped(&self.trees.meta).map_err(&fail)? == Some(format::FORGETTING_FORMAT) {
+            let mut stamp = Batch::default();
+            format::stamp_forgetting(&mut stamp);
+            copy.meta.apply_batch(stamp).map_err(store_error)?;
+        }
         db.flush().map_err(store_error)?;
         drop(copy);
         drop(db);

@@ -14,6 +14,9 @@
 //! log would. The walk is retention's (`walk_due`), over the same lists, noting where it
 //! stopped under `f` and the state code in the `retention` tree.
 //!
+//! The first batch also stamps the store's format 4 (`format.rs`): a version that does not
+//! know forgotten records refuses the folder instead of taking them for damage.
+//!
 //! Each batch appends one `HistoryForgotten` to the `history` stream: how many went and the
 //! moment they were all decided before, the record a privacy officer asks for.
 
@@ -35,7 +38,7 @@ use super::log_tree::{chunk_at, storage};
 use super::pages;
 use super::retention::{self, DueWork, SWEEP_BATCH};
 use super::store::{apply_together, Batch};
-use super::{index, projector, received};
+use super::{format, index, projector, received};
 
 /// Where a state's walk stopped.
 fn progress_key(code: u8) -> [u8; 2] {
@@ -216,6 +219,13 @@ impl DiskEventLog {
         }
         let (log_batch, rewritten, gone_keys) = self.empty_records(&emptied)?;
         let projections_batch = fold.into_batch(checkpoint, projector::CHECKPOINT)?;
+        // With the first forgotten records, the store's format says the log may hold them.
+        let mut meta_batch = Batch::default();
+        if format::stamped(&self.trees.meta).map_err(ReadError::Storage)?
+            != Some(format::FORGETTING_FORMAT)
+        {
+            format::stamp_forgetting(&mut meta_batch);
+        }
         // No reader keeps a chunk it read before this until the cache holds them as written.
         let _rewriting = self.chunks.rewriting();
         apply_together(vec![
@@ -223,6 +233,7 @@ impl DiskEventLog {
             (&self.trees.index, index_batch),
             (&self.trees.projections, projections_batch),
             (&self.trees.retention, retention_batch),
+            (&self.trees.meta, meta_batch),
         ])
         .map_err(storage)?;
         for key in gone_keys {
