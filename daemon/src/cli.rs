@@ -225,11 +225,21 @@ pub enum Command {
     /// Make a consistent copy of the data folder, without stopping work: with --config, the
     /// running daemon writes it (the folder must be writable by its user); else, or when no
     /// daemon answers, the folder is copied here. The key file is not in it: keep it apart.
-    #[command(after_help = examples!("ketenpost backup --to /var/backups/ketenpost/2026-12-06 --config /etc/ketenpost/ketenpost.toml", "ketenpost backup --to /mnt/backup/ketenpost --data ./ketenpost-data"))]
+    #[command(after_help = examples!("ketenpost backup --to /var/backups/ketenpost/2026-12-06 --config /etc/ketenpost/ketenpost.toml", "ketenpost backup --into /var/backups/ketenpost --keep-for 30d --config /etc/ketenpost/ketenpost.toml", "ketenpost backup --to /mnt/backup/ketenpost --data ./ketenpost-data"))]
+    #[command(group(clap::ArgGroup::new("where").required(true).args(["to", "into"])))]
     Backup {
         /// A new or empty folder for the copy.
         #[arg(long)]
-        to: PathBuf,
+        to: Option<PathBuf>,
+        /// A folder of backups: the copy goes into a new folder in it named after the time
+        /// (backup-2026-12-06T02:00:00Z).
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// With --into: once the copy is made, remove the backups in that folder made longer
+        /// ago than this (e.g. 30d; never the one just made). A backup keeps the personal data
+        /// of messages whose retention ended since: keep them no longer than needed.
+        #[arg(long, conflicts_with = "to")]
+        keep_for: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },

@@ -37,7 +37,19 @@ fn main() -> ExitCode {
             data,
         } => commands::list::run(category, cursor.as_deref(), *limit, *json, data),
         Command::Replay { data } => commands::replay::run(data),
-        Command::Backup { to, data } => commands::backup::backup(to, data),
+        Command::Backup {
+            to,
+            into,
+            keep_for,
+            data,
+        } => match (to, into) {
+            (Some(to), _) => commands::backup::backup(to, data),
+            (None, Some(into)) => {
+                commands::backup_rotation::backup_into(into, keep_for.as_deref(), data)
+            }
+            // clap requires one of them.
+            (None, None) => Err(anyhow::anyhow!("give --to or --into")),
+        },
         Command::Restore { from, data } => commands::backup::restore(from, data),
         Command::Retention {
             dry_run,

@@ -139,3 +139,76 @@ async fn a_backup_taken_under_load_restores_every_message_recorded_before_it() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
 }
+
+/// The folders in `folder` whose names start with `backup-`, sorted.
+fn rotated(folder: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("backup-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_folder_of_backups_gets_a_new_one_and_loses_those_older_than_kept() {
+    let work = binary::work_dir("backup-rotation");
+    let data = work.join("data");
+    let input = binary::write_inputs(&work.join("in"), 1);
+    std::fs::create_dir_all(&data).unwrap();
+    binary::run_ok(&data, &["import", input[0].to_str().unwrap()]);
+    let backups = work.join("backups");
+    // Made by an earlier rotation, long ago; a folder named so but holding no backup; and
+    // something else the operator keeps there.
+    for name in [
+        "backup-2026-01-01T02:00:00Z",
+        "backup-2026-01-02T02:00:00Z",
+        "manual",
+    ] {
+        std::fs::create_dir_all(backups.join(name)).unwrap();
+    }
+    std::fs::write(backups.join("backup-2026-01-01T02:00:00Z/log.head"), "0").unwrap();
+    std::fs::write(backups.join("manual/log.head"), "0").unwrap();
+
+    let into = backups.to_str().unwrap();
+    let said = binary::run_ok(&data, &["backup", "--into", into, "--keep-for", "30d"]);
+    assert!(said.contains("backed up "), "{said}");
+    assert!(
+        said.contains("removed the backup") && said.contains("backup-2026-01-01T02:00:00Z"),
+        "{said}"
+    );
+    let left = rotated(&backups);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert_eq!(left[0], "backup-2026-01-02T02:00:00Z", "not a backup: kept");
+    let made = backups.join(&left[1]);
+    assert!(made.join("log.head").is_file() && made.join("store").is_dir());
+    assert!(backups.join("manual/log.head").is_file());
+
+    // Without --keep-for, nothing goes; a duration that is none is refused before any copy.
+    std::thread::sleep(Duration::from_millis(1100));
+    binary::run_ok(&data, &["backup", "--into", into]);
+    assert_eq!(rotated(&backups).len(), 3);
+    let refused = binary::run(&data, &["backup", "--into", into, "--keep-for", "a month"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--keep-for"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(rotated(&backups).len(), 3);
+    // --keep-for rotates a folder of backups; with --to there is none.
+    let alone = work.join("alone");
+    let refused = binary::run(
+        &data,
+        &[
+            "backup",
+            "--to",
+            alone.to_str().unwrap(),
+            "--keep-for",
+            "30d",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(!alone.exists(), "no copy made");
+}

@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod audit;
 pub mod backup;
+pub mod backup_rotation;
 pub mod config;
 pub mod events;
 pub mod generate;
