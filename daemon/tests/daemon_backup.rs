@@ -212,3 +212,39 @@ fn a_folder_of_backups_gets_a_new_one_and_loses_those_older_than_kept() {
     assert!(!refused.status.success());
     assert!(!alone.exists(), "no copy made");
 }
+
+#[test]
+fn a_restore_checks_the_key_file_also_when_the_first_payloads_went_after_their_retention() {
+    let work = binary::work_dir("backup-restore-key");
+    let data = work.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // The first interchange's letters lack a BSN, so they are decided at once, and their
+    // retention ends at once: its payload goes. The second one's letters wait to be placed.
+    let without_bsn = work.join("without-bsn.edi");
+    std::fs::write(&without_bsn, binary::interchange(1, 2, false)).unwrap();
+    binary::run_ok(&data, &["import", without_bsn.to_str().unwrap()]);
+    let swept = binary::run_ok(
+        &data,
+        &["retention", "--keep-processed", "0s", "--keep-other", "0s"],
+    );
+    assert!(swept.contains("1 payloads"), "{swept}");
+    let waiting = work.join("waiting.edi");
+    std::fs::write(&waiting, binary::interchange(2, 2, true)).unwrap();
+    binary::run_ok(&data, &["import", waiting.to_str().unwrap()]);
+    let backup = work.join("backup");
+    binary::run_ok(&data, &["backup", "--to", backup.to_str().unwrap()]);
+
+    // Restored with another key file: refused, whatever the first messages' payloads became.
+    let restored = work.join("restored");
+    std::fs::create_dir_all(&restored).unwrap();
+    std::fs::write(restored.join("data.key"), format!("{}\n", "ab".repeat(32))).unwrap();
+    std::fs::set_permissions(
+        restored.join("data.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let refused = binary::run(&restored, &["restore", "--from", backup.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("do not open with the key file"), "{said}");
+}

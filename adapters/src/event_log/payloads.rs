@@ -41,6 +41,19 @@ impl DiskPayloadStore {
         &self.key
     }
 
+    /// The digest of one payload it holds (the lowest), if any: one to try a key file with.
+    /// (The payloads of the first messages received may be gone after their retention.)
+    ///
+    /// # Errors
+    /// The store cannot be read.
+    pub fn any_digest(&self) -> Result<Option<String>, ReadError> {
+        Ok(self
+            .tree
+            .first()
+            .map_err(|e| ReadError::Storage(e.to_string()))?
+            .map(|(key, _)| hex::encode(key)))
+    }
+
     /// Describes a store error of `put`, failing the log on an IO error.
     fn stored(&self, digest: &str, error: &crate::event_log::store::StoreError) -> AppendError {
         let text = format!("storing payload {digest} failed: {error}");

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use ketenpost_domain::events::Event;
 use ketenpost_domain::ports::{EventLog, PayloadStore};
 
 use super::Outcome;
@@ -82,24 +81,21 @@ pub fn restore(from: &Path, data: &DataArgs) -> anyhow::Result<Outcome> {
     copy_private(from, &place.data_dir)?;
     let log = store::open(data).context("The restored data folder cannot be used")?;
     // One payload read back shows that the key file is the one of the backup.
-    let first = log
-        .read_all(0, 1000)?
-        .into_iter()
-        .find_map(|e| match e.event {
-            Event::MessageReceived(r) => Some(r.payload_digest),
-            _ => None,
-        });
-    if let Some(digest) = first {
-        log.payloads().get(&digest).with_context(|| {
-            format!(
-                "The restored payloads do not open with the key file {}: is it the key of the \
-                 backed-up data folder?",
-                place.key_file.display()
-            )
-        })?;
-    }
+    let checked = match log.payloads().any_digest()? {
+        Some(digest) => {
+            log.payloads().get(&digest).with_context(|| {
+                format!(
+                    "The restored payloads do not open with the key file {}: is it the key of \
+                     the backed-up data folder?",
+                    place.key_file.display()
+                )
+            })?;
+            ""
+        }
+        None => " (it holds no payload to check the key file with)",
+    };
     println!(
-        "restored {} events from {} into {}; the projections are rebuilt",
+        "restored {} events from {} into {}; the projections are rebuilt{checked}",
         log.next_position(),
         from.display(),
         place.data_dir.display()
